@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/runner"
+)
+
+type runFlags struct {
+	suite     string
+	workloads []string
+	stores    []string
+	workers   int
+	loaders   int
+	rate      float64
+	duration  time.Duration
+	ops       int64
+	warmup    time.Duration
+	timeout   time.Duration
+	records   int64
+	seed      uint64
+	scale     string
+	sets      []string
+	out       string
+	quiet     bool
+	progress  string
+}
+
+func newRunCmd() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run workloads against stores and write a result file",
+		Long: `Run executes every given workload on every given store, through the phases
+setup, load, validate, warm-up and measured run, prints a summary table and
+writes the result document (JSON) to --out.
+
+Stores are given as NAME or NAME=DSN. Without a DSN, a server store uses
+$STOREFIT_<NAME>_DSN if set, else the driver's default. Passwords in DSNs are
+redacted in every output.
+
+Closed loop (default): --workers run as fast as the store answers.
+Open loop (--rate R): operations are scheduled at R per second in total, and
+latency is measured from each operation's intended start (coordinated
+omission corrected); the uncorrected figure is kept beside it.
+
+Ctrl-C stops the run within a second and writes the partial result, marked
+"complete": false.`,
+		Example: `  storefit run --workload point/a --store memory --duration 10s
+  storefit run --workload point/c --store noop --rate 50000 --duration 5s
+  storefit run --workload point/b --store memory --workers 4 --ops 1000000 --set readallfields=false
+  storefit run --suite suites/quick.yaml --store memory --out results/quick.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.suite, "suite", "", "suite file (YAML) naming workloads, stores and settings")
+	fl.StringArrayVarP(&f.workloads, "workload", "w", nil, "workload to run, e.g. point/a (repeatable)")
+	fl.StringArrayVarP(&f.stores, "store", "s", nil, "store as NAME or NAME=DSN (repeatable)")
+	fl.IntVar(&f.workers, "workers", 1, "concurrent workers")
+	fl.IntVar(&f.loaders, "loaders", 0, "concurrent loaders in the load phase (default: CPUs, at most 8)")
+	fl.Float64Var(&f.rate, "rate", 0, "target total rate in ops/s (open loop); 0 = closed loop")
+	fl.DurationVar(&f.duration, "duration", 10*time.Second, "length of the measured phase")
+	fl.Int64Var(&f.ops, "ops", 0, "number of measured operations (alone: no time limit)")
+	fl.DurationVar(&f.warmup, "warmup", 2*time.Second, "warm-up before the measured phase (discarded)")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
+	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
+	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
+	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
+	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
+	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, f *runFlags) error {
+	plan, err := buildPlan(cmd, f)
+	if err != nil {
+		return usageError{err}
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("results", time.Now().Format("2006-01-02T15-04-05")+".json")
+	}
+	var disp runner.Display
+	switch {
+	case f.quiet:
+	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
+		disp = runner.NewBarDisplay(os.Stderr)
+	case f.progress == "lines" || f.progress == "auto":
+		disp = runner.NewLineDisplay(os.Stderr, 5*time.Second)
+	default:
+		return usagef("--progress %q: use auto, bar or lines", f.progress)
+	}
+	res, runErr := runner.Run(cmd.Context(), plan, runner.Options{
+		Display:    disp,
+		Tool:       tool(),
+		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
+	})
+	if err := results.WriteFile(out, res); err != nil {
+		return fmt.Errorf("%w (results were not saved)", err)
+	}
+	if !f.quiet {
+		fmt.Println()
+		if err := results.WriteText(os.Stdout, res); err != nil {
+			return err
+		}
+		fmt.Println()
+	}
+	fmt.Fprintf(os.Stderr, "result written to %s\n", out)
+	if runErr != nil {
+		if errors.Is(runErr, runner.ErrInterrupted) {
+			return interruptedError{fmt.Errorf("%w; partial result in %s", runErr, out)}
+		}
+		return runErr
+	}
+	return nil
+}
+
+// buildPlan turns flags (and a suite) into a checked plan.
+func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
+	changed := cmd.Flags().Changed
+	var o runner.Overrides
+	if changed("seed") {
+		o.Seed = &f.seed
+	}
+	o.Scale = f.scale
+	for _, s := range f.stores {
+		ref, err := runner.ParseStoreRef(s)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		o.Stores = append(o.Stores, ref)
+	}
+	set := &o.Settings
+	if changed("workers") {
+		set.Workers = &f.workers
+	}
+	if changed("loaders") {
+		set.Loaders = &f.loaders
+	}
+	if changed("rate") {
+		set.Rate = &f.rate
+	}
+	if changed("duration") {
+		d := runner.Duration(f.duration)
+		set.Duration = &d
+	}
+	if changed("ops") {
+		set.Ops = &f.ops
+	}
+	if changed("warmup") {
+		d := runner.Duration(f.warmup)
+		set.Warmup = &d
+	}
+	if changed("timeout") {
+		d := runner.Duration(f.timeout)
+		set.Timeout = &d
+	}
+	o.Options = map[string]any{}
+	if changed("records") {
+		o.Options["records"] = f.records
+	}
+	for _, kv := range f.sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return runner.Plan{}, fmt.Errorf("--set %q: use NAME=VALUE", kv)
+		}
+		o.Options[k] = v
+	}
+
+	var suite *runner.Suite
+	switch {
+	case f.suite != "" && len(f.workloads) > 0:
+		return runner.Plan{}, errors.New("give either --suite or --workload, not both")
+	case f.suite != "":
+		s, err := runner.LoadSuite(f.suite)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		suite = s
+	case len(f.workloads) > 0:
+		suite = &runner.Suite{}
+		for _, w := range f.workloads {
+			suite.Workloads = append(suite.Workloads, runner.SuiteWorkload{Workload: w})
+		}
+	default:
+		return runner.Plan{}, errors.New("nothing to run: give --workload NAME or --suite FILE (see 'storefit list')")
+	}
+	plan, err := suite.Plan(o)
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	for i := range plan.Cells {
+		c := &plan.Cells[i]
+		if _, ok := drivers.Lookup(c.Store); !ok {
+			return runner.Plan{}, fmt.Errorf("unknown store %q (known: %s)", c.Store, strings.Join(drivers.Names(), ", "))
+		}
+		if c.DSN == "" {
+			c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
+		}
+	}
+	return plan, nil
+}

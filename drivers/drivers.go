@@ -1,0 +1,225 @@
+// Package drivers holds the store contracts of storefit: the Driver and Conn
+// interfaces, the registry that names drivers, and the errors every driver
+// shares.
+//
+// A store package registers itself in its init function, the way
+// database/sql drivers do:
+//
+//	func init() { drivers.Register("memory", Driver{}) }
+//
+// and a program pulls it in with a blank import (drivers/all imports every
+// driver storefit ships). Open then finds the driver by name.
+//
+// A Conn supports an access pattern by implementing that pattern's provider
+// interface (point.Provider, …), which the workload discovers by type
+// assertion. A Conn that lacks a pattern is reported as "n/a", never as an
+// error: workloads return ErrUnsupported for it.
+package drivers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Driver opens connections to one kind of store.
+type Driver interface {
+	// Open connects to the store named by dsn. The meaning of dsn is the
+	// driver's; an empty dsn selects the driver's default (a temporary
+	// directory for embedded stores, the address compose/ starts for servers).
+	Open(ctx context.Context, dsn string) (Conn, error)
+}
+
+// Conn is an open connection (or connection pool) to a store. A Conn is
+// shared by all workers of a run, so its methods and those of the pattern
+// stores it hands out must be safe for concurrent use.
+type Conn interface {
+	// Close releases the connection and, for embedded stores that own
+	// temporary data, removes that data.
+	Close() error
+}
+
+// Versioner is an optional interface a Conn implements to report the store's
+// version (server version, library version), which results record. If a Conn
+// does not implement it, the version is recorded as unknown.
+type Versioner interface {
+	Version(ctx context.Context) (string, error)
+}
+
+// Sink is an optional interface implemented by stores that accept every
+// operation and keep nothing (the noop driver). Their answers are not
+// checked: validation is reported as skipped.
+type Sink interface {
+	// DiscardsData reports whether the store throws away what it is given.
+	DiscardsData() bool
+}
+
+// Info describes a driver for `storefit list` and results.
+type Info struct {
+	// Summary is one line on what the store is.
+	Summary string
+	// Patterns lists the access patterns the driver's Conn implements;
+	// drivertest checks the list against the Conn.
+	Patterns []string
+	// Embedded is true for stores that run inside storefit (no server).
+	Embedded bool
+	// DSNExample shows the form of a DSN.
+	DSNExample string
+}
+
+// Describer is an optional interface a Driver implements to describe itself.
+// If a driver does not implement it, `storefit list` shows no details.
+type Describer interface {
+	Describe() Info
+}
+
+// Describe returns the Info of the driver registered under name, if any.
+func Describe(name string) (Info, bool) {
+	d, ok := Lookup(name)
+	if !ok {
+		return Info{}, false
+	}
+	ds, ok := d.(Describer)
+	if !ok {
+		return Info{}, false
+	}
+	return ds.Describe(), true
+}
+
+// ErrUnsupported reports that a store does not implement an access pattern or
+// an operation of it. Reports show it as "n/a". Test for it with errors.Is.
+var ErrUnsupported = errors.New("not supported by this store")
+
+// ErrNotFound reports that a record asked for by key does not exist.
+var ErrNotFound = errors.New("not found")
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Driver{}
+)
+
+// Register makes a driver available under name. It panics if name is empty,
+// d is nil, or the name is already taken: those are programming errors, found
+// by the first run of the program.
+func Register(name string, d Driver) {
+	mu.Lock()
+	defer mu.Unlock()
+	if name == "" {
+		panic("drivers: Register with an empty name")
+	}
+	if d == nil {
+		panic("drivers: Register driver is nil")
+	}
+	if _, dup := registry[name]; dup {
+		panic("drivers: Register called twice for driver " + name)
+	}
+	registry[name] = d
+}
+
+// Names returns the names of the registered drivers, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Lookup returns the driver registered under name.
+func Lookup(name string) (Driver, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Open opens a connection with the driver registered under name. An unknown
+// name gives an error that lists the known ones.
+func Open(ctx context.Context, name, dsn string) (Conn, error) {
+	d, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown store %q (known: %s; a driver package not imported?)", name, strings.Join(Names(), ", "))
+	}
+	c, err := d.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s %s: %w", name, RedactDSN(dsn), err)
+	}
+	return c, nil
+}
+
+// Version returns c's version if it implements Versioner, or "unknown".
+func Version(ctx context.Context, c Conn) string {
+	v, ok := c.(Versioner)
+	if !ok {
+		return "unknown"
+	}
+	s, err := v.Version(ctx)
+	if err != nil || s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// DiscardsData reports whether c is a Sink that keeps nothing.
+func DiscardsData(c Conn) bool {
+	s, ok := c.(Sink)
+	return ok && s.DiscardsData()
+}
+
+// RedactDSN returns dsn with any password replaced by "xxxxx", for logs,
+// reports and result files. It understands URL DSNs (scheme://user:pw@host),
+// key=value DSNs (password=… or pwd=…), and leaves anything else as it is.
+func RedactDSN(dsn string) string {
+	if dsn == "" {
+		return dsn
+	}
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err == nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+			q := u.Query()
+			changed := false
+			for k := range q {
+				if isSecretKey(k) {
+					q.Set(k, "xxxxx")
+					changed = true
+				}
+			}
+			if changed {
+				u.RawQuery = q.Encode()
+			}
+			return u.String()
+		}
+		// Unparsable URL: blank everything between "://" and the last "@".
+		i := strings.Index(dsn, "://") + 3
+		if j := strings.LastIndex(dsn, "@"); j > i {
+			return dsn[:i] + "xxxxx" + dsn[j:]
+		}
+		return dsn
+	}
+	fields := strings.Fields(dsn)
+	for i, f := range fields {
+		k, _, ok := strings.Cut(f, "=")
+		if ok && isSecretKey(k) {
+			fields[i] = k + "=xxxxx"
+		}
+	}
+	return strings.Join(fields, " ")
+}
+
+func isSecretKey(k string) bool {
+	switch strings.ToLower(k) {
+	case "password", "pwd", "pass", "passwd", "secret", "token", "sslpassword":
+		return true
+	}
+	return false
+}

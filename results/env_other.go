@@ -1,0 +1,5 @@
+//go:build !unix
+
+package results
+
+func kernelRelease() string { return "" }

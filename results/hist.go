@@ -1,0 +1,65 @@
+package results
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram ranges: 1 ns to 1 hour.
+const (
+	HistMin = 1
+	HistMax = int64(3600e9)
+)
+
+// NewHistogram returns a latency histogram in nanoseconds with 3 significant
+// digits, the precision of per-kind figures.
+func NewHistogram() *hdr.Histogram { return hdr.New(HistMin, HistMax, 3) }
+
+// NewIntervalHistogram returns a smaller, 2-significant-digit histogram for
+// one-second intervals.
+func NewIntervalHistogram() *hdr.Histogram { return hdr.New(HistMin, HistMax, 2) }
+
+// EncodeHistogram encodes h as base64 of the HdrHistogram V2 compressed
+// format, which HdrHistogram's own tools read.
+func EncodeHistogram(h *hdr.Histogram) (string, error) {
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("encode histogram: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeHistogram decodes what EncodeHistogram produced. The HdrHistogram
+// format's own base64 alphabet is standard base64.
+func DecodeHistogram(s string) (*hdr.Histogram, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	h, err := hdr.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	return h, nil
+}
+
+// Summarize returns the latency summary of a nanosecond histogram in
+// microseconds.
+func Summarize(h *hdr.Histogram) Latency {
+	if h.TotalCount() == 0 {
+		return Latency{}
+	}
+	us := func(ns int64) float64 { return float64(ns) / 1e3 }
+	return Latency{
+		Min:  us(h.Min()),
+		Mean: h.Mean() / 1e3,
+		P50:  us(h.ValueAtQuantile(50)),
+		P90:  us(h.ValueAtQuantile(90)),
+		P95:  us(h.ValueAtQuantile(95)),
+		P99:  us(h.ValueAtQuantile(99)),
+		P999: us(h.ValueAtQuantile(99.9)),
+		Max:  us(h.Max()),
+	}
+}

@@ -1,0 +1,216 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes a plain-text report of r: a summary line per cell, then
+// per cell the load, validation, and a latency table per operation kind.
+func WriteText(w io.Writer, r *Result) error {
+	ew := &errWriter{w: w}
+	state := "complete"
+	if !r.Complete {
+		state = "INCOMPLETE"
+		if r.Interrupted != "" {
+			state += " (" + r.Interrupted + ")"
+		}
+	}
+	ew.printf("storefit %s — %s, %d cells, %s\n", r.Tool.Version, r.StartedAt.Format("2006-01-02 15:04:05 MST"), len(r.Cells), state)
+	env := r.Environment
+	ew.printf("machine: %s, %d cores, %.1f GiB, %s/%s, %s\n\n", env.CPUModel, env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+
+	ew.printf("Summary (latency in µs, all operation kinds together)\n")
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\t\n")
+	for _, c := range r.Cells {
+		opsps, p50, p99, errs := "-", "-", "-", "-"
+		if c.Run != nil {
+			all := c.Run.Overall()
+			opsps = FormatRate(c.Run.OpsPerSec)
+			p50, p99 = FormatMicros(all.P50), FormatMicros(all.P99)
+			errs = fmt.Sprint(c.Run.Errors)
+		}
+		load := "-"
+		if c.Load != nil {
+			load = FormatRate(c.Load.RowsPerSec)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Workload, c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range r.Cells {
+		writeCellText(ew, &c)
+	}
+	return ew.err
+}
+
+func validationMark(v *Validation) string {
+	if v == nil {
+		return "-"
+	}
+	switch v.Status {
+	case ValidationPassed:
+		return "✓"
+	case ValidationFailed:
+		return "✗"
+	}
+	return v.Status
+}
+
+func writeCellText(ew *errWriter, c *Cell) {
+	ew.printf("\n== %s on %s", c.Workload, c.Store)
+	if c.StoreVersion != "" {
+		ew.printf(" (%s)", c.StoreVersion)
+	}
+	ew.printf(": %s\n", c.Status)
+	if c.Error != "" {
+		ew.printf("   error: %s\n", c.Error)
+	}
+	p := c.Params
+	mode := "closed loop"
+	if p.Rate > 0 {
+		mode = fmt.Sprintf("open loop at %s ops/s", FormatRate(p.Rate))
+	}
+	ew.printf("   seed %d, scale %s, %d workers, %s", c.Seed, c.Scale, p.Workers, mode)
+	if len(c.Settings) > 0 {
+		keys := make([]string, 0, len(c.Settings))
+		for k := range c.Settings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, fmt.Sprintf("%s=%v", k, c.Settings[k]))
+		}
+		ew.printf("\n   settings: %s", strings.Join(kv, " "))
+	}
+	ew.printf("\n")
+	if l := c.Load; l != nil {
+		ew.printf("   load: %d rows in %.2f s (%s rows/s, %d loaders)\n", l.Rows, l.Seconds, FormatRate(l.RowsPerSec), l.Loaders)
+	}
+	if v := c.Validation; v != nil {
+		ew.printf("   validation: %s (%d checks, %d failed)", v.Status, v.Checks, v.Failed)
+		if v.Reason != "" {
+			ew.printf(" — %s", v.Reason)
+		}
+		ew.printf("\n")
+		for _, f := range v.Failures {
+			ew.printf("     ✗ %s\n", f)
+		}
+	}
+	run := c.Run
+	if run == nil {
+		return
+	}
+	ew.printf("   run: %s ops in %.2f s = %s ops/s, %d errors", FormatCount(run.Ops), run.Seconds, FormatRate(run.OpsPerSec), run.Errors)
+	if run.Mode == OpenLoop {
+		ew.printf("; target %s ops/s, %d late ops, max lag %s µs", FormatRate(run.IntendedRate), run.LateOps, FormatMicros(run.MaxLagUs))
+	}
+	ew.printf("\n")
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "   kind\tcount\terrors\tops/s\tmean\tp50\tp90\tp95\tp99\tp99.9\tmax\t\n")
+	row := func(name string, count, errs int64, opsps float64, l Latency) {
+		fmt.Fprintf(tw, "   %s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, FormatCount(count), errs, FormatRate(opsps),
+			FormatMicros(l.Mean), FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P95), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max))
+	}
+	for _, k := range run.Kinds {
+		row(k.Kind, k.Count, k.ErrorCount(), k.OpsPerSec, k.Latency)
+		if k.Uncorrected != nil {
+			row(k.Kind+" (uncorrected)", k.Count, k.ErrorCount(), k.OpsPerSec, *k.Uncorrected)
+		}
+	}
+	tw.Flush()
+	for _, k := range run.Kinds {
+		for class, n := range k.Errors {
+			ew.printf("   %s errors: %d %s\n", k.Kind, n, class)
+		}
+		for _, s := range k.ErrorSamples {
+			ew.printf("     e.g. %s\n", s)
+		}
+	}
+}
+
+// ErrorCount returns the number of failed operations of the kind.
+func (k OpStats) ErrorCount() int64 {
+	var n int64
+	for _, v := range k.Errors {
+		n += v
+	}
+	return n
+}
+
+// Overall returns the latency summary of all kinds of a run together,
+// computed from their merged histograms.
+func (r *Run) Overall() Latency {
+	if len(r.Kinds) == 1 {
+		return r.Kinds[0].Latency
+	}
+	h := NewHistogram()
+	for _, k := range r.Kinds {
+		kh, err := DecodeHistogram(k.Histogram)
+		if err != nil {
+			continue
+		}
+		h.Merge(kh)
+	}
+	return Summarize(h)
+}
+
+// FormatMicros formats a latency in microseconds with 3 significant digits
+// or more.
+func FormatMicros(us float64) string {
+	switch {
+	case us == 0:
+		return "0"
+	case us < 10:
+		return fmt.Sprintf("%.2f", us)
+	case us < 1000:
+		return fmt.Sprintf("%.1f", us)
+	}
+	return FormatCount(int64(us + 0.5))
+}
+
+// FormatRate formats a rate (per second).
+func FormatRate(r float64) string {
+	if r < 100 {
+		return fmt.Sprintf("%.1f", r)
+	}
+	return FormatCount(int64(r + 0.5))
+}
+
+// FormatCount formats n with thousands separators: 1,234,567.
+func FormatCount(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }

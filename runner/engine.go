@@ -1,0 +1,415 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/workloads"
+)
+
+// Error classes operations are counted by.
+const (
+	classTimeout = iota
+	classNotFound
+	classUnsupported
+	classCanceled
+	classError
+	numClasses
+)
+
+var classNames = [numClasses]string{"timeout", "not_found", "unsupported", "canceled", "error"}
+
+// maxErrorSamples bounds the distinct error messages kept per worker and kind.
+const maxErrorSamples = 3
+
+// lateThreshold is how far behind its intended start an open-loop operation
+// must start to count as late.
+const lateThreshold = time.Millisecond
+
+// errOpTimeout is what a timed-out operation counts as.
+var errOpTimeout = errors.New("operation timed out")
+
+func classify(err error) int {
+	switch {
+	case errors.Is(err, errOpTimeout), errors.Is(err, context.DeadlineExceeded):
+		return classTimeout
+	case errors.Is(err, drivers.ErrNotFound):
+		return classNotFound
+	case errors.Is(err, drivers.ErrUnsupported):
+		return classUnsupported
+	case errors.Is(err, context.Canceled):
+		return classCanceled
+	}
+	return classError
+}
+
+// timedOut marks a worker's in-flight slot whose operation the watchdog
+// cancelled.
+const timedOut = -1
+
+// wstate is one worker's private state. Only its goroutine touches it while
+// it runs, except the atomics, which the watchdog and display read.
+type wstate struct {
+	id  int
+	gen workloads.Worker
+
+	// inflight is the start (ns since phase base, +1) of the operation in
+	// flight, 0 when idle, or timedOut after the watchdog cancelled it.
+	inflight atomic.Int64
+	// done is the number of operations completed in the measured phase,
+	// published every few operations for the live display.
+	done atomic.Int64
+
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	hist    []*hdr.Histogram // per kind; corrected under open loop
+	uhist   []*hdr.Histogram // per kind, uncorrected (open loop only)
+	errs    [][numClasses]int64
+	samples [][]string
+
+	late   int64
+	maxLag time.Duration
+
+	// interval being filled
+	ivIdx  int
+	ivHist *hdr.Histogram
+	ivOps  int64
+	ivErrs int64
+
+	_ [64]byte // keep the next worker's atomics off this cache line
+}
+
+func (w *wstate) renewCtx() {
+	w.ctx, w.cancel = context.WithCancel(w.parent)
+}
+
+// phase describes one timed loop: warm-up or measured.
+type phase struct {
+	base     time.Time
+	deadline time.Duration // 0: none
+	measure  bool
+	period   float64 // open loop: ns between one worker's operations
+}
+
+// engine runs a workload's workers against a store.
+type engine struct {
+	cfg     Config
+	kinds   []string
+	workers []*wstate
+	stop    atomic.Bool
+	ivs     *intervals
+}
+
+func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads.Worker) *engine {
+	e := &engine{cfg: cfg, kinds: kinds}
+	for i, g := range gens {
+		w := &wstate{id: i, gen: g, parent: ctx}
+		w.renewCtx()
+		w.hist = make([]*hdr.Histogram, len(kinds))
+		w.errs = make([][numClasses]int64, len(kinds))
+		w.samples = make([][]string, len(kinds))
+		for k := range kinds {
+			w.hist[k] = results.NewHistogram()
+		}
+		if cfg.Rate > 0 {
+			w.uhist = make([]*hdr.Histogram, len(kinds))
+			for k := range kinds {
+				w.uhist[k] = results.NewHistogram()
+			}
+		}
+		w.ivHist = results.NewIntervalHistogram()
+		e.workers = append(e.workers, w)
+	}
+	return e
+}
+
+// run runs every worker through one phase and waits for them.
+func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64) {
+	e.stop.Store(false)
+	var wg sync.WaitGroup
+	stopWatch := make(chan struct{})
+	watcherDone := make(chan struct{})
+	go func() { // stop on cancellation or when the phase deadline passes
+		defer close(watcherDone)
+		var timer <-chan time.Time
+		if ph.deadline > 0 {
+			t := time.NewTimer(time.Until(ph.base.Add(ph.deadline)))
+			defer t.Stop()
+			timer = t.C
+		}
+		select {
+		case <-ctx.Done():
+			e.stop.Store(true)
+		case <-timer:
+			e.stop.Store(true)
+		case <-stopWatch:
+		}
+	}()
+	if e.cfg.Timeout > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.watchdog(ph.base, stopWatch)
+		}()
+	}
+	var workers sync.WaitGroup
+	for _, w := range e.workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			e.loop(w, ph, quota(w.id))
+		}()
+	}
+	workers.Wait()
+	close(stopWatch)
+	wg.Wait()
+	<-watcherDone
+}
+
+// watchdog cancels operations that run longer than the per-op timeout.
+func (e *engine) watchdog(base time.Time, done <-chan struct{}) {
+	tick := min(max(e.cfg.Timeout/4, time.Millisecond), 100*time.Millisecond)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		now := int64(time.Since(base))
+		for _, w := range e.workers {
+			st := w.inflight.Load()
+			if st > 0 && now-(st-1) > int64(e.cfg.Timeout) {
+				// The CAS succeeds only while the same operation is in
+				// flight; the worker waits for this cancel before it
+				// replaces its context.
+				if w.inflight.CompareAndSwap(st, timedOut) {
+					w.cancel()
+				}
+			}
+		}
+	}
+}
+
+// loop is a worker's hot path: choose, (wait,) do, time, record. It
+// allocates nothing and takes no lock per operation.
+func (e *engine) loop(w *wstate, ph phase, quota int64) {
+	open := ph.period > 0
+	timeouts := e.cfg.Timeout > 0
+	stopped := e.stop.Load
+	// Stagger the workers' schedules evenly over one period.
+	offset := ph.period * float64(w.id) / float64(len(e.workers))
+	var n int64
+	for !e.stop.Load() && (quota == 0 || n < quota) {
+		op := w.gen.Next()
+		var intended time.Duration
+		if open {
+			intended = time.Duration(offset + float64(n)*ph.period)
+			if ph.deadline > 0 && intended >= ph.deadline {
+				return
+			}
+			waitUntil(ph.base, intended, stopped)
+			if e.stop.Load() {
+				return
+			}
+		}
+		t0 := time.Since(ph.base)
+		if ph.deadline > 0 && t0 >= ph.deadline {
+			return
+		}
+		if timeouts {
+			w.inflight.Store(int64(t0) + 1)
+		}
+		err := op.Do(w.ctx)
+		t1 := time.Since(ph.base)
+		if timeouts && w.inflight.Swap(0) == timedOut {
+			err = errOpTimeout
+			<-w.ctx.Done() // the watchdog has cancelled (or is cancelling) it
+			w.renewCtx()
+		}
+		n++
+		if !ph.measure {
+			continue
+		}
+		if err != nil && e.stop.Load() && errors.Is(err, context.Canceled) {
+			// Interrupted by the end of the run, not a failure.
+			continue
+		}
+		if idx := int(t1 / time.Second); idx != w.ivIdx {
+			e.flushInterval(w, idx)
+		}
+		k := op.Kind()
+		if err != nil {
+			c := classify(err)
+			w.errs[k][c]++
+			w.ivErrs++
+			if c == classError && len(w.samples[k]) < maxErrorSamples {
+				w.addSample(k, err)
+			}
+		} else {
+			lat := t1 - t0
+			if open {
+				lat = t1 - intended
+				record(w.uhist[k], t1-t0)
+				if lag := t0 - intended; lag >= lateThreshold {
+					w.late++
+					w.maxLag = max(w.maxLag, lag)
+				}
+			}
+			record(w.hist[k], lat)
+			record(w.ivHist, lat)
+			w.ivOps++
+		}
+		if n&127 == 0 {
+			w.done.Store(n)
+		}
+	}
+	w.done.Store(n)
+}
+
+func (w *wstate) addSample(k int, err error) {
+	msg := err.Error()
+	for _, s := range w.samples[k] {
+		if s == msg {
+			return
+		}
+	}
+	w.samples[k] = append(w.samples[k], msg)
+}
+
+// record adds a latency to h, clamping it to the histogram's range.
+func record(h *hdr.Histogram, d time.Duration) {
+	v := int64(d)
+	if v < results.HistMin {
+		v = results.HistMin
+	} else if v > results.HistMax {
+		v = results.HistMax
+	}
+	_ = h.RecordValue(v)
+}
+
+// flushInterval hands the worker's finished interval to the collector and
+// starts interval idx.
+func (e *engine) flushInterval(w *wstate, idx int) {
+	w.ivHist = e.ivs.submit(w.id, w.ivIdx, idx, w.ivHist, w.ivOps, w.ivErrs)
+	w.ivOps, w.ivErrs = 0, 0
+	w.ivIdx = idx
+}
+
+// reset clears what the warm-up recorded.
+func (e *engine) reset() {
+	for _, w := range e.workers {
+		for k := range e.kinds {
+			w.hist[k].Reset()
+			if w.uhist != nil {
+				w.uhist[k].Reset()
+			}
+			w.errs[k] = [numClasses]int64{}
+			w.samples[k] = nil
+		}
+		w.late, w.maxLag = 0, 0
+		w.ivHist.Reset()
+		w.ivOps, w.ivErrs, w.ivIdx = 0, 0, 0
+		w.done.Store(0)
+	}
+}
+
+// completed returns the operations completed so far in the measured phase.
+func (e *engine) completed() int64 {
+	var n int64
+	for _, w := range e.workers {
+		n += w.done.Load()
+	}
+	return n
+}
+
+// summarize merges the workers' figures into the result of the run.
+func (e *engine) summarize(elapsed time.Duration) (*results.Run, error) {
+	secs := elapsed.Seconds()
+	run := &results.Run{Mode: results.ClosedLoop, Seconds: secs}
+	if e.cfg.Rate > 0 {
+		run.Mode = results.OpenLoop
+		run.IntendedRate = e.cfg.Rate
+	}
+	for k, kind := range e.kinds {
+		h := results.NewHistogram()
+		var uh *hdr.Histogram
+		if e.cfg.Rate > 0 {
+			uh = results.NewHistogram()
+		}
+		st := results.OpStats{Kind: kind}
+		for _, w := range e.workers {
+			h.Merge(w.hist[k])
+			if uh != nil {
+				uh.Merge(w.uhist[k])
+			}
+			for c, n := range w.errs[k] {
+				if n > 0 {
+					if st.Errors == nil {
+						st.Errors = map[string]int64{}
+					}
+					st.Errors[classNames[c]] += n
+				}
+			}
+			for _, s := range w.samples[k] {
+				if len(st.ErrorSamples) < maxErrorSamples {
+					st.ErrorSamples = append(st.ErrorSamples, s)
+				}
+			}
+		}
+		st.Count = h.TotalCount()
+		if secs > 0 {
+			st.OpsPerSec = float64(st.Count) / secs
+		}
+		st.Latency = results.Summarize(h)
+		var err error
+		if st.Histogram, err = results.EncodeHistogram(h); err != nil {
+			return nil, err
+		}
+		if uh != nil {
+			u := results.Summarize(uh)
+			st.Uncorrected = &u
+			if st.UncorrectedHistogram, err = results.EncodeHistogram(uh); err != nil {
+				return nil, err
+			}
+		}
+		run.Ops += st.Count
+		run.Errors += st.ErrorCount()
+		run.Kinds = append(run.Kinds, st)
+	}
+	for _, w := range e.workers {
+		run.LateOps += w.late
+		run.MaxLagUs = max(run.MaxLagUs, float64(w.maxLag)/1e3)
+	}
+	if secs > 0 {
+		run.OpsPerSec = float64(run.Ops) / secs
+	}
+	return run, nil
+}
+
+// splitQuota splits a total operation count over workers: 0 means no limit,
+// a negative share means none at all.
+func splitQuota(total int64, workers int) func(int) int64 {
+	return func(id int) int64 {
+		if total <= 0 {
+			return 0
+		}
+		q := total / int64(workers)
+		if int64(id) < total%int64(workers) {
+			q++
+		}
+		if q == 0 {
+			return -1 // this worker has no share: stop at once
+		}
+		return q
+	}
+}

@@ -1,0 +1,300 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/storefit/storefit/workloads"
+	"go.yaml.in/yaml/v3"
+)
+
+// Suite is a YAML file that names which workloads run on which stores with
+// which settings. Example (suites/quick.yaml):
+//
+//	name: quick
+//	seed: 1
+//	scale: quick
+//	defaults: {workers: 2, duration: 5s, warmup: 1s, timeout: 10s}
+//	stores: [memory]                  # or "name=dsn", or {name: …, dsn: …}
+//	workloads:
+//	  - point/a                       # a name, or a map with overrides:
+//	  - workload: point/e
+//	    duration: 3s
+//	    options: {records: 50000}
+//
+// Every workload runs on every store. Unknown keys are errors.
+type Suite struct {
+	Name      string          `yaml:"name"`
+	Seed      *uint64         `yaml:"seed"`
+	Scale     string          `yaml:"scale"`
+	Defaults  Settings        `yaml:"defaults"`
+	Stores    []StoreRef      `yaml:"stores"`
+	Workloads []SuiteWorkload `yaml:"workloads"`
+}
+
+// Settings are runner settings as a suite or the command line gives them;
+// nil fields are unset.
+type Settings struct {
+	Workers  *int      `yaml:"workers"`
+	Loaders  *int      `yaml:"loaders"`
+	Rate     *float64  `yaml:"rate"`
+	Duration *Duration `yaml:"duration"`
+	Ops      *int64    `yaml:"ops"`
+	Warmup   *Duration `yaml:"warmup"`
+	Timeout  *Duration `yaml:"timeout"`
+}
+
+// Over returns s with the fields set in o replacing its own.
+func (s Settings) Over(o Settings) Settings {
+	if o.Workers != nil {
+		s.Workers = o.Workers
+	}
+	if o.Loaders != nil {
+		s.Loaders = o.Loaders
+	}
+	if o.Rate != nil {
+		s.Rate = o.Rate
+	}
+	if o.Duration != nil {
+		s.Duration = o.Duration
+	}
+	if o.Ops != nil {
+		s.Ops = o.Ops
+	}
+	if o.Warmup != nil {
+		s.Warmup = o.Warmup
+	}
+	if o.Timeout != nil {
+		s.Timeout = o.Timeout
+	}
+	return s
+}
+
+// Config turns settings into a runner configuration, with storefit's
+// defaults for what is unset: 1 worker, 10 s, 2 s warm-up, 10 s timeout.
+func (s Settings) Config() Config {
+	c := Config{Workers: 1, Duration: 10 * time.Second, Warmup: 2 * time.Second, Timeout: 10 * time.Second}
+	if s.Workers != nil {
+		c.Workers = *s.Workers
+	}
+	if s.Loaders != nil {
+		c.Loaders = *s.Loaders
+	}
+	if s.Rate != nil {
+		c.Rate = *s.Rate
+	}
+	if s.Ops != nil {
+		c.Ops = *s.Ops
+		if s.Duration == nil {
+			c.Duration = 0 // an op count alone bounds the run
+		}
+	}
+	if s.Duration != nil {
+		c.Duration = time.Duration(*s.Duration)
+	}
+	if s.Warmup != nil {
+		c.Warmup = time.Duration(*s.Warmup)
+	}
+	if s.Timeout != nil {
+		c.Timeout = time.Duration(*s.Timeout)
+	}
+	return c
+}
+
+// Duration is a time.Duration written as "10s", "1m30s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 10s, 2m)", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// StoreRef names a store and its DSN.
+type StoreRef struct {
+	Name string `yaml:"name"`
+	DSN  string `yaml:"dsn"`
+}
+
+// ParseStoreRef parses "name" or "name=dsn".
+func ParseStoreRef(s string) (StoreRef, error) {
+	name, dsn, _ := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return StoreRef{}, fmt.Errorf("store %q: empty name (use name or name=dsn)", s)
+	}
+	return StoreRef{Name: name, DSN: dsn}, nil
+}
+
+// UnmarshalYAML accepts "name", "name=dsn" or {name: …, dsn: …}.
+func (r *StoreRef) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		ref, err := ParseStoreRef(n.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		*r = ref
+		return nil
+	}
+	type plain StoreRef
+	var p plain
+	if err := decodeStrict(n, &p); err != nil {
+		return err
+	}
+	if p.Name == "" {
+		return fmt.Errorf("line %d: store without a name", n.Line)
+	}
+	*r = StoreRef(p)
+	return nil
+}
+
+// SuiteWorkload is one workload entry of a suite.
+type SuiteWorkload struct {
+	Workload string         `yaml:"workload"`
+	Settings `yaml:",inline"`
+	Options  map[string]any `yaml:"options"`
+}
+
+// UnmarshalYAML accepts a workload name or a map.
+func (w *SuiteWorkload) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		w.Workload = n.Value
+		return nil
+	}
+	type plain SuiteWorkload
+	var p plain
+	if err := decodeStrict(n, &p); err != nil {
+		return err
+	}
+	if p.Workload == "" {
+		return fmt.Errorf("line %d: workload entry without a workload name", n.Line)
+	}
+	*w = SuiteWorkload(p)
+	return nil
+}
+
+// decodeStrict decodes a node rejecting unknown keys (Node.Decode does not
+// apply the decoder's KnownFields).
+func decodeStrict(n *yaml.Node, dst any) error {
+	raw, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(dst); err != nil {
+		// Line numbers of the re-encoded node are relative to it; name the
+		// node's own line.
+		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// ParseSuite parses a suite document.
+func ParseSuite(data []byte) (*Suite, error) {
+	var s Suite
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty suite")
+		}
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(s.Workloads) == 0 {
+		return nil, errors.New("suite lists no workloads")
+	}
+	if _, err := workloads.ParseScale(s.Scale); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// LoadSuite reads and parses a suite file; errors name the file.
+func LoadSuite(path string) (*Suite, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("suite: %w", err)
+	}
+	s, err := ParseSuite(data)
+	if err != nil {
+		return nil, fmt.Errorf("suite %s: %w", path, err)
+	}
+	if s.Name == "" {
+		s.Name = path
+	}
+	return s, nil
+}
+
+// Overrides are command-line settings that take precedence over a suite's.
+type Overrides struct {
+	Seed     *uint64
+	Scale    string
+	Stores   []StoreRef
+	Settings Settings
+	Options  map[string]any
+}
+
+// Plan expands the suite into cells (every workload × every store),
+// applying overrides, and checks every cell's settings and workload options
+// so bad input fails before anything runs.
+func (s *Suite) Plan(o Overrides) (Plan, error) {
+	seed := uint64(1)
+	if s.Seed != nil {
+		seed = *s.Seed
+	}
+	if o.Seed != nil {
+		seed = *o.Seed
+	}
+	scaleName := s.Scale
+	if o.Scale != "" {
+		scaleName = o.Scale
+	}
+	scale, err := workloads.ParseScale(scaleName)
+	if err != nil {
+		return Plan{}, err
+	}
+	stores := s.Stores
+	if len(o.Stores) > 0 {
+		stores = o.Stores
+	}
+	if len(stores) == 0 {
+		return Plan{}, errors.New("no store given (use --store NAME or list stores in the suite)")
+	}
+	plan := Plan{Suite: s.Name}
+	for _, w := range s.Workloads {
+		set := s.Defaults.Over(w.Settings).Over(o.Settings)
+		opts := map[string]any{}
+		for k, v := range w.Options {
+			opts[k] = v
+		}
+		for k, v := range o.Options {
+			opts[k] = v
+		}
+		p := workloads.Params{Seed: seed, Scale: scale, Options: opts}
+		if _, err := workloads.New(w.Workload, p); err != nil {
+			return Plan{}, err
+		}
+		cfg := set.Config()
+		if err := cfg.Validate(); err != nil {
+			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
+		}
+		for _, st := range stores {
+			plan.Cells = append(plan.Cells, Cell{Workload: w.Workload, Params: p, Store: st.Name, DSN: st.DSN, Config: cfg})
+		}
+	}
+	return plan, nil
+}

@@ -1,0 +1,9 @@
+// Package all imports every workload package for its registration:
+//
+//	import _ "github.com/storefit/storefit/workloads/all"
+package all
+
+import (
+	// Workload packages register themselves in init.
+	_ "github.com/storefit/storefit/workloads/point"
+)

@@ -1,0 +1,256 @@
+// Package workloads defines what a storefit workload is (Workload, Worker,
+// Op), the parameters every workload takes, and the registry that names
+// workloads ("point/a", "graph/fof", …). One package per access pattern
+// (workloads/point, …) registers its workloads in init.
+//
+// A workload knows its schema, its data, its operation mix and how to check
+// answers; it never imports a driver. It reaches a store through the
+// pattern's provider interface, found on the drivers.Conn by type assertion;
+// a store without it makes Worker, Setup and Load return
+// drivers.ErrUnsupported.
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/storefit/storefit/drivers"
+)
+
+// Workload is one named workload of one access pattern.
+type Workload interface {
+	// Name is the registered name, "pattern/variant".
+	Name() string
+	// Pattern is the access pattern, the part of Name before the slash.
+	Pattern() string
+	// Settings returns the workload's effective settings (defaults filled
+	// in), recorded in results so a run can be repeated.
+	Settings() map[string]any
+	// Records is the number of rows (records, documents, edges, points) the
+	// load phase writes in total, over all parts.
+	Records() int64
+	// OpKinds names the operation kinds in the mix; Op.Kind indexes it.
+	OpKinds() []string
+	// Setup creates the schema (tables, indexes, mappings) on an empty
+	// store, dropping what a previous run left.
+	Setup(ctx context.Context, c drivers.Conn) error
+	// Load writes share part of parts of the data (0 <= part < parts),
+	// reporting rows written to p. Loading every part once loads the whole
+	// data set; parts run concurrently.
+	Load(ctx context.Context, c drivers.Conn, part, parts int, p Progress) error
+	// Validate runs fixed queries against freshly loaded data and compares
+	// the answers with the expected ones. The error is for failures to ask
+	// (a dead server), not for wrong answers, which the Validation reports.
+	Validate(ctx context.Context, c drivers.Conn) (Validation, error)
+	// Worker returns the operation stream of worker id of n. Workers are
+	// deterministic: the same seed, id and n give the same stream. It
+	// returns an error wrapping drivers.ErrUnsupported when c lacks the
+	// pattern or an operation of the mix.
+	Worker(c drivers.Conn, id, n int) (Worker, error)
+}
+
+// Worker produces one worker's operations. It is used by one goroutine.
+type Worker interface {
+	// Next chooses and prepares the next operation; it is not timed. The
+	// returned Op is only valid until the next call of Next, so a worker
+	// can reuse one Op value per kind and allocate nothing per operation.
+	Next() Op
+}
+
+// Op is one prepared operation.
+type Op interface {
+	// Kind indexes Workload.OpKinds.
+	Kind() int
+	// Do performs the operation against the store; it is the timed part.
+	Do(ctx context.Context) error
+}
+
+// Progress receives the number of rows a loader has written.
+type Progress interface {
+	Add(rows int64)
+}
+
+// Validation is the outcome of Workload.Validate.
+type Validation struct {
+	// Checks is the number of answers compared.
+	Checks int `json:"checks"`
+	// Failed is the number of answers that differed from the expected ones.
+	Failed int `json:"failed"`
+	// Failures describes the first few failed checks.
+	Failures []string `json:"failures,omitempty"`
+	// Figures holds measured agreement figures that are not pass/fail
+	// (e.g. search relevance agreement), by name.
+	Figures map[string]float64 `json:"figures,omitempty"`
+}
+
+// MaxFailures bounds the failures a Validation describes.
+const MaxFailures = 10
+
+// Failf records a failed check.
+func (v *Validation) Failf(format string, args ...any) {
+	v.Checks++
+	v.Failed++
+	if len(v.Failures) < MaxFailures {
+		v.Failures = append(v.Failures, fmt.Sprintf(format, args...))
+	}
+}
+
+// Pass records a passed check.
+func (v *Validation) Pass() { v.Checks++ }
+
+// Check records a check that passed when ok, or a failure described by the
+// format otherwise.
+func (v *Validation) Check(ok bool, format string, args ...any) {
+	if ok {
+		v.Pass()
+		return
+	}
+	v.Failf(format, args...)
+}
+
+// OK reports whether every check passed.
+func (v Validation) OK() bool { return v.Failed == 0 }
+
+// Scale names a preset data size: every pattern has a quick scale (seconds on
+// an embedded store) and a full one.
+type Scale string
+
+// The preset scales.
+const (
+	Quick Scale = "quick"
+	Full  Scale = "full"
+)
+
+// ParseScale checks a scale name; the empty name means Quick.
+func ParseScale(s string) (Scale, error) {
+	switch Scale(s) {
+	case "", Quick:
+		return Quick, nil
+	case Full:
+		return Full, nil
+	}
+	return "", fmt.Errorf("unknown scale %q (use quick or full)", s)
+}
+
+// Params are what every workload is built from.
+type Params struct {
+	// Seed drives all data and operation streams.
+	Seed uint64
+	// Scale picks the preset data size.
+	Scale Scale
+	// Options are workload-specific settings by name (from --set or a suite
+	// file); each workload decodes them into its typed configuration with
+	// DecodeOptions and rejects unknown names.
+	Options map[string]any
+}
+
+// Factory builds a workload from parameters.
+type Factory func(p Params) (Workload, error)
+
+// Entry describes a registered workload.
+type Entry struct {
+	// Name is "pattern/variant".
+	Name string
+	// Summary is one line on what the workload does.
+	Summary string
+	// New builds the workload.
+	New Factory
+}
+
+// Pattern returns the pattern part of the entry's name.
+func (e Entry) Pattern() string { p, _, _ := strings.Cut(e.Name, "/"); return p }
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Entry{}
+	patterns = map[string]func(drivers.Conn) bool{}
+)
+
+// Register makes a workload available by name. It panics on an empty or
+// duplicate name, a name without a pattern prefix, or a nil factory.
+func Register(e Entry) {
+	mu.Lock()
+	defer mu.Unlock()
+	if e.New == nil || e.Name == "" || !strings.Contains(e.Name, "/") {
+		panic(fmt.Sprintf("workloads: bad Register of %q", e.Name))
+	}
+	if _, dup := registry[e.Name]; dup {
+		panic("workloads: Register called twice for " + e.Name)
+	}
+	registry[e.Name] = e
+}
+
+// RegisterPattern records how to tell whether a connection supports an access
+// pattern. Each pattern package calls it once in init.
+func RegisterPattern(name string, supports func(drivers.Conn) bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := patterns[name]; dup {
+		panic("workloads: RegisterPattern called twice for " + name)
+	}
+	patterns[name] = supports
+}
+
+// Supports reports whether c implements the named access pattern.
+func Supports(c drivers.Conn, pattern string) bool {
+	mu.RLock()
+	f := patterns[pattern]
+	mu.RUnlock()
+	return f != nil && f(c)
+}
+
+// Patterns returns the registered access patterns, sorted.
+func Patterns() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	ps := make([]string, 0, len(patterns))
+	for p := range patterns {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+// Entries returns the registered workloads sorted by name.
+func Entries() []Entry {
+	mu.RLock()
+	defer mu.RUnlock()
+	es := make([]Entry, 0, len(registry))
+	for _, e := range registry {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return es
+}
+
+// Lookup finds a workload entry. A bare pattern name ("point") is not a
+// workload; the error then lists the pattern's variants.
+func Lookup(name string) (Entry, error) {
+	mu.RLock()
+	e, ok := registry[name]
+	mu.RUnlock()
+	if ok {
+		return e, nil
+	}
+	var names []string
+	for _, e := range Entries() {
+		names = append(names, e.Name)
+	}
+	return Entry{}, fmt.Errorf("unknown workload %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// New builds the named workload.
+func New(name string, p Params) (Workload, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	w, err := e.New(p)
+	if err != nil {
+		return nil, fmt.Errorf("workload %s: %w", name, err)
+	}
+	return w, nil
+}
