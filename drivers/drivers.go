@@ -62,9 +62,10 @@ type Sink interface {
 type Info struct {
 	// Summary is one line on what the store is.
 	Summary string
-	// Patterns lists the access patterns the driver's Conn implements;
-	// drivertest checks the list against the Conn.
-	Patterns []string
+	// Conn is a zero value of the driver's Conn type (e.g. (*Conn)(nil)):
+	// the patterns it supports are found on it by type assertion, as
+	// workloads do on a live connection, so listing them needs no server.
+	Conn Conn
 	// Embedded is true for stores that run inside storefit (no server).
 	Embedded bool
 	// DSNExample shows the form of a DSN.

@@ -163,7 +163,7 @@ func (r *StoreRef) UnmarshalYAML(n *yaml.Node) error {
 
 // SuiteWorkload is one workload entry of a suite.
 type SuiteWorkload struct {
-	Workload string         `yaml:"workload"`
+	Workload string `yaml:"workload"`
 	Settings `yaml:",inline"`
 	Options  map[string]any `yaml:"options"`
 }

@@ -41,10 +41,8 @@ func newListCmd() *cobra.Command {
 				row := []string{n}
 				for _, p := range pats {
 					mark := "n/a"
-					for _, q := range info.Patterns {
-						if q == p {
-							mark = "yes"
-						}
+					if info.Conn != nil && workloads.Supports(info.Conn, p) {
+						mark = "yes"
 					}
 					row = append(row, mark)
 				}

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 
@@ -22,7 +23,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
 		Summary:    "in-process reference store (the oracle answers are checked against)",
-		Patterns:   []string{"point"},
+		Conn:       (*Conn)(nil),
 		Embedded:   true,
 		DSNExample: "memory",
 	}
@@ -30,16 +31,44 @@ func (Driver) Describe() drivers.Info {
 
 // Conn is a memory store. It is safe for concurrent use.
 type Conn struct {
-	mu     sync.Mutex // guards tables
+	mu     sync.Mutex // guards the fields below
+	closed bool
 	tables map[string]*pointTable
+	// states holds each other pattern's data, by pattern name, created on
+	// first use (see patternState).
+	states map[string]any
 }
 
 // Close drops all data.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closed = true
 	c.tables = nil
+	c.states = nil
 	return nil
+}
+
+// errClosed is returned by stores of a closed Conn.
+var errClosed = errors.New("memory: store is closed")
+
+// patternState returns the state the named pattern keeps in c, created by
+// mk on first use. Each pattern's file keeps its own state type.
+func patternState[T any](c *Conn, name string, mk func() *T) (*T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed
+	}
+	if c.states == nil {
+		c.states = map[string]any{}
+	}
+	if s, ok := c.states[name]; ok {
+		return s.(*T), nil
+	}
+	s := mk()
+	c.states[name] = s
+	return s, nil
 }
 
 // Version reports the Go runtime the store runs on.

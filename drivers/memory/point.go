@@ -38,8 +38,8 @@ func (c *Conn) PointStore(s point.Schema) (point.Store, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tables == nil {
-		return nil, fmt.Errorf("memory: store is closed")
+	if c.closed {
+		return nil, errClosed
 	}
 	t, ok := c.tables[s.Table]
 	if !ok || t.schema != s {

@@ -1,0 +1,133 @@
+// Package drivertest is the conformance suite every storefit driver runs:
+// for each access pattern the driver's Conn implements, it loads a small
+// data set into the driver and into the memory oracle, runs the pattern's
+// validation and a deterministic stream of operations against both, and
+// compares every answer. Patterns the driver does not implement are skipped,
+// not failed.
+//
+// A driver's test calls it with a function that opens a fresh, empty store:
+//
+//	func TestConformance(t *testing.T) {
+//		drivertest.Run(t, func() drivers.Conn { … })
+//	}
+package drivertest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/drivers/memory"
+	"github.com/storefit/storefit/workloads"
+)
+
+// pattern is the conformance check of one access pattern: c is the driver
+// under test, oracle a fresh memory store.
+type pattern struct {
+	name  string
+	check func(t *testing.T, c, oracle drivers.Conn)
+}
+
+var patterns = []pattern{
+	{"point", checkPoint},
+}
+
+// Run runs the conformance checks of every access pattern the Conn from open
+// implements. open is called once per pattern and must return a working,
+// empty store; Run closes it.
+func Run(t *testing.T, open func() drivers.Conn) {
+	t.Helper()
+	for _, p := range patterns {
+		t.Run(p.name, func(t *testing.T) {
+			c := open()
+			if c == nil {
+				t.Fatal("open returned a nil Conn")
+			}
+			t.Cleanup(func() {
+				if err := c.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			if !workloads.Supports(c, p.name) {
+				t.Skipf("%T does not implement the %s pattern", c, p.name)
+			}
+			if drivers.DiscardsData(c) {
+				t.Skip("store discards data: answers cannot be checked")
+			}
+			oracle, err := memory.Driver{}.Open(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer oracle.Close()
+			p.check(t, c, oracle)
+		})
+	}
+}
+
+// setupLoad runs a workload's setup and a parallel load on c.
+func setupLoad(t *testing.T, w workloads.Workload, c drivers.Conn, parts int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.Setup(ctx, c); err != nil {
+		t.Fatalf("%s setup: %v", w.Name(), err)
+	}
+	errs := make(chan error, parts)
+	for i := range parts {
+		go func() { errs <- w.Load(ctx, c, i, parts, nopProgress{}) }()
+	}
+	for range parts {
+		if err := <-errs; err != nil {
+			t.Fatalf("%s load: %v", w.Name(), err)
+		}
+	}
+}
+
+// validate runs a workload's validation on c and fails the test on any
+// failed check.
+func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Validation {
+	t.Helper()
+	v, err := w.Validate(context.Background(), c)
+	if err != nil {
+		t.Fatalf("%s validate: %v", w.Name(), err)
+	}
+	if !v.OK() {
+		t.Errorf("%s validate: %d of %d checks failed: %v", w.Name(), v.Failed, v.Checks, v.Failures)
+	}
+	if v.Checks == 0 {
+		t.Errorf("%s validate made no checks", w.Name())
+	}
+	return v
+}
+
+// runWorkers runs ops operations from each of n workers of w concurrently
+// on c, failing on errors other than those allowed.
+func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, allowed func(error) bool) {
+	t.Helper()
+	errs := make(chan error, n)
+	for id := range n {
+		wk, err := w.Worker(c, id, n)
+		if err != nil {
+			t.Fatalf("%s worker: %v", w.Name(), err)
+		}
+		go func() {
+			ctx := context.Background()
+			for range ops {
+				op := wk.Next()
+				if err := op.Do(ctx); err != nil && (allowed == nil || !allowed(err)) {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("%s op: %v", w.Name(), err)
+		}
+	}
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Add(int64) {}
