@@ -89,7 +89,9 @@ type Load struct {
 	Rows       int64   `json:"rows"`
 	Seconds    float64 `json:"seconds"`
 	RowsPerSec float64 `json:"rows_per_s"`
-	Loaders    int     `json:"loaders"`
+	// ValuesPerSec is set for workloads whose rows carry several values.
+	ValuesPerSec float64 `json:"values_per_s,omitempty"`
+	Loaders      int     `json:"loaders"`
 	// SetupSeconds is the time schema creation took.
 	SetupSeconds float64 `json:"setup_s"`
 }

@@ -288,6 +288,9 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	l := results.Load{Rows: p.n.Load(), Seconds: el.Seconds(), Loaders: n}
 	if el > 0 {
 		l.RowsPerSec = float64(l.Rows) / el.Seconds()
+		if vc, ok := wl.(workloads.ValueCounter); ok {
+			l.ValuesPerSec = l.RowsPerSec * vc.ValuesPerRow()
+		}
 	}
 	disp.EndPhase(fmt.Sprintf("loaded %d rows in %.2f s (%s rows/s)", l.Rows, l.Seconds, results.FormatRate(l.RowsPerSec)))
 	// Report the root cause, not the cancellations it caused.

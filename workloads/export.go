@@ -36,3 +36,11 @@ type Query struct {
 type QuerySet interface {
 	Queries(ctx context.Context) ([]Query, error)
 }
+
+// ValueCounter is an optional interface of a Workload whose rows carry
+// several measured values (series: 10 fields per row); the load result then
+// reports values/s beside rows/s.
+type ValueCounter interface {
+	// ValuesPerRow is the average number of values in a loaded row.
+	ValuesPerRow() float64
+}
