@@ -5,5 +5,6 @@ package all
 
 import (
 	// Workload packages register themselves in init.
+	_ "github.com/storefit/storefit/workloads/graph"
 	_ "github.com/storefit/storefit/workloads/point"
 )
