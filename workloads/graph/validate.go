@@ -32,19 +32,21 @@ type query struct {
 }
 
 func (q *query) String() string {
-	note := ""
-	if q.note != "" {
-		note = " " + q.note
-	}
+	var s string
 	switch q.op {
 	case opNeighbours:
-		return fmt.Sprintf("neighbours(u=%d%s)", q.u, note)
+		s = fmt.Sprintf("neighbours(u=%d)", q.u)
 	case opFoF:
-		return fmt.Sprintf("fof(u=%d%s)", q.u, note)
+		s = fmt.Sprintf("fof(u=%d)", q.u)
 	case opWTF:
-		return fmt.Sprintf("wtf(u=%d, k=%d%s)", q.u, q.k, note)
+		s = fmt.Sprintf("wtf(u=%d, k=%d)", q.u, q.k)
+	default:
+		s = fmt.Sprintf("path(u=%d, v=%d, maxhops=%d)", q.u, q.v, q.maxHops)
 	}
-	return fmt.Sprintf("path(u=%d, v=%d, maxhops=%d%s)", q.u, q.v, q.maxHops, note)
+	if q.note != "" {
+		s += " [" + q.note + "]"
+	}
+	return s
 }
 
 // queries builds the fixed validation queries and their answers from the
