@@ -10,7 +10,7 @@ import (
 	"github.com/storefit/storefit/workloads/graph"
 )
 
-func edges(pairs ...[2]graph.UserID) []graph.Edge {
+func graphEdges(pairs ...[2]graph.UserID) []graph.Edge {
 	var es []graph.Edge
 	for _, p := range pairs {
 		es = append(es, graph.Edge{Src: p[0], Dst: p[1]})
@@ -18,7 +18,7 @@ func edges(pairs ...[2]graph.UserID) []graph.Edge {
 	return es
 }
 
-func newConn(t *testing.T) *Conn {
+func newGraphConn(t *testing.T) *Conn {
 	t.Helper()
 	c, err := Driver{}.Open(context.Background(), "")
 	if err != nil {
@@ -43,13 +43,13 @@ func newGraphStore(t *testing.T, c *Conn, name string) graph.Store {
 //	0 → 1 2 3    1 → 2 4 5    2 → 0 4 5    3 → 5 6    4 → 7    6 → 0
 func TestGraphHandComputed(t *testing.T) {
 	ctx := context.Background()
-	g := newGraphStore(t, newConn(t), "tiny")
+	g := newGraphStore(t, newGraphConn(t), "tiny")
 	// Loaded in two batches, out of order.
-	if err := g.LoadEdges(ctx, edges([2]graph.UserID{6, 0}, [2]graph.UserID{4, 7}, [2]graph.UserID{3, 6}, [2]graph.UserID{3, 5},
+	if err := g.LoadEdges(ctx, graphEdges([2]graph.UserID{6, 0}, [2]graph.UserID{4, 7}, [2]graph.UserID{3, 6}, [2]graph.UserID{3, 5},
 		[2]graph.UserID{2, 5}, [2]graph.UserID{2, 4}, [2]graph.UserID{2, 0})); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.LoadEdges(ctx, edges([2]graph.UserID{1, 5}, [2]graph.UserID{1, 4}, [2]graph.UserID{1, 2},
+	if err := g.LoadEdges(ctx, graphEdges([2]graph.UserID{1, 5}, [2]graph.UserID{1, 4}, [2]graph.UserID{1, 2},
 		[2]graph.UserID{0, 3}, [2]graph.UserID{0, 2}, [2]graph.UserID{0, 1})); err != nil {
 		t.Fatal(err)
 	}
@@ -111,18 +111,18 @@ func TestGraphHandComputed(t *testing.T) {
 
 func TestGraphLoadErrors(t *testing.T) {
 	ctx := context.Background()
-	c := newConn(t)
+	c := newGraphConn(t)
 	g := newGraphStore(t, c, "errors")
-	if err := g.LoadEdges(ctx, edges([2]graph.UserID{1, 2})); err != nil {
+	if err := g.LoadEdges(ctx, graphEdges([2]graph.UserID{1, 2})); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name  string
 		batch []graph.Edge
 	}{
-		{"self loop", edges([2]graph.UserID{3, 4}, [2]graph.UserID{5, 5})},
-		{"edge already loaded", edges([2]graph.UserID{3, 4}, [2]graph.UserID{1, 2})},
-		{"edge twice in the batch", edges([2]graph.UserID{3, 4}, [2]graph.UserID{3, 4})},
+		{"self loop", graphEdges([2]graph.UserID{3, 4}, [2]graph.UserID{5, 5})},
+		{"edge already loaded", graphEdges([2]graph.UserID{3, 4}, [2]graph.UserID{1, 2})},
+		{"edge twice in the batch", graphEdges([2]graph.UserID{3, 4}, [2]graph.UserID{3, 4})},
 	}
 	for _, tt := range tests {
 		if err := g.LoadEdges(ctx, tt.batch); err == nil {

@@ -96,7 +96,7 @@ func NewFollows(seed uint64, cfg FollowsConfig) (*Follows, error) {
 	n := uint64(cfg.Users)
 	// A multiplier near n/φ coprime with n, and a seed-dependent offset.
 	f.mul = uint64(float64(n)*0.6180339887498949) + Mix64(seed)%max(n/64, 1)
-	for f.mul%n == 0 || gcd(f.mul%n, n) != 1 {
+	for f.mul%n == 0 || followsGCD(f.mul%n, n) != 1 {
 		f.mul++
 	}
 	f.mul %= n
@@ -104,7 +104,7 @@ func NewFollows(seed uint64, cfg FollowsConfig) (*Follows, error) {
 	return f, nil
 }
 
-func gcd(a, b uint64) uint64 {
+func followsGCD(a, b uint64) uint64 {
 	for b != 0 {
 		a, b = b, a%b
 	}

@@ -111,12 +111,12 @@ func TestFollowsPure(t *testing.T) {
 	}
 }
 
-// fitPowerLaw returns the maximum-likelihood exponent of a discrete power
+// fitFollowsPowerLaw returns the maximum-likelihood exponent of a discrete power
 // law P(k) ∝ k^-α truncated to [kmin, kmax] for the samples (all within
 // those bounds): the α maximizing −α·Σ ln k − n·ln Σ_{k=kmin}^{kmax} k^-α
 // (Clauset, Shalizi & Newman 2009, eq. 3.5 with a finite upper bound),
 // found by golden-section search on [1.01, 5].
-func fitPowerLaw(samples []int64, kmin, kmax int64) float64 {
+func fitFollowsPowerLaw(samples []int64, kmin, kmax int64) float64 {
 	sumLog := 0.0
 	for _, k := range samples {
 		sumLog += math.Log(float64(k))
@@ -198,7 +198,7 @@ func TestFollowsDegreeDistribution(t *testing.T) {
 			}
 			// Fitted exponent: the MLE's standard error is ≈ (α−1)/√n,
 			// 0.011 for the quick graph; the tolerance is 0.05.
-			alpha := fitPowerLaw(tail, kmin, tt.cfg.MaxDegree)
+			alpha := fitFollowsPowerLaw(tail, kmin, tt.cfg.MaxDegree)
 			t.Logf("fitted exponent %.4f", alpha)
 			if math.Abs(alpha-tt.cfg.Exponent) > 0.05 {
 				t.Errorf("fitted power-law exponent %.4f, want %v ± 0.05", alpha, tt.cfg.Exponent)
