@@ -12,10 +12,10 @@ import (
 type FollowsConfig struct {
 	// Users is the number of users; ids are 0 … Users-1. At least 2.
 	Users int64
-	// MeanDegree is the mean out-degree, in (0, MaxDegree].
+	// MeanDegree is the mean out-degree, in (0, MaxDegree·(1−ZeroFraction)].
 	MeanDegree float64
 	// Exponent is the power-law exponent α of the out-degrees: P(k) ∝ k^-α
-	// above the minimum degree. In (1, 5].
+	// from a small lower bound (Follows.PowerLawMin) up. In (1, 5].
 	Exponent float64
 	// MaxDegree caps the out-degree, in [1, Users-1].
 	MaxDegree int64
@@ -73,13 +73,12 @@ const followsStream = 0x666f_6c6c_0000_0000 // "foll"
 // by a seed-dependent affine permutation (so the most popular users are
 // scattered over the id range), skipping the source itself and followees
 // already drawn. A source that fails to find enough distinct followees after
-// 8·D+64 draws (only possible when D is close to Users) takes the rest in id
+// 8·D+64 draws (in practice only when D is close to Users) takes the rest in id
 // order from a random start.
 type Follows struct {
 	cfg      FollowsConfig
 	seed     uint64
 	kmin     int64     // the exact power law holds from kmin up
-	mix      float64   // weight of the law starting at kmin-1
 	cum      []float64 // cum[k] = P(D <= k)
 	zetan    float64
 	mul, add uint64 // rank → id: (mul·rank + add) mod Users
@@ -143,7 +142,7 @@ func (f *Follows) degreeTable() {
 	if mu(kmin) > target {
 		w = (mu(kmin) - target) / (mu(kmin) - mu(kmin-1))
 	}
-	f.kmin, f.mix = kmin, w
+	f.kmin = kmin
 	pmf := make([]float64, kmax+1)
 	pmf[0] = f.cfg.ZeroFraction
 	nz := 1 - f.cfg.ZeroFraction
