@@ -31,6 +31,7 @@ type pattern struct {
 var patterns = []pattern{
 	{"point", checkPoint},
 	{"agg", checkAgg},
+	{"graph", checkGraph},
 }
 
 // Run runs the conformance checks of every access pattern the Conn from open

@@ -5,6 +5,7 @@ package all
 
 import (
 	// Workload packages register themselves in init.
-	_ "github.com/storefit/storefit/workloads/agg"
 	_ "github.com/storefit/storefit/workloads/point"
+	_ "github.com/storefit/storefit/workloads/agg"
+	_ "github.com/storefit/storefit/workloads/graph"
 )
