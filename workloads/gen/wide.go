@@ -59,8 +59,8 @@ type Prefs struct {
 	colCDF []float64 // colCDF[c] = P(column draw <= c)
 	// Walker's alias table of the column distribution: draw a slot i
 	// uniformly, keep it with probability keep[i]/2^64, else take alias[i].
-	keep  []uint64
-	alias []int
+	keep   []uint64
+	alias  []int
 	cntCDF []float64 // cntCDF[k] = P(Poisson(MeanColumns-1) <= k)
 }
 
