@@ -32,6 +32,7 @@ var patterns = []pattern{
 	{"point", checkPoint},
 	{"agg", checkAgg},
 	{"graph", checkGraph},
+	{"wide", checkWide},
 }
 
 // Run runs the conformance checks of every access pattern the Conn from open

@@ -8,4 +8,5 @@ import (
 	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/agg"
 	_ "github.com/storefit/storefit/workloads/graph"
+	_ "github.com/storefit/storefit/workloads/wide"
 )
