@@ -5,8 +5,8 @@ package all
 
 import (
 	// Workload packages register themselves in init.
-	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/agg"
 	_ "github.com/storefit/storefit/workloads/graph"
+	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/wide"
 )
