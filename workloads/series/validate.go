@@ -1,0 +1,316 @@
+package series
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/gen"
+)
+
+// Store methods a validation query calls.
+const (
+	callMax = iota
+	callMean
+	callHigh
+	callLast
+	callRecent
+)
+
+// vquery is one validation query: its parameters and, once computed, its
+// expected answer.
+type vquery struct {
+	name   string // TSBS name, or a description of an extra case
+	call   int
+	max    MaxQuery
+	mean   MeanQuery
+	high   HighCPUQuery
+	recent RecentQuery
+
+	maxAcc    *maxAcc
+	meanAcc   *meanAcc
+	highAcc   *highAcc
+	lastAcc   *lastAcc
+	recentAcc *recentAcc
+}
+
+// describe prints the query and its parameters for failure messages.
+func (q *vquery) describe() string {
+	fields := func(fs []int) string {
+		names := make([]string, len(fs))
+		for i, f := range fs {
+			names[i] = FieldNames[f]
+		}
+		return strings.Join(names, ",")
+	}
+	window := func(s, e time.Time) string {
+		return "[" + s.UTC().Format(timeFormat) + ", " + e.UTC().Format(timeFormat) + ")"
+	}
+	switch q.call {
+	case callMax:
+		return fmt.Sprintf("%s (max %s of %s in %s by %v)", q.name, fields(q.max.Fields), strings.Join(q.max.Hosts, ","), window(q.max.Start, q.max.End), q.max.Bucket)
+	case callMean:
+		return fmt.Sprintf("%s (mean %s in %s by %v)", q.name, fields(q.mean.Fields), window(q.mean.Start, q.mean.End), q.mean.Bucket)
+	case callHigh:
+		hosts := strings.Join(q.high.Hosts, ",")
+		if hosts == "" {
+			hosts = "all hosts"
+		}
+		return fmt.Sprintf("%s (usage_user > %v of %s in %s)", q.name, q.high.Threshold, hosts, window(q.high.Start, q.high.End))
+	case callRecent:
+		return fmt.Sprintf("%s (max usage_user before %s by %v, latest %d)", q.name, q.recent.End.UTC().Format(timeFormat), q.recent.Bucket, q.recent.Limit)
+	}
+	return q.name
+}
+
+// validationSet returns the fixed validation queries: the six TSBS queries
+// with parameters drawn from the validation stream, plus edge cases (fields
+// in a non-sorted order, unknown hosts, empty windows, the hosts most
+// likely to exceed the high-cpu threshold, ends before and after the data).
+func (w *Workload) validationSet() []*vquery {
+	d := newDrawer(w, gen.NewRand(w.seed, validationStream))
+	c := &w.cfg
+	start := time.Unix(0, w.data.Start).UTC()
+	end := time.Unix(0, w.data.End()).UTC()
+	var qs []*vquery
+	addMax := func(name string, q MaxQuery) {
+		q.Hosts, q.Fields = slices.Clone(q.Hosts), slices.Clone(q.Fields)
+		qs = append(qs, &vquery{name: name, call: callMax, max: q})
+	}
+	addMean := func(name string, q MeanQuery) {
+		q.Fields = slices.Clone(q.Fields)
+		qs = append(qs, &vquery{name: name, call: callMean, mean: q})
+	}
+	addHigh := func(name string, q HighCPUQuery) {
+		q.Hosts = slices.Clone(q.Hosts)
+		qs = append(qs, &vquery{name: name, call: callHigh, high: q})
+	}
+	addRecent := func(name string, q RecentQuery) {
+		qs = append(qs, &vquery{name: name, call: callRecent, recent: q})
+	}
+	var mq MaxQuery
+	for range 4 {
+		d.single(&mq, 1, 1)
+		addMax(QueryNames[qSingle111], mq)
+	}
+	for range 3 {
+		d.single(&mq, single581Fields, single581Hosts)
+		addMax(QueryNames[qSingle581], mq)
+	}
+	last := w.hostnames[len(w.hostnames)-1]
+	addMax("single-groupby, fields out of order, an unknown host", MaxQuery{
+		Hosts: []string{w.hostnames[0], "host_unknown", last}, Fields: []int{9, 4, 0},
+		Start: start, End: end, Bucket: c.GroupByBucket,
+	})
+	addMax("single-groupby, window after the data", MaxQuery{
+		Hosts: []string{w.hostnames[0]}, Fields: []int{0}, Start: end, End: end.Add(time.Hour), Bucket: c.GroupByBucket,
+	})
+	var mn MeanQuery
+	for range 2 {
+		d.double(&mn)
+		addMean(QueryNames[qDouble1], mn)
+	}
+	addMean("double-groupby-all", MeanQuery{
+		Fields: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, Start: start, End: start.Add(c.DoubleGroupByWindow), Bucket: c.DoubleGroupByBucket,
+	})
+	var hq HighCPUQuery
+	for range 3 {
+		d.highCPU(&hq)
+		addHigh(QueryNames[qHighCPU1], hq)
+	}
+	// Random hosts often never exceed the threshold: also ask for the
+	// hosts whose usage_user starts highest, from the first reading on.
+	for _, id := range w.hotHosts(3) {
+		addHigh(QueryNames[qHighCPU1]+", a hot host", HighCPUQuery{
+			Hosts: []string{w.hostnames[id]}, Threshold: c.HighCPUThreshold, Start: start, End: start.Add(c.HighCPUWindow),
+		})
+	}
+	addHigh("high-cpu-all", HighCPUQuery{
+		Threshold: c.HighCPUThreshold, Start: start, End: start.Add(min(6*c.Interval, time.Duration(w.data.Points)*c.Interval)),
+	})
+	qs = append(qs, &vquery{name: QueryNames[qLastpoint], call: callLast})
+	var rq RecentQuery
+	for range 3 {
+		d.recent(&rq)
+		addRecent(QueryNames[qGroupByLimit], rq)
+	}
+	addRecent("groupby-orderby-limit, end after the data", RecentQuery{End: end.Add(time.Hour), Bucket: c.LimitBucket, Limit: c.Limit})
+	addRecent("groupby-orderby-limit, one reading time before the end", RecentQuery{End: start.Add(1), Bucket: c.LimitBucket, Limit: c.Limit})
+	addRecent("groupby-orderby-limit, end at the first readings", RecentQuery{End: start, Bucket: c.LimitBucket, Limit: c.Limit})
+	return qs
+}
+
+// hotHosts returns the n hosts whose first usage_user reading is highest
+// (ties by id).
+func (w *Workload) hotHosts(n int) []int {
+	type hv struct {
+		id int
+		v  float64
+	}
+	all := make([]hv, w.cfg.Hosts)
+	for id := range all {
+		all[id] = hv{id, gen.CPUInitial(w.seed, id)[UsageUser]}
+	}
+	slices.SortFunc(all, func(a, b hv) int { return cmp.Or(cmp.Compare(b.v, a.v), cmp.Compare(a.id, b.id)) })
+	ids := make([]int, 0, n)
+	for _, h := range all[:min(n, len(all))] {
+		ids = append(ids, h.id)
+	}
+	return ids
+}
+
+// hostID returns the id of a hostname of this workload's data set.
+func (w *Workload) hostID(name string) (int, bool) {
+	s, ok := strings.CutPrefix(name, "host_")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(s)
+	if err != nil || id < 0 || id >= w.cfg.Hosts || w.hostnames[id] != name {
+		return 0, false
+	}
+	return id, true
+}
+
+// computeAnswers computes the expected answers of qs in one streaming pass
+// over the generated data set: every reading goes to the accumulators of the
+// queries over all hosts, and to those of the queries naming its host.
+func (w *Workload) computeAnswers(ctx context.Context, qs []*vquery) error {
+	var global []accumulator
+	byHost := map[int][]accumulator{}
+	forHosts := func(a accumulator, hosts []string) {
+		for _, h := range hosts {
+			if id, ok := w.hostID(h); ok {
+				byHost[id] = append(byHost[id], a)
+			}
+		}
+	}
+	for _, q := range qs {
+		switch q.call {
+		case callMax:
+			q.maxAcc = newMaxAcc(q.max)
+			forHosts(q.maxAcc, q.max.Hosts)
+		case callMean:
+			q.meanAcc = newMeanAcc(q.mean)
+			global = append(global, q.meanAcc)
+		case callHigh:
+			q.highAcc = newHighAcc(q.high)
+			if len(q.high.Hosts) == 0 {
+				global = append(global, q.highAcc)
+			} else {
+				forHosts(q.highAcc, q.high.Hosts)
+			}
+		case callLast:
+			q.lastAcc = newLastAcc()
+			global = append(global, q.lastAcc)
+		case callRecent:
+			q.recentAcc = newRecentAcc(q.recent)
+			global = append(global, q.recentAcc)
+		}
+	}
+	perHost := make([][]accumulator, w.cfg.Hosts)
+	for id, accs := range byHost {
+		perHost[id] = accs
+	}
+	g := gen.NewCPUGenerator(w.data, 0, 1)
+	buf := make([]gen.CPURow, 4096)
+	for {
+		n := g.Next(buf)
+		if n == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := range buf[:n] {
+			r := &buf[i]
+			rd := reading{host: w.hostnames[r.Host], time: r.Time, fields: &r.Fields}
+			for _, a := range global {
+				a.add(rd)
+			}
+			for _, a := range perHost[r.Host] {
+				a.add(rd)
+			}
+		}
+	}
+}
+
+// expected returns the validation queries with their answers computed.
+func (w *Workload) expected(ctx context.Context) ([]*vquery, error) {
+	qs := w.validationSet()
+	if err := w.computeAnswers(ctx, qs); err != nil {
+		return nil, fmt.Errorf("series reference answers: %w", err)
+	}
+	return qs, nil
+}
+
+// Validate asks every validation query of the store and compares the
+// answers with those computed from the generator: times, hosts, counts and
+// order exactly, values within Tolerance.
+func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	qs, err := w.expected(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, q := range qs {
+		diff, err := q.check(ctx, s)
+		if err != nil {
+			if ctx.Err() != nil {
+				return v, ctx.Err()
+			}
+			// A store that cannot answer is broken, not wrong: the
+			// error is for failures to ask.
+			return v, fmt.Errorf("%s: %w", q.describe(), err)
+		}
+		v.Check(diff == "", "%s: %s", q.describe(), diff)
+	}
+	return v, nil
+}
+
+// check asks q of s and describes how the answer differs from the expected
+// one ("" when it agrees).
+func (q *vquery) check(ctx context.Context, s Store) (string, error) {
+	switch q.call {
+	case callMax:
+		got, err := s.MaxByTime(ctx, q.max, nil)
+		if err != nil {
+			return "", err
+		}
+		return DiffBuckets(got, q.maxAcc.answer()), nil
+	case callMean:
+		got, err := s.MeanByTimeHost(ctx, q.mean, nil)
+		if err != nil {
+			return "", err
+		}
+		return DiffHostBuckets(got, q.meanAcc.answer()), nil
+	case callHigh:
+		got, err := s.HighCPU(ctx, q.high, nil)
+		if err != nil {
+			return "", err
+		}
+		return DiffPoints(got, q.highAcc.answer()), nil
+	case callLast:
+		got, err := s.LastPoint(ctx, nil)
+		if err != nil {
+			return "", err
+		}
+		return DiffPoints(got, q.lastAcc.answer()), nil
+	default: // callRecent
+		got, err := s.RecentMaxByTime(ctx, q.recent, nil)
+		if err != nil {
+			return "", err
+		}
+		return DiffBuckets(got, q.recentAcc.answer()), nil
+	}
+}
