@@ -6,4 +6,5 @@ package all
 import (
 	// Workload packages register themselves in init.
 	_ "github.com/storefit/storefit/workloads/point"
+	_ "github.com/storefit/storefit/workloads/search"
 )
