@@ -220,7 +220,6 @@ func (w *Workload) Settings() map[string]any {
 		"index": c.Index, "records": c.Records, "vocabulary": c.Vocabulary,
 		"minwords": c.MinWords, "maxwords": c.MaxWords, "users": c.Users, "topk": c.TopK,
 		"loadbatch": c.LoadBatch, "validationqueries": c.ValidationQueries,
-		"zipfexponent": 1.0, "phrases": w.phrases,
 	}
 }
 
