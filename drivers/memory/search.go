@@ -120,8 +120,9 @@ func (ix *searchIndex) matches(q search.Query) ([]int64, []int32, error) {
 	for i, t := range q.Terms {
 		terms[i] = ix.termID(t)
 	}
-	// Candidates: every match of an And, Term or Phrase query contains the
-	// first term; every match of an Or query contains some term.
+	// Candidates: every match of a Term, And or Phrase query contains every
+	// term, so the shortest postings list will do (none if a term is in no
+	// document); every match of an Or query contains some term.
 	var candidates []int64
 	if q.Kind == search.Or {
 		seen := map[int64]bool{}
@@ -136,8 +137,13 @@ func (ix *searchIndex) matches(q search.Query) ([]int64, []int32, error) {
 				}
 			}
 		}
-	} else if terms[0] >= 0 {
+	} else if !slices.Contains(terms, -1) {
 		candidates = ix.postings[terms[0]]
+		for _, id := range terms[1:] {
+			if len(ix.postings[id]) < len(candidates) {
+				candidates = ix.postings[id]
+			}
+		}
 	}
 	var out []int64
 	for _, d := range candidates {
