@@ -32,6 +32,7 @@ var patterns = []pattern{
 	{"point", checkPoint},
 	{"agg", checkAgg},
 	{"graph", checkGraph},
+	{"search", checkSearch},
 	{"series", checkSeries},
 	{"wide", checkWide},
 }

@@ -8,6 +8,7 @@ import (
 	_ "github.com/storefit/storefit/workloads/agg"
 	_ "github.com/storefit/storefit/workloads/graph"
 	_ "github.com/storefit/storefit/workloads/point"
+	_ "github.com/storefit/storefit/workloads/search"
 	_ "github.com/storefit/storefit/workloads/series"
 	_ "github.com/storefit/storefit/workloads/wide"
 )

@@ -1,0 +1,121 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads"
+)
+
+// Figures Validate reports.
+const (
+	// FigureAgreement is the mean, over validation queries with at least
+	// one hit, of the fraction of the reference top k (BM25, ties by id)
+	// that the store's top k contains: relevance agreement as
+	// WORKLOADS.md defines it.
+	FigureAgreement = "relevance_agreement"
+	// FigureAgreementTies is the same with ties forgiven: a store hit
+	// agrees when its reference BM25 score is at least the k-th reference
+	// score, so a store that breaks ties in another order (by its internal
+	// document order) still scores 1.
+	FigureAgreementTies = "relevance_agreement_ties"
+	// FigureRankedQueries is the number of queries the agreement figures
+	// average over.
+	FigureRankedQueries = "relevance_queries"
+)
+
+// Validate runs the validation query set against c. Hit counts are checked
+// exactly; of ranked answers, it checks (pass/fail) that there are
+// min(topk, count) hits, distinct, each a document that matches the query
+// (regenerated from its id), with non-increasing scores, and it measures
+// (not pass/fail) their agreement with the BM25 reference top k.
+func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	ref, err := w.reference(ctx)
+	if err != nil {
+		return v, err
+	}
+	var hits Hits
+	var buf []int32
+	var sumOverlap, sumTies float64
+	ranked := 0
+	for _, rq := range ref.queries {
+		n, err := Count(ctx, s, rq.q)
+		if err != nil {
+			return v, queryErr(ctx, "count", rq, err)
+		}
+		v.Check(n == rq.count, "count %s %s: %d, want %d", rq.name, rq.q, n, rq.count)
+
+		hits, err = Search(ctx, s, rq.q, w.cfg.TopK, hits)
+		if err != nil {
+			return v, queryErr(ctx, "search", rq, err)
+		}
+		want := min(int64(w.cfg.TopK), rq.count)
+		v.Check(int64(len(hits)) == want, "search %s %s: %d hits, want %d", rq.name, rq.q, len(hits), want)
+		sorted := true
+		for i := 1; i < len(hits); i++ {
+			if hits[i].Score > hits[i-1].Score {
+				sorted = false
+			}
+		}
+		v.Check(sorted, "search %s %s: scores not in descending order: %v", rq.name, rq.q, hits)
+
+		// Every hit must match; the ranking is measured, not checked.
+		seen := map[int64]bool{}
+		bad := ""
+		overlap, ties := 0, 0
+		for _, h := range hits {
+			if seen[h.ID] {
+				bad = fmt.Sprintf("document %d twice", h.ID)
+				break
+			}
+			seen[h.ID] = true
+			if h.ID < 0 || h.ID >= w.cfg.Records {
+				bad = fmt.Sprintf("document %d does not exist", h.ID)
+				break
+			}
+			var ok bool
+			var score float64
+			ok, score, buf = w.docScore(ref, rq, h.ID, buf)
+			if !ok {
+				bad = fmt.Sprintf("document %d does not match", h.ID)
+				break
+			}
+			for _, t := range rq.top {
+				if t.ID == h.ID {
+					overlap++
+				}
+			}
+			if len(rq.top) > 0 && tied(score, rq.top[len(rq.top)-1].Score) {
+				ties++
+			}
+		}
+		v.Check(bad == "", "search %s %s: %s", rq.name, rq.q, bad)
+		if k := len(rq.top); k > 0 {
+			ranked++
+			sumOverlap += float64(min(overlap, k)) / float64(k)
+			sumTies += float64(min(ties, k)) / float64(k)
+		}
+	}
+	if ranked > 0 {
+		v.Figures = map[string]float64{
+			FigureAgreement:     sumOverlap / float64(ranked),
+			FigureAgreementTies: sumTies / float64(ranked),
+			FigureRankedQueries: float64(ranked),
+		}
+	}
+	return v, nil
+}
+
+// queryErr wraps the error of a validation query that could not be asked.
+func queryErr(ctx context.Context, op string, rq *refQuery, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("validate %s %s %s: %w", op, rq.name, rq.q, err)
+}
