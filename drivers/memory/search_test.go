@@ -169,7 +169,3 @@ func TestSearchValidateAgreement(t *testing.T) {
 		t.Errorf("relevance agreement %v (ties forgiven %v), want 1", a, at)
 	}
 }
-
-type nopProgress struct{}
-
-func (nopProgress) Add(int64) {}

@@ -188,10 +188,6 @@ func (c corruptConn) SeriesStore(s series.Schema) (series.Store, error) {
 	return corrupt{st, c.what}, err
 }
 
-type nopProgress struct{}
-
-func (nopProgress) Add(int64) {}
-
 // TestSeriesValidate checks that the memory store passes the quick-scale
 // validation and that Validate notices each kind of wrong answer.
 func TestSeriesValidate(t *testing.T) {

@@ -1,0 +1,6 @@
+package memory_test
+
+// nopProgress discards load progress.
+type nopProgress struct{}
+
+func (nopProgress) Add(int64) {}
