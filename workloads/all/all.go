@@ -5,5 +5,6 @@ package all
 
 import (
 	// Workload packages register themselves in init.
+	_ "github.com/storefit/storefit/workloads/crud"
 	_ "github.com/storefit/storefit/workloads/point"
 )
