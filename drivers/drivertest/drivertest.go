@@ -30,6 +30,7 @@ type pattern struct {
 
 var patterns = []pattern{
 	{"point", checkPoint},
+	{"crud", checkCrud},
 }
 
 // Run runs the conformance checks of every access pattern the Conn from open
