@@ -30,6 +30,7 @@ type pattern struct {
 
 var patterns = []pattern{
 	{"point", checkPoint},
+	{"crud", checkCrud},
 	{"agg", checkAgg},
 	{"graph", checkGraph},
 	{"search", checkSearch},

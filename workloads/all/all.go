@@ -6,6 +6,7 @@ package all
 import (
 	// Workload packages register themselves in init.
 	_ "github.com/storefit/storefit/workloads/agg"
+	_ "github.com/storefit/storefit/workloads/crud"
 	_ "github.com/storefit/storefit/workloads/graph"
 	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/search"

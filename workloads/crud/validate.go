@@ -1,0 +1,312 @@
+package crud
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/gen"
+)
+
+// expected holds the validation queries and their answers, computed from
+// the generator alone.
+type expected struct {
+	tweets     []Tweet         // read by id: the whole row (like_count included)
+	likeCounts []likeCount     // counted likes of tweets
+	timelines  []timelineWant  // ordered ids
+	users      []User          // read by handle
+	missing    missingExpected // queries that find nothing
+}
+
+type likeCount struct {
+	Tweet TweetID `json:"tweet_id"`
+	Count int64   `json:"count"`
+}
+
+type timelineWant struct {
+	User UserID    `json:"user_id"`
+	IDs  []TweetID `json:"ids"`
+}
+
+type missingExpected struct {
+	Tweet  TweetID // not a tweet id: TweetByID and CountLikes find nothing
+	User   UserID  // not a user id: empty timeline
+	Handle string  // not a handle
+}
+
+// timelineEntry is a tweet of a timeline being collected.
+type timelineEntry struct {
+	at int64
+	id TweetID
+}
+
+// newer orders timeline entries newest first: created_at descending, ties
+// by id descending.
+func newer(a, b timelineEntry) int {
+	if c := cmp.Compare(b.at, a.at); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.id, a.id)
+}
+
+// hasTie reports whether two entries of a timeline have the same
+// created_at.
+func hasTie(b []timelineEntry) bool {
+	for i := 1; i < len(b); i++ {
+		if b[i].at == b[i-1].at {
+			return true
+		}
+	}
+	return false
+}
+
+// expect computes the validation set in two streaming passes over the
+// loaded tweets' authors and times (no tweet table in memory): the first
+// counts tweets per user and finds the most liked tweets, which choose the
+// sample; the second keeps the TimelineLimit newest tweets of each sampled
+// user.
+func (w *Workload) expect(ctx context.Context) (*expected, error) {
+	cfg := w.cfg
+	rows := w.gen.Rows()
+	limit := cfg.TimelineLimit
+
+	// Pass 1.
+	perUser := make([]int32, cfg.Users+1)
+	var mostLiked []likeCount // the 5 most liked, most first, ties by id
+	var unliked []TweetID
+	for id := int64(1); id <= cfg.Tweets; id++ {
+		if id%(1<<20) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		a, _ := rows.TweetMeta(id)
+		perUser[a]++
+		n := rows.LikeSet(id).Count
+		if n == 0 && len(unliked) < 3 {
+			unliked = append(unliked, TweetID(id))
+		}
+		if len(mostLiked) < 5 || n > mostLiked[len(mostLiked)-1].Count {
+			mostLiked = append(mostLiked, likeCount{TweetID(id), n})
+			slices.SortStableFunc(mostLiked, func(x, y likeCount) int { return cmp.Compare(y.Count, x.Count) })
+			mostLiked = mostLiked[:min(len(mostLiked), 5)]
+		}
+	}
+
+	e := &expected{missing: missingExpected{
+		Tweet:  TweetID(cfg.Tweets + 1<<41),
+		User:   UserID(cfg.Users + 1<<41),
+		Handle: "no_such_user_0",
+	}}
+
+	// Tweets: both ends, an even spread, the most liked and some unliked.
+	var tweetIDs []TweetID
+	add := func(id TweetID) {
+		if id >= 1 && id <= TweetID(cfg.Tweets) && !slices.Contains(tweetIDs, id) {
+			tweetIDs = append(tweetIDs, id)
+		}
+	}
+	add(1)
+	add(TweetID(cfg.Tweets))
+	for i := int64(1); i < 48; i++ {
+		add(TweetID(1 + i*cfg.Tweets/48))
+	}
+	for _, l := range mostLiked {
+		add(l.Tweet)
+	}
+	for _, id := range unliked {
+		add(id)
+	}
+	var gt gen.TwitterTweet
+	for _, id := range tweetIDs {
+		rows.Tweet(&gt, int64(id))
+		e.tweets = append(e.tweets, tweetRow(&gt))
+		e.likeCounts = append(e.likeCounts, likeCount{id, gt.LikeCount})
+	}
+
+	// Timelines: the three most prolific authors (long timelines), an even
+	// spread of users, users with no tweets or fewer than a page, and (after
+	// pass 2) up to five prolific authors whose page has created_at ties.
+	var sample []UserID
+	addUser := func(u UserID) {
+		if u >= 1 && u <= UserID(cfg.Users) && !slices.Contains(sample, u) {
+			sample = append(sample, u)
+		}
+	}
+	for r := range min(cfg.Users, 3) {
+		addUser(UserID(w.gen.UserOfRank(r)))
+	}
+	for i := range int64(30) {
+		addUser(UserID(1 + i*cfg.Users/30))
+	}
+	none, few := 0, 0
+	for u := int64(1); u <= cfg.Users && (none < 3 || few < 5); u++ {
+		switch c := perUser[u]; {
+		case c == 0 && none < 3:
+			none++
+			addUser(UserID(u))
+		case c > 0 && int(c) < limit && few < 5:
+			few++
+			addUser(UserID(u))
+		}
+	}
+
+	// Pass 2, also over the 100 most prolific authors, of whom those with
+	// created_at ties in their timeline page join the sample.
+	tracked := slices.Clone(sample)
+	for r := range min(cfg.Users, 100) {
+		if u := UserID(w.gen.UserOfRank(r)); !slices.Contains(tracked, u) {
+			tracked = append(tracked, u)
+		}
+	}
+	slot := make(map[UserID]int, len(tracked))
+	best := make([][]timelineEntry, len(tracked))
+	for i, u := range tracked {
+		slot[u] = i
+	}
+	for id := int64(1); id <= cfg.Tweets; id++ {
+		if id%(1<<20) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		a, at := rows.TweetMeta(id)
+		i, ok := slot[UserID(a)]
+		if !ok {
+			continue
+		}
+		t := timelineEntry{at, TweetID(id)}
+		b := best[i]
+		if len(b) == limit && newer(t, b[limit-1]) > 0 {
+			continue
+		}
+		pos, _ := slices.BinarySearchFunc(b, t, newer)
+		b = slices.Insert(b, pos, t)
+		best[i] = b[:min(len(b), limit)]
+	}
+	withTies := 0
+	for i, u := range tracked {
+		b := best[i]
+		if i >= len(sample) {
+			if !hasTie(b) || withTies == 5 {
+				continue
+			}
+			withTies++
+		}
+		ids := make([]TweetID, len(b))
+		for j, t := range b {
+			ids[j] = t.id
+		}
+		e.timelines = append(e.timelines, timelineWant{u, ids})
+	}
+
+	// Users by handle: the spread and the most prolific author.
+	var gu gen.TwitterUser
+	for _, u := range sample[:min(len(sample), 33)] {
+		rows.User(&gu, int64(u))
+		e.users = append(e.users, userRow(&gu))
+	}
+	return e, nil
+}
+
+// Validate reads a sample of tweets by id (whole rows), counts the likes of
+// those tweets (which must equal their like_count), reads the timelines of
+// a sample of users (ordered ids), reads a sample of users by handle, and
+// asks for a tweet, a handle and a timeline that do not exist. Expected
+// answers come from the generator (see expect), not from another store.
+func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	e, err := w.expect(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, want := range e.tweets {
+		got, err := s.TweetByID(ctx, want.ID)
+		if err != nil {
+			if err := failure(ctx, &v, err, "tweet %d", want.ID); err != nil {
+				return v, err
+			}
+			continue
+		}
+		v.Check(got.Equal(want), "tweet %d: got %+v, want %+v", want.ID, got, want)
+	}
+	for _, want := range e.likeCounts {
+		got, err := s.CountLikes(ctx, want.Tweet)
+		if err != nil {
+			return v, fmt.Errorf("count likes of tweet %d: %w", want.Tweet, err)
+		}
+		v.Check(got == want.Count, "likes of tweet %d: counted %d, want %d (its like_count)", want.Tweet, got, want.Count)
+	}
+	var ids []TweetID
+	for _, want := range e.timelines {
+		ids, err = s.Timeline(ctx, want.User, w.cfg.TimelineLimit, ids)
+		if err != nil {
+			return v, fmt.Errorf("timeline of user %d: %w", want.User, err)
+		}
+		v.Check(slices.Equal(ids, want.IDs), "timeline of user %d: got %v, want %v", want.User, ids, want.IDs)
+	}
+	for _, want := range e.users {
+		got, err := s.UserByHandle(ctx, []byte(want.Handle))
+		if err != nil {
+			if err := failure(ctx, &v, err, "user %s", want.Handle); err != nil {
+				return v, err
+			}
+			continue
+		}
+		v.Check(got.Equal(want), "user %s: got %+v, want %+v", want.Handle, got, want)
+	}
+
+	m := e.missing
+	_, err = s.TweetByID(ctx, m.Tweet)
+	if err := notFound(ctx, &v, err, "tweet %d", m.Tweet); err != nil {
+		return v, err
+	}
+	_, err = s.UserByHandle(ctx, []byte(m.Handle))
+	if err := notFound(ctx, &v, err, "user %s", m.Handle); err != nil {
+		return v, err
+	}
+	ids, err = s.Timeline(ctx, m.User, w.cfg.TimelineLimit, ids)
+	if err != nil {
+		return v, fmt.Errorf("timeline of unknown user %d: %w", m.User, err)
+	}
+	v.Check(len(ids) == 0, "timeline of unknown user %d: got %v, want none", m.User, ids)
+	n, err := s.CountLikes(ctx, m.Tweet)
+	if err != nil {
+		return v, fmt.Errorf("count likes of unknown tweet %d: %w", m.Tweet, err)
+	}
+	v.Check(n == 0, "likes of unknown tweet %d: counted %d, want 0", m.Tweet, n)
+	return v, nil
+}
+
+// failure turns a read error into a failed check (not found: it returns
+// nil) or an error to return (anything else).
+func failure(ctx context.Context, v *workloads.Validation, err error, format string, args ...any) error {
+	switch {
+	case errors.Is(err, drivers.ErrNotFound):
+		v.Failf(format+": not found", args...)
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// notFound checks that a read of something missing gave
+// drivers.ErrNotFound.
+func notFound(ctx context.Context, v *workloads.Validation, err error, format string, args ...any) error {
+	switch {
+	case errors.Is(err, drivers.ErrNotFound):
+		v.Pass()
+		return nil
+	case err == nil:
+		v.Failf(format+": found, want not found", args...)
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
