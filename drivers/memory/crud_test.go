@@ -13,9 +13,9 @@ import (
 	"github.com/storefit/storefit/workloads/crud"
 )
 
-var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+var crudT0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+func at(s int) time.Time { return crudT0.Add(time.Duration(s) * time.Second) }
 
 // handStore returns a memory crud store loaded with a tiny data set whose
 // answers the tests below work out by hand:

@@ -31,9 +31,9 @@ func seriesStore(t testing.TB, table string) (drivers.Conn, series.Store) {
 	return c, s
 }
 
-var t0 = time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
+var seriesT0 = time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func sec(s int64) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+func sec(s int64) time.Time { return seriesT0.Add(time.Duration(s) * time.Second) }
 
 func reading(h *series.Host, s int64, user, system float64) series.Row {
 	r := series.Row{Host: h, Time: sec(s)}
