@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Shared helpers for the native server scripts (sourced, not run).
+#
+# Contract of every compose/native/<server>.sh:
+#   <server>.sh start   install the server from packages if missing, start it on
+#                       127.0.0.1 with its data under $STOREFIT_NATIVE_DIR/<server>,
+#                       wait until it answers, print its DSN on stdout (only that).
+#                       Idempotent: if it already runs, print the DSN and exit 0.
+#   <server>.sh stop    stop it and remove its data directory. Idempotent.
+#   <server>.sh status  exit 0 if it runs (printing the DSN), 1 if not.
+#   <server>.sh dsn     print the DSN it uses (running or not).
+# Progress and errors go to stderr, one line each.
+
+set -euo pipefail
+
+STOREFIT_NATIVE_DIR=${STOREFIT_NATIVE_DIR:-/tmp/storefit-native}
+
+log() { echo "storefit native: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# need_packages PKG... installs the Debian packages that are missing.
+need_packages() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	log "installing ${missing[*]}"
+	$sudo apt-get update -qq >&2 || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+		|| die "could not install ${missing[*]}"
+}
+
+# wait_for SECONDS CMD... runs CMD until it succeeds or SECONDS pass.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.2
+	done
+}
+
+# port_free PORT: true if nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
