@@ -91,6 +91,16 @@ func Describe(name string) (Info, bool) {
 	return ds.Describe(), true
 }
 
+// LoadFinisher is an optional interface of a pattern store (point.Store,
+// agg.Store, …) that defers work during bulk loading — secondary indexes,
+// statistics, a final flush — and does it once every loader is done. The
+// runner calls it at the end of the load phase, which it times. If a store
+// does not implement it, nothing is called. Loads may still follow
+// FinishLoad (conformance tests append data), and must stay correct.
+type LoadFinisher interface {
+	FinishLoad(ctx context.Context) error
+}
+
 // ErrUnsupported reports that a store does not implement an access pattern or
 // an operation of it. Reports show it as "n/a". Test for it with errors.Is.
 var ErrUnsupported = errors.New("not supported by this store")

@@ -282,6 +282,11 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 		}()
 	}
 	wg.Wait()
+	finishErr := error(nil)
+	if f, ok := wl.(workloads.Finisher); ok && lctx.Err() == nil {
+		disp.Update(p.n.Load(), "finishing (indexes)")
+		finishErr = f.FinishLoad(lctx, conn)
+	}
 	close(stopTick)
 	tickWG.Wait()
 	el := time.Since(t0)
@@ -302,6 +307,9 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	}
 	if first != nil {
 		return l, fmt.Errorf("load: %w", first)
+	}
+	if finishErr != nil {
+		return l, fmt.Errorf("load: %w", finishErr)
 	}
 	return l, nil
 }

@@ -52,6 +52,26 @@ type Workload interface {
 	Worker(c drivers.Conn, id, n int) (Worker, error)
 }
 
+// Finisher is implemented by workloads whose stores may defer work to the
+// end of the load phase (see drivers.LoadFinisher). The runner calls
+// FinishLoad once, after every part of Load has returned.
+type Finisher interface {
+	FinishLoad(ctx context.Context, c drivers.Conn) error
+}
+
+// FinishStore calls s.FinishLoad if the pattern store s implements
+// drivers.LoadFinisher; workloads use it to implement Finisher.
+func FinishStore(ctx context.Context, s any) error {
+	f, ok := s.(drivers.LoadFinisher)
+	if !ok {
+		return nil
+	}
+	if err := f.FinishLoad(ctx); err != nil {
+		return fmt.Errorf("finish load: %w", err)
+	}
+	return nil
+}
+
 // Worker produces one worker's operations. It is used by one goroutine.
 type Worker interface {
 	// Next chooses and prepares the next operation; it is not timed. The

@@ -86,6 +86,11 @@ func setupLoad(t *testing.T, w workloads.Workload, c drivers.Conn, parts int) {
 			t.Fatalf("%s load: %v", w.Name(), err)
 		}
 	}
+	if f, ok := w.(workloads.Finisher); ok {
+		if err := f.FinishLoad(ctx, c); err != nil {
+			t.Fatalf("%s finish load: %v", w.Name(), err)
+		}
+	}
 }
 
 // validate runs a workload's validation on c and fails the test on any
