@@ -537,7 +537,7 @@ func TestCorpusHash(t *testing.T) {
 		})
 		return f.Sum64()
 	}
-	if h(1) != h(1) || h(1) == h(2) {
+	if a, b := h(1), h(1); a != b || a == h(2) {
 		t.Error("export not a function of the seed")
 	}
 }

@@ -32,13 +32,12 @@ func utc(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
 // maxAcc answers a MaxQuery.
 type maxAcc struct {
-	q        MaxQuery
-	hosts    map[string]bool
-	start    int64
-	end      int64
-	width    int64
-	maxes    map[int64][]float64 // bucket start → max per field
-	finished []Bucket
+	q     MaxQuery
+	hosts map[string]bool
+	start int64
+	end   int64
+	width int64
+	maxes map[int64][]float64 // bucket start → max per field
 }
 
 func newMaxAcc(q MaxQuery) *maxAcc {
