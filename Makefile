@@ -1,0 +1,50 @@
+# storefit — build, test, benchmark.
+#
+#   make bench   build storefit and run the default suite (suites/quick.yaml):
+#                every access pattern on the embedded stores, answers validated
+#   make test    formatting, vet, staticcheck, unit and conformance tests
+#                (server drivers run when their STOREFIT_<STORE>_DSN is set)
+
+GO        ?= go
+BIN       := bin/storefit
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+STAMP     := $(shell date -u +%Y-%m-%dT%H-%M-%S)
+SUITE     ?= suites/quick.yaml
+RESULT    ?= results/$(STAMP).json
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# Packages whose concurrency is checked with the race detector.
+RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/...
+
+.PHONY: all build test lint race bench bench-go clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/storefit
+
+## test: lint, then every test once, then the race detector on the concurrent core.
+test: lint
+	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: the default suite, a result file, and a summary table.
+bench: build
+	@mkdir -p results
+	$(BIN) run --suite $(SUITE) --out $(RESULT)
+
+## bench-go: microbenchmarks of the load generator itself (generators,
+## histogram recording, the runner loop on the noop store).
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./workloads/gen/ ./runner/
+
+clean:
+	rm -rf bin

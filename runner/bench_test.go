@@ -1,0 +1,73 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/point"
+)
+
+// BenchmarkRecord is one latency recorded into a per-kind histogram.
+func BenchmarkRecord(b *testing.B) {
+	h := results.NewHistogram()
+	b.ReportAllocs()
+	var d time.Duration
+	for b.Loop() {
+		d += 37
+		record(h, d&0xfffff)
+	}
+}
+
+func benchEngine(b *testing.B, store string, workers int, rate float64) {
+	ctx := context.Background()
+	conn, err := drivers.Open(ctx, store, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	w, err := point.New("c", workloads.Params{Seed: 1, Options: map[string]any{"records": 1000}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Setup(ctx, conn); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Load(ctx, conn, 0, 1, &progress{}); err != nil {
+		b.Fatal(err)
+	}
+	gens := make([]workloads.Worker, workers)
+	for i := range gens {
+		if gens[i], err = w.Worker(conn, i, workers); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfg := Config{Workers: workers, Rate: rate, Timeout: 10 * time.Second}
+	e := newEngine(ctx, cfg, w.OpKinds(), gens)
+	e.ivs = newIntervals(workers)
+	period := 0.0
+	if rate > 0 {
+		period = 1e9 * float64(workers) / rate
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	e.run(ctx, phase{base: time.Now(), measure: true, period: period}, splitQuota(int64(b.N), workers))
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// BenchmarkRunnerNoop measures the whole per-operation path of the load
+// generator — choose key (scrambled zipfian), build key, do (noop), time,
+// record, per-op timeout bookkeeping, interval rollover — with 2 workers on
+// the noop store. ns/op is wall time per operation over both workers.
+func BenchmarkRunnerNoop(b *testing.B) { benchEngine(b, "noop", 2, 0) }
+
+// BenchmarkRunnerNoop1 is the same with one worker: the cost of one
+// operation on one core.
+func BenchmarkRunnerNoop1(b *testing.B) { benchEngine(b, "noop", 1, 0) }
+
+// BenchmarkRunnerMemory runs YCSB c on the memory store with 2 workers.
+func BenchmarkRunnerMemory(b *testing.B) { benchEngine(b, "memory", 2, 0) }
