@@ -76,25 +76,34 @@ func writeCellText(ew *errWriter, c *Cell) {
 	if p.Rate > 0 {
 		mode = fmt.Sprintf("open loop at %s ops/s", FormatRate(p.Rate))
 	}
-	ew.printf("   seed %d, scale %s, %d workers, %s", c.Seed, c.Scale, p.Workers, mode)
-	if len(c.Settings) > 0 {
-		keys := make([]string, 0, len(c.Settings))
-		for k := range c.Settings {
-			keys = append(keys, k)
+	if p.Workers > 0 { // zero: the cell failed before it was configured
+		workers := "workers"
+		if p.Workers == 1 {
+			workers = "worker"
 		}
-		sort.Strings(keys)
-		var kv []string
-		for _, k := range keys {
-			kv = append(kv, fmt.Sprintf("%s=%v", k, c.Settings[k]))
+		ew.printf("   seed %d, scale %s, %d %s, %s", c.Seed, c.Scale, p.Workers, workers, mode)
+		if len(c.Settings) > 0 {
+			keys := make([]string, 0, len(c.Settings))
+			for k := range c.Settings {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, fmt.Sprintf("%s=%v", k, c.Settings[k]))
+			}
+			ew.printf("\n   settings: %s", strings.Join(kv, " "))
 		}
-		ew.printf("\n   settings: %s", strings.Join(kv, " "))
+		ew.printf("\n")
 	}
-	ew.printf("\n")
 	if l := c.Load; l != nil {
 		ew.printf("   load: %d rows in %.2f s (%s rows/s, %d loaders)\n", l.Rows, l.Seconds, FormatRate(l.RowsPerSec), l.Loaders)
 	}
 	if v := c.Validation; v != nil {
-		ew.printf("   validation: %s (%d checks, %d failed)", v.Status, v.Checks, v.Failed)
+		ew.printf("   validation: %s", v.Status)
+		if v.Status != ValidationSkipped {
+			ew.printf(" (%d checks, %d failed)", v.Checks, v.Failed)
+		}
 		if v.Reason != "" {
 			ew.printf(" — %s", v.Reason)
 		}
@@ -126,8 +135,13 @@ func writeCellText(ew *errWriter, c *Cell) {
 	}
 	tw.Flush()
 	for _, k := range run.Kinds {
-		for class, n := range k.Errors {
-			ew.printf("   %s errors: %d %s\n", k.Kind, n, class)
+		classes := make([]string, 0, len(k.Errors))
+		for class := range k.Errors {
+			classes = append(classes, class)
+		}
+		sort.Strings(classes)
+		for _, class := range classes {
+			ew.printf("   %s errors: %d %s\n", k.Kind, k.Errors[class], class)
 		}
 		for _, s := range k.ErrorSamples {
 			ew.printf("     e.g. %s\n", s)

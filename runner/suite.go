@@ -198,7 +198,7 @@ func decodeStrict(n *yaml.Node, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		// Line numbers of the re-encoded node are relative to it; name the
 		// node's own line.
-		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+		return fmt.Errorf("line %d: %w", n.Line, workloads.YAMLError(err))
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func ParseSuite(data []byte) (*Suite, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty suite")
 		}
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, workloads.YAMLError(err)
 	}
 	if len(s.Workloads) == 0 {
 		return nil, errors.New("suite lists no workloads")

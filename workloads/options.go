@@ -2,7 +2,9 @@ package workloads
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -34,9 +36,30 @@ func DecodeOptions(opts map[string]any, dst any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("options: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return fmt.Errorf("options: %w", YAMLError(err))
 	}
 	return nil
+}
+
+var yamlTypeNoise = regexp.MustCompile(` in type [\w.]+$`)
+
+// YAMLError turns a YAML decoding error into one line: the decoder's
+// "unmarshal errors:" list is joined with "; ", and Go type names are
+// dropped ("field colour not found" rather than "… in type point.Config").
+func YAMLError(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, len(te.Errors))
+		for i, m := range te.Errors {
+			m = yamlTypeNoise.ReplaceAllString(strings.TrimSpace(m), "")
+			if f, ok := strings.CutSuffix(m, " not found"); ok {
+				m = strings.Replace(f, "field ", "unknown field ", 1)
+			}
+			msgs[i] = strings.ReplaceAll(m, "\n", `\n`)
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return errors.New(strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", " "))
 }
 
 func unquote(n *yaml.Node) {

@@ -1,0 +1,116 @@
+package runner
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/storefit/storefit/workloads/point"
+)
+
+func TestSuitePlan(t *testing.T) {
+	s, err := LoadSuite("testdata/suite.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan(Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Cells) != 6 {
+		t.Fatalf("%d cells, want 2 workloads × 3 stores", len(plan.Cells))
+	}
+	c := plan.Cells[0]
+	if c.Workload != "point/a" || c.Store != "memory" || c.Params.Seed != 7 || c.Config.Workers != 3 ||
+		c.Config.Duration != 2*time.Second || c.Config.Warmup != 500*time.Millisecond || c.Config.Timeout != 10*time.Second {
+		t.Errorf("first cell: %+v", c)
+	}
+	if plan.Cells[1].Store != "noop" || plan.Cells[1].DSN != "ignored" || plan.Cells[2].DSN != "second" {
+		t.Errorf("stores: %+v %+v", plan.Cells[1], plan.Cells[2])
+	}
+	e := plan.Cells[3]
+	if e.Workload != "point/e" || e.Config.Duration != time.Second || e.Config.Ops != 100 || e.Params.Options["records"] != 5000 {
+		t.Errorf("override cell: %+v", e)
+	}
+
+	// Command-line overrides win.
+	seed := uint64(9)
+	w := 1
+	plan, err = s.Plan(Overrides{Seed: &seed, Stores: []StoreRef{{Name: "noop"}}, Settings: Settings{Workers: &w},
+		Options: map[string]any{"records": "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Cells) != 2 || plan.Cells[0].Params.Seed != 9 || plan.Cells[0].Config.Workers != 1 ||
+		plan.Cells[1].Params.Options["records"] != "100" || plan.Cells[1].Params.Options["maxscanlength"] != 10 {
+		t.Errorf("overridden plan: %+v", plan.Cells)
+	}
+}
+
+// Every malformed suite gives an error that says what is wrong.
+func TestSuiteErrors(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"", "empty suite"},
+		{"workloads: []", "no workloads"},
+		{"name: x\nworkload: [point/a]", "line 2: unknown field workload"},
+		{"workloads: [point/a]\nscale: huge", `unknown scale "huge"`},
+		{"workloads: [point/zz]\nstores: [memory]", `unknown workload "point/zz"`},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {duration: 10}", "not a duration"},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: many}", "cannot unmarshal"},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: -2}", "workers must be"},
+		{"workloads: [{workload: point/a, options: {fieldcount: 0}}]\nstores: [memory]", "fieldcount must be"},
+		{"workloads: [{workload: point/a, options: {colour: red}}]\nstores: [memory]", "unknown field colour"},
+		{"workloads: [{workload: point/a, speed: 3}]\nstores: [memory]", "unknown field speed"},
+		{"workloads: [{duration: 1s}]\nstores: [memory]", "without a workload name"},
+		{"workloads: [point/a]\nstores: [{dsn: x}]", "store without a name"},
+		{"workloads: [point/a]", "no store given"},
+		{"workloads: [point/a\n", "did not find expected"},
+	}
+	for _, tt := range tests {
+		s, err := ParseSuite([]byte(tt.doc))
+		if err == nil {
+			_, err = s.Plan(Overrides{})
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("suite %q: err = %v, want it to contain %q", tt.doc, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("suite %q: error is not one line: %q", tt.doc, err)
+		}
+	}
+}
+
+func TestShippedSuitesParse(t *testing.T) {
+	entries, err := os.ReadDir("../suites")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		if _, err := LoadSuite("../suites/" + e.Name()); err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+	}
+}
+
+// FuzzParseSuite: no input makes the parser panic, and errors are one line.
+func FuzzParseSuite(f *testing.F) {
+	for _, s := range []string{"workloads: [point/a]\nstores: [memory]", "defaults: {duration: 1s}", "stores: [{name: a, dsn: b}]"} {
+		f.Add(s)
+	}
+	data, _ := os.ReadFile("testdata/suite.yaml")
+	f.Add(string(data))
+	f.Fuzz(func(t *testing.T, doc string) {
+		s, err := ParseSuite([]byte(doc))
+		if err == nil {
+			_, err = s.Plan(Overrides{})
+		}
+		if err != nil && strings.Contains(strings.TrimSpace(err.Error()), "\n") {
+			t.Errorf("multi-line error for %q: %q", doc, err)
+		}
+	})
+}
