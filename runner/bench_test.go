@@ -71,3 +71,32 @@ func BenchmarkRunnerNoop1(b *testing.B) { benchEngine(b, "noop", 1, 0) }
 
 // BenchmarkRunnerMemory runs YCSB c on the memory store with 2 workers.
 func BenchmarkRunnerMemory(b *testing.B) { benchEngine(b, "memory", 2, 0) }
+
+// BenchmarkPatternsNoop runs every pattern's mix on the noop store: the
+// load generator's own cost per operation (parameter choice, timing,
+// recording), which must not allocate.
+func BenchmarkPatternsNoop(b *testing.B) {
+	for _, name := range []string{"point/a", "crud/mix", "agg/mix", "graph/mix", "search/mix", "series/mix", "wide/mix"} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			conn, err := drivers.Open(ctx, "noop", "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			w, err := workloads.New(name, workloads.Params{Seed: 1, Scale: workloads.Quick})
+			if err != nil {
+				b.Fatal(err)
+			}
+			gens := make([]workloads.Worker, 1)
+			if gens[0], err = w.Worker(conn, 0, 1); err != nil {
+				b.Fatal(err)
+			}
+			e := newEngine(ctx, Config{Workers: 1, Timeout: 10 * time.Second}, w.OpKinds(), gens)
+			e.ivs = newIntervals(1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			e.run(ctx, phase{base: time.Now(), measure: true}, splitQuota(int64(b.N), 1))
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/noop"
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
+	_ "github.com/storefit/storefit/workloads/all"
 	"github.com/storefit/storefit/workloads/point"
 )
 
