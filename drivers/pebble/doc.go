@@ -1,0 +1,106 @@
+// Package pebble is the storefit driver for Pebble
+// (github.com/cockroachdb/pebble/v2), the log-structured merge-tree
+// key-value store CockroachDB is built on, running inside storefit: no
+// server. It supports the point, wide and series patterns, each mapped onto
+// ordered byte keys.
+//
+// # DSN
+//
+// A directory path, or a pebble: URL with options (see ParseConfig):
+//
+//	pebble                                  (no DSN) a fresh temporary directory, removed at Close
+//	/var/tmp/storefit-pebble                this directory, created if missing and kept
+//	pebble:///var/tmp/storefit-pebble?sync=true&cache=256MiB&memtable=64MiB
+//	pebble://?sync=true                     temporary directory, with options
+//
+// # Durability
+//
+// The write-ahead log is on. By default (sync=false) a write returns once
+// it is in the WAL and the memtable, without an fsync (pebble.NoSync): it
+// survives a crash of the process, not of the machine. With sync=true every write and every load
+// batch fsyncs the WAL before it returns (pebble.Sync). The setting is part
+// of the version string results record (Conn.Version), next to the block
+// cache (default 64 MiB) and memtable (default 64 MiB) sizes. Every level
+// has a 10-bit Bloom filter, so a get of an absent key rarely reads a data
+// block.
+//
+// # Key encoding
+//
+// Every key starts with one byte naming its key space, then the table name
+// and a 0x00 terminator (table names may not contain 0x00), so each table is
+// one contiguous key range and Setup drops it with one range deletion
+// (followed by a compaction of the range, so a later run does not wade
+// through tombstones). Integers are big-endian with the sign bit flipped,
+// so byte order is numeric order.
+//
+//	point   'p' table 0x00 ycsbkey                → fields
+//	wide    'w' table 0x00 id(8) col(4)           → value
+//	        'c' table 0x00 col(4)                 → int64 count (merge operands)
+//	series  's' table 0x00 hostname 0x00 time(8)  → 10 × float64
+//	        'h' table 0x00 hostname               → tags
+//
+// # Point
+//
+// One key per record: the table prefix followed by the YCSB key, so keys
+// sort as YCSB keys do and Scan (point.Scanner, workload e) is an iterator
+// bounded by the table's range, seeked to the start key. The value holds
+// every field in order, each as a uvarint length and its bytes (a 100-byte
+// field costs 101 bytes; a 10-field YCSB record 1010 bytes). Read is one
+// get that decodes the fields asked for. Update is a read-modify-write of
+// the whole value, Insert checks that the key is new and Delete that it
+// exists (so a missing key gives drivers.ErrNotFound, as the oracle does);
+// each runs under one of 256 striped mutexes chosen by key hash, so two
+// writers of one key never interleave, while reads take no lock. Load
+// writes a load batch as one pebble.Batch, one commit, without reading
+// (loaded keys are new by the contract): the store's fastest write path
+// for keys that do not arrive sorted (sstable ingestion would need them
+// sorted).
+//
+// # Wide
+//
+// One key per set cell (row id, column), so a row is a contiguous range in
+// column order: ReadRow is a range scan of the row's prefix, and
+// ReadColumns one point get per named column (most are absent and answered
+// by the Bloom filters). A row exists while it has a cell: deleting the
+// last cell removes the row with no extra bookkeeping.
+//
+// Counts (wide.Counter) are exact: one counter key per column holds the
+// number of rows setting it, changed only through a merge operator that
+// adds signed 64-bit deltas, written in the same batch as the cells.
+// SetColumns and DeleteColumn take the row's stripe lock, get each cell to
+// learn whether it was set, and commit cells and deltas (+1 for a cell
+// that was not set, -1 for a deleted cell that was) as one atomic batch;
+// because deltas are merged rather than read and rewritten, writers of
+// different rows never contend on the counter of a popular column.
+// LoadRows adds one delta per column per batch. CountRowsWith is one get
+// of the counter. So wide/mix is supported, not only wide/rows.
+//
+// # Series
+//
+// One key per reading: host, then time, so each host's readings are one
+// range in time order, and the value is the ten fields as big-endian IEEE
+// 754 bits (exact). One key per host holds its tags and lets queries list
+// the hosts with a short scan instead of reading readings. LoadRows writes
+// a batch's readings and its hosts' keys in one pebble.Batch. Every query
+// is answered by range scans bounded by the window; none is a full scan:
+//
+//	single-groupby (MaxByTime)       one range scan per named host, over the window only
+//	high-cpu-1 (HighCPU with hosts)  the same; the threshold is tested on each reading
+//	high-cpu-all (HighCPU, no hosts) one window scan per host: reads every reading in the window
+//	double-groupby (MeanByTimeHost)  one window scan per host: reads every reading in the window
+//	lastpoint (LastPoint)            one reverse seek per host: reads one reading per host
+//	groupby-orderby-limit (Recent…)  one reverse scan per host from the end, through the host's
+//	                                 own limit latest buckets (a bucket among the latest overall is
+//	                                 among the latest of every host that has readings in it)
+//
+// Queries over all hosts cost one seek per host, which is cheap for TSBS's
+// host counts. There is no index on tags or fields: high-cpu reads every
+// reading of its window to test usage_user, as a scan-based TSDB would.
+//
+// # Not supported
+//
+// crud, agg, graph and search are n/a: each needs secondary indexes
+// (handles, timelines), aggregation or text analysis that a key-value
+// store only gets by building them by hand, which would measure storefit's
+// index code rather than Pebble.
+package pebble
