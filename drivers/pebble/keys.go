@@ -4,10 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	pdb "github.com/cockroachdb/pebble/v2"
 )
 
 // Key spaces: the first byte of every key says which pattern's data it is,
@@ -18,7 +15,7 @@ import (
 const (
 	spacePoint     byte = 'p' // p table 0x00 ycsbkey                 → fields
 	spaceWideCell  byte = 'w' // w table 0x00 id(8) col(4)           → value
-	spaceWideCount byte = 'c' // c table 0x00 col(4)                 → int64 (merge)
+	spaceWideCount byte = 'c' // c table 0x00 col(4)                 → int64 count
 	spaceSeries    byte = 's' // s table 0x00 hostname 0x00 time(8)  → 10 float64
 	spaceHost      byte = 'h' // h table 0x00 hostname               → tags
 )
@@ -97,44 +94,11 @@ func decodeFields(b []byte, n int, out [][]byte) ([][]byte, error) {
 	return out, nil
 }
 
-// counterMerger is the merge operator of the wide column counts: every
-// operand is a signed 64-bit delta (8 bytes, big-endian two's complement)
-// and the merged value is their sum, in the same encoding. Additions
-// commute, so concurrent writers never read a count to change it.
-var counterMerger = &pdb.Merger{
-	Name: "storefit.int64add",
-	Merge: func(key, value []byte) (pdb.ValueMerger, error) {
-		m := &int64Adder{}
-		return m, m.add(value)
-	},
-}
+// encodeCount encodes a column count: 8 bytes, big-endian two's
+// complement.
+func encodeCount(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
 
-// int64Adder sums counter operands.
-type int64Adder struct{ sum int64 }
-
-func (m *int64Adder) add(v []byte) error {
-	if len(v) != 8 {
-		return fmt.Errorf("pebble: counter operand of %d bytes, want 8", len(v))
-	}
-	m.sum += int64(binary.BigEndian.Uint64(v))
-	return nil
-}
-
-// MergeNewer adds a newer operand.
-func (m *int64Adder) MergeNewer(v []byte) error { return m.add(v) }
-
-// MergeOlder adds an older operand.
-func (m *int64Adder) MergeOlder(v []byte) error { return m.add(v) }
-
-// Finish returns the sum.
-func (m *int64Adder) Finish(includesBase bool) ([]byte, io.Closer, error) {
-	return binary.BigEndian.AppendUint64(nil, uint64(m.sum)), nil, nil
-}
-
-// encodeDelta encodes a counter operand.
-func encodeDelta(d int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(d)) }
-
-// decodeCount decodes a merged counter value.
+// decodeCount decodes a column count.
 func decodeCount(v []byte) (int64, error) {
 	if len(v) != 8 {
 		return 0, fmt.Errorf("pebble: counter value of %d bytes, want 8", len(v))

@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	pdb "github.com/cockroachdb/pebble/v2"
@@ -70,7 +71,11 @@ type Conn struct {
 	// columns) on keys that hash to the same stripe. Plain reads and bulk
 	// loads take no lock.
 	locks [256]sync.Mutex
-	seed  maphash.Seed
+	// counterLocks serialize the read-modify-write of wide column counts.
+	// They are a separate set, always taken after a row's lock, several
+	// at once in ascending order, so lock order is fixed.
+	counterLocks [256]sync.Mutex
+	seed         maphash.Seed
 
 	closeOnce sync.Once
 	closeErr  error
@@ -94,7 +99,6 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 	opts := &pdb.Options{
 		Cache:              cache,
 		MemTableSize:       uint64(cfg.MemTableSize),
-		Merger:             counterMerger,
 		FormatMajorVersion: pdb.FormatNewest,
 		Logger:             quietLogger{},
 	}
@@ -168,6 +172,25 @@ func (c *Conn) lock(key []byte) func() {
 	m := &c.locks[maphash.Bytes(c.seed, key)%uint64(len(c.locks))]
 	m.Lock()
 	return m.Unlock
+}
+
+// lockCounters locks the counter stripes of keys, each once, in ascending
+// order, and returns their unlock.
+func (c *Conn) lockCounters(keys [][]byte) func() {
+	stripes := make([]int, 0, len(keys))
+	for _, k := range keys {
+		stripes = append(stripes, int(maphash.Bytes(c.seed, k)%uint64(len(c.counterLocks))))
+	}
+	slices.Sort(stripes)
+	stripes = slices.Compact(stripes)
+	for _, i := range stripes {
+		c.counterLocks[i].Lock()
+	}
+	return func() {
+		for _, i := range slices.Backward(stripes) {
+			c.counterLocks[i].Unlock()
+		}
+	}
 }
 
 // get returns a copy-free view of key's value, the closer that releases

@@ -19,8 +19,8 @@ var (
 // wideStore is one wide table: one key per set cell, 'w' table 0x00 id
 // col, whose value is the cell's value, so a row is a contiguous range of
 // keys in column order, and one counter per column, 'c' table 0x00 col,
-// holding the number of rows that set it, changed only by merge operands
-// (+1/-1) written in the same batch as the cells.
+// holding the number of rows that set it, rewritten in the same batch as
+// the cells that change it.
 type wideStore struct {
 	c      *Conn
 	schema wide.Schema
@@ -73,9 +73,9 @@ func (s *wideStore) Setup(ctx context.Context) error {
 	return s.c.clearRange(ctx, s.counts, prefixEnd(s.counts))
 }
 
-// LoadRows writes the rows' cells and one counter operand per column the
-// batch sets, in one batch. Rows are new by the contract, so it reads
-// nothing.
+// LoadRows writes the rows' cells and the new counts of the columns they
+// set in one batch. Rows are new by the contract, so it reads no cell;
+// it reads the counters it changes under their locks.
 func (s *wideStore) LoadRows(ctx context.Context, rows []wide.Row) error {
 	b := s.c.db.NewBatch()
 	defer b.Close()
@@ -101,17 +101,46 @@ func (s *wideStore) LoadRows(ctx context.Context, rows []wide.Row) error {
 			deltas[col]++
 		}
 	}
+	var keys [][]byte
+	var ds []int64
 	for col, d := range deltas {
 		if d != 0 {
-			if err := b.Merge(s.countKey(col), encodeDelta(d), nil); err != nil {
-				return fmt.Errorf("pebble: load: %w", err)
-			}
+			keys, ds = append(keys, s.countKey(col)), append(ds, d)
 		}
+	}
+	defer s.c.lockCounters(keys)()
+	if err := s.addCounts(b, keys, ds); err != nil {
+		return err
 	}
 	if err := b.Commit(s.c.wo); err != nil {
 		return fmt.Errorf("pebble: load commit: %w", err)
 	}
 	return nil
+}
+
+// addCounts adds ds[i] to the counter keys[i] in batch b. The caller holds
+// the counters' locks until b is committed.
+func (s *wideStore) addCounts(b *pdb.Batch, keys [][]byte, ds []int64) error {
+	for i, k := range keys {
+		n, err := s.count(k)
+		if err != nil {
+			return err
+		}
+		if err := b.Set(k, encodeCount(n+ds[i]), nil); err != nil {
+			return fmt.Errorf("pebble: count: %w", err)
+		}
+	}
+	return nil
+}
+
+// count reads a counter; a missing one is 0.
+func (s *wideStore) count(k []byte) (int64, error) {
+	v, release, ok, err := s.c.get(k)
+	defer release()
+	if err != nil || !ok {
+		return 0, err
+	}
+	return decodeCount(v)
 }
 
 // ReadRow is a scan of the row's key range.
@@ -174,10 +203,10 @@ func (s *wideStore) ReadColumns(ctx context.Context, id int64, cols []int, dst [
 	return dst, nil
 }
 
-// SetColumns writes the cells and +1 for each column the row did not set
-// before, in one batch, under the row's stripe lock: the lock makes "was
-// it set?" and the write one step, and the merge operands make counter
-// updates of different rows commute.
+// SetColumns writes the cells, and adds 1 to the count of each column the
+// row did not set before, in one batch. The row's stripe lock makes "was
+// it set?" and the write one step; the counters' locks (taken only for
+// columns whose count changes) do the same for each count.
 func (s *wideStore) SetColumns(ctx context.Context, id int64, cols []int, values [][]byte) error {
 	if len(cols) != len(values) {
 		return fmt.Errorf("pebble: %d columns, %d values", len(cols), len(values))
@@ -197,6 +226,8 @@ func (s *wideStore) SetColumns(ctx context.Context, id int64, cols []int, values
 	defer s.c.lock(row)()
 	b := s.c.db.NewBatch()
 	defer b.Close()
+	var keys [][]byte
+	var ds []int64
 	for i, col := range cols {
 		k := cellKey(row, col)
 		had, err := s.c.exists(k)
@@ -207,9 +238,13 @@ func (s *wideStore) SetColumns(ctx context.Context, id int64, cols []int, values
 			return fmt.Errorf("pebble: set columns: %w", err)
 		}
 		if !had {
-			if err := b.Merge(s.countKey(col), encodeDelta(1), nil); err != nil {
-				return fmt.Errorf("pebble: set columns: %w", err)
-			}
+			keys, ds = append(keys, s.countKey(col)), append(ds, 1)
+		}
+	}
+	if len(keys) > 0 {
+		defer s.c.lockCounters(keys)()
+		if err := s.addCounts(b, keys, ds); err != nil {
+			return err
 		}
 	}
 	if err := b.Commit(s.c.wo); err != nil {
@@ -218,8 +253,9 @@ func (s *wideStore) SetColumns(ctx context.Context, id int64, cols []int, values
 	return nil
 }
 
-// DeleteColumn deletes the cell and writes -1 to its counter, when the
-// cell is set, under the row's stripe lock.
+// DeleteColumn deletes the cell and subtracts 1 from the column's count,
+// in one batch, when the cell is set, under the row's and the counter's
+// locks.
 func (s *wideStore) DeleteColumn(ctx context.Context, id int64, col int) error {
 	if err := s.checkCol(col); err != nil {
 		return err
@@ -236,8 +272,10 @@ func (s *wideStore) DeleteColumn(ctx context.Context, id int64, col int) error {
 	if err := b.Delete(k, nil); err != nil {
 		return fmt.Errorf("pebble: delete column: %w", err)
 	}
-	if err := b.Merge(s.countKey(col), encodeDelta(-1), nil); err != nil {
-		return fmt.Errorf("pebble: delete column: %w", err)
+	ck := s.countKey(col)
+	defer s.c.lockCounters([][]byte{ck})()
+	if err := s.addCounts(b, [][]byte{ck}, []int64{-1}); err != nil {
+		return err
 	}
 	if err := b.Commit(s.c.wo); err != nil {
 		return fmt.Errorf("pebble: delete column: %w", err)
@@ -245,15 +283,10 @@ func (s *wideStore) DeleteColumn(ctx context.Context, id int64, col int) error {
 	return nil
 }
 
-// CountRowsWith reads the column's counter: one get, merging its operands.
+// CountRowsWith reads the column's counter: one get.
 func (s *wideStore) CountRowsWith(ctx context.Context, col int) (int64, error) {
 	if err := s.checkCol(col); err != nil {
 		return 0, err
 	}
-	v, release, ok, err := s.c.get(s.countKey(col))
-	defer release()
-	if err != nil || !ok {
-		return 0, err
-	}
-	return decodeCount(v)
+	return s.count(s.countKey(col))
 }
