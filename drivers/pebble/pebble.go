@@ -148,7 +148,7 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 	if c.cfg.Sync {
 		sync = "WAL fsync per write (sync=true)"
 	}
-	return fmt.Sprintf("pebble %s (%s, cache %s, memtable %s, format %s)",
+	return fmt.Sprintf("pebble %s (%s, cache %s, memtable %s, format major version %d)",
 		moduleVersion(), sync, formatSize(c.cfg.CacheSize), formatSize(c.cfg.MemTableSize), c.db.FormatMajorVersion()), nil
 }
 
