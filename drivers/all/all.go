@@ -5,6 +5,8 @@ package all
 
 import (
 	// Drivers register themselves in init.
+	_ "github.com/storefit/storefit/drivers/bleve"
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
+	_ "github.com/storefit/storefit/drivers/pebble"
 )
