@@ -88,6 +88,9 @@ type Cell struct {
 	// Embedded is true when the store runs inside storefit's process, so
 	// storefit's own CPU figures include the store's work.
 	Embedded bool `json:"embedded,omitempty"`
+	// Sink is true when the store keeps nothing it is given (the noop
+	// store): it measures the harness, and is never ranked.
+	Sink bool `json:"sink,omitempty"`
 	// Repetition numbers the repetitions of one cell from 1 under
 	// `run --repeat N`; 0 in results of runs without repeats.
 	Repetition int `json:"repetition,omitempty"`

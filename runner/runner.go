@@ -291,6 +291,7 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
 	}
