@@ -73,7 +73,7 @@ type CompareRow struct {
 // U-test (golang.org/x/perf/benchmath, "assume nothing") for whether they
 // differ. The samples are the repetitions (`run --repeat N`) when both
 // sides have at least two; otherwise the one-second intervals of the
-// measured phase (the short last interval left out), which are
+// measured phase (a short last interval left out), which are
 // autocorrelated, so their p-values are optimistic — repeat runs for
 // decisions.
 func Compare(oldName string, old []*Result, newName string, new []*Result, o CompareOptions) *Comparison {
@@ -133,11 +133,7 @@ func Compare(oldName string, old []*Result, newName string, new []*Result, o Com
 						xs = append(xs, m.rep(c))
 						continue
 					}
-					ivs := c.Run.Intervals
-					if len(ivs) > 1 {
-						ivs = ivs[:len(ivs)-1] // the last interval is short
-					}
-					for _, iv := range ivs {
+					for _, iv := range c.Run.SteadyIntervals() {
 						if iv.Ops > 0 || m.higher {
 							xs = append(xs, m.iv(iv))
 						}

@@ -74,8 +74,8 @@ func TestCompareFallsBackToIntervals(t *testing.T) {
 	regressed := resultstest.Result(compareSpecs(0.5), 1)
 	c := results.Compare("old", []*results.Result{old}, "new", []*results.Result{regressed}, results.CompareOptions{Threshold: 0.05})
 	row := c.Metrics[0].Rows[0]
-	if row.Samples != "1-s intervals" || row.OldN != 4 {
-		t.Fatalf("samples %s n=%d; want the 4 full intervals", row.Samples, row.OldN)
+	if row.Samples != "1-s intervals" || row.OldN != 5 {
+		t.Fatalf("samples %s n=%d; want the 5 full intervals", row.Samples, row.OldN)
 	}
 	if !row.Regression {
 		t.Errorf("halved throughput not flagged from intervals: %+v", row)

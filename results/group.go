@@ -357,3 +357,34 @@ func (g *Group) Kinds() []KindFigures {
 	}
 	return out
 }
+
+// IntervalSeconds returns the length of interval i of the run: one second,
+// except the last, which ends with the measured phase and may be short.
+func (r *Run) IntervalSeconds(i int) float64 {
+	if i < 0 || i >= len(r.Intervals) {
+		return 0
+	}
+	if i < len(r.Intervals)-1 {
+		return 1
+	}
+	rest := r.Seconds - float64(r.Intervals[i].T)
+	if rest <= 0 || rest > 1 {
+		return 1
+	}
+	return rest
+}
+
+// MinIntervalSeconds is the shortest interval plots and comparisons use: a
+// shorter last interval (the sliver after the measured phase's last whole
+// second) holds too few operations to say anything.
+const MinIntervalSeconds = 0.5
+
+// SteadyIntervals returns the run's intervals without a last interval
+// shorter than MinIntervalSeconds.
+func (r *Run) SteadyIntervals() []Interval {
+	ivs := r.Intervals
+	if n := len(ivs); n > 0 && r.IntervalSeconds(n-1) < MinIntervalSeconds {
+		ivs = ivs[:n-1]
+	}
+	return ivs
+}

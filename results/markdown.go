@@ -57,6 +57,14 @@ func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 	ew.printf("\n")
 }
 
+// WritePickMarkdown writes a recommendation as Markdown: the rule, the
+// ranking per pattern and the verdict.
+func WritePickMarkdown(w io.Writer, rec *Recommendation) error {
+	ew := &errWriter{w: w}
+	writePickMarkdown(ew, rec)
+	return ew.err
+}
+
 func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 	ew.printf("## Recommendation\n\nRule: %s.\n\n", rec.Rule)
 	ew.printf("| pattern | winner | ranking (slowdown against the best) | not ranked |\n|---|---|---|---|\n")

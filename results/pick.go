@@ -172,14 +172,15 @@ func eligibility(g *Group, o PickOptions) string {
 	if slices.Contains(o.Exclude, g.Store) || slices.Contains(o.Exclude, g.Label) {
 		return "excluded"
 	}
+	if g.Status() == StatusNA {
+		return StatusNA
+	}
 	for _, c := range g.Cells {
 		if c.Sink {
 			return "keeps no data: it measures the harness"
 		}
 	}
 	switch g.Status() {
-	case StatusNA:
-		return StatusNA
 	case StatusOK:
 	default:
 		reason := g.Cells[0].Status
@@ -367,7 +368,7 @@ func verdict(prs []PatternRanking, within float64) Verdict {
 	slices.Sort(stores)
 	n := len(v.Patterns)
 	if n == 0 {
-		v.Sentences = []string{"No store was ranked on any pattern, so there is nothing to recommend."}
+		v.Sentences = []string{"No store was ranked on any pattern, so there is nothing to recommend (the ranking says why)."}
 		return v
 	}
 	combo := func(set []string) Combo {
@@ -416,6 +417,15 @@ func verdict(prs []PatternRanking, within float64) Verdict {
 		v.Best = append(v.Best, *bestC)
 	}
 	v.Sentences = sentences(v, best, n)
+	var unranked []string
+	for _, pr := range prs {
+		if len(pr.Ranked) == 0 {
+			unranked = append(unranked, pr.Pattern)
+		}
+	}
+	if len(unranked) > 0 {
+		v.Sentences = append(v.Sentences, fmt.Sprintf("No store was ranked on %s, which the verdict leaves out (the ranking says why).", strings.Join(unranked, ", ")))
+	}
 	return v
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
 	"go.yaml.in/yaml/v3"
 )
@@ -246,6 +247,9 @@ type Overrides struct {
 	Stores   []StoreRef
 	Settings Settings
 	Options  map[string]any
+	// FindMax, when set, makes every cell search for the highest open-loop
+	// rate that meets the SLO.
+	FindMax *results.SLO
 }
 
 // Plan expands the suite into cells (every workload × every store),
@@ -289,6 +293,9 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			return Plan{}, err
 		}
 		cfg := set.Config()
+		if o.FindMax != nil {
+			cfg.FindMax, cfg.SLO = true, *o.FindMax
+		}
 		if err := cfg.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
 		}

@@ -445,9 +445,10 @@ func (m *model) timelineFigure(workload string) *Figure {
 		col := m.colors.of(l)
 		for i, c := range g.Measured() {
 			var thr, lat plotter.XYs
-			for _, iv := range c.Run.Intervals {
-				x := float64(iv.T) + 0.5
-				tmax = math.Max(tmax, float64(iv.T)+1)
+			for j, iv := range c.Run.SteadyIntervals() {
+				length := c.Run.IntervalSeconds(j)
+				x := float64(iv.T) + length/2
+				tmax = math.Max(tmax, float64(iv.T)+length)
 				thr = append(thr, plotter.XY{X: x, Y: iv.OpsPerSec})
 				thrs = append(thrs, iv.OpsPerSec)
 				if iv.P99Us > 0 {
@@ -500,7 +501,7 @@ func (m *model) timelineFigure(workload string) *Figure {
 	w, h := vg.Points(440), vg.Points(380)
 	drawFn := layout(workload+": throughput and p99 per second", leg, top, bottom)
 	return &Figure{Name: "timeline-" + safeName(workload), Title: workload + ": throughput and p99 over time",
-		Caption: "One point per second of the measured phase (each repetition its own line): dips in throughput or jumps in p99 show stalls, a rising start shows warm-up not yet done.",
+		Caption: "One point per second of the measured phase (each repetition its own line; a last interval shorter than half a second is left out): dips in throughput or jumps in p99 show stalls, a rising start shows warm-up not yet done.",
 		Width:   w, Height: h, draw: drawFn}
 }
 
