@@ -408,9 +408,8 @@ func (m *model) spectrumFigure(workload string) *Figure {
 			}
 		}
 	}
-	if lo, hi, ok := logRange(ys); ok {
-		p.Y.Min, p.Y.Max = lo, hi
-	}
+	// A log axis needs a positive range even without data.
+	p.Y.Min, p.Y.Max, _ = logRange(ys)
 	if p.X.Max < 10 {
 		p.X.Max = 10
 	}
@@ -495,9 +494,7 @@ func (m *model) timelineFigure(workload string) *Figure {
 		pl.X.Min, pl.X.Max = 0, math.Max(tmax, 1)
 		pl.X.Tick.Marker = secondTicks(pl == bottom)
 	}
-	if lo, hi, ok := logRange(p99s); ok {
-		bottom.Y.Min, bottom.Y.Max = lo, hi
-	}
+	bottom.Y.Min, bottom.Y.Max, _ = logRange(p99s)
 	w, h := vg.Points(440), vg.Points(380)
 	drawFn := layout(workload+": throughput and p99 per second", leg, top, bottom)
 	return &Figure{Name: "timeline-" + safeName(workload), Title: workload + ": throughput and p99 over time",

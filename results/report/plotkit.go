@@ -31,10 +31,24 @@ type Figure struct {
 	draw          func(dc draw.Canvas)
 }
 
+// render draws the figure on c, turning a panic of the plotting library
+// (which panics on, e.g., a non-positive value on a log axis) into an error.
+func (f *Figure) render(c vg.CanvasSizer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("figure %s: %v", f.Name, r)
+		}
+	}()
+	f.draw(draw.New(c))
+	return nil
+}
+
 // SVG renders the figure as a standalone SVG document.
 func (f *Figure) SVG() ([]byte, error) {
 	c := vgsvg.New(f.Width, f.Height)
-	f.draw(draw.New(c))
+	if err := f.render(c); err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("figure %s: %w", f.Name, err)
@@ -45,7 +59,9 @@ func (f *Figure) SVG() ([]byte, error) {
 // PNG renders the figure as a PNG image at dpi dots per inch.
 func (f *Figure) PNG(dpi int) ([]byte, error) {
 	c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
-	f.draw(draw.New(c))
+	if err := f.render(c); err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("figure %s: %w", f.Name, err)

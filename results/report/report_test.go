@@ -184,3 +184,47 @@ func near(r, g, b uint32, R, G, B uint32, tol int) bool {
 	}
 	return d(r, R) <= tol && d(g, G) <= tol && d(b, B) <= tol
 }
+
+// Degenerate results render without error: no cells, only failures, a run
+// whose operations all failed, a run shorter than one interval.
+func TestHTMLEdgeCases(t *testing.T) {
+	empty := resultstest.Result(nil, 1)
+	failures := resultstest.Result([]resultstest.Spec{
+		{Workload: "graph/fof", Store: "redis", Status: results.StatusFailed, Error: "connection refused"},
+		{Workload: "graph/fof", Store: "noop", Status: results.StatusNA},
+	}, 1)
+	allErrors := resultstest.Result([]resultstest.Spec{{Workload: "point/c", Store: "pg", OpsPerSec: 0, P50Us: 100}}, 1)
+	allErrors.Cells[0].Run.Errors = 500
+	short := resultstest.Result([]resultstest.Spec{{Workload: "point/c", Store: "pg", OpsPerSec: 5000, P50Us: 100, Seconds: 1}}, 1)
+	short.Cells[0].Run.Seconds = 0.2 // one sliver of an interval
+	open := resultstest.Result([]resultstest.Spec{{Workload: "point/c", Store: "pg", OpsPerSec: 5000, P50Us: 100, Rate: 5000}}, 1)
+	for name, rs := range map[string][]*results.Result{
+		"empty": {empty}, "failures": {failures}, "all errors": {allErrors}, "short": {short}, "open loop": {open},
+		"no SLO": {open, failures},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := sampleOptions()
+			if name == "no SLO" {
+				o.Pick.SLO = results.SLO{}
+			}
+			var b bytes.Buffer
+			if err := WriteHTML(&b, rs, o); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "</html>") {
+				t.Error("truncated report")
+			}
+			if err := results.WriteTextReport(&b, rs, o.Pick); err != nil {
+				t.Error(err)
+			}
+			if err := results.WriteMarkdown(&b, rs, o.Pick); err != nil {
+				t.Error(err)
+			}
+			for _, f := range Figures(rs, o) {
+				if _, err := f.PNG(72); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
