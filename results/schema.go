@@ -238,6 +238,14 @@ type Harness struct {
 	Utilization float64 `json:"cpu_utilization"`
 	// GOMAXPROCS is the number of cores storefit could use.
 	GOMAXPROCS int `json:"gomaxprocs"`
+	// RunDelaySeconds is the time storefit's threads were ready to run
+	// but waited for a CPU, summed over threads (Linux schedstat): other
+	// processes competing for the machine's cores.
+	RunDelaySeconds float64 `json:"run_delay_s,omitempty"`
+	// LoadAverage is the machine's 1-minute load average at the end of the
+	// measured phase, and CPUs its number of CPUs.
+	LoadAverage float64 `json:"load_average,omitempty"`
+	CPUs        int     `json:"cpus,omitempty"`
 }
 
 // OpStats are the figures of one operation kind.

@@ -132,6 +132,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 		if c.Embedded {
 			ew.printf(", the embedded store included")
 		}
+		if h.RunDelaySeconds > 0 {
+			ew.printf("; waited %.2f s for a CPU", h.RunDelaySeconds)
+		}
 		ew.printf("\n")
 	}
 	for _, n := range c.HarnessNotes() {

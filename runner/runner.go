@@ -500,10 +500,12 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	ph := phase{base: time.Now(), deadline: cfg.Duration, measure: true, period: period}
 	start := ph.base.UTC()
 	u0, s0, cpuOK := processCPU()
+	d0, delayOK := runDelay()
 	stop := tickPhase(disp, ph.base, cfg.Duration, e)
 	e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
 	u1, s1, _ := processCPU()
+	d1, _ := runDelay()
 	stop()
 	close(stopCollect)
 	<-collected
@@ -526,6 +528,11 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		h := &results.Harness{UserSeconds: (u1 - u0).Seconds(), SystemSeconds: (s1 - s0).Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 		h.Cores = (h.UserSeconds + h.SystemSeconds) / elapsed.Seconds()
 		h.Utilization = h.Cores / float64(h.GOMAXPROCS)
+		if delayOK && d1 >= d0 {
+			h.RunDelaySeconds = (d1 - d0).Seconds()
+		}
+		h.LoadAverage, _ = loadAverage()
+		h.CPUs = runtime.NumCPU()
 		run.Harness = h
 	}
 	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))

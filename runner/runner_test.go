@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -210,6 +211,9 @@ func TestHarnessSelfCheck(t *testing.T) {
 	}
 	if !res.Cells[0].Embedded {
 		t.Error("noop not recorded as embedded")
+	}
+	if runtime.GOOS == "linux" && (h.LoadAverage < 0 || h.CPUs < 1 || h.RunDelaySeconds < 0) {
+		t.Errorf("no CPU count on Linux: %+v", h)
 	}
 }
 
