@@ -218,19 +218,21 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	for !e.stop.Load() && (quota == 0 || n < quota) {
 		op := w.gen.Next()
 		var intended time.Duration
+		// The loop ends with break, never return: the operation count is
+		// published after it.
 		if open {
 			intended = time.Duration(offset + float64(n)*ph.period)
 			if ph.deadline > 0 && intended >= ph.deadline {
-				return
+				break
 			}
 			waitUntil(ph.base, intended, stopped)
 			if e.stop.Load() {
-				return
+				break
 			}
 		}
 		t0 := time.Since(ph.base)
 		if ph.deadline > 0 && t0 >= ph.deadline {
-			return
+			break
 		}
 		if timeouts {
 			w.inflight.Store(int64(t0) + 1)
