@@ -117,18 +117,27 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { done <- cmd.Wait() }()
+	finished := false
+	defer func() {
+		if !finished { // no browser process outlives a failed test
+			killGroup(cmd)
+		}
+	}()
 	select {
 	case err := <-done:
+		finished = true
 		if err != nil {
 			t.Fatalf("chromium: %v\n%s", err, out.String())
 		}
 	case <-time.After(90 * time.Second):
-		_ = cmd.Process.Kill()
+		killGroup(cmd)
 		<-done
+		finished = true
 		t.Fatalf("chromium did not finish in 90 s\n%s", out.String())
 	}
 	f, err := os.Open(shot)
