@@ -63,6 +63,9 @@ type Contender struct {
 	// Store is the contender's label (the store name, with its settings
 	// when the results hold it with several).
 	Store string
+	// Base is the store itself, without settings: the verdict combines
+	// stores, taking the best of a store's settings per pattern.
+	Base string
 	// Rank is 1 for the best; 0 for a contender that was not ranked.
 	Rank int
 	// Slowdown is how far behind the pattern's best contender this one is
@@ -229,7 +232,7 @@ func rankPattern(pattern string, groups []*Group, o PickOptions) PatternRanking 
 		}
 		e := entries[g.Label]
 		if e == nil {
-			e = &entry{c: Contender{Store: g.Label}}
+			e = &entry{c: Contender{Store: g.Label, Base: g.Store}}
 			entries[g.Label] = e
 			labels = append(labels, g.Label)
 		}
@@ -357,11 +360,15 @@ func verdict(prs []PatternRanking, within float64) Verdict {
 		}
 		v.Patterns = append(v.Patterns, pr.Pattern)
 		slow[pr.Pattern] = map[string]float64{}
-		best[pr.Pattern] = pr.Ranked[0].Store
+		best[pr.Pattern] = pr.Ranked[0].Base
 		for _, c := range pr.Ranked {
-			slow[pr.Pattern][c.Store] = c.Slowdown
-			if !slices.Contains(stores, c.Store) {
-				stores = append(stores, c.Store)
+			// A store run with several settings counts once, with its
+			// best.
+			if x, ok := slow[pr.Pattern][c.Base]; !ok || c.Slowdown < x {
+				slow[pr.Pattern][c.Base] = c.Slowdown
+			}
+			if !slices.Contains(stores, c.Base) {
+				stores = append(stores, c.Base)
 			}
 		}
 	}
