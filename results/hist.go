@@ -63,3 +63,39 @@ func Summarize(h *hdr.Histogram) Latency {
 		Max:  us(h.Max()),
 	}
 }
+
+// OverallHistogram returns the histogram of all kinds of a run merged: the
+// corrected latencies, or with uncorrected set the uncorrected ones (nil
+// when the run has none). Kinds whose histogram does not decode are left
+// out.
+func (r *Run) OverallHistogram(uncorrected bool) *hdr.Histogram {
+	h := NewHistogram()
+	found := false
+	for _, k := range r.Kinds {
+		enc := k.Histogram
+		if uncorrected {
+			enc = k.UncorrectedHistogram
+		}
+		if enc == "" {
+			continue
+		}
+		kh, err := DecodeHistogram(enc)
+		if err != nil {
+			continue
+		}
+		h.Merge(kh)
+		found = true
+	}
+	if !found && uncorrected {
+		return nil
+	}
+	return h
+}
+
+// Quantile returns percentile p (0 < p < 100) of h in microseconds.
+func Quantile(h *hdr.Histogram, p float64) float64 {
+	if h == nil || h.TotalCount() == 0 {
+		return 0
+	}
+	return float64(h.ValueAtQuantile(p)) / 1e3
+}

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -23,8 +24,35 @@ type Result struct {
 	Environment Environment `json:"environment"`
 	// Suite names the suite file the run came from, if any.
 	Suite string `json:"suite,omitempty"`
-	Cells []Cell `json:"cells"`
+	// PlanID identifies the plan the run executed: a hash of its workloads
+	// (with their effective settings), stores (names, not DSNs), runner
+	// settings, seed, scale and repeat count. Shards of one plan share it,
+	// so merge can refuse results of different plans.
+	PlanID string `json:"plan_id,omitempty"`
+	// Repeat is the number of repetitions of every cell (1 when unset).
+	Repeat int `json:"repeat,omitempty"`
+	// Shard is set when the run was one shard of a plan; a merged result
+	// lists the shards it was made of in Merged.
+	Shard *Shard `json:"shard,omitempty"`
+	// Merged lists the shard results a merged result was made of.
+	Merged []Shard `json:"merged,omitempty"`
+	Cells  []Cell  `json:"cells"`
 }
+
+// Shard says which share of a plan a run executed: shard Index of Count
+// (0 <= Index < Count). Shard i loads parts [i·L, (i+1)·L) of Count·L (L
+// loaders) and runs the workers with global ids i·W+w of Count·W (W
+// workers), so the shards together load the same data and issue the same
+// operation streams as one run with Count·W workers.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// Host names the machine the shard ran on, if known.
+	Host string `json:"host,omitempty"`
+}
+
+// String formats the shard as "i/n".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
 // Tool identifies the storefit build that produced a result.
 type Tool struct {
@@ -57,6 +85,15 @@ type Cell struct {
 	Workload string `json:"workload"`
 	Pattern  string `json:"pattern"`
 	Store    string `json:"store"`
+	// Embedded is true when the store runs inside storefit's process, so
+	// storefit's own CPU figures include the store's work.
+	Embedded bool `json:"embedded,omitempty"`
+	// Sink is true when the store keeps nothing it is given (the noop
+	// store): it measures the harness, and is never ranked.
+	Sink bool `json:"sink,omitempty"`
+	// Repetition numbers the repetitions of one cell from 1 under
+	// `run --repeat N`; 0 in results of runs without repeats.
+	Repetition int `json:"repetition,omitempty"`
 	// DSN is the connection string with any password redacted.
 	DSN          string `json:"dsn,omitempty"`
 	StoreVersion string `json:"store_version,omitempty"`
@@ -70,6 +107,42 @@ type Cell struct {
 	Load       *Load          `json:"load,omitempty"`
 	Validation *Validation    `json:"validation,omitempty"`
 	Run        *Run           `json:"run,omitempty"`
+	// MaxRate is the outcome of `run --find-max`: the open-loop rates tried
+	// and the highest that met the SLO. Run is then the run at that rate.
+	MaxRate *MaxRate `json:"max_rate,omitempty"`
+}
+
+// MaxRate is the outcome of a maximum-rate search.
+type MaxRate struct {
+	// SLO is the latency objective every step was checked against, e.g.
+	// "p99<=10ms".
+	SLO string `json:"slo"`
+	// Rate is the highest target rate (ops/s) that met the SLO; 0 when no
+	// rate tried met it.
+	Rate float64 `json:"rate"`
+	// Bounded is false when every rate tried met the SLO, so Rate is a
+	// lower bound rather than the maximum.
+	Bounded bool `json:"bounded"`
+	// Capacity is the closed-loop throughput the search started from.
+	Capacity float64 `json:"capacity_ops_per_s"`
+	// Steps are the runs of the search in the order they ran.
+	Steps []RateStep `json:"steps"`
+}
+
+// RateStep is one open-loop run of a maximum-rate search.
+type RateStep struct {
+	// Rate is the target rate; 0 marks the closed-loop capacity probe.
+	Rate      float64 `json:"rate"`
+	OpsPerSec float64 `json:"ops_per_s"`
+	Errors    int64   `json:"errors"`
+	P50Us     float64 `json:"p50_us"`
+	P99Us     float64 `json:"p99_us"`
+	// Uncorrected latencies (service time) beside the corrected ones.
+	UncorrectedP50Us float64 `json:"uncorrected_p50_us,omitempty"`
+	UncorrectedP99Us float64 `json:"uncorrected_p99_us,omitempty"`
+	// OK says whether the step met the SLO; Reason says why not.
+	OK     bool   `json:"ok"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // RunParams are the runner settings of a cell.
@@ -134,9 +207,45 @@ type Run struct {
 	// time (the store or the load generator could not keep up).
 	LateOps  int64   `json:"late_ops,omitempty"`
 	MaxLagUs float64 `json:"max_lag_us,omitempty"`
+	// IntendedOps is the number of operations the open-loop schedule
+	// planned before the measured phase's deadline; DroppedOps those of
+	// them never started because the workers fell behind.
+	IntendedOps int64 `json:"intended_ops,omitempty"`
+	DroppedOps  int64 `json:"dropped_ops,omitempty"`
+	// MeasuredStart is when the measured phase began (wall clock, UTC):
+	// interval T counts seconds from it, so intervals of shards align.
+	MeasuredStart time.Time `json:"measured_start,omitzero"`
+	// Harness is storefit's own resource use during the measured phase.
+	Harness *Harness `json:"harness,omitempty"`
 	// Kinds holds one entry per operation kind of the mix.
 	Kinds     []OpStats  `json:"kinds"`
 	Intervals []Interval `json:"intervals"`
+}
+
+// Harness is the load generator's self-check: how much CPU storefit itself
+// used while measuring. When the store is embedded the figures include the
+// store's own work, which runs in the same process.
+type Harness struct {
+	// UserSeconds and SystemSeconds are the process's CPU time during the
+	// measured phase.
+	UserSeconds   float64 `json:"cpu_user_s"`
+	SystemSeconds float64 `json:"cpu_system_s"`
+	// Cores is the CPU time divided by the wall time: the average number
+	// of cores busy.
+	Cores float64 `json:"cpu_cores"`
+	// Utilization is Cores divided by the cores storefit could use
+	// (GOMAXPROCS): near 1 the load generator was saturated.
+	Utilization float64 `json:"cpu_utilization"`
+	// GOMAXPROCS is the number of cores storefit could use.
+	GOMAXPROCS int `json:"gomaxprocs"`
+	// RunDelaySeconds is the time storefit's threads were ready to run
+	// but waited for a CPU, summed over threads (Linux schedstat): other
+	// processes competing for the machine's cores.
+	RunDelaySeconds float64 `json:"run_delay_s,omitempty"`
+	// LoadAverage is the machine's 1-minute load average at the end of the
+	// measured phase, and CPUs its number of CPUs.
+	LoadAverage float64 `json:"load_average,omitempty"`
+	CPUs        int     `json:"cpus,omitempty"`
 }
 
 // OpStats are the figures of one operation kind.

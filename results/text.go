@@ -38,7 +38,7 @@ func WriteText(w io.Writer, r *Result) error {
 		if c.Load != nil {
 			load = FormatRate(c.Load.RowsPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Workload, c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.workloadLabel(), c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -62,8 +62,17 @@ func validationMark(v *Validation) string {
 	return v.Status
 }
 
+// workloadLabel is the workload's name, with the repetition number under
+// repeats: "point/a #2".
+func (c *Cell) workloadLabel() string {
+	if c.Repetition > 0 {
+		return fmt.Sprintf("%s #%d", c.Workload, c.Repetition)
+	}
+	return c.Workload
+}
+
 func writeCellText(ew *errWriter, c *Cell) {
-	ew.printf("\n== %s on %s", c.Workload, c.Store)
+	ew.printf("\n== %s on %s", c.workloadLabel(), c.Store)
 	if c.StoreVersion != "" {
 		ew.printf(" (%s)", c.StoreVersion)
 	}
@@ -116,11 +125,34 @@ func writeCellText(ew *errWriter, c *Cell) {
 	if run == nil {
 		return
 	}
+	if mr := c.MaxRate; mr != nil {
+		writeMaxRateText(ew, mr)
+	}
 	ew.printf("   run: %s ops in %.2f s = %s ops/s, %d errors", FormatCount(run.Ops), run.Seconds, FormatRate(run.OpsPerSec), run.Errors)
 	if run.Mode == OpenLoop {
-		ew.printf("; target %s ops/s, %d late ops, max lag %s µs", FormatRate(run.IntendedRate), run.LateOps, FormatMicros(run.MaxLagUs))
+		ew.printf("; target %s ops/s, %s late ops, max lag %s µs", FormatRate(run.IntendedRate), FormatCount(run.LateOps), FormatMicros(run.MaxLagUs))
+		if run.IntendedOps > 0 {
+			ew.printf(", %s of %s scheduled ops dropped", FormatCount(run.DroppedOps), FormatCount(run.IntendedOps))
+		}
 	}
 	ew.printf("\n")
+	if h := run.Harness; h != nil {
+		ew.printf("   harness: storefit used %.2f cores (%.0f%% of %d; %.2f s user, %.2f s system)", h.Cores, 100*h.Utilization, h.GOMAXPROCS, h.UserSeconds, h.SystemSeconds)
+		if c.Embedded {
+			ew.printf(", the embedded store included")
+		}
+		if h.RunDelaySeconds > 0 {
+			ew.printf("; waited %.2f s for a CPU", h.RunDelaySeconds)
+		}
+		ew.printf("\n")
+	}
+	for _, n := range c.HarnessNotes() {
+		mark := "note"
+		if n.GeneratorLimited {
+			mark = "WARNING"
+		}
+		ew.printf("   %s: %s\n", mark, n.Text)
+	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "   kind\tcount\terrors\tops/s\tmean\tp50\tp90\tp95\tp99\tp99.9\tmax\t\n")
 	row := func(name string, count, errs int64, opsps float64, l Latency) {
@@ -147,6 +179,31 @@ func writeCellText(ew *errWriter, c *Cell) {
 			ew.printf("     e.g. %s\n", s)
 		}
 	}
+}
+
+func writeMaxRateText(ew *errWriter, mr *MaxRate) {
+	switch {
+	case mr.Rate == 0:
+		ew.printf("   find-max: no rate tried met %s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Capacity))
+	case !mr.Bounded:
+		ew.printf("   find-max: every rate tried met %s; the maximum is at least %s ops/s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), FormatRate(mr.Capacity))
+	default:
+		ew.printf("   find-max: highest rate meeting %s: %s ops/s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), FormatRate(mr.Capacity))
+	}
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "     target ops/s\tachieved\tp50\tp99\tp99 uncorr.\tSLO\t\n")
+	for _, st := range mr.Steps {
+		target, ok := "closed loop", "-"
+		if st.Rate > 0 {
+			target = FormatRate(st.Rate)
+			ok = "met"
+			if !st.OK {
+				ok = "missed: " + st.Reason
+			}
+		}
+		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok)
+	}
+	tw.Flush()
 }
 
 // ErrorCount returns the number of failed operations of the kind.

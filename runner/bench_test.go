@@ -46,7 +46,7 @@ func benchEngine(b *testing.B, store string, workers int, rate float64) {
 		}
 	}
 	cfg := Config{Workers: workers, Rate: rate, Timeout: 10 * time.Second}
-	e := newEngine(ctx, cfg, w.OpKinds(), gens)
+	e := newEngine(ctx, cfg, w.OpKinds(), gens, 0, workers)
 	e.ivs = newIntervals(workers)
 	period := 0.0
 	if rate > 0 {
@@ -92,7 +92,7 @@ func BenchmarkPatternsNoop(b *testing.B) {
 			if gens[0], err = w.Worker(conn, 0, 1); err != nil {
 				b.Fatal(err)
 			}
-			e := newEngine(ctx, Config{Workers: 1, Timeout: 10 * time.Second}, w.OpKinds(), gens)
+			e := newEngine(ctx, Config{Workers: 1, Timeout: 10 * time.Second}, w.OpKinds(), gens, 0, 1)
 			e.ivs = newIntervals(1)
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,10 +107,14 @@ type engine struct {
 	workers []*wstate
 	stop    atomic.Bool
 	ivs     *intervals
+	// idBase and idTotal place this engine's workers among all workers of
+	// a sharded plan: worker w has global id idBase+w of idTotal. Unsharded,
+	// idBase is 0 and idTotal the number of workers.
+	idBase, idTotal int
 }
 
-func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads.Worker) *engine {
-	e := &engine{cfg: cfg, kinds: kinds}
+func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads.Worker, idBase, idTotal int) *engine {
+	e := &engine{cfg: cfg, kinds: kinds, idBase: idBase, idTotal: idTotal}
 	for i, g := range gens {
 		w := &wstate{id: i, gen: g, parent: ctx}
 		w.renewCtx()
@@ -165,7 +170,7 @@ func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			e.loop(w, ph, quota(w.id))
+			e.loop(w, ph, quota(e.idBase+w.id))
 		}()
 	}
 	workers.Wait()
@@ -206,25 +211,28 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	open := ph.period > 0
 	timeouts := e.cfg.Timeout > 0
 	stopped := e.stop.Load
-	// Stagger the workers' schedules evenly over one period.
-	offset := ph.period * float64(w.id) / float64(len(e.workers))
+	// Stagger the workers' schedules evenly over one period (over all
+	// workers of all shards).
+	offset := e.offset(w, ph)
 	var n int64
 	for !e.stop.Load() && (quota == 0 || n < quota) {
 		op := w.gen.Next()
 		var intended time.Duration
+		// The loop ends with break, never return: the operation count is
+		// published after it.
 		if open {
 			intended = time.Duration(offset + float64(n)*ph.period)
 			if ph.deadline > 0 && intended >= ph.deadline {
-				return
+				break
 			}
 			waitUntil(ph.base, intended, stopped)
 			if e.stop.Load() {
-				return
+				break
 			}
 		}
 		t0 := time.Since(ph.base)
 		if ph.deadline > 0 && t0 >= ph.deadline {
-			return
+			break
 		}
 		if timeouts {
 			w.inflight.Store(int64(t0) + 1)
@@ -274,6 +282,37 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		}
 	}
 	w.done.Store(n)
+}
+
+// offset is the intended start of worker w's first operation under open
+// loop.
+func (e *engine) offset(w *wstate, ph phase) float64 {
+	return ph.period * float64(e.idBase+w.id) / float64(e.idTotal)
+}
+
+// intended returns the number of operations the open-loop schedule planned
+// for the phase: those intended to start before its deadline, within the
+// workers' quotas. It is 0 for a closed loop or a phase without deadline.
+func (e *engine) intended(ph phase, quota func(worker int) int64) int64 {
+	if ph.period <= 0 || ph.deadline <= 0 {
+		return 0
+	}
+	var n int64
+	for _, w := range e.workers {
+		off := e.offset(w, ph)
+		d := float64(ph.deadline)
+		if off >= d {
+			continue
+		}
+		k := int64(math.Ceil((d - off) / ph.period))
+		if q := quota(e.idBase + w.id); q > 0 {
+			k = min(k, q)
+		} else if q < 0 {
+			k = 0
+		}
+		n += k
+	}
+	return n
 }
 
 func (w *wstate) addSample(k int, err error) {

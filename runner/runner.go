@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,11 @@ type Config struct {
 	// Loaders is the number of concurrent loaders (default: number of CPUs,
 	// at most 8).
 	Loaders int
+	// FindMax replaces the single measured run by a search for the highest
+	// open-loop rate that meets SLO (see findMax). Rate is then ignored.
+	FindMax bool
+	// SLO is the latency objective of FindMax.
+	SLO results.SLO
 }
 
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
@@ -75,6 +81,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ops must not be negative")
 	case c.Duration == 0 && c.Ops == 0:
 		return fmt.Errorf("set a duration or an operation count")
+	case c.FindMax && c.SLO.IsZero():
+		return fmt.Errorf("find-max needs an SLO (e.g. p99=10ms)")
+	case c.FindMax && c.Duration == 0:
+		return fmt.Errorf("find-max needs a duration per step, not an operation count")
 	}
 	if c.Rate > 0 && c.Rate/float64(c.Workers) > 5e6 {
 		return fmt.Errorf("rate %.0f ops/s is more than 5M ops/s per worker; add workers", c.Rate)
@@ -96,7 +106,43 @@ type Plan struct {
 	// Suite names the suite file, if any, for the result.
 	Suite string
 	Cells []Cell
+	// Repeat runs every cell this many times (default 1), interleaved:
+	// all cells once, then all cells again, so slow drift of the machine
+	// spreads over every cell instead of biasing the last ones. Every
+	// repetition is a cell of the result, numbered by Cell.Repetition.
+	Repeat int
+	// Shard, when Count > 1, runs only shard Index of Count of the plan:
+	// its share of the load parts and of the workers (see results.Shard).
+	Shard results.Shard
 }
+
+// ShardLoaders is the default number of loaders of a sharded run. The load
+// parts of every shard must be cut the same way on every machine, so a
+// sharded run does not default to the machine's CPU count.
+const ShardLoaders = 4
+
+// Check reports what makes a plan impossible to run: a shard index out of
+// range, a negative repeat count, or find-max in a sharded run (the shards
+// would search for different rates).
+func (p Plan) Check() error {
+	if p.Repeat < 0 {
+		return fmt.Errorf("repeat must not be negative, not %d", p.Repeat)
+	}
+	if p.Shard.Count < 0 || (p.Shard.Count > 0 && (p.Shard.Index < 0 || p.Shard.Index >= p.Shard.Count)) {
+		return fmt.Errorf("shard %s: use i/n with 0 <= i < n", p.Shard)
+	}
+	if p.sharded() {
+		for _, c := range p.Cells {
+			if c.Config.FindMax {
+				return errors.New("find-max cannot run sharded: the shards would search for different rates")
+			}
+		}
+	}
+	return nil
+}
+
+// sharded reports whether the plan runs one shard of several.
+func (p Plan) sharded() bool { return p.Shard.Count > 1 }
 
 // Options are the runner's connections to the outside.
 type Options struct {
@@ -114,12 +160,27 @@ type Options struct {
 var ErrInterrupted = errors.New("run interrupted")
 
 // Run executes plan. It returns the result document even on error: with
-// Complete false and the cells done so far when interrupted. A cell that
+// Complete false and the cells done so far when interrupted. Only a plan
+// that fails Check returns no result, before anything runs. A cell that
 // fails (unreachable store, failing load) is recorded as failed and the run
 // goes on with the next cell.
 func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) {
 	if opts.Display == nil {
 		opts.Display = nopDisplay{}
+	}
+	if err := plan.Check(); err != nil {
+		return nil, err
+	}
+	plan.Repeat = max(plan.Repeat, 1)
+	if plan.Shard.Count < 1 {
+		plan.Shard = results.Shard{Index: 0, Count: 1}
+	}
+	if plan.sharded() {
+		for i := range plan.Cells {
+			if plan.Cells[i].Config.Loaders == 0 {
+				plan.Cells[i].Config.Loaders = ShardLoaders
+			}
+		}
 	}
 	res := &results.Result{
 		SchemaVersion: results.SchemaVersion,
@@ -127,22 +188,47 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 		StartedAt:     time.Now().UTC(),
 		Environment:   results.CurrentEnvironment(),
 		Suite:         plan.Suite,
+		PlanID:        PlanID(plan),
 		Cells:         []results.Cell{},
 	}
+	if plan.Repeat > 1 {
+		res.Repeat = plan.Repeat
+	}
+	if plan.sharded() {
+		sh := plan.Shard
+		sh.Host, _ = os.Hostname()
+		res.Shard = &sh
+	}
 	var runErr error
-	for i, cell := range plan.Cells {
-		opts.Display.Logf("[%d/%d] %s on %s", i+1, len(plan.Cells), cell.Workload, cell.Store)
-		rc := runCell(ctx, cell, opts.Display)
-		res.Cells = append(res.Cells, rc)
-		if ctx.Err() != nil {
-			runErr = fmt.Errorf("%w during %s on %s", ErrInterrupted, cell.Workload, cell.Store)
-			break
-		}
-		if opts.Checkpoint != nil && i < len(plan.Cells)-1 {
-			res.FinishedAt = time.Now().UTC()
-			res.Interrupted = "in progress"
-			if err := opts.Checkpoint(res); err != nil {
-				return res, err
+	total := plan.Repeat * len(plan.Cells)
+	done := 0
+run:
+	for rep := 1; rep <= plan.Repeat; rep++ {
+		for _, cell := range plan.Cells {
+			done++
+			label := fmt.Sprintf("[%d/%d] %s on %s", done, total, cell.Workload, cell.Store)
+			if plan.Repeat > 1 {
+				label += fmt.Sprintf(" (repetition %d of %d)", rep, plan.Repeat)
+			}
+			if plan.sharded() {
+				label += fmt.Sprintf(" (shard %s)", plan.Shard)
+			}
+			opts.Display.Logf("%s", label)
+			rc := runCell(ctx, cell, plan.Shard, opts.Display)
+			if plan.Repeat > 1 {
+				rc.Repetition = rep
+			}
+			res.Cells = append(res.Cells, rc)
+			if ctx.Err() != nil {
+				runErr = fmt.Errorf("%w during %s on %s", ErrInterrupted, cell.Workload, cell.Store)
+				break run
+			}
+			if opts.Checkpoint != nil && done < total {
+				res.FinishedAt = time.Now().UTC()
+				res.Interrupted = "in progress"
+				if err := opts.Checkpoint(res); err != nil {
+					return res, err
+				}
 			}
 		}
 	}
@@ -157,11 +243,13 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 
 // runCell runs one cell through all its phases and never fails: errors are
 // recorded in the cell.
-func runCell(ctx context.Context, cell Cell, disp Display) (rc results.Cell) {
+func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) (rc results.Cell) {
 	cfg := cell.Config
+	info, _ := drivers.Describe(cell.Store)
 	rc = results.Cell{
 		Workload: cell.Workload,
 		Store:    cell.Store,
+		Embedded: info.Embedded,
 		DSN:      drivers.RedactDSN(cell.DSN),
 		Seed:     cell.Params.Seed,
 		Scale:    string(cell.Params.Scale),
@@ -203,12 +291,13 @@ func runCell(ctx context.Context, cell Cell, disp Display) (rc results.Cell) {
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
 	}
 	// Ask for a worker first: a store that lacks an operation of the mix
 	// is n/a before anything is loaded.
-	if _, err := wl.Worker(conn, 0, cfg.Workers); err != nil {
+	if _, err := wl.Worker(conn, shard.Index*cfg.Workers, shard.Count*cfg.Workers); err != nil {
 		return fail(err)
 	}
 
@@ -218,7 +307,7 @@ func runCell(ctx context.Context, cell Cell, disp Display) (rc results.Cell) {
 		return fail(err)
 	}
 	setup := time.Since(t0)
-	load, err := loadAll(ctx, wl, conn, cfg.Loaders, disp)
+	load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
 	load.SetupSeconds = setup.Seconds()
 	rc.Load = &load
 	if err != nil {
@@ -226,14 +315,26 @@ func runCell(ctx context.Context, cell Cell, disp Display) (rc results.Cell) {
 	}
 
 	// Validate.
-	rc.Validation = validate(ctx, wl, conn, disp)
+	if shard.Count > 1 {
+		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
+			Reason: fmt.Sprintf("shard %s loaded only its share of the data", shard)}
+	} else {
+		rc.Validation = validate(ctx, wl, conn, disp)
+	}
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
 
 	// Warm up and run.
-	run, err := measure(ctx, wl, conn, cfg, disp)
-	rc.Run = run
+	m, err := newMeasurer(ctx, wl, conn, cfg, shard, disp)
+	if err != nil {
+		return fail(err)
+	}
+	if cfg.FindMax {
+		rc.Run, rc.MaxRate, err = m.findMax(ctx)
+	} else {
+		rc.Run, err = m.measure(ctx, cfg.Rate)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -244,9 +345,10 @@ type progress struct{ n atomic.Int64 }
 
 func (p *progress) Add(rows int64) { p.n.Add(rows) }
 
-// loadAll runs the load phase with n concurrent loaders.
-func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, disp Display) (results.Load, error) {
-	total := wl.Records()
+// loadAll runs the load phase with n concurrent loaders: parts
+// shard.Index·n … shard.Index·n+n-1 of shard.Count·n.
+func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display) (results.Load, error) {
+	total := wl.Records() / int64(shard.Count)
 	var p progress
 	disp.StartPhase("load "+wl.Name(), total, "rows")
 	t0 := time.Now()
@@ -275,7 +377,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := wl.Load(lctx, conn, i, n, &p); err != nil {
+			if err := wl.Load(lctx, conn, shard.Index*n+i, shard.Count*n, &p); err != nil {
 				errs[i] = err
 				cancel() // one failing loader stops the others
 			}
@@ -338,25 +440,51 @@ func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, dis
 	return out
 }
 
-// measure runs the warm-up and the measured phase.
-func measure(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, disp Display) (*results.Run, error) {
-	gens := make([]workloads.Worker, cfg.Workers)
-	for i := range gens {
-		g, err := wl.Worker(conn, i, cfg.Workers)
+// measurer runs the warm-up and measured phases of a cell; its workers'
+// operation streams continue from one measured phase to the next (the
+// steps of a find-max search).
+type measurer struct {
+	wl     workloads.Workload
+	cfg    Config
+	shard  results.Shard
+	disp   Display
+	gens   []workloads.Worker
+	warmed bool
+}
+
+func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
+	m := &measurer{wl: wl, cfg: cfg, shard: shard, disp: disp}
+	m.gens = make([]workloads.Worker, cfg.Workers)
+	for i := range m.gens {
+		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
 		if err != nil {
 			return nil, err
 		}
-		gens[i] = g
+		m.gens[i] = g
 	}
-	e := newEngine(ctx, cfg, wl.OpKinds(), gens)
+	return m, nil
+}
+
+// measure runs the warm-up (the first time only) and one measured phase at
+// rate (0: closed loop).
+func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, error) {
+	cfg := m.cfg
+	cfg.Rate = rate
+	disp := m.disp
+	name := m.wl.Name()
+	// Workers of all shards share the total rate.
+	all := m.shard.Count * cfg.Workers
+	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
 	period := 0.0
 	if cfg.Rate > 0 {
-		period = 1e9 * float64(cfg.Workers) / cfg.Rate
+		period = 1e9 * float64(all) / cfg.Rate
 	}
-	if cfg.Warmup > 0 {
-		disp.StartPhase("warm-up "+wl.Name(), int64(cfg.Warmup/time.Millisecond), "ms")
+	quota := splitQuota(cfg.Ops, all)
+	if cfg.Warmup > 0 && !m.warmed {
+		m.warmed = true
+		disp.StartPhase("warm-up "+name, int64(cfg.Warmup/time.Millisecond), "ms")
 		stop := tickPhase(disp, time.Now(), cfg.Warmup, nil)
-		e.run(ctx, phase{base: time.Now(), deadline: cfg.Warmup, period: period}, splitQuota(0, cfg.Workers))
+		e.run(ctx, phase{base: time.Now(), deadline: cfg.Warmup, period: period}, splitQuota(0, all))
 		stop()
 		disp.EndPhase("warm-up done")
 		if ctx.Err() != nil {
@@ -368,15 +496,24 @@ func measure(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg 
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
 	if cfg.Duration == 0 {
-		total, unit = cfg.Ops, "ops"
+		total, unit = cfg.Ops/int64(m.shard.Count), "ops"
 	}
-	disp.StartPhase("run "+wl.Name(), total, unit)
+	label := "run " + name
+	if rate > 0 && cfg.FindMax {
+		label += " at " + results.FormatRate(rate) + " ops/s"
+	}
+	disp.StartPhase(label, total, unit)
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
 	go e.ivs.run(stopCollect, collected)
-	base := time.Now()
-	stop := tickPhase(disp, base, cfg.Duration, e)
-	e.run(ctx, phase{base: base, deadline: cfg.Duration, measure: true, period: period}, splitQuota(cfg.Ops, cfg.Workers))
-	elapsed := time.Since(base)
+	ph := phase{base: time.Now(), deadline: cfg.Duration, measure: true, period: period}
+	start := ph.base.UTC()
+	u0, s0, cpuOK := processCPU()
+	d0, delayOK := runDelay()
+	stop := tickPhase(disp, ph.base, cfg.Duration, e)
+	e.run(ctx, ph, quota)
+	elapsed := time.Since(ph.base)
+	u1, s1, _ := processCPU()
+	d1, _ := runDelay()
 	stop()
 	close(stopCollect)
 	<-collected
@@ -387,7 +524,25 @@ func measure(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg 
 	if err != nil {
 		return nil, err
 	}
+	run.MeasuredStart = start
 	run.Intervals = e.ivs.close(elapsed)
+	if period > 0 {
+		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
+		if run.IntendedOps = e.intended(ph, quota); run.IntendedOps > 0 {
+			run.DroppedOps = max(0, run.IntendedOps-e.completed())
+		}
+	}
+	if cpuOK && elapsed > 0 {
+		h := &results.Harness{UserSeconds: (u1 - u0).Seconds(), SystemSeconds: (s1 - s0).Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+		h.Cores = (h.UserSeconds + h.SystemSeconds) / elapsed.Seconds()
+		h.Utilization = h.Cores / float64(h.GOMAXPROCS)
+		if delayOK && d1 >= d0 {
+			h.RunDelaySeconds = (d1 - d0).Seconds()
+		}
+		h.LoadAverage, _ = loadAverage()
+		h.CPUs = runtime.NumCPU()
+		run.Harness = h
+	}
 	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))
 	if ctx.Err() != nil {
 		return run, ctx.Err()

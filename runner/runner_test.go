@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,6 +184,37 @@ func TestOpenLoopCorrectsCoordinatedOmission(t *testing.T) {
 	}
 	if run.LateOps == 0 || run.MaxLagUs < 100000 {
 		t.Errorf("late ops %d, max lag %.0f µs: the lag was not reported", run.LateOps, run.MaxLagUs)
+	}
+	// 400 operations were due in the second; about 200 ran.
+	if run.IntendedOps != 400 || run.DroppedOps < 100 || run.DroppedOps+run.Ops > 400 {
+		t.Errorf("intended %d, dropped %d, done %d: want 400 intended and the rest dropped", run.IntendedOps, run.DroppedOps, run.Ops)
+	}
+}
+
+// Every run records storefit's own CPU use and when it started measuring.
+func TestHarnessSelfCheck(t *testing.T) {
+	before := time.Now()
+	res, err := runOne(t, context.Background(), pointCell("noop", "c", Config{Workers: 2, Duration: 300 * time.Millisecond}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := res.Cells[0].Run
+	h := run.Harness
+	if h == nil || h.UserSeconds+h.SystemSeconds <= 0 || h.Cores <= 0 || h.Utilization <= 0 || h.GOMAXPROCS < 1 {
+		t.Fatalf("harness %+v", h)
+	}
+	// Two closed-loop workers on the noop store keep about two cores busy.
+	if h.Cores > float64(h.GOMAXPROCS)+0.5 {
+		t.Errorf("%.2f cores busy of %d", h.Cores, h.GOMAXPROCS)
+	}
+	if run.MeasuredStart.Before(before) || run.MeasuredStart.After(time.Now()) {
+		t.Errorf("measured start %v", run.MeasuredStart)
+	}
+	if !res.Cells[0].Embedded {
+		t.Error("noop not recorded as embedded")
+	}
+	if runtime.GOOS == "linux" && (h.LoadAverage < 0 || h.CPUs < 1 || h.RunDelaySeconds < 0) {
+		t.Errorf("no CPU count on Linux: %+v", h)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
 	"go.yaml.in/yaml/v3"
 )
@@ -26,6 +27,9 @@ import (
 //	  - workload: point/e
 //	    duration: 3s
 //	    options: {records: 50000}
+//	  - workload: point/c               # search for the highest rate
+//	    find_max: p99=1ms               # meeting an SLO (steps of 1s)
+//	    duration: 1s
 //
 // Every workload runs on every store. Unknown keys are errors.
 type Suite struct {
@@ -47,6 +51,9 @@ type Settings struct {
 	Ops      *int64    `yaml:"ops"`
 	Warmup   *Duration `yaml:"warmup"`
 	Timeout  *Duration `yaml:"timeout"`
+	// FindMax is an SLO ("p99=10ms"): the cell searches for the highest
+	// open-loop rate that meets it instead of running once.
+	FindMax *string `yaml:"find_max"`
 }
 
 // Over returns s with the fields set in o replacing its own.
@@ -71,6 +78,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.Timeout != nil {
 		s.Timeout = o.Timeout
+	}
+	if o.FindMax != nil {
+		s.FindMax = o.FindMax
 	}
 	return s
 }
@@ -246,6 +256,9 @@ type Overrides struct {
 	Stores   []StoreRef
 	Settings Settings
 	Options  map[string]any
+	// FindMax, when set, makes every cell search for the highest open-loop
+	// rate that meets the SLO.
+	FindMax *results.SLO
 }
 
 // Plan expands the suite into cells (every workload × every store),
@@ -289,6 +302,16 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			return Plan{}, err
 		}
 		cfg := set.Config()
+		if set.FindMax != nil {
+			slo, err := results.ParseSLO(*set.FindMax)
+			if err != nil {
+				return Plan{}, fmt.Errorf("workload %s: find_max: %w", w.Workload, err)
+			}
+			cfg.FindMax, cfg.SLO = !slo.IsZero(), slo
+		}
+		if o.FindMax != nil {
+			cfg.FindMax, cfg.SLO = true, *o.FindMax
+		}
 		if err := cfg.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
 		}

@@ -68,8 +68,10 @@ oracle, and reports latency and throughput per store and pattern.`,
 		Example: `  storefit list
   storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
-  storefit run --suite suites/quick.yaml
-  storefit report --format text results/2026-11-25T16-00-00.json`,
+  storefit run --suite suites/quick.yaml --report
+  storefit report results/2026-11-25T16-00-00.json -o report.html
+  storefit pick results/2026-11-25T16-00-00.json
+  storefit compare --fail-on-regression 5% old.json new.json`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       tool().Version,
@@ -77,7 +79,7 @@ oracle, and reports latency and throughput per store and pattern.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newGenCmd())
+	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newPickCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newGenCmd())
 	return root
 }
 

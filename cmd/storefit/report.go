@@ -1,39 +1,161 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/results/report"
 )
 
+// pickFlags are the ranking-rule flags shared by report and pick.
+type pickFlags struct {
+	slo     string
+	floor   time.Duration
+	exclude []string
+	within  float64
+}
+
+func (f *pickFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.slo, "slo", "10ms", "rank by throughput among stores meeting this latency objective (p99=10ms, p50=1ms,p99=20ms, or a bare duration for p99); none ranks by the relative score")
+	fl.DurationVar(&f.floor, "floor", 10*time.Millisecond, "constant of the relative score (floor+t)/(floor+t_best) used without an SLO")
+	fl.StringSliceVar(&f.exclude, "exclude", nil, "stores to leave out of the ranking (comma-separated or repeated)")
+	fl.Float64Var(&f.within, "within", 1.5, "slowdown the verdict counts as close to the best store")
+}
+
+func (f *pickFlags) options() (results.PickOptions, error) {
+	slo, err := results.ParseSLO(f.slo)
+	if err != nil {
+		return results.PickOptions{}, usagef("--slo: %v", err)
+	}
+	if f.floor <= 0 {
+		return results.PickOptions{}, usagef("--floor must be positive")
+	}
+	return results.PickOptions{SLO: slo, Floor: f.floor, Exclude: f.exclude, Within: f.within}, nil
+}
+
+// readResults reads result files; a missing or malformed file is bad input.
+func readResults(paths []string) ([]*results.Result, error) {
+	var rs []*results.Result
+	for _, p := range paths {
+		r, err := results.ReadFile(p)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
 func newReportCmd() *cobra.Command {
-	var format string
+	var (
+		format, out, plots string
+		plotFormats        []string
+		pf                 pickFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "report RESULT.json...",
-		Short: "Print a report from result files",
+		Short: "Render a report (HTML with plots, Markdown or text) from result files",
 		Long: `Report renders result files written by 'storefit run' without re-running
-anything.`,
-		Example: `  storefit report results/2026-11-25T16-00-00.json
-  storefit report --format text results/*.json`,
+anything. Several files are combined into one report (repetitions of a cell
+found in several files count as repetitions).
+
+Formats: html — one self-contained file, every plot embedded as SVG, no
+network fetches, opens offline; markdown; text. Without --format the format
+follows the -o file's extension (.html, .md, else text); without -o the
+text report goes to standard output.
+
+--plots DIR also writes every figure as its own file (--plot-format svg,png)
+for slides and papers. The recommendation section ranks stores per pattern by
+the rule of 'storefit pick' (see --slo).`,
+		Example: `  storefit report results/2026-11-25T16-00-00.json -o report.html
+  storefit report --format markdown results/*.json -o report.md
+  storefit report results/run.json --plots figures --plot-format svg,png
+  storefit report --format text results/run.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" {
-				return usagef("--format %q: use text", format)
+			po, err := pf.options()
+			if err != nil {
+				return err
 			}
-			for _, path := range args {
-				r, err := results.ReadFile(path)
-				if err != nil {
-					return usageError{err}
+			if format == "" {
+				switch strings.ToLower(filepath.Ext(out)) {
+				case ".html", ".htm":
+					format = "html"
+				case ".md", ".markdown":
+					format = "markdown"
+				default:
+					format = "text"
 				}
-				if err := results.WriteText(os.Stdout, r); err != nil {
+			}
+			if !slices.Contains([]string{"html", "markdown", "md", "text"}, format) {
+				return usagef("--format %q: use html, markdown or text", format)
+			}
+			for _, f := range plotFormats {
+				if f != "svg" && f != "png" {
+					return usagef("--plot-format %q: use svg, png or both", f)
+				}
+			}
+			rs, err := readResults(args)
+			if err != nil {
+				return err
+			}
+			if plots != "" {
+				files, err := report.WritePlots(plots, rs, report.Options{Pick: po}, plotFormats)
+				if err != nil {
 					return err
 				}
+				fmt.Fprintf(os.Stderr, "%d figures written to %s\n", len(files), plots)
 			}
-			return nil
+			if format == "html" {
+				if out == "" || out == "-" {
+					return report.WriteHTML(os.Stdout, rs, report.Options{Pick: po, Sources: args, Generated: time.Now()})
+				}
+				if err := report.WriteHTMLFile(out, rs, report.Options{Pick: po, Sources: args, Generated: time.Now()}); err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "report written to %s\n", out)
+				return nil
+			}
+			render := func(w io.Writer) error {
+				if format == "text" {
+					return results.WriteTextReport(w, rs, po)
+				}
+				return results.WriteMarkdown(w, rs, po)
+			}
+			return writeOutput(out, render)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text")
+	fl := cmd.Flags()
+	fl.StringVarP(&format, "format", "f", "", "output format: html, markdown or text (default: from -o's extension, else text)")
+	fl.StringVarP(&out, "out", "o", "", "output file (default: standard output)")
+	fl.StringVar(&plots, "plots", "", "also write every figure as its own file into this directory")
+	fl.StringSliceVar(&plotFormats, "plot-format", []string{"svg"}, "formats of --plots: svg, png or both")
+	pf.register(cmd)
 	return cmd
+}
+
+// writeOutput runs render into path (atomically) or, for "" or "-", to
+// standard output.
+func writeOutput(path string, render func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return render(os.Stdout)
+	}
+	var b strings.Builder
+	if err := render(&b); err != nil {
+		return err
+	}
+	if err := results.WriteFileAtomic(path, []byte(b.String())); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "written to %s\n", path)
+	return nil
 }

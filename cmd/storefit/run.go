@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/results/report"
 	"github.com/storefit/storefit/runner"
 )
 
@@ -34,6 +36,11 @@ type runFlags struct {
 	out       string
 	quiet     bool
 	progress  string
+	repeat    int
+	shard     string
+	findMax   bool
+	slo       string
+	report    string
 }
 
 func newRunCmd() *cobra.Command {
@@ -54,12 +61,32 @@ Open loop (--rate R): operations are scheduled at R per second in total, and
 latency is measured from each operation's intended start (coordinated
 omission corrected); the uncorrected figure is kept beside it.
 
+--repeat N runs every cell N times, interleaved (all cells, then all again),
+and keeps every repetition: 'storefit compare' tests differences over them.
+
+--find-max searches, per cell, for the highest open-loop rate whose latency
+meets --slo (default p99=10ms): a closed-loop probe measures the capacity C,
+then rates C/8, C/4, C/2, C, 2C are tried until one misses, then bisection;
+each step lasts --duration. The cell records every step and keeps the run at
+the rate found.
+
+--shard i/n runs shard i (from 0) of n of the plan: its share of the load
+parts and of the workers (global worker ids i·W … i·W+W-1 of n·W), so n
+shards on n machines together do what one run with n·W workers does. Give
+every shard the same flags; 'storefit merge' combines their results.
+
+--report writes the HTML report (plots embedded) next to the result, as
+report.html in its directory (or --report=PATH), and prints its path.
+
 Ctrl-C stops the run within a second and writes the partial result, marked
 "complete": false.`,
 		Example: `  storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
   storefit run --workload point/b --store memory --workers 4 --ops 1000000 --set readallfields=false
-  storefit run --suite suites/quick.yaml --store memory --out results/quick.json`,
+  storefit run --suite suites/quick.yaml --store memory --out results/quick.json --report
+  storefit run --workload point/c --store memory --repeat 5 --duration 5s
+  storefit run --workload point/c --store memory --find-max --slo p99=1ms --duration 3s
+  storefit run --workload point/a --store postgres --workers 8 --shard 0/2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, f) },
 	}
@@ -81,6 +108,12 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
+	fl.IntVar(&f.repeat, "repeat", 1, "run every cell this many times, interleaved, keeping every repetition")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i/n of the plan (i from 0), for merging with 'storefit merge'")
+	fl.BoolVar(&f.findMax, "find-max", false, "search for the highest open-loop rate that meets --slo")
+	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, e.g. p99=10ms (default p99=10ms)")
+	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
+	fl.Lookup("report").NoOptDefVal = "auto"
 	return cmd
 }
 
@@ -108,6 +141,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		Tool:       tool(),
 		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
 	})
+	if res == nil {
+		return runErr
+	}
 	if err := results.WriteFile(out, res); err != nil {
 		return fmt.Errorf("%w (results were not saved)", err)
 	}
@@ -119,6 +155,17 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		fmt.Println()
 	}
 	fmt.Fprintf(os.Stderr, "result written to %s\n", out)
+	if f.report != "" {
+		path := f.report
+		if path == "auto" {
+			path = filepath.Join(filepath.Dir(out), "report.html")
+		}
+		opts := report.Options{Pick: results.PickOptions{SLO: results.DefaultSLO}, Sources: []string{out}, Generated: time.Now()}
+		if err := report.WriteHTMLFile(path, []*results.Result{res}, opts); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "report written to %s\n", path)
+	}
 	if runErr != nil {
 		if errors.Is(runErr, runner.ErrInterrupted) {
 			return interruptedError{fmt.Errorf("%w; partial result in %s", runErr, out)}
@@ -126,6 +173,17 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		return runErr
 	}
 	return nil
+}
+
+// parseShard parses "i/n" with 0 <= i < n.
+func parseShard(s string) (results.Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return results.Shard{}, fmt.Errorf("--shard %q: use i/n with 0 <= i < n, e.g. 0/4", s)
+	}
+	return results.Shard{Index: i, Count: n}, nil
 }
 
 // buildPlan turns flags (and a suite) into a checked plan.
@@ -198,8 +256,38 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	default:
 		return runner.Plan{}, errors.New("nothing to run: give --workload NAME or --suite FILE (see 'storefit list')")
 	}
+	if f.findMax {
+		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+		if f.slo != "" {
+			s, err := results.ParseSLO(f.slo)
+			if err != nil {
+				return runner.Plan{}, fmt.Errorf("--slo: %w", err)
+			}
+			if s.IsZero() {
+				return runner.Plan{}, errors.New("--find-max needs an SLO (e.g. --slo p99=10ms)")
+			}
+			slo = s
+		}
+		o.FindMax = &slo
+	} else if f.slo != "" {
+		return runner.Plan{}, errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
+	}
 	plan, err := suite.Plan(o)
 	if err != nil {
+		return runner.Plan{}, err
+	}
+	if f.repeat < 1 {
+		return runner.Plan{}, fmt.Errorf("--repeat must be at least 1, not %d", f.repeat)
+	}
+	plan.Repeat = f.repeat
+	if f.shard != "" {
+		sh, err := parseShard(f.shard)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		plan.Shard = sh
+	}
+	if err := plan.Check(); err != nil {
 		return runner.Plan{}, err
 	}
 	for i := range plan.Cells {

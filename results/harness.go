@@ -1,0 +1,99 @@
+package results
+
+import "fmt"
+
+// Harness self-check thresholds.
+const (
+	// SaturatedUtilization is the share of its cores storefit must use
+	// for the load generator to count as saturated.
+	SaturatedUtilization = 0.9
+	// BehindShare is the share of an open-loop schedule's operations that
+	// may be dropped or late, and the share of the target rate that may be
+	// missed, before the schedule counts as fallen behind.
+	BehindShare = 0.05
+	// StarvedShare is the time storefit's threads may wait for a CPU, per
+	// second of the run, before the load generator counts as starved by
+	// other processes.
+	StarvedShare = 0.1
+)
+
+// Starved reports whether other processes kept storefit's threads from
+// running: they waited for a CPU, in total, StarvedShare or more of the
+// measured phase's wall time.
+func (r *Run) Starved() bool {
+	h := r.Harness
+	return h != nil && r.Seconds > 0 && h.RunDelaySeconds/r.Seconds >= StarvedShare
+}
+
+// starvedText describes how long storefit waited for a CPU.
+func (r *Run) starvedText() string {
+	h := r.Harness
+	s := fmt.Sprintf("storefit's threads waited %.2f s for a CPU during the %.1f s run", h.RunDelaySeconds, r.Seconds)
+	if h.LoadAverage > 0 && h.CPUs > 0 {
+		s += fmt.Sprintf(" (load average %.1f on %d CPUs)", h.LoadAverage, h.CPUs)
+	}
+	return s
+}
+
+// HarnessNote is one finding of the harness self-check of a cell.
+type HarnessNote struct {
+	// GeneratorLimited is true when the load generator, not the store, was
+	// (or may have been) what limited the figures.
+	GeneratorLimited bool
+	Text             string
+}
+
+// HarnessNotes checks a cell's run for signs that the measurement, rather
+// than the store, set the figures: an open-loop schedule that fell behind
+// (achieved rate, dropped and late operations, as k6 reports dropped
+// iterations), storefit's own CPU use, and the time its threads waited for a
+// CPU that other processes held. A starved or saturated load generator
+// (with a server store) means the load generator was the limit; with an
+// embedded store, which runs in storefit's process, saturation cannot be
+// told apart from the store's own work and the note says so.
+func (c *Cell) HarnessNotes() []HarnessNote {
+	r := c.Run
+	if r == nil {
+		return nil
+	}
+	var notes []HarnessNote
+	h := r.Harness
+	saturated := h != nil && h.Utilization >= SaturatedUtilization
+	cpu := ""
+	if h != nil {
+		cpu = fmt.Sprintf("%.0f%% of its %d cores", 100*h.Utilization, h.GOMAXPROCS)
+	}
+	if r.Mode == OpenLoop && r.IntendedRate > 0 {
+		started := float64(r.Ops + r.Errors)
+		achieved := 0.0
+		if r.Seconds > 0 {
+			achieved = started / r.Seconds
+		}
+		late := r.Ops > 0 && float64(r.LateOps) > BehindShare*float64(r.Ops)
+		dropped := r.IntendedOps > 0 && float64(r.DroppedOps) > BehindShare*float64(r.IntendedOps)
+		if achieved < (1-BehindShare)*r.IntendedRate || late || dropped {
+			text := fmt.Sprintf("the open-loop schedule fell behind: %s of %s ops/s achieved, %s of %s operations dropped, %s started 1 ms or more late (max lag %s µs)",
+				FormatRate(achieved), FormatRate(r.IntendedRate), FormatCount(r.DroppedOps), FormatCount(r.IntendedOps), FormatCount(r.LateOps), FormatMicros(r.MaxLagUs))
+			switch {
+			case r.Starved():
+				notes = append(notes, HarnessNote{true, text + "; " + r.starvedText() + ": other processes starved the load generator, so the store was not the limit — rerun on a quiet machine"})
+			case saturated && !c.Embedded:
+				notes = append(notes, HarnessNote{true, text + "; storefit used " + cpu + ", so the load generator, not the store, was the limit — add cores or load generators (--shard)"})
+			case saturated:
+				notes = append(notes, HarnessNote{true, text + "; storefit, with the embedded store inside it, used " + cpu + ": store and load generator share the CPU, so the limit cannot be told apart"})
+			case h != nil:
+				notes = append(notes, HarnessNote{false, text + "; storefit used only " + cpu + ", so the store could not keep up with the target rate"})
+			default:
+				notes = append(notes, HarnessNote{false, text})
+			}
+		}
+		return notes
+	}
+	switch {
+	case r.Starved():
+		notes = append(notes, HarnessNote{true, r.starvedText() + ": other processes competed for the cores, so the throughput is a lower bound and the latency tail is inflated"})
+	case saturated && !c.Embedded:
+		notes = append(notes, HarnessNote{true, "storefit used " + cpu + " during the closed-loop run: the load generator may have been the limit, so the throughput is a lower bound"})
+	}
+	return notes
+}

@@ -1,0 +1,214 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes a Markdown report of one or more results: the runs,
+// the recommendation and verdict, a summary table (medians over
+// repetitions), the harness self-check, maximum-rate searches and a latency
+// table per operation kind. It holds no plots; the HTML report does.
+func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
+	ew := &errWriter{w: w}
+	ew.printf("# storefit report\n\n")
+	writeRunsMarkdown(ew, rs)
+	rec := Pick(rs, o)
+	writePickMarkdown(ew, rec)
+	groups := Groups(rs)
+	writeSummaryMarkdown(ew, groups)
+	writeHarnessMarkdown(ew, groups)
+	writeMaxRateMarkdown(ew, groups)
+	writeKindsMarkdown(ew, groups)
+	return ew.err
+}
+
+// mdCell escapes text for a Markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func writeRunsMarkdown(ew *errWriter, rs []*Result) {
+	ew.printf("| result | storefit | started | suite | cells | state | machine |\n|---|---|---|---|--:|---|---|\n")
+	for i, r := range rs {
+		state := "complete"
+		if !r.Complete {
+			state = "**incomplete**"
+			if r.Interrupted != "" {
+				state += " (" + mdCell(r.Interrupted) + ")"
+			}
+		}
+		if r.Repeat > 1 {
+			state += fmt.Sprintf(", %d repetitions", r.Repeat)
+		}
+		if r.Shard != nil {
+			state += ", shard " + r.Shard.String()
+		}
+		if len(r.Merged) > 0 {
+			state += fmt.Sprintf(", merged from %d shards", len(r.Merged))
+		}
+		env := r.Environment
+		ew.printf("| %d | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", i+1, mdCell(r.Tool.Version),
+			r.StartedAt.Format("2006-01-02 15:04 MST"), mdCell(r.Suite), len(r.Cells), state,
+			mdCell(env.CPUModel), env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+	}
+	ew.printf("\n")
+}
+
+// WritePickMarkdown writes a recommendation as Markdown: the rule, the
+// ranking per pattern and the verdict.
+func WritePickMarkdown(w io.Writer, rec *Recommendation) error {
+	ew := &errWriter{w: w}
+	writePickMarkdown(ew, rec)
+	return ew.err
+}
+
+func writePickMarkdown(ew *errWriter, rec *Recommendation) {
+	ew.printf("## Recommendation\n\nRule: %s.\n\n", rec.Rule)
+	ew.printf("| pattern | winner | ranking (slowdown against the best) | not ranked |\n|---|---|---|---|\n")
+	for _, pr := range rec.Patterns {
+		winner := "—"
+		if w := pr.Winner(); w != "" {
+			winner = "**" + mdCell(w) + "**"
+		}
+		var ranked, excluded []string
+		for _, c := range pr.Ranked {
+			ranked = append(ranked, fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown)))
+		}
+		for _, c := range pr.Excluded {
+			excluded = append(excluded, fmt.Sprintf("%s (%s)", mdCell(c.Store), mdCell(c.Reason)))
+		}
+		ew.printf("| %s | %s | %s | %s |\n", pr.Pattern, winner, strings.Join(ranked, ", "), strings.Join(excluded, "; "))
+	}
+	ew.printf("\n### One DB to rule them all?\n\n")
+	for _, s := range rec.Verdict.Sentences {
+		ew.printf("%s\n\n", s)
+	}
+	if len(rec.Verdict.Best) > 0 {
+		ew.printf("| stores | best combination | geo-mean slowdown | patterns covered | served by |\n|--:|---|--:|--:|---|\n")
+		for i, c := range rec.Verdict.Best {
+			ew.printf("| %d | %s | %s | %d/%d | %s |\n", i+1, mdCell(strings.Join(c.Stores, " + ")), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), mdCell(servesText(c)))
+		}
+		ew.printf("\n")
+	}
+}
+
+func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
+	ew.printf("## Results\n\nMedians over the repetitions; ± is the farthest repetition from the median. Latencies in µs, all operation kinds together, corrected for coordinated omission under open loop.\n\n")
+	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|\n")
+	for _, g := range groups {
+		f := g.Figures()
+		status := g.Status()
+		if status != StatusOK {
+			if e := g.Cells[0].Error; e != "" && status != StatusNA {
+				status += ": " + firstLine(e)
+			}
+			ew.printf("| %s | %s | %s | | | | | | %s | %s | |\n", g.Workload, mdCell(g.Label), mdCell(status), loadText(f), validationText(g.Validation()))
+			continue
+		}
+		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
+			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs)
+	}
+	ew.printf("\n")
+}
+
+func loadText(f Figures) string {
+	if f.LoadRowsPerSec == 0 {
+		return ""
+	}
+	return FormatRate(f.LoadRowsPerSec)
+}
+
+func validationText(v string) string {
+	switch v {
+	case ValidationPassed:
+		return "passed"
+	case ValidationFailed:
+		return "**FAILED**"
+	case "":
+		return ""
+	}
+	return v
+}
+
+// harnessLines returns the harness notes of the groups' cells, one line
+// each, naming the cell.
+func harnessLines(groups []*Group) (lines []string, limited bool) {
+	for _, g := range groups {
+		for _, c := range g.Cells {
+			for _, n := range c.HarnessNotes() {
+				name := g.Workload + " on " + g.Label
+				if c.Repetition > 0 {
+					name += fmt.Sprintf(" (repetition %d)", c.Repetition)
+				}
+				mark := "note"
+				if n.GeneratorLimited {
+					mark, limited = "WARNING", true
+				}
+				lines = append(lines, fmt.Sprintf("%s — %s: %s", mark, name, n.Text))
+			}
+		}
+	}
+	return lines, limited
+}
+
+func writeHarnessMarkdown(ew *errWriter, groups []*Group) {
+	ew.printf("## Harness self-check\n\n")
+	lines, _ := harnessLines(groups)
+	if len(lines) == 0 {
+		ew.printf("No cell shows the load generator as the limit: open-loop schedules kept up, and storefit stayed below %.0f%% of its cores.\n\n", 100*SaturatedUtilization)
+		return
+	}
+	for _, l := range lines {
+		ew.printf("- %s\n", mdCell(l))
+	}
+	ew.printf("\n")
+}
+
+func writeMaxRateMarkdown(ew *errWriter, groups []*Group) {
+	var rows []string
+	for _, g := range groups {
+		for _, c := range g.Cells {
+			mr := c.MaxRate
+			if mr == nil {
+				continue
+			}
+			rate := FormatRate(mr.Rate)
+			switch {
+			case mr.Rate == 0:
+				rate = "none met"
+			case !mr.Bounded:
+				rate = "≥ " + rate
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %d |", c.workloadLabel(), mdCell(g.Label), mr.SLO, rate, FormatRate(mr.Capacity), len(mr.Steps)-1))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	ew.printf("## Maximum rate under the SLO\n\n| workload | store | SLO | max rate (ops/s) | closed-loop capacity | rates tried |\n|---|---|---|--:|--:|--:|\n")
+	for _, r := range rows {
+		ew.printf("%s\n", r)
+	}
+	ew.printf("\n")
+}
+
+func writeKindsMarkdown(ew *errWriter, groups []*Group) {
+	ew.printf("## Operation kinds\n\nAll repetitions together (histograms merged). Latencies in µs.\n\n")
+	ew.printf("| workload | store | kind | count | errors | mean | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, g := range groups {
+		for _, k := range g.Kinds() {
+			row := func(kind string, l Latency) {
+				ew.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Workload, mdCell(g.Label), kind, FormatCount(k.Count), FormatCount(k.Errors),
+					FormatMicros(l.Mean), FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max))
+			}
+			row(k.Kind, k.Latency)
+			if k.Uncorrected != nil {
+				row(k.Kind+" (uncorrected)", *k.Uncorrected)
+			}
+		}
+	}
+	ew.printf("\n")
+}

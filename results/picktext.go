@@ -1,0 +1,90 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTextReport writes the plain-text report of one or more results: each
+// result as WriteText does, then the recommendation (WritePickText) over
+// all of them together.
+func WriteTextReport(w io.Writer, rs []*Result, o PickOptions) error {
+	for i, r := range rs {
+		if i > 0 {
+			if _, err := fmt.Fprintln(w); err != nil {
+				return err
+			}
+		}
+		if err := WriteText(w, r); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
+		return err
+	}
+	return WritePickText(w, Pick(rs, o))
+}
+
+// WritePickText writes a recommendation as plain text: the rule, a ranking
+// table per pattern, and the verdict.
+func WritePickText(w io.Writer, rec *Recommendation) error {
+	ew := &errWriter{w: w}
+	ew.printf("Recommendation per pattern\n")
+	ew.printf("rule: %s\n\n", rec.Rule)
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "pattern\trank\tstore\tslowdown\tops/s\tp99 µs\tworkloads\n")
+	for _, pr := range rec.Patterns {
+		name := pr.Pattern
+		for _, c := range pr.Ranked {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\n", name, c.Rank, c.Store, FormatSlowdown(c.Slowdown), FormatRate(c.Throughput), FormatMicros(c.P99), c.Workloads, len(pr.Workloads))
+			name = ""
+		}
+		for _, c := range pr.Excluded {
+			// The reason goes last, so it does not widen the columns.
+			fmt.Fprintf(tw, "%s\t-\t%s\t-\t\t\t\tnot ranked: %s\n", name, c.Store, c.Reason)
+			name = ""
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	ew.printf("\nOne DB to rule them all?\n")
+	for _, s := range rec.Verdict.Sentences {
+		ew.printf("  %s\n", s)
+	}
+	if len(rec.Verdict.Best) > 0 {
+		ew.printf("\n")
+		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "stores\tcombination\tgeo-mean slowdown\tpatterns covered\tserved by\n")
+		for i, c := range rec.Verdict.Best {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", i+1, strings.Join(c.Stores, " + "), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), servesText(c))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return ew.err
+}
+
+// servesText lists which store serves which pattern, with its slowdown
+// where it is not the best.
+func servesText(c Combo) string {
+	var parts []string
+	for _, s := range c.Serves {
+		if s.Store == "" {
+			parts = append(parts, s.Pattern+": none")
+			continue
+		}
+		p := s.Pattern + ": " + s.Store
+		if len(c.Stores) == 1 {
+			p = s.Pattern
+		}
+		if s.Slowdown > 1+1e-9 {
+			p += " " + FormatSlowdown(s.Slowdown)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package runner
+
+import "time"
+
+// runDelay is not available on this system.
+func runDelay() (time.Duration, bool) { return 0, false }
+
+// loadAverage is not available on this system.
+func loadAverage() (float64, bool) { return 0, false }
