@@ -36,10 +36,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## bench: the default suite, a result file, and a summary table.
+## bench: the default suite, a result file, a summary table and an HTML
+## report (report.html next to the result).
 bench: build
 	@mkdir -p results
-	$(BIN) run --suite $(SUITE) --out $(RESULT)
+	$(BIN) run --suite $(SUITE) --out $(RESULT) --report
 
 ## bench-go: microbenchmarks of the load generator itself (generators,
 ## histogram recording, the runner loop on the noop store).
