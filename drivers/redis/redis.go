@@ -57,7 +57,11 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		Dialer:            net.Dialer{Timeout: cfg.DialTimeout},
 		ForceSingleClient: true, // no CLUSTER probe: storefit speaks to one server
 		DisableCache:      true, // no client-side caching: every read goes to the server
-		ClientName:        "storefit",
+		// No silent retries: a failed operation is an error the runner
+		// counts, and a dead server fails operations at once instead of
+		// holding them until their timeout.
+		DisableRetry: true,
+		ClientName:   "storefit",
 	}
 	client, err := rueidis.NewClient(opt)
 	if err != nil {

@@ -1,0 +1,74 @@
+// Package redis is the storefit driver for Redis, the in-memory key-value
+// server, through the rueidis client (github.com/redis/rueidis).
+//
+// # DSN
+//
+//	redis://[[user]:password@]host[:port][/db][?option=value&…]
+//	redis://127.0.0.1:6379/0                  (the default; what compose/ starts)
+//	redis://:s3cret@127.0.0.1:6379/0?scanindex=false
+//
+// Options: dial_timeout (Go duration, default 5s); scanindex (default
+// true) keeps the sorted-set index point scans need; widecount (default
+// true) keeps the column counts wide.Counter needs. Turning one off makes
+// the workloads that need it n/a and the others cheaper (figures below).
+// compose/native/redis.sh starts a server from Debian's redis-server
+// package on 127.0.0.1:6379 without persistence and prints its DSN;
+// `storefit up redis` runs it.
+//
+// # Client
+//
+// rueidis was measured against go-redis v9 on point/c (5 s, 2 workers,
+// same server, runs interleaved) and was faster; see the project's report
+// for the figures. One rueidis client serves every worker: it pipelines
+// the commands of concurrent callers on one connection (auto-pipelining).
+// Client-side caching is off, so every read reaches the server, and
+// retries are off, so a failed operation is counted, not hidden.
+//
+// # Patterns
+//
+// Every key starts with the pattern's name and its table (or prefix), so
+// the patterns and several tables share one database without colliding,
+// and Setup deletes exactly its table's keys (SCAN MATCH + UNLINK). Table
+// names and prefixes are restricted to letters, digits, '_', '.' and '-'.
+//
+// point: one hash per record, "point:<table>:<key>", fields field0 …
+// field9: Read is one HMGET (all fields are always set, so a missing field
+// means a missing record). Scans use, as YCSB's Redis binding does, a
+// sorted set of every key, "point:<table>", here with score 0 so members
+// are ordered by their bytes and Scan reads them with ZRANGEBYLEX: a Lua
+// script reads the keys and HMGETs their records in one round trip,
+// atomically. Insert and Delete change record and index in one Lua script,
+// so they never disagree; Update is a script too, because HSET alone would
+// create a missing record. Loads are pipelined MULTI … EXEC batches: one
+// HSET per record and one ZADD of the batch's keys. The index costs
+// memory (one sorted-set entry per key, about 70 bytes each, roughly 7% on
+// 1 KB records) and a ZADD/ZREM per insert and delete; without it
+// (scanindex=false) point/e is n/a.
+//
+// crud: hashes for users and tweets, a hash from handle to user id as the
+// unique index, a hash per tweet of its likes (user id → time, so HSETNX
+// refuses a second like and HLEN counts them), and a sorted set per user,
+// "timeline:<user>", whose members are created_at ‖ tweet id encoded to
+// sort bytewise, all with score 0: ZREVRANGEBYLEX LIMIT 0 20 returns the
+// newest tweets, ties by id descending, with no sort. Like (check tweet
+// and user, HSETNX the like, HINCRBY like_count), CreateTweet, DeleteTweet
+// (tweet, likes and timeline entry) and UserByHandle are Lua scripts, so
+// each is atomic and one round trip. Loads are pipelined. The scripts
+// derive some key names (a user's timeline), which Redis Cluster would
+// refuse; storefit speaks to a single server.
+//
+// wide: one hash per row, "wide:<table>:<id>", whose fields are the set
+// columns' numbers and values their values. Redis removes a hash with its
+// last field, which is the pattern's rule that a row without columns does
+// not exist. ReadRow is HGETALL (sorted by column in the driver),
+// ReadColumns HMGET. wide.Counter: the hash "wide:<table>" holds the
+// number of rows setting each column, changed only by Lua scripts that set
+// or delete a field and count it only if HSET added it or HDEL removed
+// it, so counts stay exact under concurrent writers; without counts
+// (widecount=false) writes are plain HSET/HDEL and wide/mix is n/a.
+//
+// agg, graph, search and series are n/a: Redis core has no secondary
+// indexes, aggregation, traversal or full-text search; answering them
+// would mean scanning every key in the client or modules (RediSearch,
+// RedisGraph, RedisTimeSeries) that Debian's redis-server does not ship.
+package redis
