@@ -77,7 +77,7 @@ oracle, and reports latency and throughput per store and pattern.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd())
+	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newUpCmd(), newDownCmd())
 	return root
 }
 
