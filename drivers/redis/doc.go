@@ -45,10 +45,14 @@
 // atomically. Insert and Delete change record and index in one Lua script,
 // so they never disagree; Update is a script too, because HSET alone would
 // create a missing record. Loads are pipelined MULTI … EXEC batches: one
-// HSET per record and one ZADD of the batch's keys. The index costs
-// memory (one sorted-set entry per key, about 70 bytes each, roughly 7% on
-// 1 KB records) and a ZADD/ZREM per insert and delete; without it
-// (scanindex=false) point/e is n/a.
+// HSET per record and one ZADD of the batch's keys. What the index costs,
+// measured at quick scale (100 000 records of 10 × 100 bytes, Redis 7.0.15,
+// a busy 2-core machine, so ranges): memory, 13.2 MB for 108 000 keys
+// (122 bytes a key, 7% of the 1 712 bytes a record's hash takes); load, a
+// ZADD costs the server 2.5 µs per key (INFO commandstats), as much as
+// the 1 KB HSET of the record (2.3 µs), and point loads ran at 40k–72k
+// rows/s with the index against 98k–173k without; inserts (point/d), p50
+// 71–79 µs against 62 µs. Without it (scanindex=false) point/e is n/a.
 //
 // crud: hashes for users and tweets, a hash from handle to user id as the
 // unique index, a hash per tweet of its likes (user id → time, so HSETNX
@@ -70,7 +74,9 @@
 // number of rows setting each column, changed only by Lua scripts that set
 // or delete a field and count it only if HSET added it or HDEL removed
 // it, so counts stay exact under concurrent writers; without counts
-// (widecount=false) writes are plain HSET/HDEL and wide/mix is n/a.
+// (widecount=false) writes are plain HSET/HDEL and wide/mix is n/a. The
+// scripts cost little: on wide/rows, set_columns p50 58–59 µs with counts
+// against 50–58 µs without, loads 61k–71k rows/s against 79k–91k.
 //
 // agg, graph, search and series are n/a: Redis core has no secondary
 // indexes, aggregation, traversal or full-text search; answering them

@@ -1,6 +1,7 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -18,7 +19,7 @@ import (
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/runner"
 	"github.com/storefit/storefit/workloads"
-	_ "github.com/storefit/storefit/workloads/point"
+	"github.com/storefit/storefit/workloads/point"
 )
 
 // requireServers reports whether missing servers fail tests instead of
@@ -284,4 +285,60 @@ func TestServerStopsMidRun(t *testing.T) {
 	if !strings.Contains(text.String(), fmt.Sprint(r.Errors)) {
 		t.Errorf("the text report does not show the %d errors:\n%s", r.Errors, text.String())
 	}
+}
+
+// BenchmarkPointRead measures the driver's point read (one HMGET of ten
+// 100-byte fields, as point/c does) from GOMAXPROCS goroutines, without the
+// runner: compare with `redis-benchmark -c N hmget …` and profile the
+// client side with -cpuprofile.
+func BenchmarkPointRead(b *testing.B) {
+	dsn := os.Getenv("STOREFIT_REDIS_DSN")
+	if dsn == "" {
+		b.Skip("STOREFIT_REDIS_DSN not set")
+	}
+	c, err := redis.Driver{}.Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.(point.Provider).PointStore(point.Schema{Table: "bench", FieldCount: 10, FieldLength: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.Setup(ctx); err != nil {
+		b.Fatal(err)
+	}
+	const records = 10000
+	recs := make([]point.Record, 0, 500)
+	for n := range records {
+		vals := make([][]byte, 10)
+		for f := range vals {
+			vals[f] = bytes.Repeat([]byte{byte('a' + f)}, 100)
+		}
+		recs = append(recs, point.Record{Key: []byte(fmt.Sprintf("user%d", n)), Values: vals})
+		if len(recs) == cap(recs) {
+			if err := s.Load(ctx, recs); err != nil {
+				b.Fatal(err)
+			}
+			recs = recs[:0]
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var dst [][]byte
+		key := make([]byte, 0, 32)
+		n := 0
+		for pb.Next() {
+			n = (n + 7919) % records
+			key = strconv.AppendInt(append(key[:0], "user"...), int64(n), 10)
+			var err error
+			if dst, err = s.Read(ctx, key, nil, dst); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	s.Setup(ctx)
 }
