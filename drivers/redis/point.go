@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/redis/rueidis"
 
@@ -254,28 +253,47 @@ func (s *pointStore) Delete(ctx context.Context, key []byte) error {
 	return nil
 }
 
-// scanScript reads up to ARGV[2] keys >= ARGV[1] from the index (KEYS[1])
-// and HMGETs the fields ARGV[4…] of each record "ARGV[3]<key>": one round
-// trip, and a consistent answer (the script runs atomically).
-var scanScript = rueidis.NewLuaScript(`
-local keys = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for i, k in ipairs(keys) do
-  if #ARGV > 3 then
-    out[i] = {k, redis.call('HMGET', ARGV[3] .. k, unpack(ARGV, 4))}
-  else
-    out[i] = {k, {}}
-  end
-end
-return out`)
-
-// Scan runs scanScript.
+// Scan reads up to count keys >= start from the index with ZRANGEBYLEX,
+// then HMGETs their records in one pipeline: two round trips. It is not a
+// snapshot: a record deleted between the two is left out (the point mixes
+// never delete). A Lua script doing both atomically was measured and
+// dropped: HMGETs called from Lua cost the server about 15 µs each against
+// 4.5 µs sent directly, so point/e ran at 670–910 ops/s with it against
+// 1 200–2 000 with the pipeline, and each 0.7 ms script held up every other
+// client (insert p50 610–740 µs against 240–330).
 func (s scanPointStore) Scan(ctx context.Context, start []byte, count int, fields []int, dst []point.Record) ([]point.Record, error) {
 	if err := s.checkFields(fields); err != nil {
 		return dst[:0], err
 	}
 	dst = dst[:0]
 	if count <= 0 {
+		return dst, nil
+	}
+	b := s.c.client.B
+	keys, err := s.c.client.Do(ctx, b().Zrangebylex().Key(s.index).Min("["+string(start)).Max("+").Limit(0, int64(count)).Build()).AsStrSlice()
+	if err != nil {
+		return dst, s.c.wrap("scan", err)
+	}
+	if len(keys) == 0 {
+		return dst, nil
+	}
+	if fields != nil && len(fields) == 0 {
+		// No fields: the keys alone, of records that still exist.
+		cmds := make(rueidis.Commands, len(keys))
+		for i, k := range keys {
+			cmds[i] = b().Exists().Key(s.prefix + k).Build()
+		}
+		for i, res := range s.c.client.DoMulti(ctx, cmds...) {
+			n, err := res.AsInt64()
+			if err != nil {
+				return dst[:0], s.c.wrap("scan", err)
+			}
+			if n == 1 {
+				dst = point.Grow(dst, len(dst)+1)
+				r := &dst[len(dst)-1]
+				r.Key, r.Values = append(r.Key[:0], keys[i]...), r.Values[:0]
+			}
+		}
 		return dst, nil
 	}
 	names := s.fields
@@ -285,32 +303,22 @@ func (s scanPointStore) Scan(ctx context.Context, start []byte, count int, field
 			names[i] = s.fields[f]
 		}
 	}
-	args := make([]string, 0, 3+len(names))
-	args = append(args, "["+string(start), strconv.Itoa(count), s.prefix)
-	args = append(args, names...)
-	recs, err := scanScript.Exec(ctx, s.c.client, []string{s.index}, args).ToArray()
-	if err != nil {
-		return dst, s.c.wrap("scan", err)
+	cmds := make(rueidis.Commands, len(keys))
+	for i, k := range keys {
+		cmds[i] = b().Hmget().Key(s.prefix + k).Field(names...).Build()
 	}
-	for i := range recs {
-		kv, err := recs[i].ToArray()
-		if err != nil || len(kv) != 2 {
-			return dst[:0], fmt.Errorf("redis: scan: unexpected answer %v (%v)", kv, err)
-		}
-		k, err := kv[0].ToString()
+	for i, res := range s.c.client.DoMulti(ctx, cmds...) {
+		vals, err := res.ToArray()
 		if err != nil {
-			return dst[:0], fmt.Errorf("redis: scan: %w", err)
-		}
-		vals, err := kv[1].ToArray()
-		if err != nil {
-			return dst[:0], fmt.Errorf("redis: scan: %w", err)
+			return dst[:0], s.c.wrap("scan", err)
 		}
 		dst = point.Grow(dst, len(dst)+1)
 		r := &dst[len(dst)-1]
-		r.Key = append(r.Key[:0], k...)
+		r.Key = append(r.Key[:0], keys[i]...)
 		if r.Values, err = fillValues(vals, r.Values, r.Key); err != nil {
-			if err == drivers.ErrNotFound {
-				err = fmt.Errorf("redis: key %s is in the index of %s but has no record", k, s.schema.Table)
+			if err == drivers.ErrNotFound { // deleted since the ZRANGEBYLEX
+				dst = dst[:len(dst)-1]
+				continue
 			}
 			return dst[:0], err
 		}

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/drivertest"
+	"github.com/storefit/storefit/drivers/memory"
 	"github.com/storefit/storefit/drivers/redis"
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/runner"
@@ -341,4 +343,41 @@ func BenchmarkPointRead(b *testing.B) {
 	})
 	b.StopTimer()
 	s.Setup(ctx)
+}
+
+// TestPointNoFields compares reads and scans of no fields (fields = []int{})
+// with the memory oracle: the keys, without values.
+func TestPointNoFields(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	oracle, _ := memory.Driver{}.Open(context.Background(), "")
+	ctx := context.Background()
+	schema := point.Schema{Table: "nofields", FieldCount: 2, FieldLength: 4}
+	var stores [2]point.Store
+	for i, conn := range []drivers.Conn{c, oracle} {
+		s, err := conn.(point.Provider).PointStore(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Setup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Load(ctx, []point.Record{{Key: []byte("a"), Values: [][]byte{[]byte("1"), []byte("2")}}, {Key: []byte("c"), Values: [][]byte{[]byte("3"), []byte("4")}}}); err != nil {
+			t.Fatal(err)
+		}
+		stores[i] = s
+	}
+	defer stores[0].Setup(ctx)
+	for _, k := range []string{"a", "b"} {
+		v1, e1 := stores[0].Read(ctx, []byte(k), []int{}, nil)
+		v2, e2 := stores[1].Read(ctx, []byte(k), []int{}, nil)
+		if errors.Is(e1, drivers.ErrNotFound) != errors.Is(e2, drivers.ErrNotFound) || (e1 == nil) != (e2 == nil) || len(v1) != len(v2) {
+			t.Errorf("read %s of no fields: %q, %v; oracle %q, %v", k, v1, e1, v2, e2)
+		}
+	}
+	r1, e1 := stores[0].(point.Scanner).Scan(ctx, []byte("b"), 5, []int{}, nil)
+	r2, e2 := stores[1].(point.Scanner).Scan(ctx, []byte("b"), 5, []int{}, nil)
+	if e1 != nil || e2 != nil || len(r1) != 1 || len(r2) != 1 || string(r1[0].Key) != "c" || len(r1[0].Values) != len(r2[0].Values) {
+		t.Errorf("scan of no fields: %v, %v; oracle %v, %v", r1, e1, r2, e2)
+	}
 }
