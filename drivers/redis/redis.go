@@ -3,7 +3,6 @@ package redis
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -121,13 +120,11 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 }
 
 // wrap gives an error of the server the context of the address and the
-// operation, on one line; context errors stay recognizable with errors.Is.
+// operation, on one line; the error stays recognizable with errors.Is
+// (context.DeadlineExceeded, …).
 func (c *Conn) wrap(op string, err error) error {
 	if err == nil {
 		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("redis at %s: %s: %w", c.cfg.Addr, op, err)
 	}
 	return fmt.Errorf("redis at %s: %s: %w", c.cfg.Addr, op, oneLineErr{err})
 }

@@ -381,3 +381,25 @@ func TestPointNoFields(t *testing.T) {
 		t.Errorf("scan of no fields: %v, %v; oracle %v, %v", r1, e1, r2, e2)
 	}
 }
+
+// TestContextErrors checks that operations stopped by their context say so
+// in a way errors.Is recognizes (the runner counts them as timeouts or
+// cancellations, not as failures of the store).
+func TestContextErrors(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	s, err := c.(point.Provider).PointStore(point.Schema{Table: "ctxerr", FieldCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Read(ctx, []byte("k"), nil, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("read with a cancelled context: %v", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if err := s.Update(ctx, []byte("k"), []int{0}, [][]byte{[]byte("v")}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("update past its deadline: %v", err)
+	}
+}
