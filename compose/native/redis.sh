@@ -23,6 +23,7 @@
 # Idempotent: start finds a server it started before by its pid file and only
 # prints the DSN; a lock serializes concurrent starts and stops.
 
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT=${STOREFIT_REDIS_PORT:-6379}
