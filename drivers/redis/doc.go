@@ -39,23 +39,23 @@
 // point: one hash per record, "point:<table>:<key>", fields field0 …
 // field9: Read is one HMGET (all fields are always set, so a missing field
 // means a missing record). Scans use, as YCSB's Redis binding does, a
-// sorted set of every key, "point:<table>", here with score 0 so members
-// are ordered by their bytes and Scan reads them with ZRANGEBYLEX, then
-// HMGETs the records in one pipeline (two round trips, not a snapshot: a
-// record deleted in between is left out; one Lua script for both was
-// measured at half the throughput, see Scan). YCSB's binding scores keys by
-// a hash instead, which does not order them. Insert and Delete change
-// record and index in one Lua script,
-// so they never disagree; Update is a script too, because HSET alone would
-// create a missing record. Loads are pipelined MULTI … EXEC batches: one
-// HSET per record and one ZADD of the batch's keys. What the index costs,
-// measured at quick scale (100 000 records of 10 × 100 bytes, Redis 7.0.15,
-// a busy 2-core machine, so ranges): memory, 13.2 MB for 108 000 keys
-// (122 bytes a key, 7% of the 1 712 bytes a record's hash takes); load, a
-// ZADD costs the server 2.5 µs per key (INFO commandstats), as much as
-// the 1 KB HSET of the record (2.3 µs), and point loads ran at 40k–72k
-// rows/s with the index against 98k–173k without; inserts (point/d), p50
-// 71–79 µs against 62 µs. Without it (scanindex=false) point/e is n/a.
+// sorted set of every key, "point:<table>", but with score 0, so members
+// are ordered by their bytes (YCSB scores a key by its Java hash code,
+// which does not keep key order). Scan reads the keys with ZRANGEBYLEX,
+// then HMGETs the records in one pipeline: two round trips, not a
+// snapshot (a record deleted in between is left out); one Lua script doing
+// both was measured at half the throughput (see Scan). Insert and Delete
+// change record and index in one Lua script, so they never disagree;
+// Update is a script too, because HSET alone would create a missing
+// record. Loads are pipelined MULTI … EXEC batches: one HSET per record
+// and one ZADD of the batch's keys. What the index costs, measured at
+// quick scale (100 000 records of 10 × 100 bytes, Redis 7.0.15, a busy
+// 2-core machine, so ranges): memory, 13.2 MB for 108 000 keys (122 bytes
+// a key, 7% of the 1 712 bytes a record's hash takes); load, a ZADD costs
+// the server 2.5 µs per key (INFO commandstats), as much as the 1 KB HSET
+// of the record (2.3 µs), and point loads ran at 40k–72k rows/s with the
+// index against 98k–173k without; inserts (point/d), p50 71–79 µs against
+// 62 µs. Without it (scanindex=false) point/e is n/a.
 //
 // crud: hashes for users and tweets, a hash from handle to user id as the
 // unique index, a hash per tweet of its likes (user id → time, so HSETNX
@@ -65,7 +65,10 @@
 // newest tweets, ties by id descending, with no sort. Like (check tweet
 // and user, HSETNX the like, HINCRBY like_count), CreateTweet, DeleteTweet
 // (tweet, likes and timeline entry) and UserByHandle are Lua scripts, so
-// each is atomic and one round trip. Loads are pipelined. The scripts
+// each is atomic and one round trip. Loads are pipelined HSETs and ZADDs
+// (no MULTI: a load is not read until it is done) and trust the workload
+// that loaded rows are new, as the pattern says: they do not look for
+// duplicates. The scripts
 // derive some key names (a user's timeline), which Redis Cluster would
 // refuse; storefit speaks to a single server.
 //
@@ -81,8 +84,10 @@
 // scripts cost little: on wide/rows, set_columns p50 58–59 µs with counts
 // against 50–58 µs without, loads 61k–71k rows/s against 79k–91k.
 //
-// agg, graph, search and series are n/a: Redis core has no secondary
-// indexes, aggregation, traversal or full-text search; answering them
-// would mean scanning every key in the client or modules (RediSearch,
-// RedisGraph, RedisTimeSeries) that Debian's redis-server does not ship.
+// agg, graph, search and series are n/a. Redis core has no aggregation
+// (agg, series: every query would read its rows into the driver), no
+// full-text index (search: RediSearch is a module Debian's redis-server
+// does not ship, as is RedisTimeSeries), and no traversal: neighbours are
+// one SMEMBERS, but friends-of-friends, who-to-follow and paths would be
+// computed by driver code, which would measure that code, not the store.
 package redis
