@@ -40,7 +40,7 @@
 // goroutines add a futex wake-up each way (BenchmarkPointRead with
 // -cpuprofile: 52% syscalls, 13% futex, 32% scheduler). Dedicated
 // connections (rueidis DisableAutoPipelining) used more system time and
-// were not faster. The runner itself costs about 0.4 µs a read (noop).
+// were not faster. The runner itself costs about 0.7 µs a read (noop).
 //
 // # Patterns
 //
