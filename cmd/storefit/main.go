@@ -79,7 +79,8 @@ oracle, and reports latency and throughput per store and pattern.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newPickCmd(), newCompareCmd(), newMergeCmd(), newExportCmd(), newGenCmd())
+	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newPickCmd(), newCompareCmd(), newMergeCmd(),
+		newExportCmd(), newGenCmd(), newUpCmd(), newDownCmd())
 	return root
 }
 

@@ -1,0 +1,170 @@
+package compose
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/storefit/storefit/drivers"
+	_ "github.com/storefit/storefit/drivers/all"
+)
+
+// issueServices are the services docker-compose.yml must define whether or
+// not storefit has their driver yet.
+var issueServices = []string{
+	"postgres", "timescaledb", "redis", "cassandra", "neo4j", "elasticsearch",
+	"influxdb", "clickhouse", "kafka", "debezium",
+}
+
+// serviceOf names the compose service of drivers whose name differs.
+var serviceOf = map[string]string{
+	"timescale": "timescaledb",
+	"elastic":   "elasticsearch",
+	"influx":    "influxdb",
+}
+
+// load loads docker-compose.yml with the given env files (none: an empty
+// environment), validated against the compose specification.
+func load(t *testing.T, envFiles ...string) (*types.Project, error) {
+	t.Helper()
+	opts := []cli.ProjectOptionsFn{cli.WithWorkingDirectory("."), cli.WithName("storefit"), cli.WithEnv(nil)}
+	if len(envFiles) > 0 {
+		opts = append(opts, cli.WithEnvFiles(envFiles...), cli.WithDotEnv)
+	}
+	o, err := cli.NewProjectOptions([]string{"docker-compose.yml"}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.LoadProject(context.Background())
+}
+
+func TestComposeFile(t *testing.T) {
+	p, err := load(t, ".env.example")
+	if err != nil {
+		t.Fatalf("docker-compose.yml with .env.example: %v", err)
+	}
+	want := slices.Clone(issueServices)
+	for _, name := range drivers.Names() {
+		info, ok := drivers.Describe(name)
+		if !ok || info.Embedded {
+			continue
+		}
+		svc := name
+		if s, ok := serviceOf[name]; ok {
+			svc = s
+		}
+		if !slices.Contains(want, svc) {
+			want = append(want, svc)
+		}
+	}
+	for _, name := range want {
+		t.Run(name, func(t *testing.T) {
+			s, ok := p.Services[name]
+			if !ok {
+				t.Fatalf("no service %s in docker-compose.yml", name)
+			}
+			checkService(t, p, s)
+		})
+	}
+}
+
+// checkService checks the service's image is pinned and that it has a
+// healthcheck, loopback-only ports and a named volume.
+func checkService(t *testing.T, p *types.Project, s types.ServiceConfig) {
+	ref := s.Image[strings.LastIndex(s.Image, "/")+1:]
+	_, tag, ok := strings.Cut(ref, ":")
+	if !ok || tag == "latest" || !regexp.MustCompile(`^\d+\.\d+`).MatchString(tag) {
+		t.Errorf("image %q is not pinned to a version", s.Image)
+	}
+	if hc := s.HealthCheck; hc == nil || hc.Disable || len(hc.Test) == 0 {
+		t.Errorf("no healthcheck")
+	}
+	if len(s.Ports) == 0 {
+		t.Errorf("no port published")
+	}
+	for _, pc := range s.Ports {
+		if pc.HostIP != "127.0.0.1" {
+			t.Errorf("port %s:%d is bound to %q, not 127.0.0.1", pc.Published, pc.Target, pc.HostIP)
+		}
+	}
+	named := false
+	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeVolume {
+			if _, ok := p.Volumes[v.Source]; !ok {
+				t.Errorf("volume %s is not declared", v.Source)
+			}
+			named = true
+		}
+	}
+	if !named {
+		t.Errorf("no named volume")
+	}
+}
+
+// TestRedisMatchesNative checks that the redis service is the one
+// compose/native/redis.sh starts: same version, port and persistence.
+func TestRedisMatchesNative(t *testing.T) {
+	p, err := load(t, ".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Services["redis"]
+	if len(s.Ports) != 1 || s.Ports[0].Published != "6379" {
+		t.Errorf("redis ports %+v, want 127.0.0.1:6379", s.Ports)
+	}
+	cmd := strings.Join(s.Command, " ")
+	for _, opt := range []string{"--save  ", "--appendonly no"} {
+		if !strings.Contains(cmd, opt) {
+			t.Errorf("redis command %q lacks %q", cmd, opt)
+		}
+	}
+}
+
+// TestCredentialsFromEnvFile checks that the passwords come from the env
+// file: without one, loading fails naming the variable and the file.
+func TestCredentialsFromEnvFile(t *testing.T) {
+	_, err := load(t)
+	if err == nil {
+		t.Fatal("docker-compose.yml loads without an env file: credentials are not taken from .env")
+	}
+	if !strings.Contains(err.Error(), "compose/.env") {
+		t.Errorf("error does not point at compose/.env: %v", err)
+	}
+}
+
+// TestEnvExampleComplete checks that .env.example sets every variable
+// docker-compose.yml uses, and nothing else.
+func TestEnvExampleComplete(t *testing.T) {
+	yml, err := os.ReadFile("docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile(".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, m := range regexp.MustCompile(`[^$]\$\{([A-Z0-9_]+)`).FindAllSubmatch(yml, -1) {
+		used[string(m[1])] = true
+	}
+	set := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([A-Z0-9_]+)=`).FindAllSubmatch(env, -1) {
+		set[string(m[1])] = true
+	}
+	for v := range used {
+		if !set[v] {
+			t.Errorf("docker-compose.yml uses %s, which .env.example does not set", v)
+		}
+	}
+	for v := range set {
+		if !used[v] {
+			t.Errorf(".env.example sets %s, which docker-compose.yml does not use", v)
+		}
+	}
+}
