@@ -28,9 +28,19 @@ need_packages() {
 	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo="sudo"
 	log "installing ${missing[*]}"
-	$sudo apt-get update -qq >&2 || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
-		|| die "could not install ${missing[*]}"
+	local out
+	out=$(mktemp)
+	if ! $sudo apt-get update -qq >"$out" 2>&1; then
+		tail -n 5 "$out" >&2
+		rm -f "$out"
+		die "apt-get update failed"
+	fi
+	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$out" 2>&1; then
+		tail -n 5 "$out" >&2
+		rm -f "$out"
+		die "could not install ${missing[*]}"
+	fi
+	rm -f "$out"
 }
 
 # wait_for SECONDS CMD... runs CMD until it succeeds or SECONDS pass.
