@@ -107,6 +107,9 @@ type engine struct {
 	workers []*wstate
 	stop    atomic.Bool
 	ivs     *intervals
+	// aborted, when set, says why the measured phase was cut short (the
+	// store stopped answering).
+	aborted atomic.Pointer[string]
 	// idBase and idTotal place this engine's workers among all workers of
 	// a sharded plan: worker w has global id idBase+w of idTotal. Unsharded,
 	// idBase is 0 and idTotal the number of workers.

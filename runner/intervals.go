@@ -23,6 +23,7 @@ type intervals struct {
 	pending   map[int]*ivAgg
 	done      []results.Interval
 	last      results.Interval
+	failing   int // consecutive final intervals in which every operation failed
 	lastMu    sync.Mutex
 }
 
@@ -114,9 +115,22 @@ func (iv *intervals) finalize(idx int, length time.Duration) *hdr.Histogram {
 	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
 	iv.last = out
+	if out.Ops == 0 && out.Errors > 0 {
+		iv.failing++
+	} else {
+		iv.failing = 0
+	}
 	iv.lastMu.Unlock()
 	a.hist.Reset()
 	return a.hist
+}
+
+// failingFor returns for how many seconds, up to the newest final interval,
+// every operation has failed.
+func (iv *intervals) failingFor() int {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	return iv.failing
 }
 
 // latest returns the newest final interval, for the live display.

@@ -547,7 +547,23 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	if ctx.Err() != nil {
 		return run, ctx.Err()
 	}
+	if r := e.aborted.Load(); r != nil {
+		return run, fmt.Errorf("%s%s", *r, firstSample(run))
+	}
+	if total := run.Ops + run.Errors; total > 0 && float64(run.Errors)/float64(total) > mostlyFailed {
+		return run, fmt.Errorf("%d of %d operations failed%s", run.Errors, total, firstSample(run))
+	}
 	return run, nil
+}
+
+// firstSample returns ": " and the first error message of a run, if any.
+func firstSample(run *results.Run) string {
+	for _, k := range run.Kinds {
+		if len(k.ErrorSamples) > 0 {
+			return ": " + k.ErrorSamples[0]
+		}
+	}
+	return ""
 }
 
 // tickPhase updates the display every 250 ms until the returned stop is
@@ -582,7 +598,21 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 				}
 			}
 			disp.Update(cur, detail)
+			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
+				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
+				e.aborted.Store(&reason)
+				e.stop.Store(true)
+			}
 		}
 	}()
 	return func() { close(done); wg.Wait() }
 }
+
+// deadAfter is how many consecutive seconds in which every operation
+// failed end a measured phase early: measuring a store that stopped
+// answering only piles up errors.
+const deadAfter = 3
+
+// mostlyFailed is the share of failed operations above which a measured
+// cell counts as failed, not as a figure to rank.
+const mostlyFailed = 0.5

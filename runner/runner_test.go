@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -377,5 +378,28 @@ func TestConfigValidate(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("%+v: err = %v", tt.cfg, err)
 		}
+	}
+}
+
+// A store that fails every operation is stopped after a few seconds, not
+// run for the whole duration, and the cell says why; the partial run is
+// kept with its errors counted.
+func TestDeadStoreStopsEarly(t *testing.T) {
+	f := &faults{readErr: errors.New("connection refused"), delayFrom: 1 << 40}
+	store := register(t, f)
+	start := time.Now()
+	res, err := runOne(t, context.Background(), pointCell(store, "c", Config{Workers: 1, Duration: time.Minute}, map[string]any{"records": 100}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 15*time.Second {
+		t.Errorf("ran %v against a dead store", el)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusFailed || !strings.Contains(c.Error, "stopped answering") || !strings.Contains(c.Error, "connection refused") {
+		t.Errorf("status %s, error %q", c.Status, c.Error)
+	}
+	if c.Run == nil || c.Run.Errors == 0 {
+		t.Errorf("run not kept: %+v", c.Run)
 	}
 }
