@@ -187,16 +187,20 @@ func ceilMicro(t time.Time) time.Time {
 	return r
 }
 
-// finishLoad builds a table's deferred indexes and vacuums and analyzes
-// it: after a bulk load, building an index once from sorted data is faster
-// than maintaining it row by row, VACUUM sets the visibility map (so
-// index-only scans work at once) and hint bits, and ANALYZE gives the
-// planner statistics before the first query.
-func (c *Conn) finishLoad(ctx context.Context, table string, indexes []string) error {
+// finishLoad builds a table's deferred indexes, then analyzes it — or
+// vacuums and analyzes it when vacuum is set. After a bulk load, building an
+// index once from sorted data is faster than maintaining it row by row;
+// ANALYZE gives the planner statistics before the first query; VACUUM also
+// sets the visibility map, which index-only scans need, at the cost of a
+// pass over the table.
+func (c *Conn) finishLoad(ctx context.Context, table string, vacuum bool, indexes ...string) error {
 	if err := c.ddl(ctx, "finish load of "+table, indexes...); err != nil {
 		return err
 	}
-	return c.ddl(ctx, "finish load of "+table, "VACUUM (ANALYZE) "+ident(table))
+	if vacuum {
+		return c.ddl(ctx, "finish load of "+table, "VACUUM (ANALYZE) "+ident(table))
+	}
+	return c.ddl(ctx, "finish load of "+table, "ANALYZE "+ident(table))
 }
 
 // timescaleAvailable reports whether the series pattern may make
