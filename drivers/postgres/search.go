@@ -79,7 +79,7 @@ func (c *Conn) SearchStore(s search.Schema) (search.Store, error) {
 			" JOIN qt ON qt.term = e.lexeme GROUP BY m.id ORDER BY score DESC, m.id LIMIT $3"
 	} else {
 		st.rank = "SELECT id, ts_rank(tsv, q)::float8 AS score FROM " + t + ", CAST($1 AS tsquery) AS q WHERE tsv @@ q" +
-			" ORDER BY score DESC, id LIMIT $3"
+			" ORDER BY score DESC, id LIMIT $2"
 	}
 	return st, nil
 }
@@ -263,7 +263,12 @@ func (s *searchStore) searchQuery(ctx context.Context, q search.Query, topK int,
 	if err != nil {
 		return dst, err
 	}
-	rows, err := s.c.pool.Query(ctx, s.rank, tq, q.Terms, topK)
+	var rows pgx.Rows
+	if s.bm25 {
+		rows, err = s.c.pool.Query(ctx, s.rank, tq, q.Terms, topK)
+	} else {
+		rows, err = s.c.pool.Query(ctx, s.rank, tq, topK)
+	}
 	if err != nil {
 		return dst, s.c.wrap(err, "search %s in %s", q, s.name)
 	}
