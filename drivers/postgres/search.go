@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -41,13 +43,17 @@ const (
 // itself and loads the tsvector ready-made; queries are tsquery values of
 // exact lexemes ('a' & 'b', 'a' | 'b', 'a' <-> 'b'), never re-analyzed.
 type searchStore struct {
-	c                    *Conn
-	name, table          string
-	statsName, dfName    string
-	statsTable, dfTable  string
-	bm25                 bool
-	count, rank, addDocs string
-	upsertDF, computeDF  string
+	c                   *Conn
+	name, table         string
+	statsName, dfName   string
+	statsTable, dfTable string
+	count, addDocs      string
+	upsertDF, computeDF string
+	tsRank              string
+
+	useBM25 bool
+	mu      sync.RWMutex
+	bm25    map[int]string // BM25 statements by number of query terms
 }
 
 // SearchStore returns a handle on the index s names.
@@ -56,7 +62,7 @@ func (c *Conn) SearchStore(s search.Schema) (search.Store, error) {
 		return nil, err
 	}
 	st := &searchStore{c: c, name: s.Index, table: ident(s.Index), statsName: s.Index + "_stats", dfName: s.Index + "_df",
-		bm25: c.cfg.SearchRank == RankBM25}
+		bm25: map[int]string{}, useBM25: c.cfg.SearchRank == RankBM25}
 	st.statsTable, st.dfTable = ident(st.statsName), ident(st.dfName)
 	t := st.table
 	st.count = "SELECT count(*) FROM " + t + " WHERE tsv @@ $1::tsquery"
@@ -64,21 +70,8 @@ func (c *Conn) SearchStore(s search.Schema) (search.Store, error) {
 	st.upsertDF = "INSERT INTO " + st.dfTable + " AS f (term, df) SELECT * FROM unnest($1::text[], $2::bigint[])" +
 		" ON CONFLICT (term) DO UPDATE SET df = f.df + EXCLUDED.df"
 	st.computeDF = "INSERT INTO " + st.dfTable + " (term, df) SELECT word, ndoc FROM ts_stat($1)"
-	if st.bm25 {
-		// BM25 as package search defines it, in float8 operations in the
-		// reference's order: idf from N and the term's document
-		// frequency; per matching document, tf = the number of positions
-		// of the term in its tsvector, dl = its length in tokens. Query
-		// terms are summed with repeats (a phrase "a a" counts a twice).
-		st.rank = "WITH st AS (SELECT docs::float8 AS n, tokens::float8 / nullif(docs, 0)::float8 AS avgdl FROM " + st.statsTable + ")," +
-			" qt AS (SELECT u.term, ln(1 + (st.n - coalesce(f.df, 0)::float8 + 0.5) / (coalesce(f.df, 0)::float8 + 0.5)) AS idf" +
-			" FROM st CROSS JOIN unnest($2::text[]) AS u(term) LEFT JOIN " + st.dfTable + " f ON f.term = u.term)," +
-			" m AS (SELECT id, len, tsv FROM " + t + " WHERE tsv @@ $1::tsquery)" +
-			" SELECT m.id, sum(qt.idf * e.tf / (e.tf + 1.2::float8 * (0.25::float8 + 0.75::float8 * m.len::float8 / st.avgdl))) AS score" +
-			" FROM m CROSS JOIN st CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions)::float8 AS tf FROM unnest(m.tsv)) e" +
-			" JOIN qt ON qt.term = e.lexeme GROUP BY m.id ORDER BY score DESC, m.id LIMIT $3"
-	} else {
-		st.rank = "SELECT id, ts_rank(tsv, q)::float8 AS score FROM " + t + ", CAST($1 AS tsquery) AS q WHERE tsv @@ q" +
+	if !st.useBM25 {
+		st.tsRank = "SELECT id, ts_rank(tsv, q)::float8 AS score FROM " + t + ", CAST($1 AS tsquery) AS q WHERE tsv @@ q" +
 			" ORDER BY score DESC, id LIMIT $2"
 	}
 	return st, nil
@@ -106,7 +99,7 @@ func (s *searchStore) FinishLoad(ctx context.Context) error {
 		"CREATE INDEX IF NOT EXISTS "+ident(s.name+"_tsv")+" ON "+s.table+" USING gin (tsv)"); err != nil {
 		return err
 	}
-	if s.bm25 {
+	if s.useBM25 {
 		err := pgx.BeginFunc(ctx, s.c.pool, func(tx pgx.Tx) error {
 			// The lock orders this against loaders, which update the
 			// stats row last in their transactions.
@@ -182,7 +175,7 @@ func (s *searchStore) LoadDocs(ctx context.Context, docs []search.Doc) error {
 		if err := tx.QueryRow(ctx, s.addDocs, int64(len(docs)), tokens).Scan(&ready); err != nil {
 			return err
 		}
-		if !ready || !s.bm25 {
+		if !ready || !s.useBM25 {
 			return nil
 		}
 		terms := make([]string, 0, len(df))
@@ -198,6 +191,53 @@ func (s *searchStore) LoadDocs(ctx context.Context, docs []search.Doc) error {
 		return err
 	})
 	return s.c.wrap(err, "load %d documents into %s", len(docs), s.name)
+}
+
+// bm25SQL returns the BM25 top-k statement for n query terms: $1 the
+// tsquery, $2 k, $3 … the terms (repeats included). It computes BM25 as
+// package search defines it, in float8 operations in the reference's
+// order, so scores match the reference to the last bit but for ln:
+//
+//	k:     N, avgdl and each term's df from the statistics tables, once
+//	a:     the matching documents (GIN); v_i, their tsvector cut down to
+//	       term i (setweight marks it, ts_filter keeps it) as text, e.g.
+//	       'ke':3A,7A
+//	b:     tf_i = the number of positions in v_i (commas + 1; lexemes have
+//	       no commas), norm = k1·(1 − b + b·dl/avgdl)
+//	score: Σ_i idf_i·tf_i / (tf_i + norm), terms in order
+//
+// OFFSET 0 keeps each level from being merged into the next, which would
+// evaluate the same expressions several times per row. Measured on the
+// quick corpus (100 000 documents, a term in 15 000 of them): ts_rank 34
+// ms, this 54 ms, unnesting each document's tsvector and joining the terms
+// 237 ms (pgbench, 2 cores shared).
+func (s *searchStore) bm25SQL(n int) string {
+	s.mu.RLock()
+	q, ok := s.bm25[n]
+	s.mu.RUnlock()
+	if ok {
+		return q
+	}
+	var kcols, vcols, fcols, terms []string
+	for i := 1; i <= n; i++ {
+		p := "$" + strconv.Itoa(i+2)
+		is := strconv.Itoa(i)
+		df := "coalesce((SELECT df FROM " + s.dfTable + " WHERE term = " + p + "), 0)::float8"
+		kcols = append(kcols, "ln(1 + (st.docs::float8 - "+df+" + 0.5) / ("+df+" + 0.5)) AS idf"+is)
+		vcols = append(vcols, "ts_filter(setweight(tsv, 'A', ARRAY["+p+"::text]), '{a}')::text AS v"+is)
+		fcols = append(fcols, "(CASE WHEN a.v"+is+" = '' THEN 0 ELSE length(a.v"+is+") - length(replace(a.v"+is+", ',', '')) + 1 END)::float8 AS f"+is)
+		terms = append(terms, "(k.idf"+is+" * b.f"+is+") / (b.f"+is+" + b.norm)")
+	}
+	q = "WITH k AS MATERIALIZED (SELECT st.tokens::float8 / nullif(st.docs, 0)::float8 AS avgdl, " + strings.Join(kcols, ", ") +
+		" FROM " + s.statsTable + " st)" +
+		" SELECT b.id, " + strings.Join(terms, " + ") + " AS score FROM (" +
+		"SELECT a.id, 1.2::float8 * (0.25::float8 + 0.75::float8 * a.len::float8 / k.avgdl) AS norm, " + strings.Join(fcols, ", ") +
+		" FROM (SELECT id, len, " + strings.Join(vcols, ", ") + " FROM " + s.table + " WHERE tsv @@ $1::tsquery OFFSET 0) a, k OFFSET 0) b, k" +
+		" ORDER BY score DESC, b.id LIMIT $2"
+	s.mu.Lock()
+	s.bm25[n] = q
+	s.mu.Unlock()
+	return q
 }
 
 // tsquery returns q as tsquery text of quoted lexemes joined by the kind's
@@ -264,10 +304,15 @@ func (s *searchStore) searchQuery(ctx context.Context, q search.Query, topK int,
 		return dst, err
 	}
 	var rows pgx.Rows
-	if s.bm25 {
-		rows, err = s.c.pool.Query(ctx, s.rank, tq, q.Terms, topK)
+	if s.useBM25 {
+		args := make([]any, 2+len(q.Terms))
+		args[0], args[1] = tq, topK
+		for i, t := range q.Terms {
+			args[i+2] = t
+		}
+		rows, err = s.c.pool.Query(ctx, s.bm25SQL(len(q.Terms)), args...)
 	} else {
-		rows, err = s.c.pool.Query(ctx, s.rank, tq, topK)
+		rows, err = s.c.pool.Query(ctx, s.tsRank, tq, topK)
 	}
 	if err != nil {
 		return dst, s.c.wrap(err, "search %s in %s", q, s.name)
