@@ -169,6 +169,12 @@ start() {
 	install
 	local owner=postgres
 	[ "$(id -u)" -ne 0 ] && owner=$(id -un)
+	if [ "$owner" = postgres ] && ! runuser -u postgres -- test -x "$STOREFIT_NATIVE_DIR"; then
+		# e.g. a mktemp -d directory (mode 0700): let the server user through.
+		chmod o+x "$STOREFIT_NATIVE_DIR"
+		runuser -u postgres -- test -x "$STOREFIT_NATIVE_DIR" \
+			|| die "the postgres user cannot reach $STOREFIT_NATIVE_DIR; choose a STOREFIT_NATIVE_DIR under a directory it can enter"
+	fi
 	if [ ! -f "$PG_DATA/PG_VERSION" ]; then
 		rm -rf "$PG_DATA" "$PG_SOCK"
 		mkdir -p "$PG_DATA" "$PG_SOCK"
