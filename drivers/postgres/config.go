@@ -56,7 +56,7 @@ type Config struct {
 	// RankTS (DSN option search_rank).
 	SearchRank string
 	// WideEncoding is how the wide pattern stores sparse columns:
-	// WideJSONB (default) or WideHstore (DSN option wide_encoding).
+	// WideHstore (default) or WideJSONB (DSN option wide_encoding).
 	WideEncoding string
 	// Timescale is TimescaleAuto (default) or TimescaleOff (DSN option
 	// timescaledb).
@@ -84,7 +84,7 @@ func ParseConfig(dsn string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("bad DSN %s: %s (want e.g. %s)", red, parseErrorText(err), drivers.RedactDSN(DefaultDSN))
 	}
-	c := Config{Pool: pc, SearchRank: RankBM25, WideEncoding: WideJSONB, Timescale: TimescaleAuto, Redacted: red}
+	c := Config{Pool: pc, SearchRank: RankBM25, WideEncoding: WideHstore, Timescale: TimescaleAuto, Redacted: red}
 	rp := pc.ConnConfig.RuntimeParams
 	options := []struct {
 		name    string
@@ -92,7 +92,7 @@ func ParseConfig(dsn string) (Config, error) {
 		allowed []string
 	}{
 		{"search_rank", &c.SearchRank, []string{RankBM25, RankTS}},
-		{"wide_encoding", &c.WideEncoding, []string{WideJSONB, WideHstore}},
+		{"wide_encoding", &c.WideEncoding, []string{WideHstore, WideJSONB}},
 		{"timescaledb", &c.Timescale, []string{TimescaleAuto, TimescaleOff}},
 	}
 	for _, o := range options {

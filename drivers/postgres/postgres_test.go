@@ -20,6 +20,8 @@ import (
 	"github.com/storefit/storefit/runner"
 	"github.com/storefit/storefit/workloads"
 	_ "github.com/storefit/storefit/workloads/point"
+	"github.com/storefit/storefit/workloads/search"
+	"github.com/storefit/storefit/workloads/wide"
 )
 
 // serverDSN returns $STOREFIT_POSTGRES_DSN, skipping the test without it
@@ -48,6 +50,35 @@ func open(t *testing.T, dsn string) *postgres.Conn {
 func TestConformance(t *testing.T) {
 	dsn := serverDSN(t)
 	drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+}
+
+// withOptions adds key=value options to a URL or key=value DSN.
+func withOptions(dsn string, opts ...string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn + " " + strings.Join(opts, " ")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + strings.Join(opts, "&")
+}
+
+// searchWide exposes only the search and wide patterns of a Conn, so the
+// conformance suite checks just those.
+type searchWide struct{ c *postgres.Conn }
+
+func (s searchWide) Close() error { return s.c.Close() }
+func (s searchWide) SearchStore(sc search.Schema) (search.Store, error) {
+	return s.c.SearchStore(sc)
+}
+func (s searchWide) WideStore(sc wide.Schema) (wide.Store, error) { return s.c.WideStore(sc) }
+
+// TestConformanceAlternatives checks the other encodings the DSN can
+// choose: jsonb for wide, ts_rank for search.
+func TestConformanceAlternatives(t *testing.T) {
+	dsn := withOptions(serverDSN(t), "wide_encoding=jsonb", "search_rank=ts_rank")
+	drivertest.Run(t, func() drivers.Conn { return searchWide{open(t, dsn)} })
 }
 
 // checkOneLine fails unless msg is one line naming the store and addr,

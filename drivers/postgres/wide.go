@@ -22,10 +22,10 @@ var (
 	_ drivers.LoadFinisher = (*wideStore)(nil)
 )
 
-// wideStore is a table prefs(id bigint primary key, cols jsonb) — or cols
-// hstore with wide_encoding=hstore — holding each row's set columns as
-// one object keyed by column name ("pref_017": "value"). A GIN index on
-// cols answers "rows having column c" (the ? operator) without a scan.
+// wideStore is a table prefs(id bigint primary key, cols hstore) — or
+// cols jsonb with wide_encoding=jsonb — holding each row's set columns as
+// one map keyed by column name (pref_017 => value). A GIN index on the
+// keys answers "rows having column c" without a scan.
 type wideStore struct {
 	c           *Conn
 	schema      wide.Schema
@@ -64,6 +64,10 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 		w.readRow = "SELECT e.key, e.value FROM " + t + " p, jsonb_each_text(p.cols) e WHERE p.id = $1"
 	}
 	w.count = "SELECT count(*) FROM " + t + " WHERE cols ? $1"
+	if w.hstore {
+		// The GIN index holds the keys only (see FinishLoad).
+		w.count = "SELECT count(*) FROM " + t + " WHERE akeys(cols) @> ARRAY[$1::text]"
+	}
 	return w, nil
 }
 
@@ -77,15 +81,24 @@ func (w *wideStore) Setup(ctx context.Context) error {
 		stmts = append(stmts, "CREATE EXTENSION IF NOT EXISTS hstore")
 	}
 	stmts = append(stmts, "CREATE TABLE "+w.table+" (id bigint NOT NULL, cols "+typ+" NOT NULL)")
-	return w.c.ddl(ctx, "setup "+w.name, stmts...)
+	err := w.c.ddl(ctx, "setup "+w.name, stmts...)
+	if err != nil && w.hstore {
+		return fmt.Errorf("%w (the hstore extension is needed; wide_encoding=jsonb in the DSN does without)", err)
+	}
+	return err
 }
 
-// FinishLoad adds the primary key and the GIN index on cols, then analyzes
-// the table.
+// FinishLoad adds the primary key and the GIN index the count uses, then
+// analyzes the table. For hstore the index is on akeys(cols), the column
+// names only: a GIN index on the hstore (or jsonb) itself also indexes every
+// value, which the count never asks for — on the quick data set it takes
+// 2.3 s to build and 15 MB, against 86 ms and 760 kB for the keys.
 func (w *wideStore) FinishLoad(ctx context.Context) error {
-	return w.c.finishLoad(ctx, w.name, false,
-		w.c.primaryKeyDDL(w.name, "id"),
-		"CREATE INDEX IF NOT EXISTS "+ident(w.name+"_cols")+" ON "+w.table+" USING gin (cols)")
+	gin := "CREATE INDEX IF NOT EXISTS " + ident(w.name+"_cols") + " ON " + w.table + " USING gin (cols)"
+	if w.hstore {
+		gin = "CREATE INDEX IF NOT EXISTS " + ident(w.name+"_keys") + " ON " + w.table + " USING gin (akeys(cols))"
+	}
+	return w.c.finishLoad(ctx, w.name, false, w.c.primaryKeyDDL(w.name, "id"), gin)
 }
 
 func (w *wideStore) checkCol(c int) error {
