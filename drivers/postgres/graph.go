@@ -16,7 +16,8 @@ var (
 )
 
 // graphStore is one edge table, follows(src, dst) with primary key (src,
-// dst): a user's followees are one index range, read by index-only scans.
+// dst): a user's followees are one index range, read by index-only scans;
+// an index on (dst, src) serves the backward half of path searches.
 type graphStore struct {
 	c           *Conn
 	name, table string
@@ -38,15 +39,20 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 	g.fof = "SELECT count(DISTINCT f2.dst)" + twoHops
 	// Edges are unique, so each (followee, candidate) pair counts once.
 	g.wtf = "SELECT f2.dst, count(*) AS score" + twoHops + " GROUP BY f2.dst ORDER BY score DESC, f2.dst LIMIT $2"
-	// Breadth-first search as a recursive CTE. Rows are (node, depth, hit):
-	// UNION (not UNION ALL) drops a row that was produced before, so each
-	// node is expanded at most once per depth — the bound that keeps
-	// cycles and diamonds from multiplying rows as paths would — and depth
-	// stops at $3. hit marks a level that reached the target; the next
-	// level is not expanded.
-	g.path = "WITH RECURSIVE bfs(node, depth, hit) AS (SELECT $1::bigint, 0, false UNION" +
-		" SELECT f.dst, b.depth + 1, bool_or(f.dst = $2) OVER () FROM bfs b JOIN " + t + " f ON f.src = b.node" +
-		" WHERE b.depth < $3 AND NOT b.hit) SELECT coalesce(min(depth), -1) FROM bfs WHERE node = $2"
+	// Bidirectional breadth-first search, as two recursive CTEs: nodes
+	// within $3 hops forward of $1 and within $4 hops backward of $2
+	// ($3 + $4 = maxHops, $3 = ⌈maxHops/2⌉), joined where they meet; the
+	// shortest path is the least sum of the two depths. Each side's rows
+	// are (node, depth), and UNION (not UNION ALL) drops a row produced
+	// before, so a node is expanded at most once per depth — the bound
+	// that keeps cycles and diamonds from multiplying rows as enumerating
+	// paths would. Two half-depth searches touch about d^(h/2) edges each
+	// instead of d^h (d the degree, h the bound).
+	g.path = "WITH RECURSIVE fw(node, depth) AS (SELECT $1::bigint, 0 UNION SELECT f.dst, fw.depth + 1 FROM fw JOIN " + t +
+		" f ON f.src = fw.node WHERE fw.depth < $3)," +
+		" bw(node, depth) AS (SELECT $2::bigint, 0 UNION SELECT f.src, bw.depth + 1 FROM bw JOIN " + t +
+		" f ON f.dst = bw.node WHERE bw.depth < $4)" +
+		" SELECT coalesce(min(fw.depth + bw.depth), -1) FROM fw JOIN bw ON bw.node = fw.node"
 	return g, nil
 }
 
@@ -58,10 +64,12 @@ func (g *graphStore) Setup(ctx context.Context) error {
 		"CREATE TABLE "+g.table+" (src bigint NOT NULL, dst bigint NOT NULL)")
 }
 
-// FinishLoad adds the primary key (src, dst) and vacuums and analyzes the
-// table, so neighbour lists are index-only scans.
+// FinishLoad adds the primary key (src, dst) and the reverse index (dst,
+// src) the backward half of the path search walks, then vacuums and
+// analyzes the table, so both are read by index-only scans.
 func (g *graphStore) FinishLoad(ctx context.Context) error {
-	return g.c.finishLoad(ctx, g.name, true, g.c.primaryKeyDDL(g.name, "src", "dst"))
+	return g.c.finishLoad(ctx, g.name, true, g.c.primaryKeyDDL(g.name, "src", "dst"),
+		"CREATE INDEX IF NOT EXISTS "+ident(g.name+"_dst_src")+" ON "+g.table+" (dst, src)")
 }
 
 // LoadEdges copies a batch of edges with COPY (binary).
@@ -131,6 +139,7 @@ func (g *graphStore) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 		return -1, nil
 	}
 	var d int
-	err := g.c.pool.QueryRow(ctx, g.path, int64(u), int64(v), maxHops).Scan(&d)
+	fwd := (maxHops + 1) / 2
+	err := g.c.pool.QueryRow(ctx, g.path, int64(u), int64(v), fwd, maxHops-fwd).Scan(&d)
 	return d, g.c.wrap(err, "shortest path %d → %d", u, v)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/workloads/point"
 )
@@ -208,23 +209,22 @@ func (p *pointStore) Update(ctx context.Context, key []byte, fields []int, value
 		_, err := p.Read(ctx, key, []int{}, nil)
 		return err
 	}
-	var tag, err = func() (int64, error) {
-		if len(fields) == 1 {
-			t, err := p.c.pool.Exec(ctx, p.updateOne[fields[0]], key, values[0])
-			return t.RowsAffected(), err
-		}
+	var t pgconn.CommandTag
+	var err error
+	if len(fields) == 1 {
+		t, err = p.c.pool.Exec(ctx, p.updateOne[fields[0]], key, values[0])
+	} else {
 		args := make([]any, 0, len(values)+1)
 		args = append(args, key)
 		for _, v := range values {
 			args = append(args, v)
 		}
-		t, err := p.c.pool.Exec(ctx, p.statement("update", fields), args...)
-		return t.RowsAffected(), err
-	}()
+		t, err = p.c.pool.Exec(ctx, p.statement("update", fields), args...)
+	}
 	if err != nil {
 		return p.c.wrap(err, "update %s", p.name)
 	}
-	if tag == 0 {
+	if t.RowsAffected() == 0 {
 		return drivers.ErrNotFound
 	}
 	return nil
