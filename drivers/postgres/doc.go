@@ -84,15 +84,18 @@
 //
 // graph: follows(src, dst), primary key (src, dst), so a user's followees
 // are one index range read by index-only scans (FinishLoad VACUUMs for the
-// visibility map). Friends of friends and who-to-follow are one join each:
-// two hops from u, minus u and its followees (NOT EXISTS), counted
-// distinct, or grouped and ordered by score then id. The bounded shortest
-// path is a recursive CTE doing a breadth-first search over rows (node,
-// depth, hit): UNION, not UNION ALL, drops rows seen before, so a node is
-// expanded at most once per depth — the bound that keeps cycles and
-// diamonds from multiplying rows as enumerating paths would — depth stops
-// at maxHops, and a window flag stops expanding once a level reaches the
-// target.
+// visibility map), and an index on (dst, src) for walking edges backwards.
+// Friends of friends and who-to-follow are one join each: two hops from u,
+// minus u and its followees (NOT EXISTS), counted distinct, or grouped and
+// ordered by score then id. The bounded shortest path is a bidirectional
+// breadth-first search in two recursive CTEs — ⌈h/2⌉ hops forward from u,
+// ⌊h/2⌋ backward from v, joined where they meet, the least sum of depths
+// winning. Each side's rows are (node, depth) and UNION, not UNION ALL,
+// drops rows produced before, so a node is expanded at most once per depth:
+// the bound that keeps cycles and diamonds from multiplying rows as
+// enumerating paths would. Two half searches touch about d^(h/2) edges
+// each instead of d^h: graph/path went from 278 ops/s (p99 74 ms, one
+// forward search) to 3 700 ops/s (p99 5.8 ms) on the quick graph.
 //
 // search: <index>(id, user_id, created_at, body, len, tsv) with a GIN index
 // on tsv, plus <index>_stats (documents, tokens) and <index>_df (term,
