@@ -148,7 +148,8 @@ func (p *pointStore) statement(kind string, fields []int) string {
 	case "read":
 		q = "SELECT " + strings.Join(cols, ", ") + " FROM " + p.table + " WHERE ycsb_key = $1"
 	case "scan":
-		q = "SELECT ycsb_key, " + strings.Join(cols, ", ") + " FROM " + p.table + " WHERE ycsb_key >= $1 ORDER BY ycsb_key LIMIT $2"
+		q = "SELECT " + strings.Join(append([]string{"ycsb_key"}, cols...), ", ") + " FROM " + p.table +
+			" WHERE ycsb_key >= $1 ORDER BY ycsb_key LIMIT $2"
 	case "update":
 		for i := range cols {
 			cols[i] += " = $" + strconv.Itoa(i+2)

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -19,7 +20,7 @@ import (
 	"github.com/storefit/storefit/drivers/postgres"
 	"github.com/storefit/storefit/runner"
 	"github.com/storefit/storefit/workloads"
-	_ "github.com/storefit/storefit/workloads/point"
+	"github.com/storefit/storefit/workloads/point"
 	"github.com/storefit/storefit/workloads/search"
 	"github.com/storefit/storefit/workloads/wide"
 )
@@ -252,5 +253,36 @@ func TestServerStopsMidRun(t *testing.T) {
 	}
 	for _, s := range samples {
 		checkOneLine(t, s, "127.0.0.1:"+port, secret)
+	}
+}
+
+// TestPointEmptyFieldLists asks for no fields (not nil: none), which the
+// conformance suite does not.
+func TestPointEmptyFieldLists(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	ctx := context.Background()
+	s, err := c.PointStore(point.Schema{Table: "usertable_empty_fields", FieldCount: 2, FieldLength: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(ctx, []point.Record{{Key: []byte("k1"), Values: [][]byte{[]byte("a"), []byte("b")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Read(ctx, []byte("k1"), []int{}, nil); err != nil || len(got) != 0 {
+		t.Errorf("Read with no fields = %q, %v", got, err)
+	}
+	if _, err := s.Read(ctx, []byte("k2"), []int{}, nil); !errors.Is(err, drivers.ErrNotFound) {
+		t.Errorf("Read of a missing key with no fields: %v, want ErrNotFound", err)
+	}
+	recs, err := s.(point.Scanner).Scan(ctx, []byte("k"), 5, []int{}, nil)
+	if err != nil || len(recs) != 1 || string(recs[0].Key) != "k1" || len(recs[0].Values) != 0 {
+		t.Errorf("Scan with no fields = %v, %v", recs, err)
+	}
+	if err := s.Update(ctx, []byte("k2"), []int{}, nil); !errors.Is(err, drivers.ErrNotFound) {
+		t.Errorf("Update of a missing key with no fields: %v, want ErrNotFound", err)
 	}
 }
