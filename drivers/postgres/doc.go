@@ -1,7 +1,9 @@
 // Package postgres is the storefit driver for PostgreSQL, through pgx v5 and
 // its pool (pgxpool): the "one database for everything" candidate, so every
 // access pattern is implemented, each the way a Postgres expert would lay it
-// out. Tested against PostgreSQL 15.
+// out. Every optional interface is implemented too (point.Scanner,
+// agg.DistinctCounter, search.Phraser, wide.Counter): nothing is n/a. Tested
+// against PostgreSQL 15.
 //
 // # DSN
 //
@@ -37,7 +39,10 @@
 // FinishLoad also ANALYZEs (and, where index-only scans matter, VACUUMs) the
 // tables. Until FinishLoad, uniqueness is not enforced — loads bring new
 // keys by contract — and loads after it stay correct, the indexes being
-// maintained as usual.
+// maintained as usual. Loading point/a's 100 000 records this way (two
+// loaders, key and ANALYZE included) takes as long as psql's \copy of the
+// same CSV into the bare table, and 1.4–1.5 times less than \copy followed
+// by the key (docs/benchmarks.md).
 //
 // Times are timestamptz (microseconds). Generated times are whole seconds,
 // so query bounds between microseconds are rounded up (ts >= t ⇔ ts >=
