@@ -65,8 +65,9 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	}
 	w.count = "SELECT count(*) FROM " + t + " WHERE cols ? $1"
 	if w.hstore {
-		// The GIN index holds the keys only (see FinishLoad).
-		w.count = "SELECT count(*) FROM " + t + " WHERE akeys(cols) @> ARRAY[$1::text]"
+		// The GIN index holds the keys only (see FinishLoad); countFunc
+		// makes sure the planner uses it.
+		w.count = "SELECT " + ident(w.name+"_count") + "($1)"
 	}
 	return w, nil
 }
@@ -81,11 +82,26 @@ func (w *wideStore) Setup(ctx context.Context) error {
 		stmts = append(stmts, "CREATE EXTENSION IF NOT EXISTS hstore")
 	}
 	stmts = append(stmts, "CREATE TABLE "+w.table+" (id bigint NOT NULL, cols "+typ+" NOT NULL)")
+	if w.hstore {
+		stmts = append(stmts, w.countFunc())
+	}
 	err := w.c.ddl(ctx, "setup "+w.name, stmts...)
 	if err != nil && w.hstore {
 		return fmt.Errorf("%w (the hstore extension is needed; wide_encoding=jsonb in the DSN does without)", err)
 	}
 	return err
+}
+
+// countFunc returns the statement creating <table>_count(column name): the
+// number of rows whose akeys(cols) contains the name, counted with the
+// planner's sequential scans off. The planner costs akeys() like an
+// operator, so for a column most rows set it prefers to scan the table and
+// build every row's key array (17–45 ms on the quick data for pref_000)
+// over the GIN index (2–3 ms); the function's SET clause holds only inside
+// it.
+func (w *wideStore) countFunc() string {
+	return "CREATE OR REPLACE FUNCTION " + ident(w.name+"_count") + "(text) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE" +
+		" SET enable_seqscan = off AS $sf$SELECT count(*) FROM " + w.table + " WHERE akeys(cols) @> ARRAY[$1]$sf$"
 }
 
 // FinishLoad adds the primary key and the GIN index the count uses, then
