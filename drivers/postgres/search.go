@@ -47,7 +47,8 @@ type searchStore struct {
 	name, table         string
 	statsName, dfName   string
 	statsTable, dfTable string
-	count, addDocs      string
+	count, countTerm    string
+	addDocs             string
 	upsertDF, computeDF string
 	tsRank              string
 
@@ -66,6 +67,13 @@ func (c *Conn) SearchStore(s search.Schema) (search.Store, error) {
 	st.statsTable, st.dfTable = ident(st.statsName), ident(st.dfName)
 	t := st.table
 	st.count = "SELECT count(*) FROM " + t + " WHERE tsv @@ $1::tsquery"
+	// A one-term count is the term's document frequency, which the store
+	// keeps exact once FinishLoad has computed it (as a search engine
+	// answers it from the length of the postings list); before that, or
+	// without BM25 statistics, the documents are counted. The branch not
+	// taken is never executed.
+	st.countTerm = "SELECT CASE WHEN s.df_ready THEN coalesce((SELECT df FROM " + st.dfTable + " WHERE term = $2), 0)" +
+		" ELSE (SELECT count(*) FROM " + t + " WHERE tsv @@ $1::tsquery) END FROM " + st.statsTable + " s"
 	st.addDocs = "UPDATE " + st.statsTable + " SET docs = docs + $1, tokens = tokens + $2 RETURNING df_ready"
 	st.upsertDF = "INSERT INTO " + st.dfTable + " AS f (term, df) SELECT * FROM unnest($1::text[], $2::bigint[])" +
 		" ON CONFLICT (term) DO UPDATE SET df = f.df + EXCLUDED.df"
@@ -283,7 +291,11 @@ func (s *searchStore) countQuery(ctx context.Context, q search.Query) (int64, er
 		return 0, err
 	}
 	var n int64
-	err = s.c.pool.QueryRow(ctx, s.count, tq).Scan(&n)
+	if q.Kind == search.Term && s.useBM25 {
+		err = s.c.pool.QueryRow(ctx, s.countTerm, tq, q.Terms[0]).Scan(&n)
+	} else {
+		err = s.c.pool.QueryRow(ctx, s.count, tq).Scan(&n)
+	}
 	return n, s.c.wrap(err, "count %s in %s", q, s.name)
 }
 
