@@ -100,8 +100,7 @@ func (s *searchStore) Setup(ctx context.Context) error {
 
 // FinishLoad builds the GIN index, computes every term's document
 // frequency in one pass (ts_stat) — from then on LoadDocs keeps them — and
-// vacuums and analyzes the table: with the visibility map set, counts skip
-// the heap.
+// vacuums (hint bits, visibility map) and analyzes the table.
 func (s *searchStore) FinishLoad(ctx context.Context) error {
 	if err := s.c.ddl(ctx, "finish load of "+s.name,
 		"CREATE INDEX IF NOT EXISTS "+ident(s.name+"_tsv")+" ON "+s.table+" USING gin (tsv)"); err != nil {
