@@ -9,5 +9,6 @@ import (
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
 	_ "github.com/storefit/storefit/drivers/pebble"
+	_ "github.com/storefit/storefit/drivers/postgres"
 	_ "github.com/storefit/storefit/drivers/redis"
 )

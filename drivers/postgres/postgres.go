@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/storefit/storefit/drivers"
+)
+
+func init() { drivers.Register("postgres", Driver{}) }
+
+var _ drivers.Versioner = (*Conn)(nil)
+
+// Driver opens connection pools to PostgreSQL servers.
+type Driver struct{}
+
+// Open connects to the server dsn names (DefaultDSN when empty; see
+// ParseConfig) and checks that it answers. The error of an unreachable
+// server or a refused login is one line naming the address, never the
+// password.
+func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig opens a pool with a parsed configuration.
+func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
+	c := &Conn{cfg: cfg, where: "postgres " + cfg.Address()}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg.Pool)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", c.where, oneLine(err))
+	}
+	pctx, cancel := context.WithTimeout(ctx, cfg.Pool.ConnConfig.ConnectTimeout+time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%s: %s", c.where, oneLine(err))
+	}
+	c.pool = pool
+	return c, nil
+}
+
+// Describe describes the postgres driver.
+func (Driver) Describe() drivers.Info {
+	return drivers.Info{
+		Summary:    "PostgreSQL (pgx, pgxpool): every pattern in SQL — COPY loads, indexes after the load, tsvector+GIN with BM25, hstore",
+		Conn:       (*Conn)(nil),
+		DSNExample: drivers.RedactDSN(DefaultDSN),
+	}
+}
+
+// Conn is a pool of connections to one PostgreSQL database. It is safe for
+// concurrent use; every pattern store it hands out shares the pool.
+type Conn struct {
+	cfg   Config
+	pool  *pgxpool.Pool
+	where string // "postgres host:port", the start of every error
+
+	mu        sync.Mutex
+	timescale *bool // whether the timescaledb extension is usable, once known
+}
+
+// Close closes the pool.
+func (c *Conn) Close() error {
+	c.pool.Close()
+	return nil
+}
+
+// Version returns the server's version, e.g. "PostgreSQL 15.18 (Debian
+// 15.18-0+deb12u1)", with TimescaleDB's when the series pattern uses it.
+func (c *Conn) Version(ctx context.Context) (string, error) {
+	var v string
+	if err := c.pool.QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&v); err != nil {
+		return "", c.wrap(err, "version")
+	}
+	v = "PostgreSQL " + v
+	var ts string
+	err := c.pool.QueryRow(ctx, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").Scan(&ts)
+	if err == nil {
+		v += ", TimescaleDB " + ts
+	}
+	return v, nil
+}
+
+// Config returns the configuration the Conn was opened with.
+func (c *Conn) Config() Config { return c.cfg }
+
+// wrap returns err with the server address and what was being done, as one
+// line; nil stays nil.
+func (c *Conn) wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{where: c.where, what: fmt.Sprintf(format, args...), err: err}
+}
+
+// opError is a failed operation: "postgres host:port: what: cause".
+type opError struct {
+	where, what string
+	err         error
+}
+
+func (e *opError) Error() string { return e.where + ": " + e.what + ": " + oneLine(e.err) }
+func (e *opError) Unwrap() error { return e.err }
+
+// oneLine flattens an error message to one line.
+func oneLine(err error) string {
+	s := err.Error()
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return s
+}
+
+// SQLSTATE codes the driver maps to storefit errors.
+const (
+	uniqueViolation = "23505"
+	undefinedTable  = "42P01"
+)
+
+// sqlState returns the SQLSTATE of a server error, or "".
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// ident quotes a name for SQL ("usertable" → "usertable", with quotes).
+// Table names come from workload settings, never from data.
+func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+// checkName rejects table names Postgres would truncate or that leave no
+// room for the suffixes of derived names (indexes, side tables).
+func checkName(kind, name string) error {
+	if name == "" {
+		return fmt.Errorf("postgres: %s needs a name", kind)
+	}
+	if len(name) > 40 {
+		return fmt.Errorf("postgres: %s name %q is longer than 40 bytes", kind, name)
+	}
+	if strings.ContainsRune(name, 0) {
+		return fmt.Errorf("postgres: %s name %q contains NUL", kind, name)
+	}
+	return nil
+}
+
+// ddl runs statements (DDL, maintenance) in the simple protocol, one round
+// trip, outside a transaction block (VACUUM needs that).
+func (c *Conn) ddl(ctx context.Context, what string, stmts ...string) error {
+	for _, s := range stmts {
+		if _, err := c.pool.Exec(ctx, s, pgx.QueryExecModeSimpleProtocol); err != nil {
+			return c.wrap(err, "%s: %s", what, firstLine(s))
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	return s
+}
+
+// ceilMicro rounds t up to a whole microsecond, Postgres' time resolution.
+// Stored times are whole microseconds (the generators use whole seconds), so
+// ts >= t ⇔ ts >= ceilMicro(t) and ts < t ⇔ ts < ceilMicro(t): bounds between
+// microseconds keep their meaning instead of being truncated.
+func ceilMicro(t time.Time) time.Time {
+	r := t.Truncate(time.Microsecond)
+	if r.Before(t) {
+		r = r.Add(time.Microsecond)
+	}
+	return r
+}
+
+// finishLoad builds a table's deferred indexes, then analyzes it — or
+// vacuums and analyzes it when vacuum is set. After a bulk load, building an
+// index once from sorted data is faster than maintaining it row by row;
+// ANALYZE gives the planner statistics before the first query; VACUUM also
+// sets the visibility map, which index-only scans need, at the cost of a
+// pass over the table.
+func (c *Conn) finishLoad(ctx context.Context, table string, vacuum bool, indexes ...string) error {
+	if err := c.ddl(ctx, "finish load of "+table, indexes...); err != nil {
+		return err
+	}
+	if vacuum {
+		return c.ddl(ctx, "finish load of "+table, "VACUUM (ANALYZE) "+ident(table))
+	}
+	return c.ddl(ctx, "finish load of "+table, "ANALYZE "+ident(table))
+}
+
+// timescaleAvailable reports whether the series pattern may make
+// hypertables: the DSN allows it and the server has the extension.
+func (c *Conn) timescaleAvailable(ctx context.Context) (bool, error) {
+	if c.cfg.Timescale == TimescaleOff {
+		return false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timescale != nil {
+		return *c.timescale, nil
+	}
+	var n int
+	err := c.pool.QueryRow(ctx, "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'").Scan(&n)
+	if err != nil {
+		return false, c.wrap(err, "look for timescaledb")
+	}
+	ok := n > 0
+	c.timescale = &ok
+	return ok, nil
+}
+
+// primaryKeyDDL returns a statement that adds a primary key on cols to
+// table unless it has one, so FinishLoad may run again.
+func (c *Conn) primaryKeyDDL(table string, cols ...string) string {
+	q := make([]string, len(cols))
+	for i, col := range cols {
+		q[i] = ident(col)
+	}
+	lit := "'" + strings.ReplaceAll(ident(table), "'", "''") + "'"
+	return "DO $sf$BEGIN IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(" + lit +
+		") AND contype = 'p') THEN ALTER TABLE " + ident(table) + " ADD CONSTRAINT " + ident(table+"_pkey") +
+		" PRIMARY KEY (" + strings.Join(q, ", ") + "); END IF; END$sf$"
+}
