@@ -8,6 +8,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/bleve"
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
+	_ "github.com/storefit/storefit/drivers/opensearch"
 	_ "github.com/storefit/storefit/drivers/pebble"
 	_ "github.com/storefit/storefit/drivers/redis"
 )
