@@ -10,6 +10,8 @@ import (
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/drivertest"
+	"github.com/storefit/storefit/drivers/internal/searchrest"
+	"github.com/storefit/storefit/drivers/internal/searchrest/searchresttest"
 	"github.com/storefit/storefit/drivers/opensearch"
 )
 
@@ -90,4 +92,20 @@ func TestOpenUnreachable(t *testing.T) {
 	if !strings.Contains(msg, "refused") {
 		t.Errorf("error does not say the connection was refused: %q", msg)
 	}
+}
+
+// TestAnalyzer checks the index's analyzer, as the server runs it, against
+// the analyzer contract (search.Tokens).
+func TestAnalyzer(t *testing.T) {
+	cfg, err := opensearch.ParseConfig(serverDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("pattern", func(t *testing.T) {
+		searchresttest.CheckAnalyzer(t, cfg, cfg.Prefix+"analyzer", false)
+	})
+	t.Run("standard", func(t *testing.T) {
+		cfg.Analyzer = searchrest.AnalyzerStandard
+		searchresttest.CheckAnalyzer(t, cfg, cfg.Prefix+"analyzer", true)
+	})
 }
