@@ -178,7 +178,7 @@ start() {
 	local deadline=$((SECONDS + 180))
 	until ping; do
 		if ! kill -0 "$p" 2>/dev/null; then
-			grep -m1 -i 'exception\|error' "$LOGFILE" >&2 || tail -n 5 "$LOGFILE" >&2
+			grep -m1 'Exception: ' "$LOGFILE" >&2 || tail -n 5 "$LOGFILE" >&2
 			rm -f "$PIDFILE"
 			die "opensearch: the server exited during start-up; see $LOGFILE"
 		fi
