@@ -106,7 +106,7 @@ resolve() {
 	fi
 	command -v mvn >/dev/null 2>&1 || need_packages maven
 	log "elastic: resolving the server's jars with Maven (first run: a few minutes)"
-	rm -rf "$JVM_DIR/home"
+	rm -rf "${JVM_DIR:?}/home"
 	local out
 	out=$(mktemp)
 	if ! mvn -q -B -f "$JVM_DIR/pom.xml" package >"$out" 2>&1; then
@@ -162,7 +162,7 @@ start() {
 	# here, with a small fixed heap. fd 9 (the lock) is closed for the
 	# server, or it would hold the lock.
 	(
-		cd "$DIR"
+		cd "$DIR" || exit 1
 		# The launcher of the distribution sets it; the node refuses to start without.
 		export LIBFFI_TMPDIR="$DIR/tmp"
 		run_as "$java" -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -Xss1m \

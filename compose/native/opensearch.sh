@@ -105,7 +105,7 @@ resolve() {
 	fi
 	command -v mvn >/dev/null 2>&1 || need_packages maven
 	log "opensearch: resolving the server's jars with Maven (first run: a few minutes)"
-	rm -rf "$JVM_DIR/home"
+	rm -rf "${JVM_DIR:?}/home"
 	local out
 	out=$(mktemp)
 	if ! mvn -q -B -f "$JVM_DIR/pom.xml" package >"$out" 2>&1; then
@@ -161,7 +161,7 @@ start() {
 	# here, with a small fixed heap. fd 9 (the lock) is closed for the
 	# server, or it would hold the lock.
 	(
-		cd "$DIR"
+		cd "$DIR" || exit 1
 		run_as "$java" -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -Xss1m \
 			-Djava.io.tmpdir="$DIR/tmp" -Dfile.encoding=UTF-8 -Djava.awt.headless=true \
 			-Djava.locale.providers=SPI,COMPAT -Dlog4j2.formatMsgNoLookups=true \
