@@ -61,8 +61,9 @@
 // loads more documents after the load phase and queries at once). Every
 // refresh writes a small segment; FinishLoad merges the index down to one
 // segment (_forcemerge?max_num_segments=1; forcemerge=false skips it). At
-// quick scale the load runs at 2 500 – 8 000 documents/s on the shared
-// 2-core machine, the merge included.
+// quick scale the load ran at 2 500 – 14 000 documents/s on the 2-core
+// machine, the merge included, depending on what else the machine ran;
+// with and without the merge the difference was below that noise.
 //
 // # Queries
 //
