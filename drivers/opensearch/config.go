@@ -1,0 +1,23 @@
+package opensearch
+
+import "github.com/storefit/storefit/drivers/internal/searchrest"
+
+// DefaultDSN is the server compose/native/opensearch.sh starts.
+const DefaultDSN = "http://127.0.0.1:9200"
+
+// Config is a parsed opensearch DSN: the server's URL, credentials and the
+// options of searchrest.Options.
+type Config = searchrest.Config
+
+// ParseConfig parses a DSN of the form
+//
+//	http[s]://[user:password@]host[:port][?option=value&…]
+//
+// An empty dsn is DefaultDSN; the port defaults to 9200. Options (see
+// searchrest.Options): prefix (of index names, default storefit_), shards
+// (1), replicas (0), cache (false), tiebreak (true), forcemerge (true),
+// analyzer (pattern or standard; default pattern), timeout (30s), insecure
+// (false; https only). Errors never include the password.
+func ParseConfig(dsn string) (Config, error) {
+	return searchrest.ParseDSN("opensearch", dsn, DefaultDSN)
+}
