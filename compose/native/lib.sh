@@ -27,6 +27,20 @@ need_packages() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	# Scripts may run in parallel (CI starts servers together): one apt at
+	# a time, and check again once we hold the lock.
+	local lockfd
+	exec {lockfd}>"${TMPDIR:-/tmp}/storefit-apt.lock"
+	flock "$lockfd"
+	local still=()
+	for p in "${missing[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || still+=("$p")
+	done
+	missing=("${still[@]}")
+	if [ ${#missing[@]} -eq 0 ]; then
+		exec {lockfd}>&-
+		return 0
+	fi
 	log "installing ${missing[*]}"
 	local out
 	out=$(mktemp)
@@ -41,6 +55,7 @@ need_packages() {
 		die "could not install ${missing[*]}"
 	fi
 	rm -f "$out"
+	exec {lockfd}>&-
 }
 
 # wait_for SECONDS CMD... runs CMD until it succeeds or SECONDS pass.
