@@ -5,6 +5,7 @@ package all
 
 import (
 	// Drivers register themselves in init.
+	_ "github.com/storefit/storefit/drivers/duckdb"
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
 )

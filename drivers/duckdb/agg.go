@@ -1,0 +1,239 @@
+package duckdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads/agg"
+)
+
+var (
+	_ agg.Provider         = (*Conn)(nil)
+	_ agg.Store            = (*aggTable)(nil)
+	_ agg.DistinctCounter  = (*aggTable)(nil)
+	_ drivers.LoadFinisher = (*aggTable)(nil)
+)
+
+// aggTable is a sales table. Its queries are fixed, so their SQL is built
+// once.
+type aggTable struct {
+	c     *Conn
+	name  string
+	bulk  *bulk
+	stmts *stmts
+	q     struct{ create, q1, q2, q3, q4, q5 string }
+}
+
+// AggStore returns the sales table s names.
+func (c *Conn) AggStore(s agg.Schema) (agg.Store, error) {
+	if err := checkName("agg", s.Table); err != nil {
+		return nil, err
+	}
+	return store(c, "agg\x00"+s.Table, func() *aggTable {
+		t := &aggTable{c: c, name: s.Table, bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
+		tb := quote(s.Table)
+		t.q.create = `CREATE TABLE ` + tb + ` (
+	id BIGINT NOT NULL,
+	ts TIMESTAMP NOT NULL,
+	region INTEGER NOT NULL,
+	category INTEGER NOT NULL,
+	product_id BIGINT NOT NULL,
+	customer_id BIGINT NOT NULL,
+	quantity BIGINT NOT NULL,
+	price_cents BIGINT NOT NULL)`
+		t.q.q1 = `SELECT region, avg(price_cents) FROM ` + tb + ` GROUP BY region ORDER BY region`
+		t.q.q2 = `SELECT category, date_trunc('month', ts) AS month, sum(price_cents * quantity)::BIGINT
+FROM ` + tb + ` GROUP BY category, month ORDER BY category, month`
+		t.q.q3 = `SELECT product_id, sum(price_cents * quantity)::BIGINT AS revenue
+FROM ` + tb + ` WHERE ts >= ? AND ts < ?
+GROUP BY product_id ORDER BY revenue DESC, product_id LIMIT ?`
+		t.q.q4 = `SELECT region, count(DISTINCT customer_id) FROM ` + tb + ` GROUP BY region ORDER BY region`
+		t.q.q5 = `SELECT coalesce(sum(quantity), 0)::BIGINT FROM ` + tb + ` WHERE category = ? AND ts >= ? AND ts < ?`
+		return t
+	})
+}
+
+func (t *aggTable) close() error {
+	return errors.Join(t.bulk.finish(context.Background()), t.stmts.reset())
+}
+
+// Setup drops and creates the table. It has no index: every query scans
+// columns, and DuckDB skips row groups by their zone maps (min/max of ts)
+// for the time windows of Q3 and Q5.
+func (t *aggTable) Setup(ctx context.Context) error {
+	if err := errors.Join(t.bulk.discardAll(), t.stmts.reset()); err != nil {
+		return fmt.Errorf("duckdb: agg setup %s: %w", t.name, err)
+	}
+	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+quote(t.name), t.q.create); err != nil {
+		return fmt.Errorf("duckdb: agg setup %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// Load appends the rows through the table's appenders (see bulk).
+func (t *aggTable) Load(ctx context.Context, rows []agg.Sale) error {
+	for _, r := range rows {
+		if r.Region != int(int32(r.Region)) || r.Category != int(int32(r.Category)) {
+			return fmt.Errorf("duckdb: sale %d: region %d or category %d out of range", r.ID, r.Region, r.Category)
+		}
+	}
+	err := t.bulk.append(ctx, len(rows), func(a *duckdb.Appender) error {
+		for _, r := range rows {
+			if err := a.AppendRow(r.ID, r.TS, int32(r.Region), int32(r.Category), r.ProductID, r.CustomerID, r.Quantity, r.PriceCents); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("duckdb: load %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// FinishLoad flushes and closes the loaders' appenders.
+func (t *aggTable) FinishLoad(ctx context.Context) error {
+	if err := t.bulk.finish(ctx); err != nil {
+		return fmt.Errorf("duckdb: finish load %s: %w", t.name, err)
+	}
+	return nil
+}
+
+func (t *aggTable) AvgPriceByRegion(ctx context.Context) ([]agg.RegionAvg, error) {
+	if err := t.bulk.sync(ctx); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	rows, err := t.stmts.query(ctx, t.q.q1)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: Q1 on %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	var out []agg.RegionAvg
+	for rows.Next() {
+		var r agg.RegionAvg
+		if err := rows.Scan(&r.Region, &r.AvgPriceCents); err != nil {
+			return nil, fmt.Errorf("duckdb: Q1 on %s: %w", t.name, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: Q1 on %s: %w", t.name, err)
+	}
+	return out, nil
+}
+
+func (t *aggTable) RevenueByCategoryMonth(ctx context.Context) ([]agg.CategoryMonthRevenue, error) {
+	if err := t.bulk.sync(ctx); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	rows, err := t.stmts.query(ctx, t.q.q2)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: Q2 on %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	var out []agg.CategoryMonthRevenue
+	for rows.Next() {
+		var r agg.CategoryMonthRevenue
+		if err := rows.Scan(&r.Category, &r.Month, &r.RevenueCents); err != nil {
+			return nil, fmt.Errorf("duckdb: Q2 on %s: %w", t.name, err)
+		}
+		r.Month = r.Month.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: Q2 on %s: %w", t.name, err)
+	}
+	return out, nil
+}
+
+// tsBound returns the TIMESTAMP parameter for a window bound. ts holds whole
+// microseconds, so ts >= t and ts < t both hold exactly when they hold
+// against t rounded up to a whole microsecond; bounds beyond DuckDB's
+// timestamp range are clamped to it.
+func tsBound(t time.Time) any {
+	lo := time.Date(-290000, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(290000, 1, 1, 0, 0, 0, 0, time.UTC)
+	switch {
+	case t.Before(lo):
+		t = lo
+	case t.After(hi):
+		t = hi
+	}
+	if r := t.Truncate(time.Microsecond); r.Before(t) {
+		t = r.Add(time.Microsecond)
+	}
+	return duckdb.Typed(t.UTC(), duckdb.TYPE_TIMESTAMP)
+}
+
+func (t *aggTable) TopProducts(ctx context.Context, from, to time.Time, k int) ([]agg.ProductRevenue, error) {
+	if k < 1 {
+		return nil, nil
+	}
+	if err := t.bulk.sync(ctx); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	rows, err := t.stmts.query(ctx, t.q.q3, tsBound(from), tsBound(to), int64(min(k, math.MaxInt32)))
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: Q3 on %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	var out []agg.ProductRevenue
+	for rows.Next() {
+		var r agg.ProductRevenue
+		if err := rows.Scan(&r.ProductID, &r.RevenueCents); err != nil {
+			return nil, fmt.Errorf("duckdb: Q3 on %s: %w", t.name, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: Q3 on %s: %w", t.name, err)
+	}
+	return out, nil
+}
+
+func (t *aggTable) DistinctCustomersByRegion(ctx context.Context) ([]agg.RegionCustomers, error) {
+	if err := t.bulk.sync(ctx); err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	rows, err := t.stmts.query(ctx, t.q.q4)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: Q4 on %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	var out []agg.RegionCustomers
+	for rows.Next() {
+		var r agg.RegionCustomers
+		if err := rows.Scan(&r.Region, &r.Customers); err != nil {
+			return nil, fmt.Errorf("duckdb: Q4 on %s: %w", t.name, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: Q4 on %s: %w", t.name, err)
+	}
+	return out, nil
+}
+
+func (t *aggTable) CategoryQuantity(ctx context.Context, category int, from, to time.Time) (int64, error) {
+	if err := t.bulk.sync(ctx); err != nil {
+		return 0, fmt.Errorf("duckdb: %w", err)
+	}
+	if category != int(int32(category)) {
+		return 0, nil // no row has it
+	}
+	row, err := t.stmts.queryRow(ctx, t.q.q5, int32(category), tsBound(from), tsBound(to))
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: Q5 on %s: %w", t.name, err)
+	}
+	var n int64
+	if err := row.Scan(&n); err != nil {
+		return 0, fmt.Errorf("duckdb: Q5 on %s: %w", t.name, err)
+	}
+	return n, nil
+}

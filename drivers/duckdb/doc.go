@@ -1,0 +1,2 @@
+// Package duckdb is the DuckDB driver.
+package duckdb

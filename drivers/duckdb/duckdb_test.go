@@ -1,0 +1,146 @@
+package duckdb
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/drivers/drivertest"
+	"github.com/storefit/storefit/workloads/agg"
+)
+
+func TestConformance(t *testing.T) {
+	drivertest.Run(t, func() drivers.Conn {
+		c, err := Driver{}.Open(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		dsn     string
+		want    Config
+		wantErr string
+	}{
+		{dsn: "", want: Config{}},
+		{dsn: ":memory:", want: Config{Path: MemoryPath}},
+		{dsn: "/data/x.duckdb", want: Config{Path: "/data/x.duckdb"}},
+		{dsn: "x.duckdb?threads=2&memory_limit=4GB", want: Config{Path: "x.duckdb", Threads: 2, MemoryLimit: "4GB"}},
+		{dsn: "?memory_limit=512MiB", want: Config{MemoryLimit: "512MiB"}},
+		{dsn: "x.duckdb?threads=0", wantErr: "threads must be"},
+		{dsn: "x.duckdb?threads=two", wantErr: "threads must be"},
+		{dsn: "x.duckdb?memory_limit=lots", wantErr: "memory_limit must be"},
+		{dsn: "x.duckdb?threads=1&threads=2", wantErr: "given 2 times"},
+		{dsn: "x.duckdb?password=secret", wantErr: `unknown option "password"`},
+		{dsn: "x.duckdb?threads=%zz", wantErr: "options"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dsn, func(t *testing.T) {
+			got, err := ParseConfig(tt.dsn)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseConfig(%q) error = %v, want one containing %q", tt.dsn, err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Errorf("error %q shows a secret", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("ParseConfig(%q) (-want +got):\n%s", tt.dsn, d)
+			}
+		})
+	}
+}
+
+// TestFiles checks where data lives: a temporary directory removed at
+// Close without a path, the given file (kept, reopened with its data)
+// with one, nothing on disk in memory.
+func TestFiles(t *testing.T) {
+	ctx := context.Background()
+	t.Run("temporary", func(t *testing.T) {
+		c, err := OpenConfig(ctx, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := c.tempDir
+		if _, err := os.Stat(filepath.Join(dir, "storefit.duckdb")); err != nil {
+			t.Fatalf("database file: %v", err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("temporary directory %s still there after Close (%v)", dir, err)
+		}
+	})
+	t.Run("path", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "kept.duckdb")
+		for i := range 2 {
+			c, err := Driver{}.Open(ctx, path+"?threads=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := c.(agg.Provider).AggStore(agg.Schema{Table: "sales"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if err := s.Setup(ctx); err != nil {
+					t.Fatal(err)
+				}
+				// Loaded rows are flushed at Close even without FinishLoad.
+				if err := s.Load(ctx, []agg.Sale{{ID: 1, Region: 3, Quantity: 1, PriceCents: 250}}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				got, err := s.AvgPriceByRegion(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := []agg.RegionAvg{{Region: 3, AvgPriceCents: 250}}; !cmp.Equal(got, want) {
+					t.Errorf("reopened: Q1 = %v, want %v", got, want)
+				}
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Run("memory", func(t *testing.T) {
+		c, err := Driver{}.Open(ctx, MemoryPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.(*Conn).tempDir != "" {
+			t.Error("in-memory database made a temporary directory")
+		}
+		if v := drivers.Version(ctx, c); !strings.HasPrefix(v, "DuckDB v") {
+			t.Errorf("version %q", v)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := drivers.Open(context.Background(), "duckdb", filepath.Join(t.TempDir(), "no", "such", "dir", "x.duckdb"))
+	if err == nil {
+		t.Fatal("opening a file in a missing directory: no error")
+	}
+	if _, err := (Driver{}).Open(context.Background(), "x?bogus=1"); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("unknown option: err = %v", err)
+	}
+}
