@@ -19,11 +19,9 @@ import (
 // small pool of long-lived appenders, each on its own connection: a Load
 // call takes an idle one (or opens a new one), appends its batch and puts
 // it back without flushing. The runner's concurrent loaders therefore each
-// end up with an appender of their own, which DuckDB flushes (and commits)
-// by itself every 204 800 rows (its flush count), so a loader's rows land in
-// whole row groups in load order — which keeps the zone maps (min/max per
-// row group) of time-ordered data narrow — and a load commits once per
-// ~200 000 rows instead of once per batch.
+// end up with an appender of their own, which DuckDB flushes by itself
+// every 204 800 rows (its flush count): a load commits once per ~200 000
+// rows instead of once per batch.
 //
 // Rows buffered in an appender are not visible to queries until flushed.
 // Every read and write of a store calls sync first, which flushes all
@@ -54,11 +52,10 @@ type appender struct {
 
 func newBulk(db *sql.DB, table string) *bulk { return &bulk{db: db, table: table} }
 
-// append appends n rows: fn appends them to the appender it is given. The
-// rows become visible at the next sync. If fn fails, the appender's
-// unflushed rows are discarded and the appender closed: a failed load is
-// not resumed.
-func (b *bulk) append(ctx context.Context, n int, fn func(a *duckdb.Appender) error) error {
+// append appends n rows: row(a, i) appends row i to a. The rows become
+// visible at the next sync. If row fails, the appender's unflushed rows are
+// discarded and the appender closed: a failed load is not resumed.
+func (b *bulk) append(ctx context.Context, n int, row func(a *duckdb.Appender, i int) error) error {
 	a, err := b.take(ctx)
 	if err != nil {
 		return err
@@ -68,7 +65,11 @@ func (b *bulk) append(ctx context.Context, n int, fn func(a *duckdb.Appender) er
 		a.mu.Unlock()
 		return fmt.Errorf("append to %s: the table was set up again during the load", b.table)
 	}
-	err = fn(a.app)
+	for i := range n {
+		if err = row(a.app, i); err != nil {
+			break
+		}
+	}
 	if err == nil {
 		a.pending += int64(n)
 		b.pending.Add(int64(n))
@@ -153,6 +154,11 @@ func (b *bulk) sync(ctx context.Context) error {
 func (b *bulk) flush(ctx context.Context, a *appender) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return b.flushLocked(ctx, a)
+}
+
+// flushLocked flushes one appender; a.mu is held.
+func (b *bulk) flushLocked(ctx context.Context, a *appender) error {
 	if a.pending == 0 || a.closed {
 		return nil
 	}
