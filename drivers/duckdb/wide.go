@@ -3,12 +3,12 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -22,19 +22,33 @@ var (
 	_ drivers.LoadFinisher = (*wideTable)(nil)
 )
 
-// wideTable is a sparse table stored as it is described: one row per user
-// id and one nullable BLOB column per column of the universe, NULL where a
-// row does not set it. DuckDB stores each column apart and compresses runs
-// of NULLs, so the unset 98 % cost little. A row that sets no column (all
-// NULL) does not exist for the contract; it stays in the table and is
-// reused when a column is set again.
+// wideTable is a sparse table stored long (entity–attribute–value): one
+// row (id, col, val) per set column, with a unique ART index on (id, col),
+// which makes SetColumns one upsert and keeps a column set once, and an ART
+// index on id for reading a row's columns. A row exists exactly while it has
+// entries, as the contract has it.
+//
+// The literal layout — one nullable column per preference, 1 001 columns —
+// passes the conformance suite too, but DuckDB fetches every column of a
+// row separately: on 2 000 rows it read a whole row in 37 ms, set columns in
+// 4.5 ms and loaded in 1.7 s, against 0.5 ms, 1.2 ms and 0.07 s here.
+//
+// SetColumns is one INSERT … ON CONFLICT DO UPDATE (1.2 ms for 3 columns);
+// a transaction deleting and re-inserting the entries took 2.6–4.2 ms.
+//
+// wide.Counter is not implemented: DuckDB would count a column's rows with
+// a scan (its planner uses an ART index only for selective predicates, and
+// the popular columns are set in most rows), which the contract leaves to
+// wide/rows.
 type wideTable struct {
 	c      *Conn
 	schema wide.Schema
 	tb     string // quoted table name
 	bulk   *bulk
 	stmts  *stmts
-	all    string // every column, quoted, comma-separated
+
+	mu      sync.Mutex
+	indexed bool // the indexes exist (made by FinishLoad or the first write)
 }
 
 // WideStore returns the table s describes.
@@ -42,18 +56,12 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	if err := checkName("wide", s.Table); err != nil {
 		return nil, err
 	}
-	if s.Columns < 1 {
-		return nil, fmt.Errorf("duckdb: wide table %s needs at least one column", s.Table)
+	if s.Columns < 1 || s.Columns > 1<<31-1 {
+		return nil, fmt.Errorf("duckdb: wide table %s needs 1..%d columns, not %d", s.Table, 1<<31-1, s.Columns)
 	}
 	key := "wide\x00" + s.Table + "\x00" + strconv.Itoa(s.Columns)
 	return store(c, key, func() *wideTable {
-		t := &wideTable{c: c, schema: s, tb: quote(s.Table), bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
-		cols := make([]string, s.Columns)
-		for i := range cols {
-			cols[i] = quote(wide.ColumnName(i))
-		}
-		t.all = strings.Join(cols, ", ")
-		return t
+		return &wideTable{c: c, schema: s, tb: quote(s.Table), bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
 	})
 }
 
@@ -81,24 +89,24 @@ func (t *wideTable) checkCols(cols []int) error {
 	return nil
 }
 
-// Setup drops and creates the table, without its index.
+// Setup drops and creates the table, without its indexes.
 func (t *wideTable) Setup(ctx context.Context) error {
 	if err := errors.Join(t.bulk.discardAll(), t.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: wide setup %s: %w", t.schema.Table, err)
 	}
-	var cols strings.Builder
-	for i := range t.schema.Columns {
-		cols.WriteString(", " + quote(wide.ColumnName(i)) + " BLOB")
-	}
-	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+t.tb, `CREATE TABLE `+t.tb+` (id BIGINT NOT NULL`+cols.String()+`)`); err != nil {
+	t.mu.Lock()
+	t.indexed = false
+	t.mu.Unlock()
+	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+t.tb, `CREATE TABLE `+t.tb+` (id BIGINT NOT NULL, col INTEGER NOT NULL, val BLOB NOT NULL)`); err != nil {
 		return fmt.Errorf("duckdb: wide setup %s: %w", t.schema.Table, err)
 	}
 	return nil
 }
 
-// LoadRows appends the rows through the table's appenders (see bulk), NULL
-// for every column a row does not set.
+// LoadRows appends one entry per set column through the table's appenders
+// (see bulk).
 func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
+	n := 0
 	for _, r := range rows {
 		if len(r.Cols) == 0 {
 			return fmt.Errorf("duckdb: load %s: row %d sets no column", t.schema.Table, r.ID)
@@ -109,16 +117,17 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 		if err := t.checkCols(r.Cols); err != nil {
 			return fmt.Errorf("load %s row %d: %w", t.schema.Table, r.ID, err)
 		}
+		n += len(r.Cols)
 	}
-	args := make([]driver.Value, 1+t.schema.Columns)
-	err := t.bulk.append(ctx, len(rows), func(a *duckdb.Appender, i int) error {
-		r := &rows[i]
-		clear(args)
-		args[0] = r.ID
-		for j, c := range r.Cols {
-			args[1+c] = r.Values[j]
+	// Entry i is column j of row r; walk them in order.
+	r, j := 0, 0
+	err := t.bulk.append(ctx, n, func(a *duckdb.Appender, _ int) error {
+		for j == len(rows[r].Cols) {
+			r, j = r+1, 0
 		}
-		return a.AppendRow(args...)
+		row := &rows[r]
+		j++
+		return a.AppendRow(row.ID, int32(row.Cols[j-1]), row.Values[j-1])
 	})
 	if err != nil {
 		return fmt.Errorf("duckdb: load %s: %w", t.schema.Table, err)
@@ -126,54 +135,58 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 	return nil
 }
 
-// FinishLoad flushes the loaders' appenders and builds the unique index on
-// id (an ART index) that row lookups use.
+// FinishLoad flushes the loaders' appenders and builds the indexes.
 func (t *wideTable) FinishLoad(ctx context.Context) error {
 	if err := t.bulk.finish(ctx); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
 	}
-	q := `CREATE UNIQUE INDEX IF NOT EXISTS ` + quote(t.schema.Table+"_id") + ` ON ` + t.tb + ` (id)`
-	if _, err := t.c.db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("duckdb: finish load %s: index: %w", t.schema.Table, err)
+	return t.index(ctx)
+}
+
+// index builds the indexes unless they exist. Writes need the unique one
+// (their upsert names it), so they call it too, for stores written before
+// FinishLoad.
+func (t *wideTable) index(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.indexed {
+		return nil
 	}
+	name := t.schema.Table
+	err := execAll(ctx, t.c.db,
+		`CREATE UNIQUE INDEX IF NOT EXISTS `+quote(name+"_id_col")+` ON `+t.tb+` (id, col)`,
+		`CREATE INDEX IF NOT EXISTS `+quote(name+"_id")+` ON `+t.tb+` (id)`,
+	)
+	if err != nil {
+		return fmt.Errorf("duckdb: index %s: %w", name, err)
+	}
+	t.indexed = true
 	return nil
 }
 
-// ReadRow reads every column of the row and keeps the set ones.
+// ReadRow reads the row's entries in column order.
 func (t *wideTable) ReadRow(ctx context.Context, id int64, dst wide.Row) (wide.Row, error) {
 	dst.ID = id
 	dst.Cols, dst.Values = dst.Cols[:0], dst.Values[:0]
 	if err := t.bulk.sync(ctx); err != nil {
 		return dst, fmt.Errorf("duckdb: %w", err)
 	}
-	rows, err := t.stmts.query(ctx, `SELECT `+t.all+` FROM `+t.tb+` WHERE id = ?`, id)
+	rows, err := t.stmts.query(ctx, `SELECT col, val FROM `+t.tb+` WHERE id = ? ORDER BY col`, id)
 	if err != nil {
 		return dst, fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
+	var col int
+	var val sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&col, &val); err != nil {
 			return dst, fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
 		}
-		return dst, drivers.ErrNotFound
-	}
-	raw := make([]sql.RawBytes, t.schema.Columns)
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return dst, fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
-	}
-	for c, v := range raw {
-		if v == nil {
-			continue
-		}
-		dst.Cols = append(dst.Cols, c)
+		dst.Cols = append(dst.Cols, col)
 		dst.Values = wide.Grow(dst.Values, len(dst.Values)+1)
-		dst.Values[len(dst.Values)-1] = wide.CopyInto(dst.Values[len(dst.Values)-1], v)
+		dst.Values[len(dst.Values)-1] = wide.CopyInto(dst.Values[len(dst.Values)-1], val)
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return dst, fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
 	}
 	if len(dst.Cols) == 0 {
@@ -182,18 +195,9 @@ func (t *wideTable) ReadRow(ctx context.Context, id int64, dst wide.Row) (wide.R
 	return dst, nil
 }
 
-// colList returns the quoted names of cols, comma-separated.
-func colList(cols []int) string {
-	var sb strings.Builder
-	for i, c := range cols {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(quote(wide.ColumnName(c)))
-	}
-	return sb.String()
-}
-
+// ReadColumns reads the row's entries, as ReadRow, and picks the named
+// columns: with about 20 entries a row, one statement for every column set
+// (0.33 ms) beats asking for the columns with an IN list (1.4 ms).
 func (t *wideTable) ReadColumns(ctx context.Context, id int64, cols []int, dst []wide.Value) ([]wide.Value, error) {
 	for _, c := range cols {
 		if err := t.checkCol(c); err != nil {
@@ -210,23 +214,20 @@ func (t *wideTable) ReadColumns(ctx context.Context, id int64, cols []int, dst [
 	if err := t.bulk.sync(ctx); err != nil {
 		return dst[:0], fmt.Errorf("duckdb: %w", err)
 	}
-	rows, err := t.stmts.query(ctx, `SELECT `+colList(cols)+` FROM `+t.tb+` WHERE id = ?`, id)
+	rows, err := t.stmts.query(ctx, `SELECT col, val FROM `+t.tb+` WHERE id = ?`, id)
 	if err != nil {
 		return dst[:0], fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
 	}
 	defer rows.Close()
-	if rows.Next() {
-		raw := make([]sql.RawBytes, len(cols))
-		dest := make([]any, len(raw))
-		for i := range raw {
-			dest[i] = &raw[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
+	var col int
+	var val sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&col, &val); err != nil {
 			return dst[:0], fmt.Errorf("duckdb: read row %d of %s: %w", id, t.schema.Table, err)
 		}
-		for i, v := range raw {
-			if v != nil {
-				dst[i] = wide.Value{Bytes: wide.CopyInto(dst[i].Bytes, v), Valid: true}
+		for i, c := range cols {
+			if c == col {
+				dst[i] = wide.Value{Bytes: wide.CopyInto(dst[i].Bytes, val), Valid: true}
 			}
 		}
 	}
@@ -236,9 +237,7 @@ func (t *wideTable) ReadColumns(ctx context.Context, id int64, cols []int, dst [
 	return dst, nil
 }
 
-// SetColumns updates the row's columns, or inserts the row when there is
-// none. Two inserts of one new row at once (the workload never does it)
-// would conflict on the unique index: the loser retries as an update.
+// SetColumns upserts one entry per column in one statement.
 func (t *wideTable) SetColumns(ctx context.Context, id int64, cols []int, values [][]byte) error {
 	if len(cols) != len(values) {
 		return fmt.Errorf("duckdb: %d columns, %d values", len(cols), len(values))
@@ -249,33 +248,18 @@ func (t *wideTable) SetColumns(ctx context.Context, id int64, cols []int, values
 	if len(cols) == 0 {
 		return nil // a row never exists without columns
 	}
-	if err := t.bulk.sync(ctx); err != nil {
+	if err := errors.Join(t.bulk.sync(ctx), t.index(ctx)); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
-	var sets strings.Builder
-	args := make([]any, 0, len(cols)+1)
+	args := make([]any, 0, 3*len(cols))
 	for i, c := range cols {
-		if i > 0 {
-			sets.WriteString(", ")
-		}
-		sets.WriteString(quote(wide.ColumnName(c)) + " = ?")
-		args = append(args, values[i])
+		args = append(args, id, int32(c), values[i])
 	}
-	update := `UPDATE ` + t.tb + ` SET ` + sets.String() + ` WHERE id = ?`
-	insert := `INSERT INTO ` + t.tb + ` (id, ` + colList(cols) + `) VALUES (?` + strings.Repeat(", ?", len(cols)) + `)`
-	updateArgs := append(args, id)
-	insertArgs := append([]any{id}, args...)
+	q := `INSERT INTO ` + t.tb + ` VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(cols)), ", ") +
+		` ON CONFLICT (id, col) DO UPDATE SET val = excluded.val`
 	err := t.c.retry(ctx, func() error {
-		for attempt := 0; ; attempt++ {
-			err := changed(t.stmts.exec(ctx, update, updateArgs...))
-			if !errors.Is(err, errNoRow) {
-				return err
-			}
-			_, err = t.stmts.exec(ctx, insert, insertArgs...)
-			if !isDuplicate(err) || attempt > 0 {
-				return err
-			}
-		}
+		_, err := t.stmts.exec(ctx, q, args...)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("duckdb: set row %d of %s: %w", id, t.schema.Table, err)
@@ -283,8 +267,7 @@ func (t *wideTable) SetColumns(ctx context.Context, id int64, cols []int, values
 	return nil
 }
 
-// DeleteColumn sets the column to NULL. A row left without columns stays
-// as an all-NULL row, which reads as not existing.
+// DeleteColumn deletes the column's entry, if any.
 func (t *wideTable) DeleteColumn(ctx context.Context, id int64, col int) error {
 	if err := t.checkCol(col); err != nil {
 		return err
@@ -292,10 +275,8 @@ func (t *wideTable) DeleteColumn(ctx context.Context, id int64, col int) error {
 	if err := t.bulk.sync(ctx); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
-	c := quote(wide.ColumnName(col))
-	q := `UPDATE ` + t.tb + ` SET ` + c + ` = NULL WHERE id = ? AND ` + c + ` IS NOT NULL`
 	err := t.c.retry(ctx, func() error {
-		_, err := t.stmts.exec(ctx, q, id)
+		_, err := t.stmts.exec(ctx, `DELETE FROM `+t.tb+` WHERE id = ? AND col = ?`, id, int32(col))
 		return err
 	})
 	if err != nil {
