@@ -94,8 +94,9 @@ type Conn struct {
 	retries atomic.Int64
 }
 
-// Close flushes nothing that is still buffered for loading, closes the
-// database and, when it lives in a temporary directory, removes it.
+// Close flushes the rows loaders still buffer (so a kept database file
+// holds them), closes the database and, when it lives in a temporary
+// directory, removes it.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -122,7 +123,8 @@ func (c *Conn) Close() error {
 	return errors.Join(errs...)
 }
 
-// closer is implemented by stores that hold loaders or statements.
+// closer is implemented by stores that hold appenders or statements; close
+// flushes and releases them.
 type closer interface{ close() error }
 
 func (c *Conn) removeTemp() error {
