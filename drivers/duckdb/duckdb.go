@@ -216,7 +216,7 @@ func (c *Conn) retry(ctx context.Context, fn func() error) error {
 			return err
 		}
 		c.retries.Add(1)
-		backoff := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(50*time.Microsecond)))
+		backoff := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(100*time.Microsecond)))
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/drivertest"
 	"github.com/storefit/storefit/workloads/agg"
+	"github.com/storefit/storefit/workloads/point"
 )
 
 func TestConformance(t *testing.T) {
@@ -143,4 +145,49 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := (Driver{}).Open(context.Background(), "x?bogus=1"); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("unknown option: err = %v", err)
 	}
+}
+
+// TestConflictRetry holds an uncommitted update of a row and checks that a
+// concurrent Update of the same row, which DuckDB rejects as a conflict,
+// is retried until the first transaction commits, and counted.
+func TestConflictRetry(t *testing.T) {
+	ctx := context.Background()
+	c, err := OpenConfig(ctx, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.PointStore(point.Schema{Table: "usertable", FieldCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Insert(ctx, []byte("k"), [][]byte{[]byte("v0")}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE usertable SET field0 = 'v1' WHERE key = 'k'::BLOB`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- s.Update(ctx, []byte("k"), []int{0}, [][]byte{[]byte("v2")}) }()
+	for c.Retries() == 0 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Update after a conflict: %v", err)
+	}
+	got, err := s.Read(ctx, []byte("k"), nil, nil)
+	if err != nil || string(got[0]) != "v2" {
+		t.Errorf("after the retried update: %q, %v; want v2", got, err)
+	}
+	t.Logf("%d retries", c.Retries())
 }
