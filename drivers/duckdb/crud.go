@@ -29,6 +29,7 @@ type crudDB struct {
 	bulkLikes            *bulk
 	bulks                bulks
 	stmts                *stmts
+	ix                   indexes
 	q                    struct {
 		tweet, timeline, like, likeCount, create, user, update, deleteLikes, deleteTweet, countLikes string
 	}
@@ -47,6 +48,22 @@ func (c *Conn) CrudStore(s crud.Schema) (crud.Store, error) {
 			stmts: newStmts(c.db),
 		}
 		db.bulks = bulks{db.bulkUsers, db.bulkTweets, db.bulkLikes}
+		p := s.Prefix
+		index := func(unique bool, name, table, cols string) string {
+			u := ""
+			if unique {
+				u = "UNIQUE "
+			}
+			return `CREATE ` + u + `INDEX IF NOT EXISTS ` + quote(p+name) + ` ON ` + table + ` (` + cols + `)`
+		}
+		db.ix.create = []string{
+			index(true, "users_id", db.users, "id"),
+			index(true, "users_handle", db.users, "handle"),
+			index(true, "tweets_id", db.tweets, "id"),
+			index(false, "tweets_user_id", db.tweets, "user_id"),
+			index(true, "likes_user_tweet", db.likes, "user_id, tweet_id"),
+			index(false, "likes_tweet_id", db.likes, "tweet_id"),
+		}
 		db.q.tweet = `SELECT id, user_id, body, created_at, like_count FROM ` + db.tweets + ` WHERE id = ?`
 		db.q.timeline = `SELECT id FROM ` + db.tweets + ` WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`
 		// A like is inserted only when its user and tweet exist (no row
@@ -74,6 +91,7 @@ func (db *crudDB) Setup(ctx context.Context) error {
 	if err := errors.Join(db.bulks.discardAll(), db.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: crud setup %s: %w", db.schema.Prefix, err)
 	}
+	db.ix.reset()
 	err := execAll(ctx, db.c.db,
 		`DROP TABLE IF EXISTS `+db.likes,
 		`DROP TABLE IF EXISTS `+db.tweets,
@@ -126,27 +144,8 @@ func (db *crudDB) LoadLikes(ctx context.Context, likes []crud.Like) error {
 // tweet_id), which also enforce the contract's uniqueness, and plain ones
 // on tweets(user_id) for timelines and likes(tweet_id) for a tweet's likes.
 func (db *crudDB) FinishLoad(ctx context.Context) error {
-	if err := db.bulks.finish(ctx); err != nil {
+	if err := errors.Join(db.bulks.finish(ctx), db.ix.ensure(ctx, db.c.db)); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", db.schema.Prefix, err)
-	}
-	p := db.schema.Prefix
-	index := func(unique bool, name, table, cols string) string {
-		u := ""
-		if unique {
-			u = "UNIQUE "
-		}
-		return `CREATE ` + u + `INDEX IF NOT EXISTS ` + quote(p+name) + ` ON ` + table + ` (` + cols + `)`
-	}
-	err := execAll(ctx, db.c.db,
-		index(true, "users_id", db.users, "id"),
-		index(true, "users_handle", db.users, "handle"),
-		index(true, "tweets_id", db.tweets, "id"),
-		index(false, "tweets_user_id", db.tweets, "user_id"),
-		index(true, "likes_user_tweet", db.likes, "user_id, tweet_id"),
-		index(false, "likes_tweet_id", db.likes, "tweet_id"),
-	)
-	if err != nil {
-		return fmt.Errorf("duckdb: finish load %s: %w", p, err)
 	}
 	return nil
 }
@@ -222,7 +221,7 @@ func changed(res sql.Result, err error) error {
 // concurrency control): the later transaction is rolled back and run again
 // (Conn.Retries counts it).
 func (db *crudDB) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID, at time.Time) error {
-	if err := db.bulks.sync(ctx); err != nil {
+	if err := errors.Join(db.bulks.sync(ctx), db.ix.ensure(ctx, db.c.db)); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	err := db.c.inTx(ctx, func(tx *sql.Tx) error {
@@ -244,7 +243,7 @@ func (db *crudDB) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID
 }
 
 func (db *crudDB) CreateTweet(ctx context.Context, id crud.TweetID, user crud.UserID, body []byte, at time.Time) error {
-	if err := db.bulks.sync(ctx); err != nil {
+	if err := errors.Join(db.bulks.sync(ctx), db.ix.ensure(ctx, db.c.db)); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	err := db.c.retry(ctx, func() error {

@@ -270,3 +270,36 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// indexes creates a store's indexes once: at FinishLoad, or before the
+// first write that needs them (a unique index enforcing a key) when a store
+// is written without a bulk load. Setup drops them with the table (reset).
+type indexes struct {
+	create []string // CREATE … INDEX IF NOT EXISTS statements
+	mu     sync.Mutex
+	done   atomic.Bool
+}
+
+// ensure creates the indexes unless they exist.
+func (ix *indexes) ensure(ctx context.Context, db *sql.DB) error {
+	if ix.done.Load() {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.done.Load() {
+		return nil
+	}
+	if err := execAll(ctx, db, ix.create...); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	ix.done.Store(true)
+	return nil
+}
+
+// reset records that the indexes are gone (their table was dropped).
+func (ix *indexes) reset() {
+	ix.mu.Lock()
+	ix.done.Store(false)
+	ix.mu.Unlock()
+}

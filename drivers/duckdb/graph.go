@@ -26,6 +26,7 @@ type graphTable struct {
 	name  string
 	bulk  *bulk
 	stmts *stmts
+	ix    indexes
 	q     struct{ neighbours, fof, wtf, path string }
 }
 
@@ -37,6 +38,7 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 	return store(c, "graph\x00"+s.Name, func() *graphTable {
 		g := &graphTable{c: c, name: s.Name, bulk: newBulk(c.db, s.Name), stmts: newStmts(c.db)}
 		tb := quote(s.Name)
+		g.ix.create = []string{`CREATE INDEX IF NOT EXISTS ` + quote(s.Name+"_src") + ` ON ` + tb + ` (src)`}
 		g.q.neighbours = `SELECT dst FROM ` + tb + ` WHERE src = ?`
 		// Friends of friends: the followees' followees, less u and u's
 		// followees. Parameters: u, u.
@@ -74,6 +76,7 @@ func (g *graphTable) Setup(ctx context.Context) error {
 	if err := errors.Join(g.bulk.discardAll(), g.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: graph setup %s: %w", g.name, err)
 	}
+	g.ix.reset()
 	tb := quote(g.name)
 	if err := execAll(ctx, g.c.db, `DROP TABLE IF EXISTS `+tb, `CREATE TABLE `+tb+` (src BIGINT NOT NULL, dst BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("duckdb: graph setup %s: %w", g.name, err)
@@ -101,12 +104,8 @@ func (g *graphTable) LoadEdges(ctx context.Context, edges []graph.Edge) error {
 // FinishLoad flushes the loaders' appenders and builds the index on src,
 // which DuckDB uses for the equality lookups of a user's followees.
 func (g *graphTable) FinishLoad(ctx context.Context) error {
-	if err := g.bulk.finish(ctx); err != nil {
+	if err := errors.Join(g.bulk.finish(ctx), g.ix.ensure(ctx, g.c.db)); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", g.name, err)
-	}
-	q := `CREATE INDEX IF NOT EXISTS ` + quote(g.name+"_src") + ` ON ` + quote(g.name) + ` (src)`
-	if _, err := g.c.db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("duckdb: finish load %s: index: %w", g.name, err)
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ type pointTable struct {
 	schema point.Schema
 	bulk   *bulk
 	stmts  *stmts
+	ix     indexes
 	all    string // "field0", "field1", … quoted and comma-separated
 }
 
@@ -44,6 +45,7 @@ func (c *Conn) PointStore(s point.Schema) (point.Store, error) {
 	return store(c, key, func() *pointTable {
 		t := &pointTable{c: c, schema: s, bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
 		t.all = t.fieldList(nil)
+		t.ix.create = []string{`CREATE UNIQUE INDEX IF NOT EXISTS ` + quote(s.Table+"_key") + ` ON ` + quote(s.Table) + ` (key)`}
 		return t
 	})
 }
@@ -88,6 +90,7 @@ func (t *pointTable) Setup(ctx context.Context) error {
 	if err := errors.Join(t.bulk.discardAll(), t.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: point setup %s: %w", t.schema.Table, err)
 	}
+	t.ix.reset()
 	var cols strings.Builder
 	for i := range t.schema.FieldCount {
 		cols.WriteString(", " + quote(point.FieldName(i)) + " BLOB NOT NULL")
@@ -95,15 +98,6 @@ func (t *pointTable) Setup(ctx context.Context) error {
 	tb := quote(t.schema.Table)
 	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+tb, `CREATE TABLE `+tb+` (key BLOB NOT NULL`+cols.String()+`)`); err != nil {
 		return fmt.Errorf("duckdb: point setup %s: %w", t.schema.Table, err)
-	}
-	return nil
-}
-
-// index creates the unique index on key unless it exists.
-func (t *pointTable) index(ctx context.Context) error {
-	q := `CREATE UNIQUE INDEX IF NOT EXISTS ` + quote(t.schema.Table+"_key") + ` ON ` + quote(t.schema.Table) + ` (key)`
-	if _, err := t.c.db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("duckdb: index %s: %w", t.schema.Table, err)
 	}
 	return nil
 }
@@ -134,17 +128,18 @@ func (t *pointTable) Load(ctx context.Context, recs []point.Record) error {
 // Building it once over the loaded keys is cheaper than keeping it up to
 // date through the load; loads after FinishLoad go through the index.
 func (t *pointTable) FinishLoad(ctx context.Context) error {
-	if err := t.bulk.finish(ctx); err != nil {
+	if err := errors.Join(t.bulk.finish(ctx), t.ix.ensure(ctx, t.c.db)); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
 	}
-	return t.index(ctx)
+	return nil
 }
 
 func (t *pointTable) Insert(ctx context.Context, key []byte, values [][]byte) error {
 	if len(values) != t.schema.FieldCount {
 		return fmt.Errorf("duckdb: insert into %s: %d values for %d fields", t.schema.Table, len(values), t.schema.FieldCount)
 	}
-	if err := t.bulk.sync(ctx); err != nil {
+	// The unique index rejects a duplicate key.
+	if err := errors.Join(t.bulk.sync(ctx), t.ix.ensure(ctx, t.c.db)); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	q := `INSERT INTO ` + quote(t.schema.Table) + ` VALUES (?` + strings.Repeat(", ?", len(values)) + `)`

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -46,9 +45,7 @@ type wideTable struct {
 	tb     string // quoted table name
 	bulk   *bulk
 	stmts  *stmts
-
-	mu      sync.Mutex
-	indexed bool // the indexes exist (made by FinishLoad or the first write)
+	ix     indexes
 }
 
 // WideStore returns the table s describes.
@@ -61,7 +58,12 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	}
 	key := "wide\x00" + s.Table + "\x00" + strconv.Itoa(s.Columns)
 	return store(c, key, func() *wideTable {
-		return &wideTable{c: c, schema: s, tb: quote(s.Table), bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
+		t := &wideTable{c: c, schema: s, tb: quote(s.Table), bulk: newBulk(c.db, s.Table), stmts: newStmts(c.db)}
+		t.ix.create = []string{
+			`CREATE UNIQUE INDEX IF NOT EXISTS ` + quote(s.Table+"_id_col") + ` ON ` + t.tb + ` (id, col)`,
+			`CREATE INDEX IF NOT EXISTS ` + quote(s.Table+"_id") + ` ON ` + t.tb + ` (id)`,
+		}
+		return t
 	})
 }
 
@@ -94,9 +96,7 @@ func (t *wideTable) Setup(ctx context.Context) error {
 	if err := errors.Join(t.bulk.discardAll(), t.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: wide setup %s: %w", t.schema.Table, err)
 	}
-	t.mu.Lock()
-	t.indexed = false
-	t.mu.Unlock()
+	t.ix.reset()
 	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+t.tb, `CREATE TABLE `+t.tb+` (id BIGINT NOT NULL, col INTEGER NOT NULL, val BLOB NOT NULL)`); err != nil {
 		return fmt.Errorf("duckdb: wide setup %s: %w", t.schema.Table, err)
 	}
@@ -137,30 +137,9 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 
 // FinishLoad flushes the loaders' appenders and builds the indexes.
 func (t *wideTable) FinishLoad(ctx context.Context) error {
-	if err := t.bulk.finish(ctx); err != nil {
+	if err := errors.Join(t.bulk.finish(ctx), t.ix.ensure(ctx, t.c.db)); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
 	}
-	return t.index(ctx)
-}
-
-// index builds the indexes unless they exist. Writes need the unique one
-// (their upsert names it), so they call it too, for stores written before
-// FinishLoad.
-func (t *wideTable) index(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.indexed {
-		return nil
-	}
-	name := t.schema.Table
-	err := execAll(ctx, t.c.db,
-		`CREATE UNIQUE INDEX IF NOT EXISTS `+quote(name+"_id_col")+` ON `+t.tb+` (id, col)`,
-		`CREATE INDEX IF NOT EXISTS `+quote(name+"_id")+` ON `+t.tb+` (id)`,
-	)
-	if err != nil {
-		return fmt.Errorf("duckdb: index %s: %w", name, err)
-	}
-	t.indexed = true
 	return nil
 }
 
@@ -248,7 +227,8 @@ func (t *wideTable) SetColumns(ctx context.Context, id int64, cols []int, values
 	if len(cols) == 0 {
 		return nil // a row never exists without columns
 	}
-	if err := errors.Join(t.bulk.sync(ctx), t.index(ctx)); err != nil {
+	// The upsert names the unique index, which must exist.
+	if err := errors.Join(t.bulk.sync(ctx), t.ix.ensure(ctx, t.c.db)); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
 	args := make([]any, 0, 3*len(cols))
