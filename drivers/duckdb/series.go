@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -98,7 +97,7 @@ func (t *seriesTable) Setup(ctx context.Context) error {
 	return nil
 }
 
-// LoadRows stores the tags of hosts not seen before with an INSERT, and
+// LoadRows stores the tags of hosts not seen before, and
 // appends the readings through the table's appenders (see bulk).
 func (t *seriesTable) LoadRows(ctx context.Context, rows []series.Row) error {
 	var fresh []*series.Host
@@ -135,20 +134,20 @@ func (t *seriesTable) LoadRows(ctx context.Context, rows []series.Row) error {
 	return nil
 }
 
+// insertTags stores the tags of new hosts with one multi-row INSERT (a
+// loader meets its hosts in its first batch).
 func (t *seriesTable) insertTags(ctx context.Context, hosts []*series.Host) error {
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", series.NumTags), ", ") + ")"
-	q := `INSERT OR IGNORE INTO ` + quote(t.tags) + ` VALUES ` + ph
-	return t.c.inTx(ctx, func(tx *sql.Tx) error {
-		args := make([]any, series.NumTags)
-		for _, h := range hosts {
-			for i, v := range h.Tags {
-				args[i] = v
-			}
-			if _, err := t.stmts.txExec(ctx, tx, q, args...); err != nil {
-				return err
-			}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", series.NumTags), ", ") + ")"
+	q := `INSERT OR IGNORE INTO ` + quote(t.tags) + ` VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(hosts)), ", ")
+	args := make([]any, 0, len(hosts)*series.NumTags)
+	for _, h := range hosts {
+		for _, v := range h.Tags {
+			args = append(args, v)
 		}
-		return nil
+	}
+	return t.c.retry(ctx, func() error {
+		_, err := t.c.db.ExecContext(ctx, q, args...)
+		return err
 	})
 }
 
