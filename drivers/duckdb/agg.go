@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -113,23 +112,8 @@ func (t *aggTable) FinishLoad(ctx context.Context) error {
 	if err := errors.Join(t.bulk.finish(ctx), t.stmts.reset()); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", t.name, err)
 	}
-	tmp := t.name + "__sorted"
-	err := t.c.inTx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{
-			`DROP TABLE IF EXISTS ` + quote(tmp),
-			aggCreate(tmp),
-			`INSERT INTO ` + quote(tmp) + ` SELECT * FROM ` + quote(t.name) + ` ORDER BY ts, id`,
-			`DROP TABLE ` + quote(t.name),
-			`ALTER TABLE ` + quote(tmp) + ` RENAME TO ` + quote(t.name),
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("%s: %w", firstLine(q), err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("duckdb: finish load %s: sort by time: %w", t.name, err)
+	if err := t.c.sortTable(ctx, t.name, aggCreate, "ts, id"); err != nil {
+		return fmt.Errorf("duckdb: finish load %s: %w", t.name, err)
 	}
 	return nil
 }

@@ -303,3 +303,29 @@ func (ix *indexes) reset() {
 	ix.done.Store(false)
 	ix.mu.Unlock()
 }
+
+// sortTable rewrites table sorted by orderBy: its rows are copied in that
+// order into a fresh table made by create, which replaces it in one
+// transaction. The table's indexes go with it; statements prepared on it
+// must be closed first.
+func (c *Conn) sortTable(ctx context.Context, table string, create func(name string) string, orderBy string) error {
+	tmp := table + "__sorted"
+	err := c.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DROP TABLE IF EXISTS ` + quote(tmp),
+			create(tmp),
+			`INSERT INTO ` + quote(tmp) + ` SELECT * FROM ` + quote(table) + ` ORDER BY ` + orderBy,
+			`DROP TABLE ` + quote(table),
+			`ALTER TABLE ` + quote(tmp) + ` RENAME TO ` + quote(table),
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", firstLine(q), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sort by %s: %w", orderBy, err)
+	}
+	return nil
+}

@@ -84,6 +84,15 @@ func (t *pointTable) checkFields(fields []int) error {
 	return nil
 }
 
+// create returns the CREATE TABLE statement of the table under name.
+func (t *pointTable) create(name string) string {
+	var cols strings.Builder
+	for i := range t.schema.FieldCount {
+		cols.WriteString(", " + quote(point.FieldName(i)) + " BLOB NOT NULL")
+	}
+	return `CREATE TABLE ` + quote(name) + ` (key BLOB NOT NULL` + cols.String() + `)`
+}
+
 // Setup drops and creates the table without its index, which FinishLoad
 // builds once the bulk load is done.
 func (t *pointTable) Setup(ctx context.Context) error {
@@ -91,12 +100,8 @@ func (t *pointTable) Setup(ctx context.Context) error {
 		return fmt.Errorf("duckdb: point setup %s: %w", t.schema.Table, err)
 	}
 	t.ix.reset()
-	var cols strings.Builder
-	for i := range t.schema.FieldCount {
-		cols.WriteString(", " + quote(point.FieldName(i)) + " BLOB NOT NULL")
-	}
 	tb := quote(t.schema.Table)
-	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+tb, `CREATE TABLE `+tb+` (key BLOB NOT NULL`+cols.String()+`)`); err != nil {
+	if err := execAll(ctx, t.c.db, `DROP TABLE IF EXISTS `+tb, t.create(t.schema.Table)); err != nil {
 		return fmt.Errorf("duckdb: point setup %s: %w", t.schema.Table, err)
 	}
 	return nil
@@ -123,12 +128,28 @@ func (t *pointTable) Load(ctx context.Context, recs []point.Record) error {
 	return nil
 }
 
-// FinishLoad flushes the loaders' appenders and builds the unique index on
-// key (an ART index), which serves lookups and rejects duplicate inserts.
-// Building it once over the loaded keys is cheaper than keeping it up to
-// date through the load; loads after FinishLoad go through the index.
+// FinishLoad flushes the loaders' appenders, rewrites the table sorted by
+// key and builds the unique index on key (an ART index), which serves
+// lookups and rejects duplicate inserts.
+//
+// The sort is for Scan: DuckDB answers it with a top-N over the key column,
+// and in a table sorted by key the top-N's running bound lets the scan skip
+// the column segments past it (zone maps); on the quick table (100 000
+// records) a scan of 50 took 4.1 ms sorted against 16.5 ms in load order,
+// for ≈ 0.6 s more load. Building the index once over the loaded keys is
+// also cheaper than keeping it up to date through the load (best of three
+// quick loads: 1.12 s against 1.34 s, on a busy machine). Records loaded or
+// inserted after FinishLoad go through the index and land unsorted at the
+// end of the table: scans stay right.
 func (t *pointTable) FinishLoad(ctx context.Context) error {
-	if err := errors.Join(t.bulk.finish(ctx), t.ix.ensure(ctx, t.c.db)); err != nil {
+	if err := errors.Join(t.bulk.finish(ctx), t.stmts.reset()); err != nil {
+		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
+	}
+	t.ix.reset()
+	if err := t.c.sortTable(ctx, t.schema.Table, t.create, "key"); err != nil {
+		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
+	}
+	if err := t.ix.ensure(ctx, t.c.db); err != nil {
 		return fmt.Errorf("duckdb: finish load %s: %w", t.schema.Table, err)
 	}
 	return nil
@@ -260,7 +281,8 @@ func (t *pointTable) Delete(ctx context.Context, key []byte) error {
 
 // Scan reads count records from start in key order. DuckDB orders BLOBs
 // byte-wise, as the contract asks; the ART index does not serve ranges in
-// order, so this is a top-N over a scan of the key column with a filter.
+// order, so this is a top-N over a scan of the key column with a filter,
+// cheap only as far as the table is sorted by key (see FinishLoad).
 func (t *pointTable) Scan(ctx context.Context, start []byte, count int, fields []int, dst []point.Record) ([]point.Record, error) {
 	if err := t.checkFields(fields); err != nil {
 		return dst[:0], err
