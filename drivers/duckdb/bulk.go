@@ -23,6 +23,12 @@ import (
 // every 204 800 rows (its flush count): a load commits once per ~200 000
 // rows instead of once per batch.
 //
+// Concurrent loaders' rows end up interleaved inside DuckDB's row groups —
+// also when each appender committed exactly one row group at a time, under
+// a lock, or only once in one long transaction (all three tried on the agg
+// table: most row groups still spanned months). Stores whose queries need
+// clustered data therefore sort it at FinishLoad (agg, point).
+//
 // Rows buffered in an appender are not visible to queries until flushed.
 // Every read and write of a store calls sync first, which flushes all
 // appenders when any holds rows (one atomic load otherwise); FinishLoad
