@@ -12,18 +12,85 @@ import (
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/drivertest"
+	"github.com/storefit/storefit/workloads"
 	"github.com/storefit/storefit/workloads/agg"
+	"github.com/storefit/storefit/workloads/crud"
+	"github.com/storefit/storefit/workloads/graph"
 	"github.com/storefit/storefit/workloads/point"
+	"github.com/storefit/storefit/workloads/series"
+	"github.com/storefit/storefit/workloads/wide"
 )
 
+// TestConformance runs the conformance suite. drivertest.Run checks the
+// patterns one after the other, each on a fresh Conn; to use both cores of
+// a CI machine, each pattern runs in a parallel subtest on a Conn that
+// exposes that pattern only (the suite skips the others there).
 func TestConformance(t *testing.T) {
-	drivertest.Run(t, func() drivers.Conn {
-		c, err := Driver{}.Open(context.Background(), "")
+	open := func(t *testing.T) *Conn {
+		c, err := OpenConfig(context.Background(), Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
-	})
+	}
+	for _, p := range []struct {
+		name string
+		only func(*Conn) drivers.Conn
+	}{
+		{"point", func(c *Conn) drivers.Conn { return pointOnly{c} }},
+		{"crud", func(c *Conn) drivers.Conn { return crudOnly{c} }},
+		{"agg", func(c *Conn) drivers.Conn { return aggOnly{c} }},
+		{"graph", func(c *Conn) drivers.Conn { return graphOnly{c} }},
+		{"series", func(c *Conn) drivers.Conn { return seriesOnly{c} }},
+		{"wide", func(c *Conn) drivers.Conn { return wideOnly{c} }},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			drivertest.Run(t, func() drivers.Conn { return p.only(open(t)) })
+		})
+	}
+}
+
+// The Conn of one pattern, for TestConformance.
+type (
+	pointOnly  struct{ c *Conn }
+	crudOnly   struct{ c *Conn }
+	aggOnly    struct{ c *Conn }
+	graphOnly  struct{ c *Conn }
+	seriesOnly struct{ c *Conn }
+	wideOnly   struct{ c *Conn }
+)
+
+func (x pointOnly) Close() error  { return x.c.Close() }
+func (x crudOnly) Close() error   { return x.c.Close() }
+func (x aggOnly) Close() error    { return x.c.Close() }
+func (x graphOnly) Close() error  { return x.c.Close() }
+func (x seriesOnly) Close() error { return x.c.Close() }
+func (x wideOnly) Close() error   { return x.c.Close() }
+
+func (x pointOnly) PointStore(s point.Schema) (point.Store, error)     { return x.c.PointStore(s) }
+func (x crudOnly) CrudStore(s crud.Schema) (crud.Store, error)         { return x.c.CrudStore(s) }
+func (x aggOnly) AggStore(s agg.Schema) (agg.Store, error)             { return x.c.AggStore(s) }
+func (x graphOnly) GraphStore(s graph.Schema) (graph.Store, error)     { return x.c.GraphStore(s) }
+func (x seriesOnly) SeriesStore(s series.Schema) (series.Store, error) { return x.c.SeriesStore(s) }
+func (x wideOnly) WideStore(s wide.Schema) (wide.Store, error)         { return x.c.WideStore(s) }
+
+// TestNotImplemented checks the patterns the whole Conn offers: all but
+// search.
+func TestNotImplemented(t *testing.T) {
+	c, err := OpenConfig(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, p := range []string{"point", "crud", "agg", "graph", "series", "wide"} {
+		if !workloads.Supports(c, p) {
+			t.Errorf("Conn does not support %s", p)
+		}
+	}
+	if workloads.Supports(c, "search") {
+		t.Error("Conn claims the search pattern")
+	}
 }
 
 func TestParseConfig(t *testing.T) {
