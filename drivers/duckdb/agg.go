@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -27,7 +28,7 @@ type aggTable struct {
 	name  string
 	bulk  *bulk
 	stmts *stmts
-	q     struct{ q1, q2, q3, q4, q5 string }
+	q     struct{ q1, q2, q3, q4, q4range, q4bits, q5 string }
 }
 
 // aggCreate returns the CREATE TABLE statement of a sales table.
@@ -62,6 +63,8 @@ GROUP BY category, month ORDER BY category, month`
 FROM ` + tb + ` WHERE ts >= ? AND ts < ?
 GROUP BY product_id ORDER BY revenue DESC, product_id LIMIT ?`
 		t.q.q4 = `SELECT region, count(DISTINCT customer_id) FROM ` + tb + ` GROUP BY region ORDER BY region`
+		t.q.q4range = `SELECT min(customer_id), max(customer_id) FROM ` + tb
+		t.q.q4bits = `SELECT region, bit_count(bitstring_agg(customer_id, ?, ?)) FROM ` + tb + ` GROUP BY region ORDER BY region`
 		t.q.q5 = `SELECT coalesce(sum(quantity), 0)::BIGINT FROM ` + tb + ` WHERE category = ? AND ts >= ? AND ts < ?`
 		return t
 	})
@@ -210,11 +213,44 @@ func (t *aggTable) TopProducts(ctx context.Context, from, to time.Time, k int) (
 	return out, nil
 }
 
+// maxBitstring bounds the customer id range Q4 counts with bitstrings: a
+// bitstring of that many bits (2 MiB) per region.
+const maxBitstring = 1 << 24
+
+// DistinctCustomersByRegion is Q4. When the customer ids span a modest
+// range (the workload's are 1 … 100 000 at every scale), it sets one bit
+// per customer in a bitstring per region (bitstring_agg over the id range,
+// read first with min/max) and counts the bits: exact, and about twice as
+// fast as COUNT(DISTINCT), which hashes every id (10 ms against 19 ms on
+// the quick data set). Otherwise, or if a load widened the range in
+// between, it falls back to COUNT(DISTINCT).
 func (t *aggTable) DistinctCustomersByRegion(ctx context.Context) ([]agg.RegionCustomers, error) {
 	if err := t.bulk.sync(ctx); err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
-	rows, err := t.stmts.query(ctx, t.q.q4)
+	var lo, hi sql.NullInt64
+	row, err := t.stmts.queryRow(ctx, t.q.q4range)
+	if err == nil {
+		err = row.Scan(&lo, &hi)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: Q4 on %s: %w", t.name, err)
+	}
+	if !lo.Valid {
+		return nil, nil // no sales
+	}
+	if span := uint64(hi.Int64) - uint64(lo.Int64); span < maxBitstring {
+		out, err := t.regionCounts(ctx, t.q.q4bits, lo.Int64, hi.Int64)
+		if errorType(err) != duckdb.ErrorTypeOutOfRange {
+			return out, err
+		}
+	}
+	return t.regionCounts(ctx, t.q.q4)
+}
+
+// regionCounts runs a Q4 query.
+func (t *aggTable) regionCounts(ctx context.Context, query string, args ...any) ([]agg.RegionCustomers, error) {
+	rows, err := t.stmts.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: Q4 on %s: %w", t.name, err)
 	}

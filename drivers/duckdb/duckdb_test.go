@@ -258,3 +258,41 @@ func TestConflictRetry(t *testing.T) {
 	}
 	t.Logf("%d retries", c.Retries())
 }
+
+// TestDistinctWideRange checks Q4 when customer ids span too wide a range
+// for bitstrings (COUNT(DISTINCT) then answers) and on an empty table.
+func TestDistinctWideRange(t *testing.T) {
+	ctx := context.Background()
+	c, err := OpenConfig(ctx, Config{Path: MemoryPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.AggStore(agg.Schema{Table: "sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dc := s.(agg.DistinctCounter)
+	if got, err := dc.DistinctCustomersByRegion(ctx); err != nil || len(got) != 0 {
+		t.Errorf("empty table: %v, %v", got, err)
+	}
+	rows := []agg.Sale{
+		{ID: 1, Region: 0, CustomerID: -5, Quantity: 1},
+		{ID: 2, Region: 0, CustomerID: 1 << 40, Quantity: 1},
+		{ID: 3, Region: 0, CustomerID: 1 << 40, Quantity: 1},
+		{ID: 4, Region: 2, CustomerID: 7, Quantity: 1},
+	}
+	if err := s.Load(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dc.DistinctCustomersByRegion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []agg.RegionCustomers{{Region: 0, Customers: 2}, {Region: 2, Customers: 1}}; !cmp.Equal(got, want) {
+		t.Errorf("Q4 = %v, want %v", got, want)
+	}
+}
