@@ -173,8 +173,8 @@ func (t *aggTable) RevenueByCategoryMonth(ctx context.Context) ([]agg.CategoryMo
 // against t rounded up to a whole microsecond; bounds beyond DuckDB's
 // timestamp range are clamped to it.
 func tsBound(t time.Time) any {
-	lo := time.Date(-290000, 1, 1, 0, 0, 0, 0, time.UTC)
-	hi := time.Date(290000, 1, 1, 0, 0, 0, 0, time.UTC)
+	lo := time.Date(-100000, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(100000, 1, 1, 0, 0, 0, 0, time.UTC)
 	switch {
 	case t.Before(lo):
 		t = lo

@@ -296,3 +296,41 @@ func TestDistinctWideRange(t *testing.T) {
 		t.Errorf("Q4 = %v, want %v", got, want)
 	}
 }
+
+// TestExtremeWindows asks Q3 and Q5 with bounds far outside the data and
+// DuckDB's timestamp range.
+func TestExtremeWindows(t *testing.T) {
+	ctx := context.Background()
+	c, err := OpenConfig(ctx, Config{Path: MemoryPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.AggStore(agg.Schema{Table: "sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.Load(ctx, []agg.Sale{{ID: 1, TS: ts, ProductID: 4, Quantity: 2, PriceCents: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range [][2]time.Time{
+		{{}, ts.AddDate(1, 0, 0)},
+		{time.Unix(-1<<62, 0), time.Unix(1<<62, 0)},
+		{ts, ts.Add(time.Nanosecond)},
+	} {
+		got, err := s.TopProducts(ctx, w[0], w[1], 3)
+		if err != nil || len(got) != 1 || got[0].RevenueCents != 200 {
+			t.Errorf("Q3 in [%v, %v) = %v, %v", w[0], w[1], got, err)
+		}
+		if q, err := s.CategoryQuantity(ctx, 0, w[0], w[1]); err != nil || q != 2 {
+			t.Errorf("Q5 in [%v, %v) = %d, %v", w[0], w[1], q, err)
+		}
+	}
+	if got, err := s.TopProducts(ctx, ts.Add(time.Nanosecond), ts.Add(time.Hour), 3); err != nil || len(got) != 0 {
+		t.Errorf("Q3 just after the sale = %v, %v", got, err)
+	}
+}
