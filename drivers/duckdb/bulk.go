@@ -18,16 +18,15 @@ import (
 // and every flush of an appender commits a transaction. So bulk keeps a
 // small pool of long-lived appenders, each on its own connection: a Load
 // call takes an idle one (or opens a new one), appends its batch and puts
-// it back without flushing. The runner's concurrent loaders therefore each
-// end up with an appender of their own, which DuckDB flushes by itself
-// every 204 800 rows (its flush count): a load commits once per ~200 000
-// rows instead of once per batch.
+// it back without flushing: a load commits once per row group (122 880
+// rows) instead of once per batch.
 //
-// Concurrent loaders' rows end up interleaved inside DuckDB's row groups —
-// also when each appender committed exactly one row group at a time, under
-// a lock, or only once in one long transaction (all three tried on the agg
-// table: most row groups still spanned months). Stores whose queries need
-// clustered data therefore sort it at FinishLoad (agg, point).
+// A Load call takes the idle appender whose run its batch continues (see
+// run), so a loader that writes its share in key order keeps one appender,
+// and an appender commits exactly one row group at a time: each row group
+// then holds a contiguous stretch of one loader's rows. (With any idle
+// appender taken, loaders' batches mixed inside appenders, and most of the
+// agg table's row groups spanned months.)
 //
 // Rows buffered in an appender are not visible to queries until flushed.
 // Every read and write of a store calls sync first, which flushes all
@@ -53,16 +52,36 @@ type appender struct {
 	conn    *sql.Conn
 	app     *duckdb.Appender
 	pending int64 // rows appended and not yet flushed
+	next    int64 // the run key after the last batch (see run)
 	closed  bool
 }
 
 func newBulk(db *sql.DB, table string) *bulk { return &bulk{db: db, table: table} }
 
+// rowGroupSize is the number of rows of a DuckDB row group.
+const rowGroupSize = 122_880
+
+// maxAppenders bounds the appenders of one table: a Load call that
+// continues no appender's run (see run) opens a new one up to this many,
+// and takes any idle one beyond.
+const maxAppenders = 16
+
+// run identifies a loader's stream of batches so that it keeps one
+// appender: a batch whose first key equals the key an appender's last batch
+// ended before (next) continues that appender's run. Workloads load each
+// share in key order (sale ids), so every loader keeps its own appender.
+// The zero run continues nothing.
+type run struct{ first, next int64 }
+
 // append appends n rows: row(a, i) appends row i to a. The rows become
-// visible at the next sync. If row fails, the appender's unflushed rows are
+// visible at the next sync. An appender commits whenever it holds exactly
+// a row group of rows (before DuckDB's own flush at 204 800), so each
+// commit adds whole row groups of one loader's run: with loads in time
+// order, every row group then covers a narrow time range and its zone map
+// lets queries skip it. If row fails, the appender's unflushed rows are
 // discarded and the appender closed: a failed load is not resumed.
-func (b *bulk) append(ctx context.Context, n int, row func(a *duckdb.Appender, i int) error) error {
-	a, err := b.take(ctx)
+func (b *bulk) append(ctx context.Context, r run, n int, row func(a *duckdb.Appender, i int) error) error {
+	a, err := b.take(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -71,14 +90,24 @@ func (b *bulk) append(ctx context.Context, n int, row func(a *duckdb.Appender, i
 		a.mu.Unlock()
 		return fmt.Errorf("append to %s: the table was set up again during the load", b.table)
 	}
+	added := int64(0) // rows appended and not yet counted in b.pending
 	for i := range n {
 		if err = row(a.app, i); err != nil {
 			break
 		}
+		a.pending++
+		added++
+		if a.pending == rowGroupSize {
+			b.pending.Add(added)
+			added = 0
+			if err = b.flushLocked(ctx, a); err != nil {
+				break
+			}
+		}
 	}
+	b.pending.Add(added)
 	if err == nil {
-		a.pending += int64(n)
-		b.pending.Add(int64(n))
+		a.next = r.next
 		a.mu.Unlock()
 		b.put(a)
 		return nil
@@ -91,12 +120,23 @@ func (b *bulk) append(ctx context.Context, n int, row func(a *duckdb.Appender, i
 	return errors.Join(fmt.Errorf("append to %s: %w", b.table, err), cerr)
 }
 
-// take returns an idle appender, or a new one on a new connection.
-func (b *bulk) take(ctx context.Context) (*appender, error) {
+// take returns the idle appender whose run r continues, or a new one on a
+// new connection, or (at maxAppenders) any idle one.
+func (b *bulk) take(ctx context.Context, r run) (*appender, error) {
 	b.mu.Lock()
-	if n := len(b.idle); n > 0 {
-		a := b.idle[n-1]
-		b.idle = b.idle[:n-1]
+	pick := -1
+	for i, a := range b.idle {
+		if r != (run{}) && a.next == r.first {
+			pick = i
+			break
+		}
+	}
+	if pick < 0 && len(b.all) >= maxAppenders && len(b.idle) > 0 {
+		pick = len(b.idle) - 1
+	}
+	if pick >= 0 {
+		a := b.idle[pick]
+		b.idle = append(b.idle[:pick], b.idle[pick+1:]...)
 		b.mu.Unlock()
 		return a, nil
 	}

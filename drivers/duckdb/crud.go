@@ -107,7 +107,7 @@ func (db *crudDB) Setup(ctx context.Context) error {
 }
 
 func (db *crudDB) LoadUsers(ctx context.Context, users []crud.User) error {
-	err := db.bulkUsers.append(ctx, len(users), func(a *duckdb.Appender, i int) error {
+	err := db.bulkUsers.append(ctx, run{}, len(users), func(a *duckdb.Appender, i int) error {
 		u := &users[i]
 		return a.AppendRow(int64(u.ID), u.Handle, u.Name, u.Bio, u.CreatedAt)
 	})
@@ -118,7 +118,7 @@ func (db *crudDB) LoadUsers(ctx context.Context, users []crud.User) error {
 }
 
 func (db *crudDB) LoadTweets(ctx context.Context, tweets []crud.Tweet) error {
-	err := db.bulkTweets.append(ctx, len(tweets), func(a *duckdb.Appender, i int) error {
+	err := db.bulkTweets.append(ctx, run{}, len(tweets), func(a *duckdb.Appender, i int) error {
 		t := &tweets[i]
 		return a.AppendRow(int64(t.ID), int64(t.UserID), t.Body, t.CreatedAt, t.LikeCount)
 	})
@@ -129,7 +129,7 @@ func (db *crudDB) LoadTweets(ctx context.Context, tweets []crud.Tweet) error {
 }
 
 func (db *crudDB) LoadLikes(ctx context.Context, likes []crud.Like) error {
-	err := db.bulkLikes.append(ctx, len(likes), func(a *duckdb.Appender, i int) error {
+	err := db.bulkLikes.append(ctx, run{}, len(likes), func(a *duckdb.Appender, i int) error {
 		l := &likes[i]
 		return a.AppendRow(int64(l.UserID), int64(l.TweetID), l.CreatedAt)
 	})

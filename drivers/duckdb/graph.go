@@ -92,7 +92,7 @@ func (g *graphTable) LoadEdges(ctx context.Context, edges []graph.Edge) error {
 			return fmt.Errorf("duckdb: load %s: self loop %d → %d", g.name, e.Src, e.Dst)
 		}
 	}
-	err := g.bulk.append(ctx, len(edges), func(a *duckdb.Appender, i int) error {
+	err := g.bulk.append(ctx, run{}, len(edges), func(a *duckdb.Appender, i int) error {
 		return a.AppendRow(int64(edges[i].Src), int64(edges[i].Dst))
 	})
 	if err != nil {

@@ -115,7 +115,7 @@ func (t *pointTable) Load(ctx context.Context, recs []point.Record) error {
 		}
 	}
 	args := make([]driver.Value, 1+t.schema.FieldCount)
-	err := t.bulk.append(ctx, len(recs), func(a *duckdb.Appender, i int) error {
+	err := t.bulk.append(ctx, run{}, len(recs), func(a *duckdb.Appender, i int) error {
 		args[0] = recs[i].Key
 		for j, v := range recs[i].Values {
 			args[1+j] = v

@@ -123,7 +123,7 @@ func (t *seriesTable) LoadRows(ctx context.Context, rows []series.Row) error {
 			return fmt.Errorf("duckdb: load %s tags: %w", t.name, err)
 		}
 	}
-	err := t.bulk.append(ctx, len(rows), func(a *duckdb.Appender, i int) error {
+	err := t.bulk.append(ctx, run{}, len(rows), func(a *duckdb.Appender, i int) error {
 		r := &rows[i]
 		f := &r.Fields
 		return a.AppendRow(r.Time.UnixNano(), r.Host.Name(), f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9])

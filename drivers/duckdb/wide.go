@@ -121,7 +121,7 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 	}
 	// Entry i is column j of row r; walk them in order.
 	r, j := 0, 0
-	err := t.bulk.append(ctx, n, func(a *duckdb.Appender, _ int) error {
+	err := t.bulk.append(ctx, run{}, n, func(a *duckdb.Appender, _ int) error {
 		for j == len(rows[r].Cols) {
 			r, j = r+1, 0
 		}
