@@ -61,6 +61,9 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 	cc := gocql.NewCluster(host)
 	cc.Port = port
 	cc.Consistency = cfg.Consistency
+	// Lightweight transactions (crud's likes and creates) run Paxos among
+	// the replicas of the local data center.
+	cc.SerialConsistency = gocql.LocalSerial
 	cc.Timeout = cfg.Timeout
 	cc.ConnectTimeout = cfg.ConnectTimeout
 	cc.WriteTimeout = cfg.Timeout
