@@ -2,12 +2,20 @@ package cassandra_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/cassandra"
 	"github.com/storefit/storefit/drivers/drivertest"
+	"github.com/storefit/storefit/workloads/point"
+	"github.com/storefit/storefit/workloads/wide"
 )
 
 // requireServers reports whether missing servers fail tests instead of
@@ -41,4 +49,149 @@ func open(t *testing.T, dsn string) drivers.Conn {
 func TestConformance(t *testing.T) {
 	dsn := serverDSN(t)
 	drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+}
+
+// wideOnly shows drivertest only the wide pattern of a Conn.
+type wideOnly struct {
+	drivers.Conn
+	wide.Provider
+}
+
+// TestConformanceWithoutCount runs the wide checks with widecount=false:
+// no index, no wide.Counter (wide/mix skips, wide/rows runs).
+func TestConformanceWithoutCount(t *testing.T) {
+	dsn := withOption(serverDSN(t), "widecount=false")
+	drivertest.Run(t, func() drivers.Conn {
+		c := open(t, dsn)
+		return wideOnly{c, c.(wide.Provider)}
+	})
+	c := open(t, dsn)
+	defer c.Close()
+	s, err := c.(wide.Provider).WideStore(wide.Schema{Table: "nocount", Columns: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.(wide.Counter); ok {
+		t.Error("widecount=false store implements wide.Counter")
+	}
+}
+
+// withOption adds a query option to a DSN.
+func withOption(dsn, opt string) string {
+	if strings.Contains(dsn, "?") {
+		return dsn + "&" + opt
+	}
+	return dsn + "?" + opt
+}
+
+func TestVersion(t *testing.T) {
+	c := open(t, withOption(serverDSN(t), "consistency=one"))
+	defer c.Close()
+	v := drivers.Version(context.Background(), c)
+	if !regexp.MustCompile(`^Cassandra \d+\.\d+\.\d+.* \(consistency ONE\)$`).MatchString(v) {
+		t.Errorf("version %q, want Cassandra x.y.z (consistency ONE)", v)
+	}
+}
+
+// freePort returns a loopback port nothing listens on (as far as anyone
+// can tell: it was free a moment ago).
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	start := time.Now()
+	_, err := drivers.Open(context.Background(), "cassandra", "cassandra://bob:hunter2-secret@"+addr+"/ks?connect_timeout=2s")
+	if err == nil {
+		t.Fatal("Open succeeded")
+	}
+	msg := err.Error()
+	t.Logf("error after %v: %s", time.Since(start).Round(time.Millisecond), msg)
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error is not one line: %q", msg)
+	}
+	if !strings.Contains(msg, "cassandra") || !strings.Contains(msg, addr) {
+		t.Errorf("error does not name store and address %s: %q", addr, msg)
+	}
+	if strings.Contains(msg, "hunter2-secret") {
+		t.Errorf("error shows the password: %q", msg)
+	}
+	if !strings.Contains(msg, "refused") {
+		t.Errorf("error does not say the connection was refused: %q", msg)
+	}
+}
+
+// TestOpenCancelled checks that Open gives up when its context ends,
+// with an error errors.Is recognizes.
+func TestOpenCancelled(t *testing.T) {
+	// A listener that accepts and never answers: the CQL handshake hangs.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = cassandra.Driver{}.Open(ctx, "cassandra://"+l.Addr().String()+"/ks?connect_timeout=30s")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Open past its deadline: %v", err)
+	}
+}
+
+// TestContextErrors checks that operations stopped by their context say so
+// in a way errors.Is recognizes (the runner counts them as timeouts or
+// cancellations, not as failures of the store).
+func TestContextErrors(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	s, err := c.(point.Provider).PointStore(point.Schema{Table: "ctxerr", FieldCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Read(ctx, []byte("k"), nil, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("read with a cancelled context: %v", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if err := s.Insert(ctx, []byte("k"), [][]byte{[]byte("v")}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("insert past its deadline: %v", err)
+	} else if msg := err.Error(); !strings.Contains(msg, "cassandra at ") || strings.Contains(msg, "\n") {
+		t.Errorf("error is not one line naming the server: %q", msg)
+	}
+}
+
+// TestNames checks that table names are checked before they reach a
+// statement.
+func TestNames(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	for _, name := range []string{"", "a-b", `x"; DROP KEYSPACE storefit; --`, strings.Repeat("t", 39)} {
+		if _, err := c.(point.Provider).PointStore(point.Schema{Table: name, FieldCount: 1}); err == nil {
+			t.Errorf("point table %q accepted", name)
+		}
+		if _, err := c.(wide.Provider).WideStore(wide.Schema{Table: name, Columns: 1}); err == nil {
+			t.Errorf("wide table %q accepted", name)
+		}
+	}
 }

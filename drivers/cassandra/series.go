@@ -45,7 +45,7 @@ type seriesTable struct {
 	hosts  string // qualified hosts table
 
 	insert, insertHost, listHosts, lastRow, highCPU string
-	fieldList                                        string
+	fieldList                                       string
 }
 
 // SeriesStore returns a handle on the measurement s names.
