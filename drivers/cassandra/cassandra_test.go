@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -34,7 +35,14 @@ func serverDSN(t *testing.T) string {
 		}
 		t.Skip("STOREFIT_CASSANDRA_DSN not set (compose/native/cassandra.sh start prints one)")
 	}
-	return dsn
+	// The tests use a keyspace of their own, so they never empty the
+	// tables of a benchmark run against the same server.
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("STOREFIT_CASSANDRA_DSN: %v", err)
+	}
+	u.Path = "/storefit_test"
+	return u.String()
 }
 
 func open(t *testing.T, dsn string) drivers.Conn {
