@@ -65,10 +65,10 @@ type wideOnly struct {
 	wide.Provider
 }
 
-// TestConformanceWithoutCount runs the wide checks with widecount=false:
+// TestConformanceWithoutCount runs the wide checks with widecount=none:
 // no index, no wide.Counter (wide/mix skips, wide/rows runs).
 func TestConformanceWithoutCount(t *testing.T) {
-	dsn := withOption(serverDSN(t), "widecount=false")
+	dsn := withOption(serverDSN(t), "widecount=none")
 	drivertest.Run(t, func() drivers.Conn {
 		c := open(t, dsn)
 		return wideOnly{c, c.(wide.Provider)}
@@ -80,7 +80,7 @@ func TestConformanceWithoutCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, ok := s.(wide.Counter); ok {
-		t.Error("widecount=false store implements wide.Counter")
+		t.Error("widecount=none store implements wide.Counter")
 	}
 }
 
@@ -202,4 +202,14 @@ func TestNames(t *testing.T) {
 			t.Errorf("wide table %q accepted", name)
 		}
 	}
+}
+
+// TestConformanceSAI runs the wide checks with the counts answered by a
+// storage-attached index (widecount=sai) instead of the column table.
+func TestConformanceSAI(t *testing.T) {
+	dsn := withOption(serverDSN(t), "widecount=sai")
+	drivertest.Run(t, func() drivers.Conn {
+		c := open(t, dsn)
+		return wideOnly{c, c.(wide.Provider)}
+	})
 }

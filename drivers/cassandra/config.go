@@ -50,11 +50,20 @@ type Config struct {
 	// LoadConcurrency is the number of requests one load batch keeps in
 	// flight (default 32).
 	LoadConcurrency int
-	// WideCount keeps a storage-attached index on the wide column number,
-	// which wide.Counter needs; false leaves it out, saving its cost on
-	// writes, and makes wide/mix n/a (default true).
-	WideCount bool
+	// WideCount is how wide.Counter counts the rows setting a column:
+	// WideCountTable (the default) keeps a second table of (col, id) rows,
+	// WideCountSAI a storage-attached index on the column number, and
+	// WideCountNone neither, saving the cost on writes and making wide/mix
+	// n/a.
+	WideCount string
 }
+
+// The ways of counting wide rows by column (Config.WideCount).
+const (
+	WideCountTable = "table"
+	WideCountSAI   = "sai"
+	WideCountNone  = "none"
+)
 
 // ParseConfig parses a DSN of the form
 //
@@ -64,7 +73,8 @@ type Config struct {
 // ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM,
 // LOCAL_ONE), timeout and connect_timeout (Go durations), num_conns,
 // coalesce (a Go duration, 0 for none), load_concurrency, replication_factor
-// (numbers >= 1) and widecount (true or false). Errors never include the
+// (numbers >= 1) and widecount (table, sai or none; true is table, false
+// none). Errors never include the
 // password.
 func ParseConfig(dsn string) (Config, error) {
 	cfg := Config{
@@ -76,7 +86,7 @@ func ParseConfig(dsn string) (Config, error) {
 		ConnectTimeout:    5 * time.Second,
 		NumConns:          2,
 		LoadConcurrency:   32,
-		WideCount:         true,
+		WideCount:         WideCountTable,
 	}
 	if dsn == "" {
 		dsn = DefaultDSN
@@ -158,11 +168,16 @@ func ParseConfig(dsn string) (Config, error) {
 				cfg.ReplicationFactor = n
 			}
 		case "widecount":
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return cfg, fmt.Errorf("cassandra DSN %q: %s=%q: use true or false", safe, k, v)
+			switch strings.ToLower(v) {
+			case WideCountTable, "true":
+				cfg.WideCount = WideCountTable
+			case WideCountSAI:
+				cfg.WideCount = WideCountSAI
+			case WideCountNone, "false":
+				cfg.WideCount = WideCountNone
+			default:
+				return cfg, fmt.Errorf("cassandra DSN %q: widecount=%q: use table, sai or none", safe, v)
 			}
-			cfg.WideCount = b
 		default:
 			return cfg, fmt.Errorf("cassandra DSN %q: unknown option %q (known: consistency, timeout, connect_timeout, num_conns, coalesce, load_concurrency, replication_factor, widecount)", safe, k)
 		}

@@ -12,7 +12,7 @@ import (
 func TestParseConfig(t *testing.T) {
 	def := Config{
 		Addr: "127.0.0.1:9042", Keyspace: "storefit", ReplicationFactor: 1, Consistency: gocql.LocalOne,
-		Timeout: 10 * time.Second, ConnectTimeout: 5 * time.Second, NumConns: 2, LoadConcurrency: 32, WideCount: true,
+		Timeout: 10 * time.Second, ConnectTimeout: 5 * time.Second, NumConns: 2, LoadConcurrency: 32, WideCount: WideCountTable,
 	}
 	with := func(f func(*Config)) Config { c := def; f(&c); return c }
 	for _, tc := range []struct {
@@ -30,9 +30,12 @@ func TestParseConfig(t *testing.T) {
 		{"cassandra://h/ks?consistency=quorum&timeout=2s&connect_timeout=1s&num_conns=4&coalesce=200us&load_concurrency=8&replication_factor=3&widecount=false",
 			with(func(c *Config) {
 				c.Addr, c.Keyspace, c.Consistency, c.Timeout, c.ConnectTimeout = "h:9042", "ks", gocql.Quorum, 2*time.Second, time.Second
-				c.NumConns, c.Coalesce, c.LoadConcurrency, c.ReplicationFactor, c.WideCount = 4, 200*time.Microsecond, 8, 3, false
+				c.NumConns, c.Coalesce, c.LoadConcurrency, c.ReplicationFactor, c.WideCount = 4, 200*time.Microsecond, 8, 3, WideCountNone
 			})},
 		{"cassandra://h?consistency=LOCAL_QUORUM", with(func(c *Config) { c.Addr, c.Consistency = "h:9042", gocql.LocalQuorum })},
+		{"cassandra://h?widecount=SAI", with(func(c *Config) { c.Addr, c.WideCount = "h:9042", WideCountSAI })},
+		{"cassandra://h?widecount=true", with(func(c *Config) { c.Addr = "h:9042" })},
+		{"cassandra://h?widecount=none", with(func(c *Config) { c.Addr, c.WideCount = "h:9042", WideCountNone })},
 	} {
 		got, err := ParseConfig(tc.dsn)
 		if err != nil {

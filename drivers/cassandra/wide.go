@@ -21,18 +21,24 @@ var (
 // per set column (PRIMARY KEY (id, col)), so a row's columns are stored
 // and read in column order, and a row whose last column is deleted has no
 // rows left: it no longer exists, as the pattern wants.
+//
+// With counts kept in a table (WideCountTable), <table>_bycol holds one
+// row (col, id) per set cell, one partition per column, written in the
+// same batch as the cell.
 type wideTable struct {
 	c      *Conn
 	schema wide.Schema
+	mode   string // Config.WideCount
 
 	readRow, readCols, set, del, count string
+	setByCol, delByCol                 string
 }
 
-// wideCountTable is a wideTable with the index on col that answers counts.
+// wideCountTable is a wideTable that answers counts.
 type wideCountTable struct{ *wideTable }
 
 // WideStore returns a handle on the table s describes: with wide.Counter
-// unless the DSN says widecount=false.
+// unless the DSN says widecount=none.
 func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	if err := checkName("wide table", s.Table, false); err != nil {
 		return nil, err
@@ -40,20 +46,27 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	if s.Columns < 1 {
 		return nil, fmt.Errorf("cassandra: table %s needs at least one column", s.Table)
 	}
-	name := c.table(s.Table)
+	name, bycol := c.table(s.Table), c.table(s.Table+"_bycol")
 	t := &wideTable{
 		c:        c,
 		schema:   s,
+		mode:     c.cfg.WideCount,
 		readRow:  fmt.Sprintf("SELECT col, value FROM %s WHERE id = ?", name),
 		readCols: fmt.Sprintf("SELECT col, value FROM %s WHERE id = ? AND col IN ?", name),
 		set:      fmt.Sprintf("INSERT INTO %s (id, col, value) VALUES (?, ?, ?)", name),
 		del:      fmt.Sprintf("DELETE FROM %s WHERE id = ? AND col = ?", name),
-		count:    fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE col = ?", name),
+		setByCol: fmt.Sprintf("INSERT INTO %s (col, id) VALUES (?, ?)", bycol),
+		delByCol: fmt.Sprintf("DELETE FROM %s WHERE col = ? AND id = ?", bycol),
 	}
-	if c.cfg.WideCount {
-		return wideCountTable{t}, nil
+	switch t.mode {
+	case WideCountTable:
+		t.count = fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE col = ?", bycol)
+	case WideCountSAI:
+		t.count = fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE col = ?", name)
+	default:
+		return t, nil
 	}
-	return t, nil
+	return wideCountTable{t}, nil
 }
 
 func (t *wideTable) Setup(ctx context.Context) error {
@@ -61,8 +74,14 @@ func (t *wideTable) Setup(ctx context.Context) error {
 		name:   t.schema.Table,
 		create: "CREATE TABLE %s (id bigint, col int, value blob, PRIMARY KEY (id, col))",
 	}
-	if t.c.cfg.WideCount {
+	switch t.mode {
+	case WideCountSAI:
 		d.indexes = []string{"CREATE INDEX ON %s (col) USING 'sai'"}
+	case WideCountTable:
+		return t.c.resetTables(ctx, d, tableDef{
+			name:   t.schema.Table + "_bycol",
+			create: "CREATE TABLE %s (col int, id bigint, PRIMARY KEY (col, id))",
+		})
 	}
 	return t.c.resetTables(ctx, d)
 }
@@ -91,8 +110,20 @@ func (t *wideTable) checkCols(cols []int, values [][]byte) error {
 
 // writeRow writes cells of one row: one INSERT, or an unlogged batch of
 // them, which Cassandra applies to the partition atomically and in
-// isolation (a batch of one partition is not split).
+// isolation (a batch of one partition is not split). With counts in a
+// table, the batch also writes the cells' (col, id) rows: other
+// partitions, so it is a logged batch (the batch log makes it all or
+// nothing), and one timestamp for all its writes keeps the two tables in
+// agreement whichever of two racing writes of a cell wins.
 func (t *wideTable) writeRow(ctx context.Context, id int64, cols []int, values [][]byte) error {
+	if t.mode == WideCountTable {
+		b := t.c.session.Batch(gocql.LoggedBatch)
+		for i, c := range cols {
+			b.Query(t.set, id, c, values[i])
+			b.Query(t.setByCol, c, id)
+		}
+		return b.ExecContext(ctx)
+	}
 	if len(cols) == 1 {
 		return t.c.session.Query(t.set, id, cols[0], values[0]).ExecContext(ctx)
 	}
@@ -104,7 +135,9 @@ func (t *wideTable) writeRow(ctx context.Context, id int64, cols []int, values [
 }
 
 // LoadRows writes each row as one unlogged batch (one partition),
-// LoadConcurrency rows in flight.
+// LoadConcurrency rows in flight; with counts in a table, then the (col,
+// id) rows as one unlogged batch per column partition (a load is not read
+// until it is done, so it needs no batch log).
 func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 	for _, r := range rows {
 		if len(r.Cols) == 0 {
@@ -114,10 +147,38 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 			return err
 		}
 	}
-	return parallel(len(rows), t.c.cfg.LoadConcurrency, func(i int) error {
+	err := parallel(len(rows), t.c.cfg.LoadConcurrency, func(i int) error {
 		r := rows[i]
-		if err := t.writeRow(ctx, r.ID, r.Cols, r.Values); err != nil {
+		b := t.c.session.Batch(gocql.UnloggedBatch)
+		for j, c := range r.Cols {
+			b.Query(t.set, r.ID, c, r.Values[j])
+		}
+		if err := b.ExecContext(ctx); err != nil {
 			return t.c.wrap("load "+t.schema.Table, err)
+		}
+		return nil
+	})
+	if err != nil || t.mode != WideCountTable {
+		return err
+	}
+	byCol := map[int][]int64{}
+	var cols []int
+	for _, r := range rows {
+		for _, c := range r.Cols {
+			if _, ok := byCol[c]; !ok {
+				cols = append(cols, c)
+			}
+			byCol[c] = append(byCol[c], r.ID)
+		}
+	}
+	return parallel(len(cols), t.c.cfg.LoadConcurrency, func(i int) error {
+		c := cols[i]
+		b := t.c.session.Batch(gocql.UnloggedBatch)
+		for _, id := range byCol[c] {
+			b.Query(t.setByCol, c, id)
+		}
+		if err := b.ExecContext(ctx); err != nil {
+			return t.c.wrap("load "+t.schema.Table+"_bycol", err)
 		}
 		return nil
 	})
@@ -190,20 +251,31 @@ func (t *wideTable) SetColumns(ctx context.Context, id int64, cols []int, values
 	return nil
 }
 
-// DeleteColumn deletes the cell: a tombstone, whether or not it was set.
+// DeleteColumn deletes the cell: a tombstone, whether or not it was set;
+// with counts in a table, in one logged batch with its (col, id) row.
 func (t *wideTable) DeleteColumn(ctx context.Context, id int64, col int) error {
 	if err := t.checkCol(col); err != nil {
 		return err
 	}
-	if err := t.c.session.Query(t.del, id, col).ExecContext(ctx); err != nil {
+	var err error
+	if t.mode == WideCountTable {
+		b := t.c.session.Batch(gocql.LoggedBatch)
+		b.Query(t.del, id, col)
+		b.Query(t.delByCol, col, id)
+		err = b.ExecContext(ctx)
+	} else {
+		err = t.c.session.Query(t.del, id, col).ExecContext(ctx)
+	}
+	if err != nil {
 		return t.c.wrap("delete column", err)
 	}
 	return nil
 }
 
-// CountRowsWith counts the rows setting col through the storage-attached
-// index on col: the index lists the (id, col) rows, one per row id, so
-// the count reads the index and those rows, not the table.
+// CountRowsWith counts the rows setting col: the rows of col's partition
+// of <table>_bycol, or, with WideCountSAI, the (id, col) rows the
+// storage-attached index on col finds (reading the index, then each of
+// those rows, not the table).
 func (t wideCountTable) CountRowsWith(ctx context.Context, col int) (int64, error) {
 	if err := t.checkCol(col); err != nil {
 		return 0, err
