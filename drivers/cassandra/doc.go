@@ -7,7 +7,7 @@
 //
 //	cassandra://[user:password@]host[:port][/keyspace][?option=value&…]
 //	cassandra://127.0.0.1:9042/storefit                   (the default; what compose/ starts)
-//	cassandra://127.0.0.1:9042/bench?consistency=QUORUM&widecount=false
+//	cassandra://127.0.0.1:9042/bench?consistency=QUORUM&widecount=none
 //
 // host:port is the node contacted first; gocql discovers the others.
 // Options: consistency (default LOCAL_ONE; any level but the serial ones),
