@@ -268,10 +268,11 @@ func (c *Conn) resetTables(ctx context.Context, defs ...tableDef) error {
 		case !errors.Is(err, gocql.ErrNotFound):
 			return c.wrap("look up table "+d.name, err)
 		}
-		create := fmt.Sprintf(d.create, name) + fmt.Sprintf(" AND comment = '%s'", sum)
-		if !strings.Contains(d.create, " WITH ") {
-			create = fmt.Sprintf(d.create, name) + fmt.Sprintf(" WITH comment = '%s'", sum)
+		with := " WITH "
+		if strings.Contains(d.create, with) {
+			with = " AND "
 		}
+		create := fmt.Sprintf(d.create, name) + with + "comment = '" + sum + "'"
 		if err := c.session.Query(create).ExecContext(ctx); err != nil {
 			return c.wrap("create table "+d.name, err)
 		}
