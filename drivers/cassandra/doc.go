@@ -180,6 +180,26 @@
 // workload that rows are new: plain INSERTs, likes as one unlogged batch
 // per tweet partition.
 //
+// # Figures
+//
+// storefit run, quick scale, 2 workers, 5 s after 1 s of warm-up, two
+// interleaved repetitions (--repeat 2) against one Cassandra 5.0.9 node
+// (heap 1 GiB, JDK 17) on the same 2-core machine, shared with other
+// builds (load average 12–16, so throughput is a lower bound): point/a
+// 4 340–4 405 ops/s, point/b 5 436–6 403, point/c 5 656–6 518 (p50
+// 240–258 µs, p99 1.3–1.9 ms), point/d 4 680–6 188, point/f 3 195–3 737,
+// point loads 11 800–20 100 rows/s; crud/mix 1 625–3 281 ops/s (a like,
+// read + Paxos batch, p50 1.05 ms; a tweet read p50 258 µs), loads
+// 15 400–26 700 rows/s; wide/rows 4 763–5 879 ops/s, wide/mix 3 190–3 412
+// (count p50 1.5 ms), loads 3 400–5 100 rows of ≈ 20 cells/s; series/mix
+// 46–59 queries/s (double-groupby-1 p50 84 ms: 100 partition queries;
+// high-cpu-1 1 030–1 056/s: one partition). In the same conditions the
+// embedded Pebble driver made 44 000 point/c reads/s, 32 500 wide/rows and
+// 72 000 wide/mix ops/s: on one node, each Cassandra request costs a
+// network round trip and the server's request path (≈ 250 µs at p50), and
+// what Cassandra is for, spreading partitions over many nodes, does not
+// show.
+//
 // # Not supported
 //
 // agg and graph are n/a: CQL aggregates only within what one query reads
