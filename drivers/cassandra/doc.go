@@ -61,9 +61,11 @@
 // does not check that the key is new, as YCSB does not). Update and Delete
 // first read whether the key exists, because an UPDATE of a missing key
 // would create it and the contract wants drivers.ErrNotFound: two
-// requests. UPDATE … IF EXISTS would make that one atomic request, but a
-// lightweight transaction (Paxos) costs more than a read, and no point
-// workload deletes records, so nothing can slip in between. Load sends
+// requests. UPDATE … IF EXISTS would make that one atomic request, but
+// the lightweight transaction (Paxos) costs more than the read: 2 writers
+// updating 2 000 records made 3 629–4 048 updates/s with IF EXISTS against
+// 4 484–5 988 with read + update (two rounds, one node). No point workload
+// deletes records, so nothing can slip in between. Load sends
 // each record as its own INSERT, load_concurrency of them in flight: every
 // record is its own partition, and a batch of many partitions only makes
 // one node coordinate writes for the others.
