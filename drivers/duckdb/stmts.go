@@ -71,16 +71,6 @@ func (s *stmts) queryRow(ctx context.Context, query string, args ...any) (*sql.R
 	return st.QueryRowContext(ctx, args...), nil
 }
 
-// txQueryRow runs a cached statement that returns at most one row inside tx.
-func (s *stmts) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Row, error) {
-	st, done, err := s.get(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...), nil
-}
-
 // exec runs a cached statement that returns no rows.
 func (s *stmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, done, err := s.get(ctx, query)
