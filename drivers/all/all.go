@@ -7,6 +7,7 @@ import (
 	// Drivers register themselves in init.
 	_ "github.com/storefit/storefit/drivers/bleve"
 	_ "github.com/storefit/storefit/drivers/memory"
+	_ "github.com/storefit/storefit/drivers/neo4j"
 	_ "github.com/storefit/storefit/drivers/noop"
 	_ "github.com/storefit/storefit/drivers/pebble"
 	_ "github.com/storefit/storefit/drivers/redis"

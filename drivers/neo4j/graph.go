@@ -27,9 +27,9 @@ type graphStore struct {
 
 // graphQueries are a graph's Cypher statements, with its label filled in.
 type graphQueries struct {
-	clear, constraint, mergeUsers, createEdges string
-	neighbours, fof, wtf                       string
-	path                                       [9]string // by maxHops, 1…8
+	clear, constraint, load string
+	neighbours, fof, wtf    string
+	path                    [9]string // by maxHops, 1…8
 }
 
 // GraphStore returns a handle on the graph s names.
@@ -43,9 +43,9 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 		clear: fmt.Sprintf("MATCH (n:`%s`) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS", label),
 		constraint: fmt.Sprintf("CREATE CONSTRAINT `storefit_%s_id` IF NOT EXISTS FOR (n:`%s`) REQUIRE n.id IS UNIQUE",
 			label, label),
-		mergeUsers: fmt.Sprintf("UNWIND $ids AS id MERGE (:`%s` {id: id})", label),
-		createEdges: fmt.Sprintf("UNWIND range(0, size($src) - 1) AS i "+
-			"MATCH (a:`%[1]s` {id: $src[i]}), (b:`%[1]s` {id: $dst[i]}) CREATE (a)-[:FOLLOWS]->(b)", label),
+		load: fmt.Sprintf("UNWIND $ids AS id MERGE (n:`%s` {id: id}) WITH collect(n) AS nodes "+
+			"UNWIND range(0, size($src) - 1) AS i WITH nodes[$src[i]] AS a, nodes[$dst[i]] AS b "+
+			"CREATE (a)-[:FOLLOWS]->(b)", label),
 		neighbours: fmt.Sprintf("MATCH (:`%s` {id: $u})-[:FOLLOWS]->(v) RETURN collect(v.id)", label),
 		fof: fmt.Sprintf("MATCH (u:`%s` {id: $u})-[:FOLLOWS]->()-[:FOLLOWS]->(w) "+
 			"WHERE w <> u AND NOT (u)-[:FOLLOWS]->(w) RETURN count(DISTINCT w)", label),
@@ -76,35 +76,37 @@ func (g *graphStore) Setup(ctx context.Context) error {
 	return g.c.autoCommit(ctx, "graph "+g.label+" setup: constraint", g.q.constraint, nil)
 }
 
-// LoadEdges adds the batch in one write transaction: first MERGE of every
-// user the batch names, in ascending id order (concurrent loaders then
-// lock shared users in the same order and do not deadlock), then one
-// CREATE per edge. Parameters are two lists of ids, sources and targets.
+// LoadEdges adds the batch in one write transaction of one statement:
+// MERGE of every user the batch names, in ascending id order (concurrent
+// loaders then lock the users they share in the same order, so they do not
+// deadlock), collected into a list, then one CREATE per edge between the
+// nodes at the edge's positions in that list. Parameters are the sorted
+// ids and, per edge, the positions of its source and target in them: the
+// nodes are found once, by the MERGE, instead of again by id per edge
+// (which cost about a quarter more server CPU time on 100 000 edges).
 func (g *graphStore) LoadEdges(ctx context.Context, edges []graph.Edge) error {
 	if len(edges) == 0 {
 		return nil
 	}
-	src := make([]int64, len(edges))
-	dst := make([]int64, len(edges))
 	ids := make([]int64, 0, 2*len(edges))
-	for i, e := range edges {
+	for _, e := range edges {
 		if e.Src == e.Dst {
 			return fmt.Errorf("neo4j: graph %s: self loop %d → %d", g.label, e.Src, e.Dst)
 		}
-		src[i], dst[i] = int64(e.Src), int64(e.Dst)
-		ids = append(ids, src[i], dst[i])
+		ids = append(ids, int64(e.Src), int64(e.Dst))
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	src := make([]int64, len(edges))
+	dst := make([]int64, len(edges))
+	for i, e := range edges {
+		a, _ := slices.BinarySearch(ids, int64(e.Src))
+		b, _ := slices.BinarySearch(ids, int64(e.Dst))
+		src[i], dst[i] = int64(a), int64(b)
+	}
+	params := map[string]any{"ids": ids, "src": src, "dst": dst}
 	return writeTx(ctx, g.c, "graph "+g.label+" load", func(tx n4j.ManagedTransaction) error {
-		res, err := tx.Run(ctx, g.q.mergeUsers, map[string]any{"ids": ids})
-		if err == nil {
-			_, err = res.Consume(ctx)
-		}
-		if err != nil {
-			return err
-		}
-		res, err = tx.Run(ctx, g.q.createEdges, map[string]any{"src": src, "dst": dst})
+		res, err := tx.Run(ctx, g.q.load, params)
 		if err == nil {
 			_, err = res.Consume(ctx)
 		}
