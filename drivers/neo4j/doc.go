@@ -1,0 +1,91 @@
+// Package neo4j is the storefit driver for Neo4j 5, the graph database,
+// over the Bolt protocol with the official Go driver
+// (github.com/neo4j/neo4j-go-driver/v5).
+//
+// # DSN
+//
+//	bolt://[user:password@]host[:port][?option=value&…]
+//	bolt://127.0.0.1:7687                       (the default; what compose/ starts)
+//	bolt://neo4j:s3cret-pw@127.0.0.1:7687?database=neo4j
+//	neo4j://db.example:7687                     (routing, for a cluster)
+//
+// bolt:// talks to one server; neo4j:// asks the server for a routing
+// table first (a cluster; works on a single server too); +s and +ssc add
+// TLS (verified, self-signed). No user means no authentication (a server
+// with auth disabled). Options: database (default neo4j; community edition
+// has no other user database), max_connections (pool size, default 100),
+// dial_timeout (Go duration, default 5s).
+//
+// compose/native/neo4j.sh starts Neo4j 5.26 community (the last Neo4j 5
+// line, which runs on JDK 17) from its Maven Central jars: the embedded
+// database management service with the Bolt connector on 127.0.0.1:7687,
+// auth off unless STOREFIT_NEO4J_PASSWORD is set, a 1 GiB heap and a
+// 256 MiB page cache, and prints the DSN; `storefit up neo4j` runs it.
+//
+// # Client
+//
+// One Go driver (and its connection pool) serves every worker. Each
+// operation opens a session on the named database (naming it saves the
+// home-database lookup a session would otherwise make) and runs one
+// managed transaction: reads with ExecuteRead, writes with ExecuteWrite,
+// both retried by the Go driver on transient errors (deadlocks, leader
+// changes) for up to 30 s. Every value is a bound parameter. The only text
+// built into Cypher is a label made from the graph or table name, which
+// Cypher cannot take as a parameter: names must be identifiers (a letter,
+// then letters, digits and '_'), checked before use, and the statements
+// are built once per store handle, so the server plans each once.
+//
+// # Patterns
+//
+// graph: the natural fit. A graph named N is the nodes labelled User_N,
+// one per user, with an integer property id under a uniqueness constraint
+// (whose range index every query starts from), and a FOLLOWS relationship
+// per edge. Graphs of different names share no node. Setup deletes the
+// label's nodes with their relationships in transactions of 5 000 nodes
+// (MATCH … CALL { DETACH DELETE } IN TRANSACTIONS; community edition
+// cannot drop and recreate a database, and deleting the relationships
+// first in larger transactions was not measurably faster) and creates the
+// constraint. LoadEdges is one write transaction of one statement per
+// batch: MERGE of the batch's users in ascending id order — concurrent
+// loaders lock the users they share in the same order, so they do not
+// deadlock — collected into a list, then UNWIND over the edges, each a
+// pair of positions in that list, CREATE (a)-[:FOLLOWS]->(b). Finding the
+// endpoints by id again per edge (MATCH) took about a quarter more server
+// CPU time on 100 000 edges. The queries, each one Cypher statement in a
+// read transaction:
+//
+//	neighbours  MATCH (:L {id: $u})-[:FOLLOWS]->(v) RETURN collect(v.id)
+//	fof         MATCH (u:L {id: $u})-[:FOLLOWS]->()-[:FOLLOWS]->(w)
+//	            WHERE w <> u AND NOT (u)-[:FOLLOWS]->(w) RETURN count(DISTINCT w)
+//	wtf         the same match, WITH w.id AS id, count(*) AS score
+//	            RETURN id, score ORDER BY score DESC, id ASC LIMIT $k
+//	path        MATCH (a:L {id: $u}), (b:L {id: $v})
+//	            MATCH p = shortestPath((a)-[:FOLLOWS*..H]->(b)) RETURN length(p)
+//
+// count(*) in who-to-follow counts the followees x of u that follow w,
+// since there are no parallel edges. An unknown user matches nothing, so
+// its answers are empty (0, no suggestions, -1 for a path). The path
+// bound H cannot be a parameter; it is an integer, and the statements for
+// H = 1 … 8 are built once. u == v answers 0 and a bound of 0 answers -1
+// without a query (shortestPath refuses equal endpoints).
+//
+// point: a node labelled Rec_T per record of table T, with the key as a
+// string property under a uniqueness constraint and one byte-array
+// property per field (field0, …). The key's string has one character per
+// key byte (U+0000 … U+00FF), so ASCII keys are stored as they are and
+// strings order as their keys do. Load is one UNWIND … CREATE … SET n = r
+// per batch; Read returns [p IN $props | n[p]] (one statement whatever the
+// fields asked for); Update is SET n += $map; Scan (point/e) is a range
+// seek on the key's index, which also gives the order, with LIMIT. A
+// missing key (no row) is drivers.ErrNotFound.
+//
+// crud, agg, search, series, wide: n/a. crud could be users and tweets as
+// nodes and likes as relationships, but its loads run in parallel parts in
+// which a like may come before its tweet or user, which a relationship
+// cannot (it would need placeholder nodes merged later); it was left out
+// for time rather than measured. agg, series and wide are table scans and
+// column stores' work, and search needs BM25 scoring with the workload's
+// analyzer, which Neo4j's Lucene full-text indexes do not offer exactly
+// (their analyzers and scoring are Lucene's own); none of them is what
+// one would choose Neo4j for.
+package neo4j
