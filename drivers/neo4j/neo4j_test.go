@@ -150,3 +150,31 @@ func TestBadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenWrongPassword runs when the test server's DSN has a password
+// (compose/native/neo4j.sh with STOREFIT_NEO4J_PASSWORD set): a wrong or
+// missing password is one line naming the store and address, without the
+// password.
+func TestOpenWrongPassword(t *testing.T) {
+	cfg, err := neo4j.ParseConfig(serverDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Password == "" {
+		t.Skip("the test server's DSN has no password")
+	}
+	for _, tc := range []struct{ name, user, password string }{
+		{"wrong", cfg.Username, "wrong-password"},
+		{"missing", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := cfg
+			bad.Username, bad.Password = tc.user, tc.password
+			_, err := neo4j.Connect(context.Background(), bad)
+			checkOpenError(t, err, cfg.Addr, tc.password)
+			if err != nil && !strings.Contains(err.Error(), "password") {
+				t.Errorf("error does not point at the password: %v", err)
+			}
+		})
+	}
+}
