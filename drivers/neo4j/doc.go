@@ -79,13 +79,29 @@
 // seek on the key's index, which also gives the order, with LIMIT. A
 // missing key (no row) is drivers.ErrNotFound.
 //
-// crud, agg, search, series, wide: n/a. crud could be users and tweets as
-// nodes and likes as relationships, but its loads run in parallel parts in
-// which a like may come before its tweet or user, which a relationship
-// cannot (it would need placeholder nodes merged later); it was left out
-// for time rather than measured. agg, series and wide are table scans and
-// column stores' work, and search needs BM25 scoring with the workload's
-// analyzer, which Neo4j's Lucene full-text indexes do not offer exactly
-// (their analyzers and scoring are Lucene's own); none of them is what
-// one would choose Neo4j for.
+// crud: users and tweets are nodes (labels <prefix>User and <prefix>Tweet,
+// ids and handles under uniqueness constraints), a like is a LIKED
+// relationship from the user to the tweet with the time as property at.
+// A tweet keeps its author's id as a property, as a row would, with a
+// composite range index on (user_id, created_at, id): the timeline is an
+// index seek on the user's tweets and a top-20 (the plan is
+// NodeIndexSeek + Top), where a POSTED relationship would expand and sort
+// every tweet of a prolific author the same way without the index. Times
+// are Neo4j datetimes. Loads are one UNWIND statement per batch; a loaded
+// like's user may belong to a part still loading, so LoadLikes MERGEs the
+// user node (LoadUsers MERGEs it too, and fills it in; a user node without
+// handle counts as missing). Like is one write transaction: it increments
+// the tweet's like_count first, which locks the tweet, so likes of one
+// tweet serialize and the check for an earlier like of the pair cannot
+// race; an unknown user or a second like rolls the increment back
+// (crud.ErrDuplicate). DeleteTweet is DETACH DELETE, which takes the likes
+// with it; CountLikes counts LIKED relationships. A uniqueness violation
+// (tweet id, handle) is crud.ErrDuplicate.
+//
+// agg, search, series, wide: n/a. agg and series are scans and
+// aggregations over millions of rows and wide a sparse column store's
+// work; search needs BM25 scoring with the workload's analyzer, which
+// Neo4j's Lucene full-text indexes do not offer exactly (their analyzers
+// and scoring are Lucene's own). None of them is what one would choose
+// Neo4j for.
 package neo4j
