@@ -10,6 +10,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/duckdb"
 	_ "github.com/storefit/storefit/drivers/elastic"
 	_ "github.com/storefit/storefit/drivers/memory"
+	_ "github.com/storefit/storefit/drivers/neo4j"
 	_ "github.com/storefit/storefit/drivers/noop"
 	_ "github.com/storefit/storefit/drivers/opensearch"
 	_ "github.com/storefit/storefit/drivers/pebble"
