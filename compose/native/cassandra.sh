@@ -100,7 +100,7 @@ resolve() {
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	out=$(mktemp)
-	if ! mvn -q -B -f "$JVMDIR/pom.xml" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
+	if ! maven -q -B -f "$JVMDIR/pom.xml" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
 		tail -n 20 "$out" >&2
 		rm -rf "$tmp" "$out"
 		die "cassandra: Maven could not resolve cassandra-all $VERSION (output above)"

@@ -109,7 +109,7 @@ resolve() {
 	rm -rf "${JVM_DIR:?}/home"
 	local out
 	out=$(mktemp)
-	if ! mvn -q -B -f "$JVM_DIR/pom.xml" package >"$out" 2>&1; then
+	if ! maven -q -B -f "$JVM_DIR/pom.xml" package >"$out" 2>&1; then
 		tail -n 20 "$out" >&2
 		rm -f "$out"
 		die "elastic: mvn package in $JVM_DIR failed"

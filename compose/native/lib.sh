@@ -70,3 +70,15 @@ wait_for() {
 
 # port_free PORT: true if nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# maven ARGS... runs mvn with the arguments, one at a time across the scripts:
+# they share the local Maven repository (~/.m2), and Maven 3.8 does not lock
+# it against concurrent downloads.
+maven() {
+	local fd rc=0
+	exec {fd}>"${TMPDIR:-/tmp}/storefit-maven.lock"
+	flock "$fd"
+	mvn "$@" || rc=$?
+	exec {fd}>&-
+	return $rc
+}

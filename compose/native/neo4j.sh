@@ -128,7 +128,7 @@ build() {
 	local out
 	out=$(mktemp)
 	# shellcheck disable=SC2086 # STOREFIT_MAVEN_ARGS is a list of arguments
-	if ! mvn -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$JVMDIR/pom.xml" process-classes >"$out" 2>&1; then
+	if ! maven -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$JVMDIR/pom.xml" process-classes >"$out" 2>&1; then
 		tail -n 20 "$out" >&2
 		rm -f "$out"
 		die "neo4j: mvn failed to build $JVMDIR"
