@@ -7,4 +7,5 @@ import (
 	// Drivers register themselves in init.
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
+	_ "github.com/storefit/storefit/drivers/sqlite"
 )
