@@ -180,24 +180,29 @@ func (c *Conn) write(ctx context.Context, f func(w *writeConn) error) error {
 func (c *Conn) tx(ctx context.Context, f func(w *writeConn) error) error {
 	return c.write(ctx, func(w *writeConn) error {
 		if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-			return fmt.Errorf("begin: %w", err)
+			// A cancelled context can fail the call after BEGIN ran.
+			return errors.Join(fmt.Errorf("begin: %w", err), w.rollback())
 		}
 		if err := f(w); err != nil {
-			// Roll back even when ctx is done, or the connection would
-			// stay inside the transaction.
-			if _, rerr := w.exec(context.Background(), "ROLLBACK"); rerr != nil {
-				return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-			}
-			return err
+			return errors.Join(err, w.rollback())
 		}
 		if _, err := w.exec(ctx, "COMMIT"); err != nil {
-			if _, rerr := w.exec(context.Background(), "ROLLBACK"); rerr != nil {
-				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-			}
-			return fmt.Errorf("commit: %w", err)
+			return errors.Join(fmt.Errorf("commit: %w", err), w.rollback())
 		}
 		return nil
 	})
+}
+
+// rollback ends the write connection's transaction, if there is one (an
+// interrupted statement may have rolled it back already), even when the
+// operation's context is done: otherwise the next writer would run inside
+// it.
+func (w *writeConn) rollback() error {
+	_, err := w.exec(context.Background(), "ROLLBACK")
+	if err == nil || strings.Contains(err.Error(), "no transaction is active") {
+		return nil
+	}
+	return fmt.Errorf("rollback: %w", err)
 }
 
 // exec runs one statement on the write connection, in a transaction of its
