@@ -16,4 +16,5 @@ import (
 	_ "github.com/storefit/storefit/drivers/pebble"
 	_ "github.com/storefit/storefit/drivers/postgres"
 	_ "github.com/storefit/storefit/drivers/redis"
+	_ "github.com/storefit/storefit/drivers/sqlite"
 )
