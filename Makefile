@@ -37,10 +37,14 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 ## bench: the default suite, a result file, a summary table and an HTML
-## report (report.html next to the result).
-bench: build
+## report (report.html next to the result). It builds an embedded-only
+## binary (tag storefit_embedded: no server clients), which compiles in
+## about half the time of the full CLI on a fresh machine.
+BENCH_BIN := bin/storefit-embedded
+bench:
+	$(GO) build -tags storefit_embedded -ldflags "$(LDFLAGS)" -o $(BENCH_BIN) ./cmd/storefit
 	@mkdir -p results
-	$(BIN) run --suite $(SUITE) --out $(RESULT) --report
+	$(BENCH_BIN) run --suite $(SUITE) --out $(RESULT) --report
 
 ## bench-go: microbenchmarks of the load generator itself (generators,
 ## histogram recording, the runner loop on the noop store).
