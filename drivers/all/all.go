@@ -9,6 +9,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/cassandra"
 	_ "github.com/storefit/storefit/drivers/duckdb"
 	_ "github.com/storefit/storefit/drivers/elastic"
+	_ "github.com/storefit/storefit/drivers/influx"
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
 	_ "github.com/storefit/storefit/drivers/opensearch"

@@ -1,0 +1,2 @@
+// Package influx is the storefit driver for InfluxDB.
+package influx
