@@ -34,7 +34,7 @@ type v2Series struct {
 	writer api.WriteAPIBlocking
 
 	bucketMu sync.Mutex
-	bucketOK   bool
+	bucketOK bool
 }
 
 func newV2Series(c *Conn, table string) *v2Series {
