@@ -7,6 +7,7 @@ import (
 	// Drivers register themselves in init.
 	_ "github.com/storefit/storefit/drivers/bleve"
 	_ "github.com/storefit/storefit/drivers/cassandra"
+	_ "github.com/storefit/storefit/drivers/clickhouse"
 	_ "github.com/storefit/storefit/drivers/duckdb"
 	_ "github.com/storefit/storefit/drivers/elastic"
 	_ "github.com/storefit/storefit/drivers/influx"

@@ -1,0 +1,2 @@
+// Package clickhouse is the storefit driver for ClickHouse.
+package clickhouse
