@@ -57,10 +57,6 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Redacted returns the server URL and the options that select the data,
-// without secrets, for messages.
-func (c Config) Redacted() string { return c.URL }
-
 // ParseConfig parses a DSN of the form
 //
 //	http[s]://[user:password@]host[:port][?option=value&…]
