@@ -53,8 +53,8 @@ dsn() {
 	echo "clickhouse://storefit:$pw@127.0.0.1:$PORT/storefit"
 }
 
-# client runs clickhouse-client as storefit, the password in the
-# environment-free config file so it does not show in `ps`.
+# client runs clickhouse-client as storefit, with the password in a config
+# file of mode 0600 so that it does not show in `ps`.
 client() {
 	clickhouse-client --config-file="$DIR/client.xml" --host 127.0.0.1 --port "$PORT" "$@"
 }
