@@ -80,10 +80,11 @@ lock() {
 # xml_escape S prints S with XML's special characters escaped.
 xml_escape() {
 	local s=$1
-	s=${s//&/&amp;}
-	s=${s//</&lt;}
-	s=${s//>/&gt;}
-	s=${s//\"/&quot;}
+	# Quoted replacements: bash 5.2 reads a bare & there as the match.
+	s=${s//&/"&amp;"}
+	s=${s//</"&lt;"}
+	s=${s//>/"&gt;"}
+	s=${s//\"/"&quot;"}
 	printf '%s' "$s"
 }
 
