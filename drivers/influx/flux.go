@@ -45,7 +45,8 @@ func newV2Series(c *Conn, table string) *v2Series {
 var durationUnitsFlux = [6]string{"h", "m", "s", "ms", "us", "ns"}
 
 // Times of the range that stands for "all time" (LastPoint,
-// RecentMaxByTime): Flux needs bounds, and the data's times lie between.
+// RecentMaxByTime, Setup's delete): Flux needs bounds, and the data's times
+// lie between.
 var (
 	fluxMinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	fluxMaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -222,13 +223,14 @@ func (s *v2Series) deletePredicate() string {
 }
 
 // Setup makes sure the bucket exists (creating it in the org if not) and
-// deletes every point of the measurement with the delete API.
+// deletes every point of the measurement with the delete API, over the
+// range the queries read (1970 to 2200; InfluxDB refuses times outside its
+// int64 nanosecond range, and the CLI's own examples start at 1970).
 func (s *v2Series) Setup(ctx context.Context) error {
 	if err := s.ensureBucket(ctx); err != nil {
 		return err
 	}
-	err := s.c.v2.DeleteAPI().DeleteWithName(ctx, s.c.cfg.Org, s.c.cfg.Bucket,
-		time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC(), s.deletePredicate())
+	err := s.c.v2.DeleteAPI().DeleteWithName(ctx, s.c.cfg.Org, s.c.cfg.Bucket, fluxMinTime, fluxMaxTime, s.deletePredicate())
 	return s.c.wrap(err, "setup %s: delete the measurement", s.name)
 }
 
