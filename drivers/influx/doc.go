@@ -114,5 +114,7 @@
 // against it (STOREFIT_INFLUX_DSN). The 2.x path runs against a 2.x server
 // when STOREFIT_INFLUX2_DSN names one (compose/'s influxdb service); CI
 // has none (InfluxDB 2 is not packaged for Debian), so there its query text
-// is checked by the golden files and its literals by unit tests.
+// is checked by the golden files, its literals by unit tests, and its
+// plumbing (version choice, gzip'd writes, reading annotated CSV answers
+// back) against a fake 2.x server (v2_test.go).
 package influx
