@@ -41,6 +41,11 @@ const (
 	TimescaleAuto = "auto"
 	// TimescaleOff always uses a plain table.
 	TimescaleOff = "off"
+	// TimescaleRequire is the timescale store's mode: Open fails without
+	// the extension; the series table is a compressed hypertable and
+	// buckets are time_bucket's. It is not a DSN option value: the store
+	// name says it.
+	TimescaleRequire = "require"
 )
 
 // defaultMaxConns is the pool size when the DSN does not set
@@ -59,7 +64,7 @@ type Config struct {
 	// WideHstore (default) or WideJSONB (DSN option wide_encoding).
 	WideEncoding string
 	// Timescale is TimescaleAuto (default) or TimescaleOff (DSN option
-	// timescaledb).
+	// timescaledb), or TimescaleRequire for the timescale store.
 	Timescale string
 	// Redacted is the DSN with its password replaced, for messages.
 	Redacted string

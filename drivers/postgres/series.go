@@ -30,6 +30,7 @@ type seriesStore struct {
 	name, table       string // readings
 	tagsName, tagsTbl string // tags
 	fieldCols         string // usage_user, …
+	timescale         bool   // the timescale store: time_bucket, compression
 
 	upsertTags, tagIDs           string
 	highCPU, highCPUAll, last    string
@@ -71,9 +72,11 @@ func (c *Conn) SeriesStore(s series.Schema) (series.Store, error) {
 	// it; recentAll is the fallback when gaps leave fewer buckets there.
 	st.maxBefore = "SELECT max(l.time) FROM " + tags + " t CROSS JOIN LATERAL (SELECT r.time FROM " + t +
 		" r WHERE r.tags_id = t.id AND r.time < $1 ORDER BY r.time DESC LIMIT 1) l"
-	st.recent = "SELECT date_bin($1, time, " + epoch + ") AS b, max(usage_user) FROM " + t +
-		" WHERE time >= date_bin($1, $3::timestamptz, " + epoch + ") - $1 * ($4 - 1) AND time < $2 GROUP BY b ORDER BY b DESC LIMIT $4"
-	st.recentAll = "SELECT date_bin($1, time, " + epoch + ") AS b, max(usage_user) FROM " + t +
+	ts := c.cfg.Timescale == TimescaleRequire
+	st.timescale = ts
+	st.recent = "SELECT " + bucketSQL(ts, "$1", "time") + " AS b, max(usage_user) FROM " + t +
+		" WHERE time >= " + bucketSQL(ts, "$1", "$3::timestamptz") + " - $1 * ($4 - 1) AND time < $2 GROUP BY b ORDER BY b DESC LIMIT $4"
+	st.recentAll = "SELECT " + bucketSQL(ts, "$1", "time") + " AS b, max(usage_user) FROM " + t +
 		" WHERE time < $2 GROUP BY b ORDER BY b DESC LIMIT $3"
 	return st, nil
 }
@@ -106,19 +109,20 @@ func (s *seriesStore) Setup(ctx context.Context) error {
 	if err != nil || !ts {
 		return err
 	}
-	if err := s.c.ddl(ctx, "setup "+s.name, "CREATE EXTENSION IF NOT EXISTS timescaledb"); err != nil {
-		return err
-	}
-	_, err = s.c.pool.Exec(ctx, "SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => interval '12 hours', create_default_indexes => false)", s.table)
-	return s.c.wrap(err, "make %s a hypertable", s.name)
+	return s.c.ddl(ctx, "make "+s.name+" a hypertable", timescaleSetupDDL(s.table, s.timescale)...)
 }
 
-// FinishLoad builds the indexes and analyzes the tables.
+// FinishLoad builds the indexes and analyzes the tables; the timescale
+// store then compresses the hypertable's chunks.
 func (s *seriesStore) FinishLoad(ctx context.Context) error {
-	return s.c.finishLoad(ctx, s.name, false,
+	err := s.c.finishLoad(ctx, s.name, false,
 		"CREATE INDEX IF NOT EXISTS "+ident(s.name+"_tags_time")+" ON "+s.table+" (tags_id, time DESC)",
 		"CREATE INDEX IF NOT EXISTS "+ident(s.name+"_time")+" ON "+s.table+" (time)",
 		"ANALYZE "+s.tagsTbl)
+	if err != nil || !s.timescale {
+		return err
+	}
+	return s.c.ddl(ctx, "compress "+s.name, timescaleFinishDDL(s.table))
 }
 
 // LoadRows adds the batch's new hosts to the tags table, looks up their ids
@@ -216,11 +220,11 @@ func (s *seriesStore) statement(kind string, fields []int) string {
 	}
 	switch kind {
 	case "max":
-		q = "SELECT date_bin($1, c.time, " + epoch + ") AS b, " + strings.Join(aggs, ", ") + " FROM " + s.table + " c" +
+		q = "SELECT " + bucketSQL(s.timescale, "$1", "c.time") + " AS b, " + strings.Join(aggs, ", ") + " FROM " + s.table + " c" +
 			" WHERE c.tags_id IN (SELECT id FROM " + s.tagsTbl + " WHERE hostname = ANY($2)) AND c.time >= $3 AND c.time < $4" +
 			" GROUP BY b ORDER BY b"
 	case "avg":
-		q = "SELECT g.b, t.hostname, g.* FROM (SELECT date_bin($1, c.time, " + epoch + ") AS b, c.tags_id, " + strings.Join(aggs, ", ") +
+		q = "SELECT g.b, t.hostname, g.* FROM (SELECT " + bucketSQL(s.timescale, "$1", "c.time") + " AS b, c.tags_id, " + strings.Join(aggs, ", ") +
 			" FROM " + s.table + " c WHERE c.time >= $2 AND c.time < $3 GROUP BY 1, 2) g JOIN " + s.tagsTbl +
 			" t ON t.id = g.tags_id ORDER BY g.b, t.hostname"
 	}

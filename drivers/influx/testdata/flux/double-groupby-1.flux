@@ -1,0 +1,7 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T12:17:03Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> filter(fn: (r) => r._field == "usage_user")
+  |> group(columns: ["hostname", "_field"])
+  |> aggregateWindow(every: 1h, fn: mean, timeSrc: "_start", createEmpty: false)
+  |> keep(columns: ["_time", "hostname", "_field", "_value"])

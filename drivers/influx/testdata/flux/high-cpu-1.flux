@@ -1,0 +1,7 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T12:17:03Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> filter(fn: (r) => r.hostname == "host_9")
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> filter(fn: (r) => r.usage_user > 90.0)
+  |> keep(columns: ["_time", "hostname", "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"])

@@ -1,0 +1,6 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T01:17:03.123456789Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> filter(fn: (r) => r.usage_user > 99.5)
+  |> keep(columns: ["_time", "hostname", "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"])

@@ -1,0 +1,8 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T00:17:04Z)
+  |> filter(fn: (r) => r._measurement == "c\"p\${u}\\")
+  |> filter(fn: (r) => r.hostname == "h\"1" or r.hostname == "h\${x}" or r.hostname == "h\\2" or r.hostname == "h\n3")
+  |> filter(fn: (r) => r._field == "usage_guest_nice")
+  |> group(columns: ["_field"])
+  |> aggregateWindow(every: 7ms, fn: max, timeSrc: "_start", createEmpty: false)
+  |> keep(columns: ["_time", "_field", "_value"])

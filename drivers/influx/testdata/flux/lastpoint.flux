@@ -1,0 +1,6 @@
+from(bucket: "bench")
+  |> range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> last()
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> keep(columns: ["_time", "hostname", "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"])

@@ -1,0 +1,8 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T01:17:03Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> filter(fn: (r) => r.hostname == "host_7")
+  |> filter(fn: (r) => r._field == "usage_user")
+  |> group(columns: ["_field"])
+  |> aggregateWindow(every: 5m, fn: max, timeSrc: "_start", createEmpty: false)
+  |> keep(columns: ["_time", "_field", "_value"])

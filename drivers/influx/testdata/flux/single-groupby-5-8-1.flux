@@ -1,0 +1,8 @@
+from(bucket: "bench")
+  |> range(start: 2016-01-01T00:17:03Z, stop: 2016-01-01T01:17:03.123456789Z)
+  |> filter(fn: (r) => r._measurement == "cpu")
+  |> filter(fn: (r) => r.hostname == "host_1" or r.hostname == "host_12" or r.hostname == "host_3" or r.hostname == "host_44" or r.hostname == "host_5" or r.hostname == "host_6" or r.hostname == "host_70" or r.hostname == "host_8")
+  |> filter(fn: (r) => r._field == "usage_user" or r._field == "usage_system" or r._field == "usage_idle" or r._field == "usage_nice" or r._field == "usage_iowait")
+  |> group(columns: ["_field"])
+  |> aggregateWindow(every: 150s, fn: max, timeSrc: "_start", createEmpty: false)
+  |> keep(columns: ["_time", "_field", "_value"])
