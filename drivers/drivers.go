@@ -68,6 +68,10 @@ type Info struct {
 	Conn Conn
 	// Embedded is true for stores that run inside storefit (no server).
 	Embedded bool
+	// Oracle is true for the reference implementation answers are checked
+	// against (memory): it is measured like any store, but recommendations
+	// leave it out unless asked, since it keeps nothing durable.
+	Oracle bool
 	// DSNExample shows the form of a DSN.
 	DSNExample string
 }

@@ -19,6 +19,9 @@ type PickOptions struct {
 	Floor time.Duration
 	// Exclude names stores (or contender labels) left out of the ranking.
 	Exclude []string
+	// IncludeOracle ranks the reference oracle (memory) like any store;
+	// by default it is left out.
+	IncludeOracle bool
 	// Within is the slowdown the verdict counts as close to the best store
 	// (default 1.5).
 	Within float64
@@ -181,6 +184,9 @@ func eligibility(g *Group, o PickOptions) string {
 	for _, c := range g.Cells {
 		if c.Sink {
 			return "keeps no data: it measures the harness"
+		}
+		if c.Oracle && !o.IncludeOracle {
+			return "the reference oracle (in-process, nothing durable): --include-oracle ranks it"
 		}
 	}
 	switch g.Status() {

@@ -58,3 +58,26 @@ func TestVerdictCountsAStoreOnce(t *testing.T) {
 		t.Errorf("sentences %q", v.Sentences)
 	}
 }
+
+// The reference oracle is measured but not ranked unless asked: it keeps
+// nothing durable, so a recommendation for it answers no one's question.
+func TestOracleNotRankedByDefault(t *testing.T) {
+	r := resultstest.Result([]resultstest.Spec{
+		{Workload: "point/c", Store: "memory", Kinds: []string{"read"}, OpsPerSec: 500000, P50Us: 1},
+		{Workload: "point/c", Store: "sqlite", Kinds: []string{"read"}, OpsPerSec: 50000, P50Us: 20},
+	}, 1)
+	for i := range r.Cells {
+		r.Cells[i].Oracle = r.Cells[i].Store == "memory"
+	}
+	rec := results.Pick([]*results.Result{r}, results.PickOptions{SLO: results.DefaultSLO})
+	if w := rec.Patterns[0].Winner(); w != "sqlite" {
+		t.Errorf("winner %q, want sqlite with the oracle left out", w)
+	}
+	if len(rec.Patterns[0].Excluded) != 1 || !strings.Contains(rec.Patterns[0].Excluded[0].Reason, "oracle") {
+		t.Errorf("excluded %+v", rec.Patterns[0].Excluded)
+	}
+	rec = results.Pick([]*results.Result{r}, results.PickOptions{SLO: results.DefaultSLO, IncludeOracle: true})
+	if w := rec.Patterns[0].Winner(); w != "memory" {
+		t.Errorf("winner %q with --include-oracle, want memory", w)
+	}
+}

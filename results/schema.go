@@ -91,6 +91,9 @@ type Cell struct {
 	// Sink is true when the store keeps nothing it is given (the noop
 	// store): it measures the harness, and is never ranked.
 	Sink bool `json:"sink,omitempty"`
+	// Oracle is true for the reference store answers are checked against
+	// (memory): recommendations leave it out unless asked.
+	Oracle bool `json:"oracle,omitempty"`
 	// Repetition numbers the repetitions of one cell from 1 under
 	// `run --repeat N`; 0 in results of runs without repeats.
 	Repetition int `json:"repetition,omitempty"`

@@ -250,6 +250,7 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 		Workload: cell.Workload,
 		Store:    cell.Store,
 		Embedded: info.Embedded,
+		Oracle:   info.Oracle,
 		DSN:      drivers.RedactDSN(cell.DSN),
 		Seed:     cell.Params.Seed,
 		Scale:    string(cell.Params.Scale),

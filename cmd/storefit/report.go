@@ -20,7 +20,9 @@ type pickFlags struct {
 	slo     string
 	floor   time.Duration
 	exclude []string
-	within  float64
+	// includeOracle ranks the memory oracle too.
+	includeOracle bool
+	within        float64
 }
 
 func (f *pickFlags) register(cmd *cobra.Command) {
@@ -28,6 +30,7 @@ func (f *pickFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.slo, "slo", "10ms", "rank by throughput among stores meeting this latency objective (p99=10ms, p50=1ms,p99=20ms, or a bare duration for p99); none ranks by the relative score")
 	fl.DurationVar(&f.floor, "floor", 10*time.Millisecond, "constant of the relative score (floor+t)/(floor+t_best) used without an SLO")
 	fl.StringSliceVar(&f.exclude, "exclude", nil, "stores to leave out of the ranking (comma-separated or repeated)")
+	fl.BoolVar(&f.includeOracle, "include-oracle", false, "rank the reference oracle (memory) like any store")
 	fl.Float64Var(&f.within, "within", 1.5, "slowdown the verdict counts as close to the best store")
 }
 
@@ -39,7 +42,7 @@ func (f *pickFlags) options() (results.PickOptions, error) {
 	if f.floor <= 0 {
 		return results.PickOptions{}, usagef("--floor must be positive")
 	}
-	return results.PickOptions{SLO: slo, Floor: f.floor, Exclude: f.exclude, Within: f.within}, nil
+	return results.PickOptions{SLO: slo, Floor: f.floor, Exclude: f.exclude, IncludeOracle: f.includeOracle, Within: f.within}, nil
 }
 
 // readResults reads result files; a missing or malformed file is bad input.

@@ -25,6 +25,7 @@ func (Driver) Describe() drivers.Info {
 		Summary:    "in-process reference store (the oracle answers are checked against)",
 		Conn:       (*Conn)(nil),
 		Embedded:   true,
+		Oracle:     true,
 		DSNExample: "memory",
 	}
 }
