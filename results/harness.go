@@ -15,14 +15,26 @@ const (
 	// second of the run, before the load generator counts as starved by
 	// other processes.
 	StarvedShare = 0.1
+	// OtherCoresShare is the share of the machine's cores other processes
+	// must keep busy for a wait to be blamed on them: an embedded store's
+	// threads and storefit's workers also wait for each other.
+	OtherCoresShare = 0.1
 )
 
 // Starved reports whether other processes kept storefit's threads from
 // running: they waited for a CPU, in total, StarvedShare or more of the
-// measured phase's wall time.
+// measured phase's wall time, while other processes kept OtherCoresShare or
+// more of the machine's cores busy (when that was measured: results of
+// older builds have no figure for it).
 func (r *Run) Starved() bool {
 	h := r.Harness
-	return h != nil && r.Seconds > 0 && h.RunDelaySeconds/r.Seconds >= StarvedShare
+	if h == nil || r.Seconds <= 0 || h.RunDelaySeconds/r.Seconds < StarvedShare {
+		return false
+	}
+	if h.OtherCores != nil && h.CPUs > 0 && *h.OtherCores < OtherCoresShare*float64(h.CPUs) {
+		return false // storefit's own threads (and its embedded store) waited for each other
+	}
+	return true
 }
 
 // starvedText describes how long storefit waited for a CPU.
@@ -30,7 +42,11 @@ func (r *Run) starvedText() string {
 	h := r.Harness
 	s := fmt.Sprintf("storefit's threads waited %.2f s for a CPU during the %.1f s run", h.RunDelaySeconds, r.Seconds)
 	if h.LoadAverage > 0 && h.CPUs > 0 {
-		s += fmt.Sprintf(" (load average %.1f on %d CPUs)", h.LoadAverage, h.CPUs)
+		s += fmt.Sprintf(" (load average %.1f on %d CPUs", h.LoadAverage, h.CPUs)
+		if h.OtherCores != nil {
+			s += fmt.Sprintf("; other processes used %.1f cores", *h.OtherCores)
+		}
+		s += ")"
 	}
 	return s
 }

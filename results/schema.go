@@ -249,6 +249,10 @@ type Harness struct {
 	// measured phase, and CPUs its number of CPUs.
 	LoadAverage float64 `json:"load_average,omitempty"`
 	CPUs        int     `json:"cpus,omitempty"`
+	// OtherCores is the average number of cores other processes kept busy
+	// during the measured phase (the machine's CPU time, from /proc/stat,
+	// minus storefit's); nil where it could not be measured.
+	OtherCores *float64 `json:"other_cores,omitempty"`
 }
 
 // OpStats are the figures of one operation kind.

@@ -510,11 +510,13 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	start := ph.base.UTC()
 	u0, s0, cpuOK := processCPU()
 	d0, delayOK := runDelay()
+	m0, busyOK := machineBusy()
 	stop := tickPhase(disp, ph.base, cfg.Duration, e)
 	e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
 	u1, s1, _ := processCPU()
 	d1, _ := runDelay()
+	m1, _ := machineBusy()
 	stop()
 	close(stopCollect)
 	<-collected
@@ -541,6 +543,11 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 			h.RunDelaySeconds = (d1 - d0).Seconds()
 		}
 		h.LoadAverage, _ = loadAverage()
+		if busyOK {
+			// /proc/stat ticks at 10 ms: clamp the rounding below zero.
+			other := max(0, ((m1-m0).Seconds()-h.UserSeconds-h.SystemSeconds)/elapsed.Seconds())
+			h.OtherCores = &other
+		}
 		h.CPUs = runtime.NumCPU()
 		run.Harness = h
 	}

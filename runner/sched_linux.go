@@ -49,3 +49,29 @@ func loadAverage() (float64, bool) {
 	v, err := strconv.ParseFloat(fields[0], 64)
 	return v, err == nil
 }
+
+// machineBusy returns the CPU time all processes of the machine have used
+// (user, nice, system, irq, softirq and steal from /proc/stat), so that the
+// time other processes used during a phase is the difference minus
+// storefit's own.
+func machineBusy() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, false
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		v, err := strconv.ParseInt(fields[i], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += v
+	}
+	// /proc/stat counts in USER_HZ, 100 per second on Linux.
+	return time.Duration(ticks) * 10 * time.Millisecond, true
+}

@@ -9,3 +9,5 @@ func runDelay() (time.Duration, bool) { return 0, false }
 
 // loadAverage is not available on this system.
 func loadAverage() (float64, bool) { return 0, false }
+
+func machineBusy() (time.Duration, bool) { return 0, false }
