@@ -208,7 +208,7 @@ start() {
 	if [ "$fresh" -eq 1 ]; then
 		local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$(port)" -U postgres -d postgres)
 		as_pg "${psql[@]}" -v pw="$PG_PASSWORD" >/dev/null <<'EOF' || die "could not create the storefit user and database"
-CREATE ROLE storefit LOGIN PASSWORD :'pw';
+CREATE ROLE storefit LOGIN REPLICATION CREATEDB PASSWORD :'pw';
 CREATE DATABASE storefit OWNER storefit;
 EOF
 		as_pg "${psql[@]}" -d storefit -c "ALTER SCHEMA public OWNER TO storefit" >/dev/null \
