@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -18,9 +20,17 @@ import (
 // Histograms are added exactly (bucket by bucket), so every percentile of
 // the merged result is the percentile of all the shards' operations
 // together. Counts add up; rates add up (the shards ran side by side, so
-// their throughputs add), while durations take the longest shard's.
-// Intervals are merged by their index (the second since the measured
-// phase's start); shards that started together line up.
+// their throughputs add), while durations take the longest shard's. The
+// merged run records the common measured window (OverlapSeconds: the time
+// every shard was measuring) and the spread of the shards' actual starts
+// (StartSkewUs), which say how far "side by side" held.
+//
+// Intervals are aligned by wall-clock second: the merged run starts at the
+// earliest shard's MeasuredStart, and a shard's interval T lands in merged
+// interval T + round(offset), offset being its MeasuredStart's distance
+// from the earliest in seconds. Shards started with a common --start-at
+// share their MeasuredStart exactly (offset 0); results without a
+// MeasuredStart are aligned by T alone.
 func Merge(shards []*Result) (*Result, error) {
 	if len(shards) == 0 {
 		return nil, errors.New("merge: no result given")
@@ -45,6 +55,9 @@ func Merge(shards []*Result) (*Result, error) {
 			return nil, fmt.Errorf("merge: shard %s is given twice", r.Shard)
 		}
 		seen[r.Shard.Index] = true
+		if r.Phase != first.Phase {
+			return nil, fmt.Errorf("merge: result 1 is of phase %q, result %d of phase %q (merge the shards of one phase)", cmp.Or(first.Phase, "all"), i+1, cmp.Or(r.Phase, "all"))
+		}
 		if len(r.Cells) != len(first.Cells) {
 			return nil, fmt.Errorf("merge: shard %s has %d cells, shard %s has %d (was one of them interrupted?)", r.Shard, len(r.Cells), first.Shard, len(first.Cells))
 		}
@@ -71,6 +84,10 @@ func Merge(shards []*Result) (*Result, error) {
 		Suite:         first.Suite,
 		PlanID:        first.PlanID,
 		Repeat:        first.Repeat,
+		Phase:         first.Phase,
+		StartAt:       first.StartAt,
+
+		StartEverySeconds: first.StartEverySeconds,
 	}
 	var interrupted []string
 	for _, r := range shards {
@@ -206,9 +223,26 @@ func mergeValidations(cells []*Cell) *Validation {
 }
 
 func mergeRuns(runs []*Run) (*Run, error) {
-	out := &Run{Mode: runs[0].Mode, MeasuredStart: runs[0].MeasuredStart}
+	out := &Run{Mode: runs[0].Mode, MeasuredStart: runs[0].MeasuredStart, StartAt: runs[0].StartAt}
 	var harness []*Harness
+	// The actual measured window of every shard, for the skew and the
+	// common window.
+	var firstStart, lastStart, firstEnd time.Time
 	for _, r := range runs {
+		if !r.MeasuredStart.IsZero() {
+			s := r.MeasuredStart.Add(time.Duration(r.StartLagUs * 1e3))
+			e := r.MeasuredStart.Add(time.Duration(r.Seconds * 1e9))
+			if firstStart.IsZero() || s.Before(firstStart) {
+				firstStart = s
+			}
+			if lastStart.IsZero() || s.After(lastStart) {
+				lastStart = s
+			}
+			if firstEnd.IsZero() || e.Before(firstEnd) {
+				firstEnd = e
+			}
+		}
+		out.StartLagUs = max(out.StartLagUs, r.StartLagUs)
 		out.Seconds = max(out.Seconds, r.Seconds)
 		out.Ops += r.Ops
 		out.Errors += r.Errors
@@ -224,6 +258,10 @@ func mergeRuns(runs []*Run) (*Run, error) {
 		if r.Harness != nil {
 			harness = append(harness, r.Harness)
 		}
+	}
+	if !firstStart.IsZero() {
+		out.StartSkewUs = float64(lastStart.Sub(firstStart)) / 1e3
+		out.OverlapSeconds = max(0, firstEnd.Sub(lastStart).Seconds())
 	}
 	if len(harness) > 0 {
 		h := &Harness{}
@@ -259,7 +297,7 @@ func mergeRuns(runs []*Run) (*Run, error) {
 		out.Kinds = append(out.Kinds, k)
 	}
 
-	// Intervals by index.
+	// Intervals by wall-clock second from the earliest measured start.
 	type agg struct {
 		iv   Interval
 		hist *hdr.Histogram
@@ -267,11 +305,16 @@ func mergeRuns(runs []*Run) (*Run, error) {
 	ivs := map[int]*agg{}
 	last := -1
 	for _, r := range runs {
+		shift := 0
+		if !r.MeasuredStart.IsZero() && !out.MeasuredStart.IsZero() {
+			shift = int(math.Round(r.MeasuredStart.Sub(out.MeasuredStart).Seconds()))
+		}
 		for _, iv := range r.Intervals {
-			a := ivs[iv.T]
+			t := iv.T + shift
+			a := ivs[t]
 			if a == nil {
-				a = &agg{iv: Interval{T: iv.T}, hist: NewIntervalHistogram()}
-				ivs[iv.T] = a
+				a = &agg{iv: Interval{T: t}, hist: NewIntervalHistogram()}
+				ivs[t] = a
 			}
 			a.iv.Ops += iv.Ops
 			a.iv.Errors += iv.Errors
@@ -284,7 +327,7 @@ func mergeRuns(runs []*Run) (*Run, error) {
 				}
 				a.hist.Merge(h)
 			}
-			last = max(last, iv.T)
+			last = max(last, t)
 		}
 	}
 	for t := 0; t <= last; t++ {

@@ -36,7 +36,16 @@ type Result struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// Merged lists the shard results a merged result was made of.
 	Merged []Shard `json:"merged,omitempty"`
-	Cells  []Cell  `json:"cells"`
+	// Phase is "load" for a load-only run (setup and load, no measured
+	// phase) and "run" for a run that measured data an earlier load-only
+	// run left in the store; empty when the run did every phase.
+	Phase string `json:"phase,omitempty"`
+	// StartAt is the coordinated start of the first cell's measured phase
+	// (run --start-at), and StartEverySeconds the time between the
+	// coordinated starts of consecutive cells.
+	StartAt           time.Time `json:"start_at,omitzero"`
+	StartEverySeconds float64   `json:"start_every_s,omitempty"`
+	Cells             []Cell    `json:"cells"`
 }
 
 // Shard says which share of a plan a run executed: shard Index of Count
@@ -218,6 +227,17 @@ type Run struct {
 	// MeasuredStart is when the measured phase began (wall clock, UTC):
 	// interval T counts seconds from it, so intervals of shards align.
 	MeasuredStart time.Time `json:"measured_start,omitzero"`
+	// StartAt is the coordinated start the measured phase waited for
+	// (run --start-at; MeasuredStart is then the same instant), and
+	// StartLagUs how much later than it the workers actually began.
+	StartAt    time.Time `json:"start_at,omitzero"`
+	StartLagUs float64   `json:"start_lag_us,omitempty"`
+	// StartSkewUs, in a merged result, is the spread of the shards'
+	// actual measured starts (MeasuredStart + StartLagUs): latest minus
+	// earliest. OverlapSeconds is the common measured window: the time
+	// every shard was measuring.
+	StartSkewUs    float64 `json:"start_skew_us,omitempty"`
+	OverlapSeconds float64 `json:"overlap_s,omitempty"`
 	// Harness is storefit's own resource use during the measured phase.
 	Harness *Harness `json:"harness,omitempty"`
 	// Kinds holds one entry per operation kind of the mix.

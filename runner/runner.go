@@ -114,6 +114,23 @@ type Plan struct {
 	// Shard, when Count > 1, runs only shard Index of Count of the plan:
 	// its share of the load parts and of the workers (see results.Shard).
 	Shard results.Shard
+	// Phase selects the phases to run: PhaseAll (also ""), PhaseLoad or
+	// PhaseRun, so the data of a sharded run is loaded once and measured
+	// as often as wanted.
+	Phase string
+	// ValidateRun, under PhaseRun, validates the loaded data before the
+	// warm-up (all of it: every shard's load phase has finished by then).
+	ValidateRun bool
+	// StartAt, when set, is the wall-clock instant the measured phase of
+	// the first cell starts, so the shards of a plan, started at different
+	// times on different machines, measure side by side. Each cell warms up
+	// just before its start; a cell that is ready more than StartTolerance
+	// after it fails. The measured phase of the k-th cell run starts at
+	// StartAt + k·StartEvery.
+	StartAt time.Time
+	// StartEvery is the time between the coordinated starts of consecutive
+	// cells (required with StartAt when the plan runs more than one cell).
+	StartEvery time.Duration
 }
 
 // ShardLoaders is the default number of loaders of a sharded run. The load
@@ -138,7 +155,7 @@ func (p Plan) Check() error {
 			}
 		}
 	}
-	return nil
+	return p.checkPhase()
 }
 
 // sharded reports whether the plan runs one shard of several.
@@ -194,6 +211,13 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 	if plan.Repeat > 1 {
 		res.Repeat = plan.Repeat
 	}
+	if plan.Phase == PhaseLoad || plan.Phase == PhaseRun {
+		res.Phase = plan.Phase
+	}
+	if !plan.StartAt.IsZero() {
+		res.StartAt = plan.StartAt.UTC()
+		res.StartEverySeconds = plan.StartEvery.Seconds()
+	}
 	if plan.sharded() {
 		sh := plan.Shard
 		sh.Host, _ = os.Hostname()
@@ -214,7 +238,7 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan.Shard, opts.Display)
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display)
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
@@ -241,10 +265,12 @@ run:
 	return res, runErr
 }
 
-// runCell runs one cell through all its phases and never fails: errors are
-// recorded in the cell.
-func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) (rc results.Cell) {
+// runCell runs one cell through the plan's phases and never fails: errors
+// are recorded in the cell. start, when set, is the coordinated start of its
+// measured phase.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display) (rc results.Cell) {
 	cfg := cell.Config
+	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
 	rc = results.Cell{
 		Workload: cell.Workload,
@@ -302,24 +328,37 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 		return fail(err)
 	}
 
-	// Setup and load.
-	t0 := time.Now()
-	if err := wl.Setup(ctx, conn); err != nil {
-		return fail(err)
+	// Setup and load, unless an earlier load phase did them.
+	if plan.Phase != PhaseRun {
+		t0 := time.Now()
+		if err := wl.Setup(ctx, conn); err != nil {
+			return fail(err)
+		}
+		setup := time.Since(t0)
+		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		load.SetupSeconds = setup.Seconds()
+		rc.Load = &load
+		if err != nil {
+			return fail(err)
+		}
 	}
-	setup := time.Since(t0)
-	load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
-	load.SetupSeconds = setup.Seconds()
-	rc.Load = &load
-	if err != nil {
-		return fail(err)
+	if plan.Phase == PhaseLoad {
+		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
+			Reason: "load phase only: validate with the run phase (--phase run --validate)"}
+		return rc
 	}
 
 	// Validate.
-	if shard.Count > 1 {
+	switch {
+	case plan.Phase == PhaseRun && !plan.ValidateRun:
+		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
+			Reason: "run phase without --validate: the data was loaded by an earlier load phase"}
+	case plan.Phase == PhaseRun:
+		rc.Validation = validate(ctx, wl, conn, disp)
+	case shard.Count > 1:
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: fmt.Sprintf("shard %s loaded only its share of the data", shard)}
-	} else {
+	default:
 		rc.Validation = validate(ctx, wl, conn, disp)
 	}
 	if ctx.Err() != nil {
@@ -331,6 +370,7 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 	if err != nil {
 		return fail(err)
 	}
+	m.start = start
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -451,6 +491,8 @@ type measurer struct {
 	disp   Display
 	gens   []workloads.Worker
 	warmed bool
+	// start, when set, is the coordinated start of the measured phase.
+	start time.Time
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
@@ -481,17 +523,33 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		period = 1e9 * float64(all) / cfg.Rate
 	}
 	quota := splitQuota(cfg.Ops, all)
-	if cfg.Warmup > 0 && !m.warmed {
+	warmup := cfg.Warmup
+	if !m.start.IsZero() {
+		var err error
+		if warmup, err = m.awaitStart(ctx, warmup); err != nil {
+			return nil, err
+		}
+	}
+	if warmup > 0 && !m.warmed {
 		m.warmed = true
-		disp.StartPhase("warm-up "+name, int64(cfg.Warmup/time.Millisecond), "ms")
-		stop := tickPhase(disp, time.Now(), cfg.Warmup, nil)
-		e.run(ctx, phase{base: time.Now(), deadline: cfg.Warmup, period: period}, splitQuota(0, all))
+		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
+		stop := tickPhase(disp, time.Now(), warmup, nil)
+		e.run(ctx, phase{base: time.Now(), deadline: warmup, period: period}, splitQuota(0, all))
 		stop()
 		disp.EndPhase("warm-up done")
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		e.reset()
+	}
+	base := time.Now()
+	if !m.start.IsZero() {
+		// Every shard counts its schedule and intervals from the same
+		// instant; how late this one really began is kept as its lag.
+		if err := sleepUntil(ctx, m.start); err != nil {
+			return nil, err
+		}
+		base = m.start
 	}
 	e.ivs = newIntervals(cfg.Workers)
 	total := int64(cfg.Duration / time.Millisecond)
@@ -506,8 +564,9 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	disp.StartPhase(label, total, unit)
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
 	go e.ivs.run(stopCollect, collected)
-	ph := phase{base: time.Now(), deadline: cfg.Duration, measure: true, period: period}
+	ph := phase{base: base, deadline: cfg.Duration, measure: true, period: period}
 	start := ph.base.UTC()
+	lag := time.Since(base)
 	u0, s0, cpuOK := processCPU()
 	d0, delayOK := runDelay()
 	m0, busyOK := machineBusy()
@@ -528,6 +587,10 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		return nil, err
 	}
 	run.MeasuredStart = start
+	if !m.start.IsZero() {
+		run.StartAt = m.start.UTC()
+		run.StartLagUs = float64(lag) / 1e3
+	}
 	run.Intervals = e.ivs.close(elapsed)
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)

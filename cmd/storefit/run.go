@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -41,6 +42,10 @@ type runFlags struct {
 	findMax   bool
 	slo       string
 	report    string
+	phase     string
+	validate  bool
+	startAt   string
+	every     time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -75,6 +80,23 @@ parts and of the workers (global worker ids i·W … i·W+W-1 of n·W), so n
 shards on n machines together do what one run with n·W workers does. Give
 every shard the same flags; 'storefit merge' combines their results.
 
+--start-at TIME (RFC3339, e.g. 2026-11-25T20:00:00Z) starts the measured
+phase at that wall-clock instant: the warm-up runs just before it, and the
+run waits visibly until then. Give every shard the same instant, so shards
+started at different times on different machines (pods of a Kubernetes Job)
+measure side by side; clocks must be synchronized (NTP). An instant more
+than 1 s in the past is an error. With several cells, --start-every D
+spaces their measured starts D apart.
+
+--phase load runs setup and load only and stops; --phase run skips them and
+measures against the data an earlier load phase left in the store (add
+--validate to check it first), so a sharded run loads its data once. The
+run phase needs a store that keeps data: a server store, or an embedded
+store with a DSN path (sqlite=/data/point.db) given to both phases.
+
+--out - writes the result document to stdout as one line of JSON (nothing
+else is printed there), e.g. for 'kubectl logs'.
+
 --report writes the HTML report (plots embedded) next to the result, as
 report.html in its directory (or --report=PATH), and prints its path.
 
@@ -86,7 +108,9 @@ Ctrl-C stops the run within a second and writes the partial result, marked
   storefit run --suite suites/quick.yaml --store memory --out results/quick.json --report
   storefit run --workload point/c --store memory --repeat 5 --duration 5s
   storefit run --workload point/c --store memory --find-max --slo p99=1ms --duration 3s
-  storefit run --workload point/a --store postgres --workers 8 --shard 0/2`,
+  storefit run --workload point/a --store postgres --workers 8 --shard 0/2
+  storefit run --workload point/c --store postgres --phase load --shard 0/2
+  storefit run --workload point/c --store postgres --phase run --shard 0/2 --rate 20000 --start-at 2026-11-25T20:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, f) },
 	}
@@ -114,6 +138,10 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, e.g. p99=10ms (default p99=10ms)")
 	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
 	fl.Lookup("report").NoOptDefVal = "auto"
+	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
+	fl.BoolVar(&f.validate, "validate", false, "with --phase run: validate the loaded data before measuring")
+	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
+	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
 	return cmd
 }
 
@@ -123,6 +151,13 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		return usageError{err}
 	}
 	out := f.out
+	toStdout := out == "-"
+	if toStdout {
+		// The result goes to stdout as one JSON line; a checkpoint file
+		// in the temporary directory keeps a crash's partial result.
+		f.quiet = true
+		out = filepath.Join(os.TempDir(), fmt.Sprintf("storefit-%d.json", os.Getpid()))
+	}
 	if out == "" {
 		out = filepath.Join("results", time.Now().Format("2006-01-02T15-04-05")+".json")
 	}
@@ -142,6 +177,13 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
 	})
 	if res == nil {
+		return runErr
+	}
+	if toStdout {
+		os.Remove(out)
+		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+			return fmt.Errorf("write the result to stdout: %w", err)
+		}
 		return runErr
 	}
 	if err := results.WriteFile(out, res); err != nil {
@@ -287,9 +329,19 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		}
 		plan.Shard = sh
 	}
-	if err := plan.Check(); err != nil {
-		return runner.Plan{}, err
+	plan.Phase = f.phase
+	plan.ValidateRun = f.validate
+	if f.startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, f.startAt)
+		if err != nil {
+			return runner.Plan{}, fmt.Errorf("--start-at %q: give an RFC3339 time such as 2026-11-25T20:00:00Z", f.startAt)
+		}
+		if late := time.Since(t); late > runner.StartTolerance {
+			return runner.Plan{}, fmt.Errorf("--start-at %s is %s in the past: give a later instant (clocks of the shards must agree, e.g. by NTP)", f.startAt, late.Round(time.Second))
+		}
+		plan.StartAt = t
 	}
+	plan.StartEvery = f.every
 	for i := range plan.Cells {
 		c := &plan.Cells[i]
 		if _, ok := drivers.Lookup(c.Store); !ok {
@@ -298,6 +350,9 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		if c.DSN == "" {
 			c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
 		}
+	}
+	if err := plan.Check(); err != nil {
+		return runner.Plan{}, err
 	}
 	return plan, nil
 }
