@@ -80,7 +80,7 @@ oracle, and reports latency and throughput per store and pattern.`,
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newPickCmd(), newCompareCmd(), newMergeCmd(),
-		newExportCmd(), newGenCmd(), newUpCmd(), newDownCmd())
+		newExportCmd(), newGenCmd(), newUpCmd(), newDownCmd(), newK8sCmd())
 	return root
 }
 

@@ -48,8 +48,10 @@ type runFlags struct {
 	every     time.Duration
 }
 
-func newRunCmd() *cobra.Command {
-	f := &runFlags{}
+func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
+
+// newRunCmdFlags returns the run command with its flags parsed into f.
+func newRunCmdFlags(f *runFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run workloads against stores and write a result file",
