@@ -285,4 +285,3 @@ func Manifest(o Options) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
