@@ -542,15 +542,6 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		}
 		e.reset()
 	}
-	base := time.Now()
-	if !m.start.IsZero() {
-		// Every shard counts its schedule and intervals from the same
-		// instant; how late this one really began is kept as its lag.
-		if err := sleepUntil(ctx, m.start); err != nil {
-			return nil, err
-		}
-		base = m.start
-	}
 	e.ivs = newIntervals(cfg.Workers)
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
@@ -564,12 +555,21 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	disp.StartPhase(label, total, unit)
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
 	go e.ivs.run(stopCollect, collected)
-	ph := phase{base: base, deadline: cfg.Duration, measure: true, period: period}
-	start := ph.base.UTC()
-	lag := time.Since(base)
 	u0, s0, cpuOK := processCPU()
 	d0, delayOK := runDelay()
 	m0, busyOK := machineBusy()
+	base := time.Now()
+	var lag time.Duration
+	if !m.start.IsZero() {
+		// Every shard counts its schedule and intervals from the same
+		// instant; how late this one really began is kept as its lag.
+		// (A cancelled wait ends the phase at once: e.run sees ctx.)
+		_ = sleepUntil(ctx, m.start)
+		base = m.start
+		lag = time.Since(base)
+	}
+	ph := phase{base: base, deadline: cfg.Duration, measure: true, period: period}
+	start := ph.base.UTC()
 	stop := tickPhase(disp, ph.base, cfg.Duration, e)
 	e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
