@@ -18,7 +18,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Packages whose concurrency is checked with the race detector.
 RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/...
 
-.PHONY: all build test lint race bench bench-go clean
+.PHONY: all build test lint race bench bench-go image clean
 
 all: build
 
@@ -50,6 +50,12 @@ bench:
 ## histogram recording, the runner loop on the noop store).
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./workloads/gen/ ./runner/
+
+## image: the container image for Kubernetes runs (docs/kubernetes.md);
+## needs a Docker engine. IMAGE=registry/storefit:tag to name it.
+IMAGE ?= storefit:$(VERSION)
+image:
+	docker build -t $(IMAGE) --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) .
 
 clean:
 	rm -rf bin
