@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteText writes a plain-text report of r: a summary line per cell, then
@@ -21,7 +22,27 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	ew.printf("storefit %s — %s, %d cells, %s\n", r.Tool.Version, r.StartedAt.Format("2006-01-02 15:04:05 MST"), len(r.Cells), state)
 	env := r.Environment
-	ew.printf("machine: %s, %d cores, %.1f GiB, %s/%s, %s\n\n", env.CPUModel, env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+	ew.printf("machine: %s, %d cores, %.1f GiB, %s/%s, %s\n", env.CPUModel, env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+	var dist []string
+	switch {
+	case r.Shard != nil:
+		dist = append(dist, "shard "+r.Shard.String())
+	case len(r.Merged) > 0:
+		dist = append(dist, fmt.Sprintf("merged from %d shards", len(r.Merged)))
+	}
+	switch r.Phase {
+	case "load":
+		dist = append(dist, "load phase only (no measured phase)")
+	case "run":
+		dist = append(dist, "run phase (data loaded earlier)")
+	}
+	if !r.StartAt.IsZero() {
+		dist = append(dist, "measured from "+r.StartAt.Format(time.RFC3339Nano))
+	}
+	if len(dist) > 0 {
+		ew.printf("run: %s\n", strings.Join(dist, ", "))
+	}
+	ew.printf("\n")
 
 	ew.printf("Summary (latency in µs, all operation kinds together)\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -112,27 +112,30 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
+// startSettle is how long before a coordinated start the warm-up ends:
+// time for its last operations to finish, the figures to be reset and the
+// CPU counters read, so the workers can start on the instant.
+const startSettle = 20 * time.Millisecond
+
 // awaitStart prepares a coordinated start: it fails when the cell is ready
 // more than StartTolerance after m.start, else waits (showing a countdown)
-// until the warm-up must begin, and returns the warm-up length that ends at
-// m.start (shorter than asked when less time is left).
-func (m *measurer) awaitStart(ctx context.Context, warmup time.Duration) (time.Duration, error) {
+// until the warm-up must begin: warmup + startSettle before m.start.
+func (m *measurer) awaitStart(ctx context.Context, warmup time.Duration) error {
 	if late := time.Since(m.start); late > StartTolerance {
-		return 0, fmt.Errorf("the measured phase should have started at %s (--start-at), but the cell was ready only %s later: give a later --start-at (or a longer --start-every)",
+		return fmt.Errorf("the measured phase should have started at %s (--start-at), but the cell was ready only %s later: give a later --start-at (or a longer --start-every)",
 			m.start.UTC().Format(time.RFC3339Nano), late.Round(time.Millisecond))
 	}
 	if m.warmed {
-		return 0, nil
+		return nil
 	}
-	if wait := time.Until(m.start.Add(-warmup)); wait > 0 {
+	begin := m.start.Add(-warmup - startSettle)
+	if wait := time.Until(begin); wait > 0 {
 		m.disp.StartPhase(fmt.Sprintf("waiting for the start at %s", m.start.UTC().Format("15:04:05.000")), int64(wait/time.Millisecond), "ms")
 		stop := tickPhase(m.disp, time.Now(), wait, nil)
-		err := sleepUntil(ctx, m.start.Add(-warmup))
+		err := sleepUntil(ctx, begin)
 		stop()
 		m.disp.EndPhase(fmt.Sprintf("waited %s for the coordinated start", wait.Round(time.Millisecond)))
-		if err != nil {
-			return 0, err
-		}
+		return err
 	}
-	return max(0, min(warmup, time.Until(m.start))), nil
+	return nil
 }

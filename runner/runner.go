@@ -523,18 +523,23 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		period = 1e9 * float64(all) / cfg.Rate
 	}
 	quota := splitQuota(cfg.Ops, all)
-	warmup := cfg.Warmup
 	if !m.start.IsZero() {
-		var err error
-		if warmup, err = m.awaitStart(ctx, warmup); err != nil {
+		if err := m.awaitStart(ctx, cfg.Warmup); err != nil {
 			return nil, err
 		}
+	}
+	warmup := cfg.Warmup
+	wb := time.Now()
+	if !m.start.IsZero() {
+		// End early enough to settle before the coordinated start (a
+		// cell that is ready late warms up less, or not at all).
+		warmup = min(warmup, m.start.Add(-startSettle).Sub(wb))
 	}
 	if warmup > 0 && !m.warmed {
 		m.warmed = true
 		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
-		stop := tickPhase(disp, time.Now(), warmup, nil)
-		e.run(ctx, phase{base: time.Now(), deadline: warmup, period: period}, splitQuota(0, all))
+		stop := tickPhase(disp, wb, warmup, nil)
+		e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, all))
 		stop()
 		disp.EndPhase("warm-up done")
 		if ctx.Err() != nil {

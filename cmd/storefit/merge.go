@@ -17,8 +17,10 @@ func newMergeCmd() *cobra.Command {
 		Long: `Merge combines the results of the shards of one plan ('storefit run --shard
 i/n' on n machines) into one result, as if one run had used all the shards'
 workers: histograms are added exactly, so every percentile is that of all
-operations together; counts and rates add up; intervals are merged by the
-second since the measured phase's start.
+operations together; counts and rates add up; the merged run records the
+common measured window and the spread of the shards' starts; intervals are
+aligned by wall-clock second from the earliest shard's measured start
+(shards run with one --start-at share it exactly).
 
 It refuses results of different plans (other workloads, stores, settings,
 seed or scale), results that are not shards, and missing or repeated shards.`,
