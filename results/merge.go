@@ -22,8 +22,10 @@ import (
 // together. Counts add up; rates add up (the shards ran side by side, so
 // their throughputs add), while durations take the longest shard's. The
 // merged run records the common measured window (OverlapSeconds: the time
-// every shard was measuring) and the spread of the shards' actual starts
-// (StartSkewUs), which say how far "side by side" held.
+// every shard was measuring), the rate of all shards together within it
+// (OverlapOpsPerSec, from the whole seconds of the aligned intervals it
+// holds) and the spread of the shards' actual starts (StartSkewUs), which
+// say how far "side by side" held.
 //
 // Intervals are aligned by wall-clock second: the merged run starts at the
 // earliest shard's MeasuredStart, and a shard's interval T lands in merged
@@ -348,8 +350,28 @@ func mergeRuns(runs []*Run) (*Run, error) {
 		}
 		out.Intervals = append(out.Intervals, a.iv)
 	}
+	// The rate in the common window: the merged seconds in which every
+	// shard was measuring, to within overlapSlack (a shard that began a
+	// few µs after its --start-at still covers the first second).
+	if !firstStart.IsZero() && out.OverlapSeconds >= 1-2*overlapSlack {
+		from := int(math.Ceil(lastStart.Sub(out.MeasuredStart).Seconds() - overlapSlack))
+		to := int(math.Floor(firstEnd.Sub(out.MeasuredStart).Seconds() + overlapSlack)) // exclusive
+		var ops int64
+		n := 0
+		for t := max(from, 0); t < to && t < len(out.Intervals); t++ {
+			ops += out.Intervals[t].Ops
+			n++
+		}
+		if n > 0 {
+			out.OverlapOpsPerSec = float64(ops) / float64(n)
+		}
+	}
 	return out, nil
 }
+
+// overlapSlack is how much of a second, in seconds, may lie outside the
+// common window for the second to count as inside it.
+const overlapSlack = 0.01
 
 func mergeKinds(name string, ks []*OpStats) (OpStats, error) {
 	out := OpStats{Kind: name}

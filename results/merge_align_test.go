@@ -44,12 +44,17 @@ func TestMergeAlignsIntervalsByWallClockSecond(t *testing.T) {
 		skewUs    float64
 		overlapS  float64
 		mergedOps int64
+		commonOps float64 // per second, over the common window's whole seconds
 	}{
-		{"common start", 0, 0, []int64{11, 22, 33}, 0, 3, 66},
-		{"common start, one shard late by 300 µs", 0, 300, []int64{11, 22, 33}, 300, 3 - 300e-6, 66},
-		{"one second apart", time.Second, 0, []int64{1, 12, 23, 30}, 1e6, 2, 66},
-		{"1.4 s apart rounds to 1", 1400 * time.Millisecond, 0, []int64{1, 12, 23, 30}, 1.4e6, 1.6, 66},
-		{"1.6 s apart rounds to 2", 1600 * time.Millisecond, 0, []int64{1, 2, 13, 20, 30}, 1.6e6, 1.4, 66},
+		{"common start", 0, 0, []int64{11, 22, 33}, 0, 3, 66, 22},
+		// Common window [0.0003, 3): second 0 is in it but for 300 µs.
+		{"common start, one shard late by 300 µs", 0, 300, []int64{11, 22, 33}, 300, 3 - 300e-6, 66, 22},
+		{"common start, one shard late by 20 ms", 0, 20e3, []int64{11, 22, 33}, 20e3, 3 - 20e-3, 66, 27.5},
+		{"one second apart", time.Second, 0, []int64{1, 12, 23, 30}, 1e6, 2, 66, 17.5},
+		// Common window [1.4, 3): merged second 2 only, which holds shard
+		// 1's second 1 (shifted by the rounded offset, 1).
+		{"1.4 s apart rounds to 1", 1400 * time.Millisecond, 0, []int64{1, 12, 23, 30}, 1.4e6, 1.6, 66, 23},
+		{"1.6 s apart rounds to 2", 1600 * time.Millisecond, 0, []int64{1, 2, 13, 20, 30}, 1.6e6, 1.4, 66, 13},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +85,9 @@ func TestMergeAlignsIntervalsByWallClockSecond(t *testing.T) {
 			}
 			if d := run.OverlapSeconds - tt.overlapS; d > 1e-6 || d < -1e-6 {
 				t.Errorf("overlap %.6f s, want %.6f", run.OverlapSeconds, tt.overlapS)
+			}
+			if run.OverlapOpsPerSec != tt.commonOps {
+				t.Errorf("common-window rate %.2f ops/s, want %.2f", run.OverlapOpsPerSec, tt.commonOps)
 			}
 			if !run.MeasuredStart.Equal(t0) {
 				t.Errorf("measured start %s, want the earliest %s", run.MeasuredStart, t0)

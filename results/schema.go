@@ -238,6 +238,12 @@ type Run struct {
 	// every shard was measuring.
 	StartSkewUs    float64 `json:"start_skew_us,omitempty"`
 	OverlapSeconds float64 `json:"overlap_s,omitempty"`
+	// OverlapOpsPerSec, in a merged result, is the successful operations
+	// per second of all shards together over the seconds of the common
+	// window (from the aligned intervals; a second counts when at most
+	// 10 ms of it lies outside): what the store served while every shard
+	// was running. 0 when the window holds no such second.
+	OverlapOpsPerSec float64 `json:"overlap_ops_per_s,omitempty"`
 	// Harness is storefit's own resource use during the measured phase.
 	Harness *Harness `json:"harness,omitempty"`
 	// Kinds holds one entry per operation kind of the mix.

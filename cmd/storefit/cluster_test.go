@@ -119,11 +119,16 @@ func checkMerged(t *testing.T, shards []*results.Result, merged *results.Result)
 	if got := float64(run.Ops) / run.Seconds; math.Abs(got-rate)/rate > 0.02 {
 		t.Errorf("merged throughput %.0f ops/s, sum of the shards %.0f ops/s: more than 2%% apart", got, rate)
 	}
+	// Under open loop the rate is steady: the rate over the common
+	// window's whole seconds is the same sum.
+	if run.Mode == results.OpenLoop && run.OverlapOpsPerSec > 0 && math.Abs(run.OverlapOpsPerSec-rate)/rate > 0.02 {
+		t.Errorf("rate over the common window %.0f ops/s, sum of the shards %.0f ops/s", run.OverlapOpsPerSec, rate)
+	}
 	if run.OverlapSeconds < 0.9*run.Seconds {
 		t.Errorf("common window %.3f s of %.3f s", run.OverlapSeconds, run.Seconds)
 	}
-	t.Logf("%d shards: %d ops, %.0f ops/s (sum %.0f), p50 %.1f µs, p99 %.1f µs, start skew %.0f µs, max start lag %.0f µs, common window %.3f s",
-		len(shards), run.Ops, float64(run.Ops)/run.Seconds, rate, run.Kinds[0].Latency.P50, run.Kinds[0].Latency.P99,
+	t.Logf("%d shards: %d ops, %.0f ops/s (sum %.0f, common window %.0f), p50 %.1f µs, p99 %.1f µs, start skew %.0f µs, max start lag %.0f µs, common window %.3f s",
+		len(shards), run.Ops, float64(run.Ops)/run.Seconds, rate, run.OverlapOpsPerSec, run.Kinds[0].Latency.P50, run.Kinds[0].Latency.P99,
 		run.StartSkewUs, run.StartLagUs, run.OverlapSeconds)
 }
 
