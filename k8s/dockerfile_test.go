@@ -160,7 +160,7 @@ func TestDockerfileLintCatches(t *testing.T) {
 		}
 	}
 	if pinnedTag.MatchString("golang:latest") || pinnedTag.MatchString("golang") || !pinnedTag.MatchString("golang:1.26.8-bookworm") ||
-		!pinnedTag.MatchString("registry.example/distroless/static-debian12@sha256:"+strings.Repeat("a", 64)) {
+		!pinnedTag.MatchString("registry.example/base/static@sha256:"+strings.Repeat("a", 64)) {
 		t.Error("pinnedTag misjudges")
 	}
 	if !secretish.MatchString("DB_PASSWORD") || !secretSrc.MatchString("COPY .env /app/") {

@@ -67,7 +67,7 @@ DSNs in a Secret (--dsn-secret NAME) with keys STOREFIT_<STORE>_DSN.
 The manifest is checked before it is written: the suite, stores and run
 flags are parsed as the pods will parse them.`,
 		Example: `  storefit k8s manifest --shards 4 --suite suites/point.yaml --store postgres \
-      --dsn-secret storefit-dsns --image registry.example/you/storefit:v1 -- --rate 40000 --duration 60s > job.yaml
+      --dsn-secret storefit-dsns --image registry.example/storefit:v1 -- --rate 40000 --duration 60s > job.yaml
   kubectl apply -f job.yaml
   storefit k8s collect --job storefit -o merged.json`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runK8sManifest(f, args) },
