@@ -3,6 +3,8 @@
 # mode (org.apache.kafka:connect-runtime) with Debezium's PostgreSQL
 # connector (io.debezium:debezium-connector-postgres) on its class path,
 # from the jars Maven resolves from jvm/debezium/pom.xml, as one JVM process.
+# Connect is the Kafka release Debezium is built against (4.3.0 for
+# Debezium 3.6.1: see the pom), talking to the 4.4.0 broker.
 # Follows the contract in lib.sh:
 #
 #   debezium.sh start | stop | status | dsn
@@ -56,11 +58,11 @@ case "$HEAP" in
 esac
 
 # The releases the pom resolves, and where their jars are kept.
-KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$JVMDIR/pom.xml")
+CONNECT_VERSION=$(sed -n 's:.*<connect.version>\(.*\)</connect.version>.*:\1:p' "$JVMDIR/pom.xml")
 VERSION=$(sed -n 's:.*<debezium.version>\(.*\)</debezium.version>.*:\1:p' "$JVMDIR/pom.xml")
-[ -n "$VERSION" ] && [ -n "$KAFKA_VERSION" ] || die "debezium: no debezium.version or kafka.version in $JVMDIR/pom.xml"
+{ [ -n "$VERSION" ] && [ -n "$CONNECT_VERSION" ]; } || die "debezium: no debezium.version or connect.version in $JVMDIR/pom.xml"
 CACHE=${STOREFIT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/storefit}
-LIB=$CACHE/jvm/debezium-$VERSION-connect-$KAFKA_VERSION
+LIB=$CACHE/jvm/debezium-$VERSION-connect-$CONNECT_VERSION
 
 dsn() { echo "http://127.0.0.1:$PORT"; }
 
@@ -94,7 +96,7 @@ lock() {
 resolve() {
 	[ -f "$LIB/.complete" ] && return 0
 	command -v mvn >/dev/null 2>&1 || need_packages maven
-	log "debezium: resolving Debezium $VERSION and Kafka Connect $KAFKA_VERSION jars with Maven into $LIB"
+	log "debezium: resolving Debezium $VERSION and Kafka Connect $CONNECT_VERSION jars with Maven into $LIB"
 	local tmp=$LIB.tmp.$$ out
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
@@ -103,11 +105,11 @@ resolve() {
 	if ! maven -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$JVMDIR/pom.xml" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
 		tail -n 20 "$out" >&2
 		rm -rf "$tmp" "$out"
-		die "debezium: Maven could not resolve debezium-connector-postgres $VERSION and connect-runtime $KAFKA_VERSION (output above)"
+		die "debezium: Maven could not resolve debezium-connector-postgres $VERSION and connect-runtime $CONNECT_VERSION (output above)"
 	fi
 	rm -f "$out"
 	[ -f "$tmp/debezium-connector-postgres-$VERSION.jar" ] || die "debezium: Maven left no debezium-connector-postgres-$VERSION.jar in $tmp"
-	[ -f "$tmp/connect-runtime-$KAFKA_VERSION.jar" ] || die "debezium: Maven left no connect-runtime-$KAFKA_VERSION.jar in $tmp"
+	[ -f "$tmp/connect-runtime-$CONNECT_VERSION.jar" ] || die "debezium: Maven left no connect-runtime-$CONNECT_VERSION.jar in $tmp"
 	touch "$tmp/.complete"
 	rm -rf "$LIB"
 	mv "$tmp" "$LIB"
@@ -123,7 +125,7 @@ check_java() {
 	local v
 	v=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 	case "$v" in
-	1.* | 9 | 1[0-6] | '') die "debezium: $JAVA is Java ${v:-of unknown version}; Kafka Connect $KAFKA_VERSION and Debezium $VERSION need 17 or newer (set STOREFIT_DEBEZIUM_JAVA)" ;;
+	1.* | 9 | 1[0-6] | '') die "debezium: $JAVA is Java ${v:-of unknown version}; Kafka Connect $CONNECT_VERSION and Debezium $VERSION need 17 or newer (set STOREFIT_DEBEZIUM_JAVA)" ;;
 	esac
 }
 
@@ -148,7 +150,7 @@ start() {
 	chmod 700 "$DIR"
 	sed -e "s|@BOOTSTRAP@|${kafka#kafka://}|g" -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$PORT|g" \
 		"$JVMDIR/worker.properties" >"$DIR/worker.properties"
-	log "debezium: starting Kafka Connect $KAFKA_VERSION (standalone) with Debezium $VERSION on 127.0.0.1:$PORT (heap $HEAP, Kafka $kafka, data in $DIR)"
+	log "debezium: starting Kafka Connect $CONNECT_VERSION (standalone) with Debezium $VERSION on 127.0.0.1:$PORT (heap $HEAP, Kafka $kafka, data in $DIR)"
 	# setsid: the worker outlives this script and its terminal; fd 9 (the
 	# lock) is closed for it, or it would hold the lock.
 	setsid "$JAVA" -Xms128m "-Xmx$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
