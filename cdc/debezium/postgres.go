@@ -218,7 +218,7 @@ func RegisterPostgres(ctx context.Context, connectDSN string, cfg PostgresConnec
 		if err == nil || conf["database.password"] == "" {
 			return err
 		}
-		return errors.New(strings.ReplaceAll(err.Error(), conf["database.password"], "xxxxx"))
+		return &scrubbed{msg: strings.ReplaceAll(err.Error(), conf["database.password"], "xxxxx"), err: err}
 	}
 	if err := c.Put(ctx, cfg.Name, conf); err != nil {
 		return scrub(fmt.Errorf("debezium: register connector %s: %w", cfg.Name, err))
@@ -228,6 +228,16 @@ func RegisterPostgres(ctx context.Context, connectDSN string, cfg PostgresConnec
 	}
 	return nil
 }
+
+// scrubbed is an error whose message had the password blanked; it still
+// unwraps to the original for errors.Is.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
 
 // DeleteConnector deletes the connector from the worker at connectDSN; one
 // that does not exist is not an error. Its slot and publication stay (see
