@@ -155,6 +155,8 @@ func TestPostgresThroughKafka(t *testing.T) {
 		Name: id, DSN: pgDSN, Slot: id, Tables: []string{table}, TopicPrefix: id,
 		// A row before the connector: the initial snapshot reads it (op r).
 		SnapshotMode: "initial",
+		// Deletes carry the whole old row.
+		FullBeforeImages: true,
 	}
 	topics := cfg.Topics()
 	group := id + "_group"
@@ -187,9 +189,18 @@ func TestPostgresThroughKafka(t *testing.T) {
 		exec("UPDATE "+tbl+" SET name = $2, qty = $3 WHERE id = $1", i, fmt.Sprintf("item %d v2", i), i*10)
 		expect = append(expect, want{OpUpdate, i, fmt.Sprintf("item %d v2", i), i * 10})
 	}
+	// del deletes row i; the change's before image (REPLICA IDENTITY
+	// FULL) is the row's last after image.
 	del := func(i int64) {
 		exec("DELETE FROM "+tbl+" WHERE id = $1", i)
-		expect = append(expect, want{op: OpDelete, id: i})
+		w := want{op: OpDelete, id: i}
+		for j := len(expect) - 1; j >= 0; j-- {
+			if expect[j].id == i {
+				w.name, w.qty = expect[j].name, expect[j].qty
+				break
+			}
+		}
+		expect = append(expect, w)
 	}
 	// writes makes rows from..to-1: each inserted, every third updated
 	// twice, every fifth deleted.
@@ -334,8 +345,11 @@ func TestPostgresThroughKafka(t *testing.T) {
 			t.Errorf("change %d: commit time %v, LSN %d", i, c.CommitTime, c.LSN)
 		}
 		if w.op == OpDelete {
-			if id, err := c.Before.Int64("id"); c.After != nil || err != nil || id != w.id {
-				t.Errorf("change %d: delete with before %v, after %v; want before id %d", i, c.Before, c.After, w.id)
+			id, err1 := c.Before.Int64("id")
+			name, err2 := c.Before.String("name")
+			qty, err3 := c.Before.Int64("qty")
+			if c.After != nil || errors.Join(err1, err2, err3) != nil || id != w.id || name != w.name || qty != w.qty {
+				t.Errorf("change %d: delete with before %v, after %v; want before id %d, name %q, qty %d", i, c.Before, c.After, w.id, w.name, w.qty)
 			}
 			continue
 		}

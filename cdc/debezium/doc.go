@@ -21,7 +21,10 @@
 // created when missing by the task as it starts, before it reports
 // RUNNING: a change committed after RegisterPostgres returns is captured.
 // SnapshotMode "no_data" (the default) streams from the slot's position;
-// "initial" first reads the tables' rows (op 'r').
+// "initial" first reads the tables' rows (op 'r'). Under the tables'
+// default replica identity, updates carry no before image and deletes only
+// the key; FullBeforeImages sets REPLICA IDENTITY FULL first, so both carry
+// the whole old row.
 //
 // The connector writes JSON without embedded schemas (small envelopes),
 // numerics as strings, and no tombstones after deletes. Kafka Connect

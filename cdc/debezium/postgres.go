@@ -57,6 +57,17 @@ type PostgresConnector struct {
 	// mode Debezium knows.
 	SnapshotMode string
 
+	// FullBeforeImages makes RegisterPostgres set REPLICA IDENTITY FULL on
+	// the tables before it registers the connector (the DSN's user must
+	// own them): updates and deletes then carry the whole old row in
+	// Before, not only the key — a delete's other columns (say, the
+	// author of a deleted tweet, to drop it from a timeline) are known.
+	// It costs WAL volume: every update and delete logs the old row.
+	// (Debezium's own replica.identity.autoset.values sets it only when
+	// streaming starts, after the task reports RUNNING, and in our tests
+	// the connector still emitted key-only before images afterwards.)
+	FullBeforeImages bool
+
 	// PollInterval is how long the connector waits for more changes
 	// before it hands a batch to Kafka Connect (poll.interval.ms; default
 	// 50 ms, Debezium's own is 500 ms: it adds to the lag).
@@ -220,11 +231,42 @@ func RegisterPostgres(ctx context.Context, connectDSN string, cfg PostgresConnec
 		}
 		return &scrubbed{msg: strings.ReplaceAll(err.Error(), conf["database.password"], "xxxxx"), err: err}
 	}
+	if cfg.FullBeforeImages {
+		if err := replicaIdentityFull(ctx, cfg.DSN, cfg.Tables); err != nil {
+			return err
+		}
+	}
 	if err := c.Put(ctx, cfg.Name, conf); err != nil {
 		return scrub(fmt.Errorf("debezium: register connector %s: %w", cfg.Name, err))
 	}
 	if err := c.WaitRunning(ctx, cfg.Name); err != nil {
 		return scrub(fmt.Errorf("debezium: register connector %s: %w", cfg.Name, err))
+	}
+	return nil
+}
+
+// replicaIdentityFull sets REPLICA IDENTITY FULL on the tables that do not
+// have it yet (the ALTER takes a short exclusive lock, so it is skipped when
+// there is nothing to change).
+func replicaIdentityFull(ctx context.Context, dsn string, tables []string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("debezium: replica identity: connect to %s: %w", drivers.RedactDSN(dsn), errors.Unwrap(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, t := range tables {
+		schema, table, _ := strings.Cut(qualified(t), ".")
+		ident := pgx.Identifier{schema, table}.Sanitize()
+		var full bool
+		if err := conn.QueryRow(ctx, "SELECT relreplident = 'f' FROM pg_class WHERE oid = $1::regclass", ident).Scan(&full); err != nil {
+			return fmt.Errorf("debezium: replica identity of %s: %w", ident, err)
+		}
+		if full {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "ALTER TABLE "+ident+" REPLICA IDENTITY FULL"); err != nil {
+			return fmt.Errorf("debezium: replica identity of %s: %w", ident, err)
+		}
 	}
 	return nil
 }
