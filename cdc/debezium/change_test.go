@@ -239,7 +239,7 @@ func TestPostgresConnectorConfig(t *testing.T) {
 		"topic.prefix":                "sf",
 		"snapshot.mode":               "no_data",
 		"tombstones.on.delete":        "false",
-		"poll.interval.ms":            "50",
+		"poll.interval.ms":            "10",
 		"heartbeat.interval.ms":       "10000",
 	}
 	for k, v := range want {
