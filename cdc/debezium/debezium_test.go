@@ -166,7 +166,7 @@ func TestPostgresThroughKafka(t *testing.T) {
 		if err := DeleteConnector(ctx, connectDSN, cfg.Name); err != nil {
 			t.Error(err)
 		}
-		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.Slot+"_pub"); err != nil {
+		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.PublicationName()); err != nil {
 			t.Error(err)
 		}
 		if _, err := pg.Exec(ctx, "DROP TABLE IF EXISTS "+tbl); err != nil {

@@ -102,9 +102,7 @@ func (p *PostgresConnector) validate() error {
 	case p.TopicPrefix == "" || strings.ContainsAny(p.TopicPrefix, " ,/"):
 		return fmt.Errorf("debezium: topic prefix %q: use letters, digits, '.', '_' and '-'", p.TopicPrefix)
 	}
-	if p.Publication == "" {
-		p.Publication = p.Slot + "_pub"
-	}
+	p.Publication = p.PublicationName()
 	if p.PublicationAutocreate == "" {
 		p.PublicationAutocreate = "filtered"
 	}
@@ -141,6 +139,15 @@ func (p PostgresConnector) Topics() []string {
 		topics[i] = p.TopicPrefix + "." + qualified(t)
 	}
 	return topics
+}
+
+// PublicationName returns the publication's name: Publication, or its
+// default, Slot + "_pub".
+func (p PostgresConnector) PublicationName() string {
+	if p.Publication != "" {
+		return p.Publication
+	}
+	return p.Slot + "_pub"
 }
 
 // HeartbeatTopic returns the topic the connector's heartbeats go to.
