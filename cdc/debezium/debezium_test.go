@@ -439,3 +439,119 @@ func TestPostgresThroughKafka(t *testing.T) {
 		t.Fatalf("second consumer: %v", err)
 	}
 }
+
+// TestStreamOnly registers a connector with the default snapshot mode
+// (no_data) and two tables: rows written before it are not read, every
+// change committed after RegisterPostgres returns is, from both tables'
+// topics, by one consumer.
+func TestStreamOnly(t *testing.T) {
+	kafkaDSN, connectDSN, pgDSN := servers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id := fmt.Sprintf("sfcdc_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
+	tables := []string{id + "_a", id + "_b"}
+	pg, err := pgx.Connect(ctx, pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close(context.Background()) })
+	cfg := PostgresConnector{Name: id, DSN: pgDSN, Slot: id, Tables: tables, TopicPrefix: id}
+	group := id + "_group"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := DeleteConnector(ctx, connectDSN, cfg.Name); err != nil {
+			t.Error(err)
+		}
+		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.PublicationName()); err != nil {
+			t.Error(err)
+		}
+		for _, tb := range tables {
+			if _, err := pg.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{tb}.Sanitize()); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := DeleteTopics(ctx, kafkaDSN, append(cfg.Topics(), cfg.HeartbeatTopic())...); err != nil {
+			t.Error(err)
+		}
+		if err := DeleteGroup(ctx, kafkaDSN, group); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, tb := range tables {
+		if _, err := pg.Exec(ctx, "CREATE TABLE "+pgx.Identifier{tb}.Sanitize()+" (id bigint PRIMARY KEY, v text)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pg.Exec(ctx, "INSERT INTO "+pgx.Identifier{tb}.Sanitize()+" VALUES (0, 'before')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RegisterPostgres(ctx, connectDSN, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// One transaction across both tables, then one per table.
+	tx, err := pg.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{tb}.Sanitize()+" VALUES (1, 'tx')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if _, err := pg.Exec(ctx, "UPDATE "+pgx.Identifier{tb}.Sanitize()+" SET v = 'after' WHERE id = 0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c, err := NewConsumer(ctx, ConsumerConfig{Kafka: kafkaDSN, Group: group, Topics: cfg.Topics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var mu sync.Mutex
+	got := map[string][]string{} // table → "op id v"
+	n := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, batch []Change) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ch := range batch {
+				v, _ := ch.After.String("v")
+				k, _ := ch.Key.Int64("id")
+				got[ch.Table] = append(got[ch.Table], fmt.Sprintf("%s %d %s", ch.Op, k, v))
+				n++
+			}
+			return nil
+		})
+	}()
+	for {
+		mu.Lock()
+		m := n
+		mu.Unlock()
+		if m >= 4 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d of 4 changes arrived: %v", m, got)
+		case err := <-done:
+			t.Fatalf("consumer stopped: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if want := []string{"create 1 tx", "update 0 after"}; !slices.Equal(got[tb], want) {
+			t.Errorf("table %s: changes %q, want %q", tb, got[tb], want)
+		}
+	}
+}
