@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -199,6 +200,29 @@ func TestKafkaDebeziumMatchNative(t *testing.T) {
 		image := p.Services[tt.service].Image
 		if _, tag, _ := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":"); tag != string(m[1]) {
 			t.Errorf("service %s runs %s, compose/%s has %s %s", tt.service, image, tt.pom, tt.property, m[1])
+		}
+	}
+}
+
+// TestDebeziumImageBuiltFromNativePom checks that the debezium service is
+// built from the Maven project the native script runs, so both paths use
+// the same jars.
+func TestDebeziumImageBuiltFromNativePom(t *testing.T) {
+	p, err := load(t, ".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Services["debezium"].Build
+	if b == nil {
+		t.Fatal("service debezium has no build section")
+	}
+	df, err := os.ReadFile(filepath.Join(b.Context, b.Dockerfile))
+	if err != nil {
+		t.Fatalf("debezium's Dockerfile: %v", err)
+	}
+	for _, want := range []string{"native/jvm/debezium/pom.xml", "dependency:copy-dependencies", "USER 1000"} {
+		if !strings.Contains(string(df), want) {
+			t.Errorf("debezium's Dockerfile does not contain %q", want)
 		}
 	}
 }
