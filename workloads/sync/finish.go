@@ -89,6 +89,7 @@ func (w *Workload) drain(ctx context.Context, s Strategy, pr *probe) (int64, err
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	marked := time.Now()
 	for {
 		done := true
 		for i := range pr.views {
@@ -117,12 +118,14 @@ func (w *Workload) drain(ctx context.Context, s Strategy, pr *probe) (int64, err
 			return seq, fmt.Errorf("views did not catch up within %s (markers with commit times up to %d; seen %v; views show %v; last marker error: %v)", w.cfg.DrainTimeout, known, seen, marks, lastErr)
 		case <-time.After(w.cfg.PollInterval):
 		}
-		if w.strategy == "dual" {
+		if w.strategy == "dual" && time.Since(marked) > 500*time.Millisecond {
 			// Dual writes never redeliver: a marker lost to a view is
-			// gone, so write a new one.
+			// gone, so write a new one (not too often, or the wait
+			// chases an ever newer marker).
 			if s2, err := pr.mark(dctx, s, w.src.Tables); err == nil {
 				seq = s2
 			}
+			marked = time.Now()
 		}
 	}
 }

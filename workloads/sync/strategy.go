@@ -9,23 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// NewStrategy returns the named strategy: "dual", "cdc-logical" or
-// "outbox" (and "cdc-debezium" when built in; see Strategies).
-func NewStrategy(name string) (Strategy, error) {
-	switch name {
-	case "dual":
-		return &Dual{}, nil
-	case "cdc-logical":
-		return &Logical{}, nil
-	case "outbox":
-		return &Outbox{}, nil
-	}
-	return nil, fmt.Errorf("unknown sync strategy %q (known: %v)", name, Strategies())
-}
-
-// Strategies lists the strategies NewStrategy knows.
-func Strategies() []string { return []string{"dual", "cdc-logical", "outbox"} }
-
 // counters are the strategies' shared counters.
 type counters struct {
 	mu        sync.Mutex

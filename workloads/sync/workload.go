@@ -162,21 +162,19 @@ var opNames = []string{"like", "create_tweet", "update_tweet", "delete_tweet", "
 
 func init() {
 	workloads.RegisterPattern("sync", Supports)
-	for _, s := range Strategies() {
-		workloads.Register(workloads.Entry{
-			Name: "sync/" + s,
-			Summary: "keep search/graph/timeline/analytics views in sync with PostgreSQL by " + strategySummary[s] +
-				": write latency, freshness lag and divergence under faults",
-			New: func(p workloads.Params) (workloads.Workload, error) { return New(s, p) },
-		})
-	}
+	RegisterStrategy("dual", "dual writes", func() Strategy { return &Dual{} })
+	RegisterStrategy("cdc-logical", "logical decoding (pgoutput)", func() Strategy { return &Logical{} })
+	RegisterStrategy("outbox", "a transactional outbox and relay", func() Strategy { return &Outbox{} })
 }
 
-var strategySummary = map[string]string{
-	"dual":         "dual writes",
-	"cdc-logical":  "logical decoding (pgoutput)",
-	"outbox":       "a transactional outbox and relay",
-	"cdc-debezium": "Debezium and Kafka",
+// registerWorkload registers sync/<strategy>.
+func registerWorkload(strategy, summary string) {
+	workloads.Register(workloads.Entry{
+		Name: "sync/" + strategy,
+		Summary: "keep search/graph/timeline/analytics views in sync with PostgreSQL by " + summary +
+			": write latency, freshness lag and divergence under faults",
+		New: func(p workloads.Params) (workloads.Workload, error) { return New(strategy, p) },
+	})
 }
 
 // Workload is a sync workload: one strategy, the writes of the crud mix
