@@ -121,3 +121,16 @@ func TestLogicalRecovers(t *testing.T) { recovers(t, "cdc-logical") }
 
 // TestOutboxRecovers: the outbox relay does too.
 func TestOutboxRecovers(t *testing.T) { recovers(t, "outbox") }
+
+// TestDebeziumRecovers: CDC through Debezium and Kafka does too. It needs
+// STOREFIT_KAFKA_DSN and STOREFIT_DEBEZIUM_DSN besides.
+func TestDebeziumRecovers(t *testing.T) {
+	servers(t)
+	if os.Getenv("STOREFIT_KAFKA_DSN") == "" || os.Getenv("STOREFIT_DEBEZIUM_DSN") == "" {
+		if os.Getenv("STOREFIT_REQUIRE_SERVERS") == "1" {
+			t.Fatal("STOREFIT_KAFKA_DSN and STOREFIT_DEBEZIUM_DSN must be set")
+		}
+		t.Skip("set STOREFIT_KAFKA_DSN and STOREFIT_DEBEZIUM_DSN to run the cdc-debezium strategy")
+	}
+	recovers(t, "cdc-debezium")
+}

@@ -49,6 +49,12 @@ type Config struct {
 	// Redis is the timeline view's Redis DSN (default $STOREFIT_REDIS_DSN,
 	// else redis://127.0.0.1:6379/1).
 	Redis string `yaml:"redis"`
+	// Kafka and Debezium are the cdc-debezium strategy's Kafka DSN
+	// (default $STOREFIT_KAFKA_DSN, else kafka://127.0.0.1:9092) and Kafka
+	// Connect worker (default $STOREFIT_DEBEZIUM_DSN, else
+	// http://127.0.0.1:8083).
+	Kafka    string `yaml:"kafka"`
+	Debezium string `yaml:"debezium"`
 	// MarkerInterval is how often the lag probe bumps the source's marker,
 	// PollInterval how often each view's marker is read.
 	MarkerInterval time.Duration `yaml:"markerinterval"`
@@ -165,6 +171,7 @@ func init() {
 	RegisterStrategy("dual", "dual writes", func() Strategy { return &Dual{} })
 	RegisterStrategy("cdc-logical", "logical decoding (pgoutput)", func() Strategy { return &Logical{} })
 	RegisterStrategy("outbox", "a transactional outbox and relay", func() Strategy { return &Outbox{} })
+	RegisterStrategy("cdc-debezium", "Debezium and Kafka", func() Strategy { return NewStream("cdc-debezium", &DebeziumPipeline{}) })
 }
 
 // registerWorkload registers sync/<strategy>.
@@ -266,6 +273,11 @@ func (w *Workload) Settings() map[string]any {
 		"followsperuser": c.FollowsPerUser, "views": c.Views, "redis": drivers.RedactDSN(c.Redis), "prefix": c.Prefix,
 		"markerinterval": c.MarkerInterval.String(), "pollinterval": c.PollInterval.String(),
 		"draintimeout": c.DrainTimeout.String(),
+	}
+	if w.strategy == "cdc-debezium" {
+		d := DebeziumConfig{Kafka: c.Kafka, Connect: c.Debezium}
+		d.defaults()
+		m["kafka"], m["debezium"] = drivers.RedactDSN(d.Kafka), drivers.RedactDSN(d.Connect)
 	}
 	if c.FailP > 0 {
 		m["failp"], m["failviews"] = c.FailP, c.FailViews
@@ -434,6 +446,10 @@ func (w *Workload) FinishLoad(ctx context.Context, c drivers.Conn) error {
 	}
 	if d, ok := strat.(*Dual); ok {
 		d.Initial = w.initial
+	}
+	if p := DebeziumOf(strat); p != nil {
+		p.Config = DebeziumConfig{Kafka: w.cfg.Kafka, Connect: w.cfg.Debezium}
+		p.Config.defaults()
 	}
 	fp := map[string]float64{}
 	if w.cfg.FailP > 0 {
