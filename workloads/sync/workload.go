@@ -49,6 +49,11 @@ type Config struct {
 	// Redis is the timeline view's Redis DSN (default $STOREFIT_REDIS_DSN,
 	// else redis://127.0.0.1:6379/1).
 	Redis string `yaml:"redis"`
+	// SyncCommit is the source's synchronous_commit (default "on": the
+	// source of truth keeps what it acknowledged, and its WAL reaches the
+	// CDC readers at commit rather than at the WAL writer's next round,
+	// up to wal_writer_delay later, as under "off").
+	SyncCommit string `yaml:"synccommit"`
 	// Kafka and Debezium are the cdc-debezium strategy's Kafka DSN
 	// (default $STOREFIT_KAFKA_DSN, else kafka://127.0.0.1:9092) and Kafka
 	// Connect worker (default $STOREFIT_DEBEZIUM_DSN, else
@@ -96,7 +101,7 @@ func DefaultConfig(scale workloads.Scale) Config {
 	}
 	return Config{
 		Users: users, Tweets: tweets, LikesPerTweet: 3, FollowsPerUser: 10,
-		Prefix: "sync_", Views: "search,graph,timeline,analytics", Redis: redis,
+		SyncCommit: "on", Prefix: "sync_", Views: "search,graph,timeline,analytics", Redis: redis,
 		MarkerInterval: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
 		FailViews: "*", ViewDownFor: 10 * time.Second, DrainTimeout: 60 * time.Second,
 		LikeProportion: 0.13, CreateTweetProportion: 0.10, UpdateTweetProportion: 0.05,
@@ -128,6 +133,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("failp must be in [0, 1], not %v", c.FailP)
 	case c.MarkerInterval < time.Millisecond || c.PollInterval < time.Millisecond:
 		return errors.New("markerinterval and pollinterval must be at least 1ms")
+	case !slices.Contains([]string{"on", "off", "local", "remote_write", "remote_apply"}, c.SyncCommit):
+		return fmt.Errorf("synccommit must be on, off, local, remote_write or remote_apply, not %q", c.SyncCommit)
 	case c.DrainTimeout <= 0:
 		return errors.New("draintimeout must be positive")
 	case c.ViewDownAt < 0 || c.ViewDownFor < 0 || c.RestartAt < 0:
@@ -272,7 +279,7 @@ func (w *Workload) Settings() map[string]any {
 		"strategy": w.strategy, "users": c.Users, "tweets": c.Tweets, "likespertweet": c.LikesPerTweet,
 		"followsperuser": c.FollowsPerUser, "views": c.Views, "redis": drivers.RedactDSN(c.Redis), "prefix": c.Prefix,
 		"markerinterval": c.MarkerInterval.String(), "pollinterval": c.PollInterval.String(),
-		"draintimeout": c.DrainTimeout.String(),
+		"draintimeout": c.DrainTimeout.String(), "synccommit": c.SyncCommit,
 	}
 	if w.strategy == "cdc-debezium" {
 		d := DebeziumConfig{Kafka: c.Kafka, Connect: c.Debezium}
@@ -307,6 +314,10 @@ func (w *Workload) Setup(ctx context.Context, c drivers.Conn) error {
 	defer w.mu.Unlock()
 	w.setup = true
 	pc := p.SyncSource()
+	if pc.ConnConfig.RuntimeParams == nil {
+		pc.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	pc.ConnConfig.RuntimeParams["synchronous_commit"] = w.cfg.SyncCommit
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return fmt.Errorf("sync source: %w", err)
