@@ -49,6 +49,12 @@ type Config struct {
 	// Redis is the timeline view's Redis DSN (default $STOREFIT_REDIS_DSN,
 	// else redis://127.0.0.1:6379/1).
 	Redis string `yaml:"redis"`
+	// RedisServer, when set, is a redis-server binary the workload runs
+	// itself for the timeline view (on a free port, data in a temporary
+	// directory) instead of using Redis: the view-down fault on the
+	// timeline then stops that server for real (SHUTDOWN SAVE) and starts
+	// it again.
+	RedisServer string `yaml:"redisserver"`
 	// SyncCommit is the source's synchronous_commit (default "on": the
 	// source of truth keeps what it acknowledged, and its WAL reaches the
 	// CDC readers at commit rather than at the WAL writer's next round,
@@ -289,6 +295,10 @@ func (w *Workload) Settings() map[string]any {
 	if c.FailP > 0 {
 		m["failp"], m["failviews"] = c.FailP, c.FailViews
 	}
+	if c.RedisServer != "" {
+		m["redisserver"] = c.RedisServer
+		delete(m, "redis")
+	}
 	if c.ViewDown != "" {
 		m["viewdown"], m["viewdownat"], m["viewdownfor"] = c.ViewDown, c.ViewDownAt.String(), c.ViewDownFor.String()
 	}
@@ -346,6 +356,9 @@ func (w *Workload) openView(ctx context.Context, name string) (View, error) {
 	case ViewGraph:
 		return NewGraphView(), nil
 	case ViewTimeline:
+		if w.cfg.RedisServer != "" {
+			return NewOwnTimelineView(ctx, w.cfg.RedisServer, "sf:"+w.cfg.Prefix)
+		}
 		return NewTimelineView(ctx, w.cfg.Redis, "sf:"+w.cfg.Prefix)
 	case ViewAnalytics:
 		return NewAnalyticsView(ctx)
@@ -538,10 +551,35 @@ func (w *Workload) startFaults() {
 	if w.cfg.ViewDown != "" && w.cfg.ViewDownFor > 0 {
 		time.AfterFunc(w.cfg.ViewDownAt, func() {
 			at := time.Now()
-			w.faults.Down(w.cfg.ViewDown, at.Add(w.cfg.ViewDownFor))
+			note := "every write to the view fails for the duration (outage simulated in storefit's view client; the shared server keeps running)"
+			var stopper ServerStopper
 			w.mu.Lock()
-			w.events = append(w.events, faultEvent{at: at, kind: "view-down", tgt: w.cfg.ViewDown, dur: w.cfg.ViewDownFor,
-				note: "every write to the view fails for the duration (outage simulated in storefit's view client; the shared server keeps running)"})
+			for _, v := range w.views {
+				if s, ok := v.(ServerStopper); ok && v.Name() == w.cfg.ViewDown {
+					if tv, ok := v.(*TimelineView); !ok || tv.proc != nil {
+						stopper = s
+					}
+				}
+			}
+			w.mu.Unlock()
+			if stopper != nil {
+				if err := stopper.StopServer(context.Background()); err != nil {
+					note = "stopping the server failed (" + err.Error() + "); writes failed in storefit's client instead"
+					stopper = nil
+				} else {
+					note = "the view's own server was stopped (SHUTDOWN SAVE) and started again after the duration"
+					time.AfterFunc(w.cfg.ViewDownFor, func() {
+						if err := stopper.StartServer(context.Background()); err != nil {
+							w.logf("sync: restart %s: %v", w.cfg.ViewDown, err)
+						}
+					})
+				}
+			}
+			if stopper == nil {
+				w.faults.Down(w.cfg.ViewDown, at.Add(w.cfg.ViewDownFor))
+			}
+			w.mu.Lock()
+			w.events = append(w.events, faultEvent{at: at, kind: "view-down", tgt: w.cfg.ViewDown, dur: w.cfg.ViewDownFor, note: note})
 			w.mu.Unlock()
 		})
 	}
