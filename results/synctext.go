@@ -146,5 +146,68 @@ func writeSyncMarkdown(ew *errWriter, rs []*Result) {
 			}
 		}
 	}
+	for _, s := range SyncSustained(rs) {
+		ew.printf("- Sustained write rate: %s\n", mdCell(s))
+	}
 	ew.printf("\n")
+}
+
+// SyncSustained sums up, per strategy measured at several rates without
+// faults, the highest target rate at which every view kept up (no view's
+// staleness grew, and the run drained) and the lowest at which one did
+// not: the sustained write rate, bracketed by a --rate sweep.
+func SyncSustained(rs []*Result) []string {
+	type bounds struct {
+		ok, fail []float64
+	}
+	by := map[string]*bounds{}
+	var order []string
+	for _, r := range rs {
+		for _, c := range r.Cells {
+			s := c.Sync
+			if s == nil || c.Params.Rate <= 0 || len(s.Faults) > 0 {
+				continue
+			}
+			b := by[s.Strategy]
+			if b == nil {
+				b = &bounds{}
+				by[s.Strategy] = b
+				order = append(order, s.Strategy)
+			}
+			kept := s.Drained && c.Run != nil && c.Run.DroppedOps == 0
+			for _, v := range s.Views {
+				kept = kept && !v.LagGrowing
+			}
+			if kept {
+				b.ok = append(b.ok, c.Params.Rate)
+			} else {
+				b.fail = append(b.fail, c.Params.Rate)
+			}
+		}
+	}
+	var out []string
+	for _, st := range order {
+		b := by[st]
+		if len(b.ok)+len(b.fail) < 2 {
+			continue
+		}
+		hi, lo := 0.0, 0.0
+		for _, x := range b.ok {
+			hi = max(hi, x)
+		}
+		for _, x := range b.fail {
+			if lo == 0 || x < lo {
+				lo = x
+			}
+		}
+		switch {
+		case len(b.fail) == 0:
+			out = append(out, fmt.Sprintf("%s kept up at every rate tried, up to %s writes/s.", st, FormatRate(hi)))
+		case len(b.ok) == 0:
+			out = append(out, fmt.Sprintf("%s kept up at no rate tried (from %s writes/s).", st, FormatRate(lo)))
+		default:
+			out = append(out, fmt.Sprintf("%s kept up at %s writes/s, not at %s writes/s.", st, FormatRate(hi), FormatRate(lo)))
+		}
+	}
+	return out
 }

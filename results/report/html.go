@@ -330,6 +330,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			}
 		}
 	}
+	for _, s := range results.SyncSustained(m.rs) {
+		d.SyncVerdicts = append(d.SyncVerdicts, "Sustained write rate: "+s)
+	}
 	var invalid, limited []string
 	measured := 0
 	for _, g := range m.groups {
