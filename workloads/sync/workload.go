@@ -483,10 +483,10 @@ func (w *Workload) FinishLoad(ctx context.Context, c drivers.Conn) error {
 	}
 	w.faults = NewFaults(w.seed, fp)
 	env := Env{Source: w.src, Views: w.views, Faults: w.faults, Logf: w.logf}
+	w.strat = strat // set first: FinishRun cleans up what a failed Prepare left
 	if err := strat.Prepare(ctx, env); err != nil {
 		return err
 	}
-	w.strat = strat
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.bgStop = cancel
 	if err := strat.Start(bg); err != nil {
