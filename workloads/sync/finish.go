@@ -274,8 +274,12 @@ func Verdict(s *results.Sync) string {
 		drained = " (the views had NOT caught up when the drain timed out)"
 	}
 	if len(lost) > 0 {
-		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s; worst lag p99 %.0f ms.",
-			name, under, s.Writes, strings.Join(lost, ", "), drained, worst)
+		none := ""
+		if len(clean) > 0 {
+			none = " (none in " + strings.Join(clean, ", ") + ")"
+		}
+		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s%s; worst lag p99 %.0f ms.",
+			name, under, s.Writes, strings.Join(lost, ", "), none, drained, worst)
 	}
 	return fmt.Sprintf("%s %s, %d writes: 0 rows lost or different in any view after draining%s; worst lag p99 %.0f ms.",
 		name, under, s.Writes, drained, worst)
