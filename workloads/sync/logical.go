@@ -210,9 +210,9 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if ka.ServerWALEnd > received && len(tx) == 0 && len(batch) == 0 {
-				received = ka.ServerWALEnd
-			}
+			// ka.ServerWALEnd is the server's WAL end, not what it sent:
+			// a commit below it may not have reached us yet, so it is
+			// never confirmed (doing so lost a change at a restart).
 			if ka.ReplyRequested {
 				if err := status(); err != nil {
 					return err
