@@ -330,6 +330,9 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 
 	// Setup and load, unless an earlier load phase did them.
 	if plan.Phase != PhaseRun {
+		if f, ok := wl.(RunFinisher); ok {
+			defer func() { f.FinishRun(ctx, conn, &rc) }()
+		}
 		t0 := time.Now()
 		if err := wl.Setup(ctx, conn); err != nil {
 			return fail(err)
@@ -380,6 +383,17 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	return rc
+}
+
+// RunFinisher is an optional interface of a Workload with background work
+// during the run (a sync workload's consumers and lag probes). The runner
+// calls FinishRun once per cell after the measured phase, or after the
+// phase that failed, whenever Setup was called; it stops the background
+// work, releases what Setup acquired, and may add its outcome to c (c.Run
+// is nil when the cell did not get to measure). A failure is for FinishRun
+// to record in c.
+type RunFinisher interface {
+	FinishRun(ctx context.Context, conn drivers.Conn, c *results.Cell)
 }
 
 type progress struct{ n atomic.Int64 }

@@ -173,6 +173,16 @@ type pageData struct {
 	Kinds    []kindRow
 	Cells    int
 	Version  string
+	// Sync is the strategy × view table of sync workloads, SyncFigs their
+	// lag-over-time figures, SyncVerdicts their verdicts.
+	Sync         []syncRow
+	SyncFigs     []*figureView
+	SyncVerdicts []string
+}
+
+type syncRow struct {
+	Strategy, View, ViewStore, Rate, WriteP50, WriteP99, LagP50, LagP99, LagMax, Divergence, Faults string
+	Diverged                                                                                        bool
 }
 
 type figureView struct {
@@ -285,6 +295,47 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		if strings.HasPrefix(f.Name, "maxrate-") {
 			d.MaxRates = append(d.MaxRates, view(f.Name))
 		}
+	}
+	for _, f := range figs {
+		if strings.HasPrefix(f.Name, "synclag-") {
+			d.SyncFigs = append(d.SyncFigs, view(f.Name))
+		}
+	}
+	ms := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+	for _, r := range results.SyncRows(m.rs) {
+		rate := "closed loop"
+		if r.Rate > 0 {
+			rate = results.FormatRate(r.Rate)
+			if r.AchievedRate > 0 && r.AchievedRate < 0.95*r.Rate {
+				rate += " (" + results.FormatRate(r.AchievedRate) + " achieved)"
+			}
+		}
+		p50, p99 := r.WriteText()
+		max := ms(r.LagMaxMs)
+		if r.LagGrowing {
+			max += " (growing)"
+		}
+		if !r.Drained {
+			max += " (not drained)"
+		}
+		d.Sync = append(d.Sync, syncRow{Strategy: r.Strategy, View: r.View, ViewStore: r.ViewStore, Rate: rate,
+			WriteP50: p50, WriteP99: p99, LagP50: ms(r.LagP50Ms),
+			LagP99: ms(r.LagP99Ms), LagMax: max, Divergence: r.DivergenceText(), Faults: r.Faults, Diverged: r.Divergence > 0})
+	}
+	for _, r := range m.rs {
+		for _, c := range r.Cells {
+			if c.Sync != nil && c.Sync.Verdict != "" {
+				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Verdict)
+			}
+		}
+	}
+	for _, s := range results.SyncSustained(m.rs) {
+		d.SyncVerdicts = append(d.SyncVerdicts, "Sustained write rate: "+s)
 	}
 	var invalid, limited []string
 	measured := 0
