@@ -192,10 +192,11 @@ type Strategy interface {
 	// the views before returning. The returned error is the source's;
 	// view failures of dual writes are counted, not returned.
 	Write(ctx context.Context, fn TxFunc) error
-	// Restart kills the consumer or relay — cancels its goroutines and
-	// drops its connections, losing what it held in memory — and starts a
-	// new one that resumes from the durable position (slot, outbox,
-	// offset). A strategy without one does nothing.
+	// Restart kills the consumers or relays (every view's, and a shared
+	// reader) — cancels their goroutines and drops their connections,
+	// losing what they held in memory — and starts new ones that resume
+	// from the durable positions (slot, outbox pending bits, each group's
+	// offsets). A strategy without one does nothing.
 	Restart(ctx context.Context) error
 	// Stop stops the background work and releases its connections; the
 	// source objects (slot, publication) are dropped by Cleanup.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/storefit/storefit/cdc/debezium"
@@ -52,15 +55,18 @@ func DebeziumOf(s Strategy) *DebeziumPipeline {
 // PostgreSQL connector (pgoutput, its own slot and publication, no initial
 // snapshot) on a Kafka Connect worker writes the tweets, follows and
 // markers tables' changes to one single-partition Kafka topic per table
-// (cdc/debezium); a franz-go consumer group reads them and commits a
-// batch's offsets after every view applied it. Topic names carry the run's
+// (cdc/debezium); each view has its own franz-go consumer group (named
+// after the run and the view), which reads them and commits a batch's
+// offsets after its view applied it. Topic names carry the run's
 // start time, so a run never reads an earlier run's changes; Cleanup
 // deletes the connector, its slot and publication, the topics and the
-// group.
+// groups.
 type DebeziumPipeline struct {
 	Config DebeziumConfig
 	conn   debezium.PostgresConnector
-	group  string
+	group  string // prefix of the groups: group-<consumer>
+	mu     sync.Mutex
+	groups map[string]bool
 	pgDSN  string
 	t      Tables
 }
@@ -105,9 +111,17 @@ func (p *DebeziumPipeline) Prepare(ctx context.Context, src Source) error {
 	return nil
 }
 
-// Open joins the consumer group, which resumes from its committed offsets.
-func (p *DebeziumPipeline) Open(ctx context.Context) (ChangeStream, error) {
-	c, err := debezium.NewConsumer(ctx, debezium.ConsumerConfig{Kafka: p.Config.Kafka, Group: p.group, Topics: p.conn.Topics(), MaxBatch: 1000})
+// Open joins the consumer's own group (<topic prefix>-views-<consumer>),
+// which resumes from its committed offsets.
+func (p *DebeziumPipeline) Open(ctx context.Context, consumer string) (ChangeStream, error) {
+	group := p.group + "-" + consumer
+	p.mu.Lock()
+	if p.groups == nil {
+		p.groups = map[string]bool{}
+	}
+	p.groups[group] = true
+	p.mu.Unlock()
+	c, err := debezium.NewConsumer(ctx, debezium.ConsumerConfig{Kafka: p.Config.Kafka, Group: group, Topics: p.conn.Topics(), MaxBatch: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +129,7 @@ func (p *DebeziumPipeline) Open(ctx context.Context) (ChangeStream, error) {
 }
 
 // Cleanup deletes the connector, its slot and publication, the topics and
-// the group.
+// the groups.
 func (p *DebeziumPipeline) Cleanup(ctx context.Context) error {
 	if p.conn.Name == "" {
 		return nil
@@ -126,7 +140,12 @@ func (p *DebeziumPipeline) Cleanup(ctx context.Context) error {
 	defer cancel()
 	errs = append(errs, debezium.DropSlot(dctx, p.pgDSN, p.conn.Slot, p.conn.Publication))
 	errs = append(errs, debezium.DeleteTopics(ctx, p.Config.Kafka, append(p.conn.Topics(), p.conn.HeartbeatTopic())...))
-	errs = append(errs, debezium.DeleteGroup(ctx, p.Config.Kafka, p.group))
+	p.mu.Lock()
+	groups := slices.Sorted(maps.Keys(p.groups))
+	p.mu.Unlock()
+	for _, g := range groups {
+		errs = append(errs, debezium.DeleteGroup(ctx, p.Config.Kafka, g))
+	}
 	return errors.Join(errs...)
 }
 

@@ -6,18 +6,22 @@
 //
 //   - sync/dual: the application commits PostgreSQL, then writes each view
 //     in the request path, once;
-//   - sync/cdc-logical: a consumer reads PostgreSQL logical replication
-//     (pgoutput, a slot and a publication, decoded with pglogrepl) and
-//     applies committed changes to the views, confirming LSNs after;
-//   - sync/outbox: each write adds event rows in the same transaction; a
-//     relay applies them to the views in batches (FOR UPDATE SKIP LOCKED)
-//     and marks them sent;
+//   - sync/cdc-logical: one reader of PostgreSQL logical replication
+//     (pgoutput, a slot and a publication, decoded with pglogrepl) hands
+//     committed changes to a queue per view, each applied by its own
+//     goroutine; the slot confirms the least LSN every view applied;
+//   - sync/outbox: each write adds event rows in the same transaction,
+//     with a pending bit per view; a relay per view applies its pending
+//     events in batches and clears its bit;
 //   - sync/cdc-debezium: Debezium's PostgreSQL connector streams changes
-//     into Kafka (cdc/debezium); a consumer group applies them.
+//     into Kafka (cdc/debezium); a consumer group per view applies them.
+//
+// In the CDC and outbox strategies each view has its own applier and its
+// own position, so a view that is down holds back only itself.
 //
 // The runner's operations are the writes (their latency is what the
 // strategy costs the application); background goroutines started at the
-// end of the load (workloads.Finisher) run the consumer or relay and a lag
+// end of the load (workloads.Finisher) run the consumers or relays and a lag
 // probe (markers committed at the source, polled in each view); the
 // runner's RunFinisher hook drains, reconciles every view with the source
 // and fills the result's sync section. Faults (view write failures, a view

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -15,13 +16,18 @@ import (
 
 // Logical is the CDC strategy over PostgreSQL logical replication, without
 // Kafka: a publication of the tweets, follows and markers tables, a
-// (persistent) replication slot with the pgoutput plugin, and a consumer
-// that decodes the stream with pglogrepl, groups committed transactions
-// into batches (up to 500 changes or 20 ms), applies each batch to every
-// view (retrying a failing view) and then confirms the batch's end LSN to
-// the server. A killed consumer loses what it held; the next resumes from
-// the slot's confirmed position, so changes after it are delivered again —
-// at least once, and views are idempotent.
+// (persistent) replication slot with the pgoutput plugin, and one reader
+// that decodes the stream with pglogrepl and groups committed transactions
+// into batches (up to 500 changes or 20 ms), handing each batch to a
+// bounded queue per view. Each view has its own applier goroutine, which
+// applies its queue's batches in order (retrying while the view fails), so
+// a view that is down holds back only itself — until its queue is full
+// (Queue changes, default 100 000): then the reader blocks (back-pressure)
+// and every view waits for it. The slot's confirmed position is the least,
+// over the views, of the end LSN of the last transaction the view applied.
+// A killed consumer (reader and appliers) loses what it held; the next
+// resumes from the slot's confirmed position, so changes after it are
+// delivered again — at least once, and views are idempotent.
 type Logical struct {
 	env  Env
 	c    counters
@@ -29,6 +35,98 @@ type Logical struct {
 	// Batch and Linger bound a batch (defaults 500 changes, 20 ms).
 	Batch  int
 	Linger time.Duration
+	// Queue bounds the changes queued for one view (default 100 000).
+	Queue int
+}
+
+// logicalBatch is a batch of committed changes and the end LSN of its last
+// transaction. The views share its changes and do not modify them.
+type logicalBatch struct {
+	changes []Change
+	end     pglogrepl.LSN
+}
+
+// viewQueue holds the batches handed to one view's applier, bounded in
+// changes (one batch is always let in, whatever its size).
+type viewQueue struct {
+	mu      sync.Mutex
+	items   []logicalBatch
+	n, max  int
+	applied pglogrepl.LSN // end of the last batch the view applied
+	ready   chan struct{} // a batch was added
+	space   chan struct{} // a batch was taken
+}
+
+func newViewQueue(max int) *viewQueue {
+	return &viewQueue{max: max, ready: make(chan struct{}, 1), space: make(chan struct{}, 1)}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// tryPut queues b unless the queue is full.
+func (q *viewQueue) tryPut(b logicalBatch) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.n > 0 && q.n+len(b.changes) > q.max {
+		return false
+	}
+	q.items = append(q.items, b)
+	q.n += len(b.changes)
+	signal(q.ready)
+	return true
+}
+
+// take returns the oldest batch, waiting for one until ctx ends.
+func (q *viewQueue) take(ctx context.Context) (logicalBatch, error) {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			b := q.items[0]
+			q.items[0] = logicalBatch{}
+			q.items = q.items[1:]
+			q.n -= len(b.changes)
+			q.mu.Unlock()
+			signal(q.space)
+			return b, nil
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return logicalBatch{}, ctx.Err()
+		case <-q.ready:
+		}
+	}
+}
+
+// confirmedLSN is the position the slot may confirm: the least, over the
+// views, of the end of the last batch each applied — where a view that
+// applied the last batch handed (handed) counts as at quiet (≥ handed: the
+// commits between had no change for the views).
+func confirmedLSN(queues []*viewQueue, handed, quiet pglogrepl.LSN) pglogrepl.LSN {
+	pos := quiet
+	for _, q := range queues {
+		if a := q.appliedLSN(); a != handed && a < pos {
+			pos = a
+		}
+	}
+	return pos
+}
+
+func (q *viewQueue) setApplied(end pglogrepl.LSN) {
+	q.mu.Lock()
+	q.applied = end
+	q.mu.Unlock()
+}
+
+func (q *viewQueue) appliedLSN() pglogrepl.LSN {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.applied
 }
 
 // Name returns "cdc-logical".
@@ -56,6 +154,9 @@ func (l *Logical) Prepare(ctx context.Context, env Env) error {
 	}
 	if l.Linger <= 0 {
 		l.Linger = 20 * time.Millisecond
+	}
+	if l.Queue <= 0 {
+		l.Queue = 100_000
 	}
 	if err := l.Cleanup(ctx); err != nil {
 		return err
@@ -140,34 +241,84 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 		defer conn.Close(context.Background())
 	}
 
+	// One applier per view, each with its own queue and position.
+	actx, stopAppliers := context.WithCancel(ctx)
+	var appliers sync.WaitGroup
+	defer func() {
+		stopAppliers()
+		appliers.Wait()
+	}()
+	queues := make([]*viewQueue, len(l.env.Views))
+	for i, v := range l.env.Views {
+		q := newViewQueue(l.Queue)
+		queues[i] = q
+		appliers.Add(1)
+		go func() {
+			defer appliers.Done()
+			for {
+				b, err := q.take(actx)
+				if err != nil {
+					return
+				}
+				if err := deliverTo(actx, &l.env, &l.c, v, b.changes); err != nil {
+					return
+				}
+				q.setApplied(b.end)
+			}
+		}()
+	}
+
 	rels := map[uint32]*relation{}
 	var (
 		tx       []Change // changes of the open transaction
-		batch    []Change // committed, not yet delivered
+		batch    []Change // committed, not yet handed to the views
 		batchEnd pglogrepl.LSN
-		since    time.Time // first change of batch
-		applied  pglogrepl.LSN
+		since    time.Time     // first change of batch
+		handed   pglogrepl.LSN // end of the last batch handed to the views
+		quiet    pglogrepl.LSN // handed, or the end of a later commit without changes
 		commitAt time.Time
 		lastSent time.Time
+		blocked  bool
 	)
 	// The position confirmed is the end of the last transaction every view
 	// applied — nothing else: an XLogData message's start plus its length
 	// is not a WAL position (pgoutput's text tuples are longer than the WAL
 	// records), and a keepalive's WAL end may lie beyond commits not sent
-	// yet; confirming either lost changes at a restart.
+	// yet; confirming either lost changes at a restart. A view that applied
+	// every batch handed to it is at quiet: the commits after handed had no
+	// change for the views.
 	status := func() error {
 		lastSent = time.Now()
-		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: applied})
+		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: confirmedLSN(queues, handed, quiet)})
 	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := deliver(ctx, &l.env, &l.c, batch); err != nil {
-			return err
+		b := logicalBatch{changes: batch, end: batchEnd}
+		for i, q := range queues {
+			for !q.tryPut(b) {
+				// The view's queue is full: back-pressure. The reader
+				// waits (and with it every view) and keeps the
+				// replication connection alive meanwhile.
+				if !blocked {
+					blocked = true
+					l.env.logf("sync: cdc-logical: view %s is %d changes behind, its queue is full: the reader waits for it", l.env.Views[i].Name(), l.Queue)
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-q.space:
+				case <-time.After(time.Second):
+					if err := status(); err != nil {
+						return fmt.Errorf("status update: %w", err)
+					}
+				}
+			}
 		}
-		batch = batch[:0]
-		applied = batchEnd
+		blocked = false
+		batch = nil
+		handed, quiet = batchEnd, batchEnd
 		return status()
 	}
 	for {
@@ -262,7 +413,7 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 				tx = tx[:0]
 				batchEnd = m.TransactionEndLSN
 				if len(batch) == 0 {
-					applied = batchEnd
+					quiet = batchEnd
 				}
 			}
 		}

@@ -28,9 +28,10 @@ func CreateSource(ctx context.Context, s Source) error {
 		"ALTER TABLE " + t.ident(t.Follows()) + " REPLICA IDENTITY FULL",
 		"CREATE TABLE " + t.ident(t.Markers()) + " (id int PRIMARY KEY, seq bigint NOT NULL)",
 		"INSERT INTO " + t.ident(t.Markers()) + " VALUES (1, 0)",
+		// pending: a bit per view (bit i: the strategy's i-th view) that
+		// has not applied the event yet; a row goes once all are clear.
 		"CREATE TABLE " + t.ident(t.Outbox()) + " (id bigserial PRIMARY KEY, payload jsonb NOT NULL, " +
-			"created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz)",
-		"CREATE INDEX ON " + t.ident(t.Outbox()) + " (id) WHERE sent_at IS NULL",
+			"created_at timestamptz NOT NULL DEFAULT now(), pending int NOT NULL)",
 	}
 	for _, q := range stmts {
 		if _, err := s.Pool.Exec(ctx, q); err != nil {

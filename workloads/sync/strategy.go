@@ -40,10 +40,8 @@ func (c *counters) stats() StrategyStats {
 	return StrategyStats{Delivered: cp(c.delivered), Failed: cp(c.failed), Retries: cp(c.retries), Restarts: c.restarts}
 }
 
-// deliver applies a batch to every view concurrently, retrying a view that
-// fails (every 100 ms) until it succeeds or ctx ends: the at-least-once
-// delivery of the CDC and outbox strategies. It returns only when every
-// view has the batch (nil) or ctx ended.
+// deliver applies a batch to every view concurrently (deliverTo each),
+// returning only when every view has the batch (nil) or ctx ended.
 func deliver(ctx context.Context, env *Env, c *counters, batch []Change) error {
 	if len(batch) == 0 {
 		return nil
@@ -54,24 +52,7 @@ func deliver(ctx context.Context, env *Env, c *counters, batch []Change) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for attempt := 0; ; attempt++ {
-				err := env.Faults.Apply(ctx, v, batch)
-				if err == nil {
-					c.add(&c.delivered, v.Name(), int64(len(batch)))
-					return
-				}
-				c.add(&c.failed, v.Name(), 1)
-				if attempt == 0 || attempt%50 == 0 {
-					env.logf("sync: view %s: %v (retrying)", v.Name(), err)
-				}
-				select {
-				case <-ctx.Done():
-					errs[i] = ctx.Err()
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
-				c.add(&c.retries, v.Name(), 1)
-			}
+			errs[i] = deliverTo(ctx, env, c, v, batch)
 		}()
 	}
 	wg.Wait()
@@ -81,6 +62,32 @@ func deliver(ctx context.Context, env *Env, c *counters, batch []Change) error {
 		}
 	}
 	return nil
+}
+
+// deliverTo applies a batch to one view, retrying (every 100 ms) until it
+// succeeds or ctx ends: the at-least-once delivery of the CDC and outbox
+// strategies, whose appliers each serve one view.
+func deliverTo(ctx context.Context, env *Env, c *counters, v View, batch []Change) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		err := env.Faults.Apply(ctx, v, batch)
+		if err == nil {
+			c.add(&c.delivered, v.Name(), int64(len(batch)))
+			return nil
+		}
+		c.add(&c.failed, v.Name(), 1)
+		if attempt == 0 || attempt%50 == 0 {
+			env.logf("sync: view %s: %v (retrying)", v.Name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		c.add(&c.retries, v.Name(), 1)
+	}
 }
 
 func (e *Env) logf(format string, args ...any) {
@@ -281,4 +288,42 @@ func (b *bgLoop) stop() {
 	b.cancel()
 	<-b.done
 	b.cancel = nil
+}
+
+// restartAll kills every loop first, then starts them all again: a
+// restart of all the appliers at once, as a killed consumer process would
+// be.
+func restartAll(loops []bgLoop) {
+	for i := range loops {
+		loops[i].kill()
+	}
+	for i := range loops {
+		loops[i].resume()
+	}
+}
+
+func stopAll(loops []bgLoop) {
+	for i := range loops {
+		loops[i].stop()
+	}
+}
+
+// kill cancels the loop and waits for it to exit; resume starts it again.
+func (b *bgLoop) kill() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel == nil {
+		return
+	}
+	b.cancel()
+	<-b.done
+}
+
+func (b *bgLoop) resume() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel == nil {
+		return
+	}
+	b.startLocked()
 }

@@ -28,23 +28,29 @@ type Pipeline interface {
 	// topics, slot), dropping what an earlier run left, and returns when
 	// it streams.
 	Prepare(ctx context.Context, src Source) error
-	// Open opens a stream that resumes from the durable position.
-	Open(ctx context.Context) (ChangeStream, error)
+	// Open opens a stream for one consumer (the Stream strategy opens one
+	// per view, named after it) that resumes from that consumer's own
+	// durable position (a Kafka consumer group per consumer): consumers
+	// do not wait for each other.
+	Open(ctx context.Context, consumer string) (ChangeStream, error)
 	// Cleanup removes what Prepare set up.
 	Cleanup(ctx context.Context) error
 }
 
 // Stream is the strategy of a CDC pipeline outside storefit: writes go to
-// the source only; a consumer reads the pipeline's ChangeStream and applies
-// each batch to every view (retrying a failing view) before the stream
-// commits its position. Restart closes the stream (losing what it held)
-// and opens a new one, which resumes from the committed position.
+// the source only; each view has its own consumer, which reads its own
+// ChangeStream of the pipeline (Open with the view's name: its own
+// position) and applies each batch to its view (retrying while the view
+// fails) before the stream commits that consumer's position. A view that
+// is down holds back only its own consumer. Restart closes every stream
+// (losing what they held) and opens new ones, which resume from their
+// committed positions.
 type Stream struct {
 	name     string
 	pipeline Pipeline
 	env      Env
 	c        counters
-	loop     bgLoop
+	loops    []bgLoop // one per view
 }
 
 // NewStream returns the strategy called name over a pipeline.
@@ -62,17 +68,20 @@ func (s *Stream) Prepare(ctx context.Context, env Env) error {
 	return nil
 }
 
-// Start starts the consumer.
+// Start starts one consumer per view.
 func (s *Stream) Start(ctx context.Context) error {
-	s.loop.start(ctx, s.consume)
+	s.loops = make([]bgLoop, len(s.env.Views))
+	for i, v := range s.env.Views {
+		s.loops[i].start(ctx, func(ctx context.Context) { s.consume(ctx, v) })
+	}
 	return nil
 }
 
-func (s *Stream) consume(ctx context.Context) {
+func (s *Stream) consume(ctx context.Context, v View) {
 	for ctx.Err() == nil {
-		err := s.consumeOnce(ctx)
+		err := s.consumeOnce(ctx, v)
 		if err != nil && ctx.Err() == nil {
-			s.env.logf("sync: %s consumer: %v (reopening)", s.name, err)
+			s.env.logf("sync: %s consumer of view %s: %v (reopening)", s.name, v.Name(), err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(200 * time.Millisecond):
@@ -81,14 +90,14 @@ func (s *Stream) consume(ctx context.Context) {
 	}
 }
 
-func (s *Stream) consumeOnce(ctx context.Context) error {
-	st, err := s.pipeline.Open(ctx)
+func (s *Stream) consumeOnce(ctx context.Context, v View) error {
+	st, err := s.pipeline.Open(ctx, v.Name())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	return st.Run(ctx, func(ctx context.Context, batch []Change) error {
-		return deliver(ctx, &s.env, &s.c, batch)
+		return deliverTo(ctx, &s.env, &s.c, v, batch)
 	})
 }
 
@@ -98,17 +107,18 @@ func (s *Stream) Write(ctx context.Context, fn TxFunc) error {
 	return err
 }
 
-// Restart kills the consumer and opens a new stream.
+// Restart kills every view's consumer (all at once, then starts them
+// again) and opens new streams.
 func (s *Stream) Restart(ctx context.Context) error {
-	s.loop.restart()
+	restartAll(s.loops)
 	s.c.mu.Lock()
 	s.c.restarts++
 	s.c.mu.Unlock()
 	return nil
 }
 
-// Stop stops the consumer.
-func (s *Stream) Stop() error { s.loop.stop(); return nil }
+// Stop stops the consumers.
+func (s *Stream) Stop() error { stopAll(s.loops); return nil }
 
 // Cleanup removes the pipeline's setup.
 func (s *Stream) Cleanup(ctx context.Context) error { return s.pipeline.Cleanup(ctx) }

@@ -2,6 +2,7 @@ package syncwl_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -123,6 +124,42 @@ func recovers(t *testing.T, strategy string, realStop bool) {
 	for _, k := range []string{"write-failures", "view-down", "consumer-restart"} {
 		if !kinds[k] {
 			t.Errorf("fault %s not listed: %+v", k, c.Sync.Faults)
+		}
+	}
+	isolated(t, c)
+}
+
+// isolated checks that the timeline's outage held back only the timeline:
+// over the seconds wholly inside the outage (before the restart), every
+// other view stayed fresh (staleness under 1 s) while the timeline's grew
+// past three quarters of the outage.
+func isolated(t *testing.T, c *results.Cell) {
+	t.Helper()
+	var down *results.SyncFault
+	for i, f := range c.Sync.Faults {
+		if f.Kind == "view-down" {
+			down = &c.Sync.Faults[i]
+		}
+	}
+	if down == nil || down.Target != "timeline" {
+		t.Fatalf("no timeline outage listed: %+v", c.Sync.Faults)
+	}
+	from, to := int(math.Ceil(down.AtSeconds)), int(math.Floor(down.AtSeconds+down.DurationSeconds))
+	if to <= from {
+		t.Fatalf("outage %+v covers no whole second", down)
+	}
+	for _, v := range c.Sync.Views {
+		worst := 0.0
+		for _, p := range v.LagSeries {
+			if p.T >= from && p.T < to {
+				worst = max(worst, p.MaxMs)
+			}
+		}
+		switch {
+		case v.Name == "timeline" && worst < 750*down.DurationSeconds:
+			t.Errorf("timeline: staleness %.0f ms at most during its %.0f s outage: was it down? %+v", worst, down.DurationSeconds, v.LagSeries)
+		case v.Name != "timeline" && worst >= 1000:
+			t.Errorf("view %s: staleness %.0f ms during the timeline's outage (seconds %d–%d): the outage held it back %+v", v.Name, worst, from, to, v.LagSeries)
 		}
 	}
 }

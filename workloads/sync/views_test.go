@@ -258,26 +258,32 @@ func TestVerdict(t *testing.T) {
 type fakePipeline struct {
 	mu        sync.Mutex
 	changes   []Change
-	committed int
+	committed map[string]int // per consumer
 	opened    int
 }
 
 func (p *fakePipeline) Prepare(ctx context.Context, src Source) error { return nil }
 func (p *fakePipeline) Cleanup(ctx context.Context) error             { return nil }
-func (p *fakePipeline) Open(ctx context.Context) (ChangeStream, error) {
+func (p *fakePipeline) Open(ctx context.Context, consumer string) (ChangeStream, error) {
 	p.mu.Lock()
 	p.opened++
+	if p.committed == nil {
+		p.committed = map[string]int{}
+	}
 	p.mu.Unlock()
-	return fakeStream{p}, nil
+	return fakeStream{p, consumer}, nil
 }
 
-type fakeStream struct{ p *fakePipeline }
+type fakeStream struct {
+	p        *fakePipeline
+	consumer string
+}
 
 func (s fakeStream) Close() error { return nil }
 func (s fakeStream) Run(ctx context.Context, fn func(context.Context, []Change) error) error {
 	for {
 		s.p.mu.Lock()
-		from := s.p.committed
+		from := s.p.committed[s.consumer]
 		s.p.mu.Unlock()
 		if from >= len(s.p.changes) {
 			<-ctx.Done()
@@ -288,7 +294,7 @@ func (s fakeStream) Run(ctx context.Context, fn func(context.Context, []Change) 
 			return err
 		}
 		s.p.mu.Lock()
-		s.p.committed = to
+		s.p.committed[s.consumer] = to
 		s.p.mu.Unlock()
 	}
 }
@@ -323,7 +329,7 @@ func TestStreamStrategy(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		p.mu.Lock()
-		done := p.committed == len(p.changes) && p.opened >= 2
+		done := p.committed[ViewGraph] == len(p.changes) && p.opened >= 2
 		p.mu.Unlock()
 		if done || time.Now().After(deadline) {
 			break
@@ -347,3 +353,46 @@ type fakeSource struct{}
 
 func (fakeSource) Close() error                { return nil }
 func (fakeSource) SyncSource() *pgxpool.Config { return nil }
+
+// The Stream strategy gives each view its own consumer and position: a
+// view that is down does not hold back the others, and catches up after.
+func TestStreamViewsIsolated(t *testing.T) {
+	p := &fakePipeline{changes: stream()}
+	s := NewStream("fake", p)
+	g, sv := NewGraphView(), NewSearchView()
+	if err := sv.Setup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f := NewFaults(2, nil)
+	f.Down(ViewSearch, time.Now().Add(time.Hour))
+	env := Env{Views: []View{g, sv}, Faults: f}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Prepare(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			p.mu.Lock()
+			ok := cond()
+			p.mu.Unlock()
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: committed %v", what, p.committed)
+			}
+		}
+	}
+	waitFor("graph's consumer reads while search is down", func() bool { return p.committed[ViewGraph] == len(p.changes) })
+	if p.committed[ViewSearch] != 0 {
+		t.Errorf("search's consumer committed %d changes while its view was down", p.committed[ViewSearch])
+	}
+	f.Down(ViewSearch, time.Now())
+	waitFor("search catches up", func() bool { return p.committed[ViewSearch] == len(p.changes) })
+}

@@ -592,7 +592,7 @@ func (w *Workload) startFaults() {
 			if s == nil {
 				return
 			}
-			note := "consumer/relay goroutine cancelled, its connections closed and its in-memory batch lost; a new one resumed from the durable position"
+			note := "every view's consumer/relay (and a shared reader) cancelled at once, their connections closed and what they held in memory lost; new ones resumed from each view's durable position"
 			if w.strategy == "dual" {
 				note = "dual writes have no consumer: nothing to kill"
 			}
