@@ -1,0 +1,178 @@
+package placement
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/twitter"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is a parsed, validated placement file.
+type Config struct {
+	// Path is the file it was read from.
+	Path string `yaml:"-"`
+	// Name names the placement ("polyglot", "postgres-only", "local").
+	Name string `yaml:"name"`
+	// Description is a line on what the placement is.
+	Description string `yaml:"description"`
+	// Stores are the stores the placement opens, by a name of the
+	// placement's choosing.
+	Stores map[string]StoreConfig `yaml:"stores"`
+	// Route names the store of each role: source, cache (optional),
+	// search, follows, who_to_follow (optional: follows answers it),
+	// dashboard.
+	Route map[string]string `yaml:"route"`
+	// Sync is how writes reach the derived stores.
+	Sync SyncConfig `yaml:"sync"`
+}
+
+// StoreConfig is one store of a placement.
+type StoreConfig struct {
+	// Driver is the registered driver name (postgres, redis, bleve, …).
+	Driver string `yaml:"driver"`
+	// DSN is the driver's DSN; ${VAR} and $VAR are expanded from the
+	// environment, and an empty result selects the driver's default.
+	DSN string `yaml:"dsn"`
+}
+
+// SyncConfig is a placement's sync strategy.
+type SyncConfig struct {
+	// Strategy is "dual" (the writer applies each change to the derived
+	// stores before returning) or "relay" (the writer enqueues the change
+	// after the source commit; a relay goroutine applies batches every
+	// Interval: outbox-style, in process).
+	Strategy string `yaml:"strategy"`
+	// Interval is the relay's period ("relay" only); 50ms by default.
+	Interval string `yaml:"interval"`
+	// Batch is the most changes the relay applies at once; 500 by default.
+	Batch int `yaml:"batch"`
+
+	interval time.Duration
+}
+
+// The sync strategies.
+const (
+	StrategyDual  = "dual"
+	StrategyRelay = "relay"
+)
+
+var roles = twitter.RoleNames()
+
+// optionalRoles may be left out of a route.
+var optionalRoles = []string{"cache", "who_to_follow"}
+
+var envRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// ParseConfig reads the placement file dsn names. An empty dsn is an
+// error: a placement is always a file (suites/placements/*.yaml).
+func ParseConfig(dsn string) (*Config, error) {
+	path := strings.TrimPrefix(dsn, "file:")
+	if path == "" {
+		return nil, errors.New("placement: the DSN is the placement file (e.g. suites/placements/local.yaml)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("placement: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("placement %s: %w", path, err)
+	}
+	c.Path = path
+	if c.Name == "" {
+		c.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return c, nil
+}
+
+// Parse parses and validates a placement document.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, workloads.YAMLError(err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) validate() error {
+	if len(c.Stores) == 0 {
+		return errors.New("no stores")
+	}
+	for name, s := range c.Stores {
+		if s.Driver == "" {
+			return fmt.Errorf("store %q has no driver", name)
+		}
+		if s.Driver == "placement" {
+			return fmt.Errorf("store %q: a placement cannot hold a placement", name)
+		}
+	}
+	for role, store := range c.Route {
+		if !slices.Contains(roles, role) {
+			return fmt.Errorf("route: unknown role %q (roles: %s)", role, strings.Join(roles, ", "))
+		}
+		if _, ok := c.Stores[store]; !ok {
+			return fmt.Errorf("route: role %s names store %q, which stores does not list", role, store)
+		}
+	}
+	for _, role := range roles {
+		if _, ok := c.Route[role]; !ok && !slices.Contains(optionalRoles, role) {
+			return fmt.Errorf("route: no store for role %s", role)
+		}
+	}
+	switch c.Sync.Strategy {
+	case "":
+		c.Sync.Strategy = StrategyDual
+	case StrategyDual, StrategyRelay:
+	default:
+		return fmt.Errorf("sync: unknown strategy %q (use dual or relay)", c.Sync.Strategy)
+	}
+	c.Sync.interval = 50 * time.Millisecond
+	if c.Sync.Interval != "" {
+		d, err := time.ParseDuration(c.Sync.Interval)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("sync: interval %q is not a positive duration (e.g. 50ms)", c.Sync.Interval)
+		}
+		c.Sync.interval = d
+	}
+	if c.Sync.Batch == 0 {
+		c.Sync.Batch = 500
+	}
+	if c.Sync.Batch < 1 {
+		return fmt.Errorf("sync: batch must be at least 1, not %d", c.Sync.Batch)
+	}
+	return nil
+}
+
+// ExpandDSN expands environment references in a store's DSN.
+func ExpandDSN(dsn string) string {
+	return envRef.ReplaceAllStringFunc(dsn, func(m string) string {
+		return os.Getenv(envRef.FindStringSubmatch(m)[1])
+	})
+}
+
+// StoresToRun returns the number of distinct stores the placement runs.
+func (c *Config) StoresToRun() int {
+	used := map[string]bool{}
+	for _, s := range c.Route {
+		used[s] = true
+	}
+	return len(used)
+}
+
+// redacted returns a store's expanded DSN with its password hidden.
+func redacted(dsn string) string { return drivers.RedactDSN(dsn) }
