@@ -21,6 +21,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writeHarnessMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
 	writeKindsMarkdown(ew, groups)
+	writeScenarioMarkdown(ew, rs)
 	return ew.err
 }
 
