@@ -43,7 +43,8 @@ func (w *Workload) Oracle(ctx context.Context) (Store, func() error, error) {
 		c.Close()
 		return nil, nil, err
 	}
-	if err := app.Setup(ctx); err == nil {
+	err = app.Setup(ctx)
+	if err == nil {
 		err = w.load(ctx, app, 0, 1, nopProgress{})
 	}
 	if err == nil {
