@@ -173,6 +173,14 @@ type pageData struct {
 	Kinds    []kindRow
 	Cells    int
 	Version  string
+	// ScenarioVerdict and Scenario are the twitter scenario's side-by-side
+	// comparison of placements, when the results hold twitter cells.
+	ScenarioVerdict string
+	Scenario        []scenarioRow
+}
+
+type scenarioRow struct {
+	Store, Stores, Sync, Ops, P99, MaxRate, Reads, Behind, Stale, LagMax, Validation string
 }
 
 type figureView struct {
@@ -279,6 +287,21 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if sp := view("spectrum-" + safeName(w)); sp != nil {
 				d.PerWL = append(d.PerWL, workloadFigures{Workload: w, Spectrum: sp, Timeline: view("timeline-" + safeName(w))})
 			}
+		}
+	}
+	if ps := results.ScenarioPlacements(m.rs); len(ps) > 0 {
+		d.ScenarioVerdict = results.ScenarioVerdict(ps)
+		for _, p := range ps {
+			row := scenarioRow{Store: p.Store, Stores: fmt.Sprint(p.Stores), Sync: "dual writes", Ops: results.FormatRate(p.OpsPerSec),
+				P99: results.FormatMicros(p.P99Us), MaxRate: "–", Reads: fmt.Sprint(p.Reads), Behind: fmt.Sprint(p.Behind),
+				Stale: fmt.Sprintf("%d (%.1f%%)", p.Stale, 100*p.StaleFraction()), LagMax: fmt.Sprintf("%.1f", p.LagMaxMs), Validation: p.Validated}
+			if p.Relay {
+				row.Sync = "relay (async)"
+			}
+			if p.MaxRate > 0 {
+				row.MaxRate = results.FormatRate(p.MaxRate) + " (" + p.SLO + ")"
+			}
+			d.Scenario = append(d.Scenario, row)
 		}
 	}
 	for _, f := range figs {
