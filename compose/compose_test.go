@@ -174,3 +174,31 @@ func TestEnvExampleComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaDebeziumMatchNative checks that the kafka and debezium services
+// run the releases compose/native/kafka.sh and debezium.sh resolve from
+// Maven (the versions in their poms).
+func TestKafkaDebeziumMatchNative(t *testing.T) {
+	p, err := load(t, ".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ service, pom, property string }{
+		{"kafka", "native/jvm/kafka/pom.xml", "kafka.version"},
+		{"debezium", "native/jvm/debezium/pom.xml", "debezium.version"},
+	}
+	for _, tt := range tests {
+		pom, err := os.ReadFile(tt.pom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`<` + regexp.QuoteMeta(tt.property) + `>([^<]+)<`).FindSubmatch(pom)
+		if m == nil {
+			t.Fatalf("%s has no <%s>", tt.pom, tt.property)
+		}
+		image := p.Services[tt.service].Image
+		if _, tag, _ := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":"); tag != string(m[1]) {
+			t.Errorf("service %s runs %s, compose/%s has %s %s", tt.service, image, tt.pom, tt.property, m[1])
+		}
+	}
+}

@@ -20,6 +20,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writeSummaryMarkdown(ew, groups)
 	writeHarnessMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
+	writeSyncMarkdown(ew, rs)
 	writeKindsMarkdown(ew, groups)
 	writeScenarioMarkdown(ew, rs)
 	return ew.err

@@ -113,6 +113,9 @@ type Cell struct {
 	// MaxRate is the outcome of `run --find-max`: the open-loop rates tried
 	// and the highest that met the SLO. Run is then the run at that rate.
 	MaxRate *MaxRate `json:"max_rate,omitempty"`
+	// Sync is the outcome of a sync workload: freshness lag and divergence
+	// of each derived view under one sync strategy.
+	Sync *Sync `json:"sync,omitempty"`
 }
 
 // MaxRate is the outcome of a maximum-rate search.

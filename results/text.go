@@ -180,6 +180,7 @@ func writeCellText(ew *errWriter, c *Cell) {
 			ew.printf("     e.g. %s\n", s)
 		}
 	}
+	writeSyncText(ew, c)
 }
 
 func writeMaxRateText(ew *errWriter, mr *MaxRate) {

@@ -303,6 +303,9 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 	}
 
 	// Setup and load.
+	if f, ok := wl.(RunFinisher); ok {
+		defer func() { f.FinishRun(ctx, conn, &rc) }()
+	}
 	t0 := time.Now()
 	if err := wl.Setup(ctx, conn); err != nil {
 		return fail(err)
@@ -340,6 +343,17 @@ func runCell(ctx context.Context, cell Cell, shard results.Shard, disp Display) 
 		return fail(err)
 	}
 	return rc
+}
+
+// RunFinisher is an optional interface of a Workload with background work
+// during the run (a sync workload's consumers and lag probes). The runner
+// calls FinishRun once per cell after the measured phase, or after the
+// phase that failed, whenever Setup was called; it stops the background
+// work, releases what Setup acquired, and may add its outcome to c (c.Run
+// is nil when the cell did not get to measure). A failure is for FinishRun
+// to record in c.
+type RunFinisher interface {
+	FinishRun(ctx context.Context, conn drivers.Conn, c *results.Cell)
 }
 
 type progress struct{ n atomic.Int64 }

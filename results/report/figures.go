@@ -624,7 +624,8 @@ func cmpFloat(a, b float64) int {
 // Figures returns every figure of the report of rs, in the report's order:
 // the store × pattern matrix; per pattern throughput and p99; the load rate;
 // per workload the latency spectrum and the figures over time; and a
-// latency-vs-rate curve per find-max search.
+// latency-vs-rate curve per find-max search; a lag-over-time figure per
+// sync cell.
 func Figures(rs []*results.Result, o Options) []*Figure {
 	return newModel(rs, o.withDefaults()).figures()
 }
@@ -653,6 +654,7 @@ func (m *model) figures() []*Figure {
 			}
 		}
 	}
+	figs = append(figs, m.syncFigures()...)
 	return figs
 }
 

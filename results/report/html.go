@@ -177,6 +177,16 @@ type pageData struct {
 	// comparison of placements, when the results hold twitter cells.
 	ScenarioVerdict string
 	Scenario        []scenarioRow
+	// Sync is the strategy × view table of sync workloads, SyncFigs their
+	// lag-over-time figures, SyncVerdicts their verdicts.
+	Sync         []syncRow
+	SyncFigs     []*figureView
+	SyncVerdicts []string
+}
+
+type syncRow struct {
+	Strategy, View, ViewStore, Rate, WriteP50, WriteP99, LagP50, LagP99, LagMax, Divergence, Faults string
+	Diverged                                                                                        bool
 }
 
 type scenarioRow struct {
@@ -307,6 +317,40 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	for _, f := range figs {
 		if strings.HasPrefix(f.Name, "maxrate-") {
 			d.MaxRates = append(d.MaxRates, view(f.Name))
+		}
+	}
+	for _, f := range figs {
+		if strings.HasPrefix(f.Name, "synclag-") {
+			d.SyncFigs = append(d.SyncFigs, view(f.Name))
+		}
+	}
+	ms := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+	for _, r := range results.SyncRows(m.rs) {
+		rate := "closed loop"
+		if r.Rate > 0 {
+			rate = results.FormatRate(r.Rate)
+		}
+		max := ms(r.LagMaxMs)
+		if r.LagGrowing {
+			max += " (growing)"
+		}
+		if !r.Drained {
+			max += " (not drained)"
+		}
+		d.Sync = append(d.Sync, syncRow{Strategy: r.Strategy, View: r.View, ViewStore: r.ViewStore, Rate: rate,
+			WriteP50: results.FormatMicros(r.WriteP50Us), WriteP99: results.FormatMicros(r.WriteP99Us), LagP50: ms(r.LagP50Ms),
+			LagP99: ms(r.LagP99Ms), LagMax: max, Divergence: r.DivergenceText(), Faults: r.Faults, Diverged: r.Divergence > 0})
+	}
+	for _, r := range m.rs {
+		for _, c := range r.Cells {
+			if c.Sync != nil && c.Sync.Verdict != "" {
+				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Verdict)
+			}
 		}
 	}
 	var invalid, limited []string

@@ -237,3 +237,25 @@ func TestHTMLEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+// A sync cell gets the strategy × view table, its verdict and a
+// lag-over-time figure.
+func TestHTMLSync(t *testing.T) {
+	r := resultstest.Sample()[0]
+	exp := int64(2)
+	r.Cells = append(r.Cells, results.Cell{Workload: "sync/dual", Pattern: "sync", Store: "postgres", Status: results.StatusOK,
+		Params: results.RunParams{Workers: 1, Rate: 100}, Run: r.Cells[0].Run,
+		Sync: &results.Sync{Strategy: "dual", Writes: 300, Drained: true, Verdict: "dual writes lost 2 rows.",
+			Faults: []results.SyncFault{{AtSeconds: 1, Kind: "view-down", Target: "timeline", DurationSeconds: 1}, {AtSeconds: 2, Kind: "consumer-restart"}},
+			Views: []results.SyncView{{Name: "timeline", Store: "redis", LagP99Ms: 50, Divergence: 2, ExpectedDivergence: &exp,
+				LagSeries: []results.SyncLagPoint{{T: 0, MaxMs: 5}, {T: 1, MaxMs: 800}, {T: 2, MaxMs: 10}}}}}})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, []*results.Result{r}, sampleOptions()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="sync"`, "dual writes lost 2 rows.", "2 (expected 2)", "freshness lag over time"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

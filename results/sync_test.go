@@ -1,0 +1,52 @@
+package results
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// syncSample returns a result with one sync cell per strategy, for
+// rendering tests.
+func syncSample() *Result {
+	exp := int64(3)
+	cell := func(strategy string, div int64, expected *int64) Cell {
+		return Cell{Workload: "sync/" + strategy, Pattern: "sync", Store: "postgres", Status: StatusOK,
+			Params: RunParams{Workers: 1, Rate: 200},
+			Run:    &Run{Mode: OpenLoop, Seconds: 3, Ops: 600},
+			Sync: &Sync{Strategy: strategy, Writes: 600, WriteP50Us: 900, WriteP99Us: 4000, Drained: true,
+				Faults: []SyncFault{{AtSeconds: 0, Kind: "write-failures", Probability: 0.01}, {AtSeconds: 1, Kind: "view-down", Target: "timeline", DurationSeconds: 1}},
+				Views: []SyncView{{Name: "search", Store: "bleve", LagP50Ms: 12, LagP99Ms: 180, LagMaxMs: 950, Rows: 2000, Divergence: div, Different: div,
+					ExpectedDivergence: expected, LagSeries: []SyncLagPoint{{T: 0, MaxMs: 10}, {T: 1, MaxMs: 900}, {T: 2, MaxMs: 20}}}},
+				Verdict: strategy + " verdict."}}
+	}
+	return &Result{SchemaVersion: SchemaVersion, Complete: true, Cells: []Cell{cell("dual", 3, &exp), cell("cdc-logical", 0, nil)}}
+}
+
+func TestSyncRendering(t *testing.T) {
+	r := syncSample()
+	rows := SyncRows([]*Result{r})
+	if len(rows) != 2 || rows[0].DivergenceText() != "3 (expected 3)" || rows[1].DivergenceText() != "0" {
+		t.Fatalf("rows: %+v", rows)
+	}
+	if got := SyncFaultsText(r.Cells[0].Sync.Faults); got != "1% write failures; timeline down 1 s at 1 s" {
+		t.Errorf("faults text %q", got)
+	}
+	var txt, md bytes.Buffer
+	if err := WriteText(&txt, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, []*Result{r}, PickOptions{SLO: DefaultSLO}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"sync (dual)", "3 (expected 3)", "verdict: dual verdict."} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, txt.String())
+		}
+	}
+	for _, want := range []string{"## Keeping stores in sync", "| dual | search (bleve) | 200 |", "- cdc-logical verdict."} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown report lacks %q:\n%s", want, md.String())
+		}
+	}
+}
