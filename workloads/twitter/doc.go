@@ -54,8 +54,10 @@
 // Proportions are options (timelineproportion, readtweetproportion,
 // posttweetproportion, likeproportion, followproportion, searchproportion,
 // whotofollowproportion, dashboardproportion), as are users, tweets,
-// likespertweet, authorzipf, meandegree, timelinelimit, dashboardhours and
-// loadbatch. Users read (timelines, suggestions) and authors follow the
+// likespertweet, authorzipf, meandegree, timelinelimit, dashboardhours,
+// loadbatch and oraclemaxrows. Follow uses the graph pattern's LoadEdges
+// with one edge (the pattern has no single-edge insert), so its latency is
+// the store's load path for one row. Users read (timelines, suggestions) and authors follow the
 // authorship popularity; workers like and follow as users of their own
 // class (1+id, 1+id+n, …) and never repeat a pair or a loaded one, so no
 // write is a duplicate; posted tweet ids and simulated times are
@@ -97,6 +99,8 @@
 // search hit counts (exact), who-to-follow (ordered), every dashboard
 // window. Views are fresh after loading, so any difference is wrong, not
 // stale. Search top-10 agreement with the oracle's BM25 ranking is a
-// figure. Convergence after writes (every view equal to the source once
+// figure. The oracle holds the whole data set in memory, so above
+// oraclemaxrows rows (5 million by default; full scale has ~50 million)
+// validation fails with a message rather than exhausting memory. Convergence after writes (every view equal to the source once
 // sync drained) is checked by the placement driver's tests.
 package twitter

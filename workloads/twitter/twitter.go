@@ -44,6 +44,10 @@ type Config struct {
 	DashboardProportion   float64 `yaml:"dashboardproportion"`
 	// LoadBatch is the number of rows per load call.
 	LoadBatch int `yaml:"loadbatch"`
+	// OracleMaxRows bounds the data set Validate loads into the in-memory
+	// oracle; above it validation fails with a message instead of
+	// exhausting memory (full scale holds ~50 million rows).
+	OracleMaxRows int64 `yaml:"oraclemaxrows"`
 }
 
 // Operation kinds, in a fixed order.
@@ -88,7 +92,7 @@ func DefaultConfig(scale workloads.Scale) Config {
 		TimelineLimit: 20, DashboardHours: 24,
 		TimelineProportion: 0.35, ReadTweetProportion: 0.20, PostTweetProportion: 0.05, LikeProportion: 0.10,
 		FollowProportion: 0.03, SearchProportion: 0.12, WhoToFollowProportion: 0.08, DashboardProportion: 0.07,
-		LoadBatch: 1000,
+		LoadBatch: 1000, OracleMaxRows: 5_000_000,
 	}
 	if scale == workloads.Full {
 		c.Users, c.Tweets, c.MeanDegree = 1_000_000, 10_000_000, 20
@@ -215,7 +219,7 @@ func (w *Workload) Settings() map[string]any {
 	m := map[string]any{
 		"users": c.Users, "tweets": c.Tweets, "likes": w.likes, "follows": w.edges, "likespertweet": c.LikesPerTweet,
 		"authorzipf": c.AuthorZipf, "meandegree": c.MeanDegree, "timelinelimit": c.TimelineLimit,
-		"dashboardhours": c.DashboardHours, "loadbatch": c.LoadBatch,
+		"dashboardhours": c.DashboardHours, "loadbatch": c.LoadBatch, "oraclemaxrows": c.OracleMaxRows,
 	}
 	for op, p := range w.props {
 		if p > 0 {

@@ -164,3 +164,13 @@ func TestUnsupported(t *testing.T) {
 		t.Errorf("worker on memory: %v, want unsupported", err)
 	}
 }
+
+func TestOracleBound(t *testing.T) {
+	w, err := twitter.New(workloads.Params{Seed: 1, Scale: workloads.Quick, Options: map[string]any{"users": 200, "tweets": 2000, "oraclemaxrows": 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.Oracle(context.Background()); err == nil || !strings.Contains(err.Error(), "oraclemaxrows") {
+		t.Errorf("oracle over its bound: %v", err)
+	}
+}

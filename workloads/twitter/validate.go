@@ -26,6 +26,9 @@ func (nopProgress) Add(int64) {}
 // driver registry, so the memory driver must be linked in) with the data
 // set loaded, and a function that closes it.
 func (w *Workload) Oracle(ctx context.Context) (Store, func() error, error) {
+	if n := w.Records(); n > w.cfg.OracleMaxRows {
+		return nil, nil, fmt.Errorf("twitter: validation would load %d rows into the in-memory oracle (oraclemaxrows is %d): validate at quick scale, or raise oraclemaxrows if memory allows", n, w.cfg.OracleMaxRows)
+	}
 	if _, ok := drivers.Lookup("memory"); !ok {
 		return nil, nil, errors.New("twitter: the memory oracle is not linked in (import drivers/memory)")
 	}
