@@ -70,8 +70,8 @@
 // resource use: for server stores on this machine the CPU seconds (during
 // the phase) and RSS of the process listening on the store's port and its
 // descendants (found through /proc/net/tcp and /proc/<pid>/fd), and the
-// bytes under $STOREFIT_NATIVE_DIR/<driver> (the whole server's data
-// directory, other databases included); for embedded stores under {dir},
+// bytes under $STOREFIT_NATIVE_DIR/<driver>/data, or <driver> when there is
+// no data subdirectory (the whole server's data, other databases included); for embedded stores under {dir},
 // their files' bytes. Embedded stores' CPU is storefit's own (see the
 // harness figures). What cannot be measured is left out and shown as n/a.
 package placement

@@ -17,7 +17,8 @@ import (
 // probes measures the resource use of a placement's stores: CPU seconds and
 // RSS of local server processes (found by the port they listen on), and
 // bytes on disk (an embedded store's files under the placement's {dir}, a
-// native server's data directory under $STOREFIT_NATIVE_DIR). What cannot
+// native server's data directory, $STOREFIT_NATIVE_DIR/<driver>/data or
+// $STOREFIT_NATIVE_DIR/<driver>). What cannot
 // be measured is left out (reported as n/a).
 type probes struct {
 	c      *Conn
@@ -241,7 +242,13 @@ func (p *probes) figures(out map[string]float64) {
 				}
 				out[key+"rss_bytes"] = float64(rss)
 			}
-			if n, ok := diskBytes(filepath.Join(nativeDir, driver)); ok && n > 0 {
+			// The server's data directory: <dir>/data where the script
+			// keeps one (logs and copied jars left out), else <dir>.
+			dir := filepath.Join(nativeDir, driver)
+			if fi, err := os.Stat(filepath.Join(dir, "data")); err == nil && fi.IsDir() {
+				dir = filepath.Join(dir, "data")
+			}
+			if n, ok := diskBytes(dir); ok && n > 0 {
 				out[key+"disk_bytes"] = float64(n)
 			}
 			continue
