@@ -14,6 +14,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	ew := &errWriter{w: w}
 	ew.printf("# storefit report\n\n")
 	writeRunsMarkdown(ew, rs)
+	writeScenarioMarkdown(ew, rs)
 	rec := Pick(rs, o)
 	writePickMarkdown(ew, rec)
 	groups := Groups(rs)
@@ -22,7 +23,6 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writeMaxRateMarkdown(ew, groups)
 	writeSyncMarkdown(ew, rs)
 	writeKindsMarkdown(ew, groups)
-	writeScenarioMarkdown(ew, rs)
 	return ew.err
 }
 
