@@ -13,6 +13,13 @@ type Sync struct {
 	Writes     int64   `json:"writes"`
 	WriteP50Us float64 `json:"write_p50_us"`
 	WriteP99Us float64 `json:"write_p99_us"`
+	// WriteServiceP50Us and WriteServiceP99Us are the writes' service
+	// time under open loop (from their actual start, not corrected for
+	// the schedule falling behind); AchievedRate is the writes per second
+	// started.
+	WriteServiceP50Us float64 `json:"write_service_p50_us,omitempty"`
+	WriteServiceP99Us float64 `json:"write_service_p99_us,omitempty"`
+	AchievedRate      float64 `json:"achieved_rate,omitempty"`
 	// MarkerIntervalMs is how often the lag probe bumped the marker at the
 	// source, PollIntervalMs how often each view's marker was read.
 	MarkerIntervalMs float64 `json:"marker_interval_ms"`

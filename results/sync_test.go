@@ -50,3 +50,15 @@ func TestSyncRendering(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncSustained(t *testing.T) {
+	cell := func(rate float64, growing bool) Cell {
+		return Cell{Params: RunParams{Rate: rate}, Run: &Run{},
+			Sync: &Sync{Strategy: "outbox", Drained: true, AchievedRate: min(rate, 1000), Views: []SyncView{{Name: "search", LagGrowing: growing}}}}
+	}
+	r := &Result{Cells: []Cell{cell(200, false), cell(400, false), cell(800, true), cell(1600, true)}}
+	got := SyncSustained([]*Result{r})
+	if want := []string{"outbox: the views kept up at 400 writes/s, not at 800 writes/s; the source itself fell behind its schedule (1,000 of 1,600 writes/s achieved), so there the limit was the source's write path, not the sync."}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -10,15 +10,16 @@ import (
 type SyncRow struct {
 	Workload, Strategy, Store, View, ViewStore string
 	// Rate is the target write rate (0: closed loop).
-	Rate                              float64
-	WriteP50Us, WriteP99Us            float64
-	LagP50Ms, LagP99Ms, LagMaxMs      float64
-	Divergence, Rows                  int64
-	ExpectedDivergence                *int64
-	Injected                          int64
-	Faults                            string
-	LagGrowing, Drained               bool
-	Missing, Extra, Different, Writes int64
+	Rate                                               float64
+	WriteP50Us, WriteP99Us                             float64
+	WriteServiceP50Us, WriteServiceP99Us, AchievedRate float64
+	LagP50Ms, LagP99Ms, LagMaxMs                       float64
+	Divergence, Rows                                   int64
+	ExpectedDivergence                                 *int64
+	Injected                                           int64
+	Faults                                             string
+	LagGrowing, Drained                                bool
+	Missing, Extra, Different, Writes                  int64
 }
 
 // SyncRows returns the sync table of rs: one row per view of every cell
@@ -34,7 +35,8 @@ func SyncRows(rs []*Result) []SyncRow {
 			}
 			for _, v := range s.Views {
 				out = append(out, SyncRow{Workload: c.workloadLabel(), Strategy: s.Strategy, Store: c.Store, View: v.Name, ViewStore: v.Store,
-					Rate: c.Params.Rate, WriteP50Us: s.WriteP50Us, WriteP99Us: s.WriteP99Us, LagP50Ms: v.LagP50Ms, LagP99Ms: v.LagP99Ms,
+					Rate: c.Params.Rate, WriteP50Us: s.WriteP50Us, WriteP99Us: s.WriteP99Us,
+					WriteServiceP50Us: s.WriteServiceP50Us, WriteServiceP99Us: s.WriteServiceP99Us, AchievedRate: s.AchievedRate, LagP50Ms: v.LagP50Ms, LagP99Ms: v.LagP99Ms,
 					LagMaxMs: v.LagMaxMs, Divergence: v.Divergence, Rows: v.Rows, ExpectedDivergence: v.ExpectedDivergence,
 					Injected: v.Injected, Faults: SyncFaultsText(s.Faults), LagGrowing: v.LagGrowing, Drained: s.Drained,
 					Missing: v.Missing, Extra: v.Extra, Different: v.Different, Writes: s.Writes})
@@ -76,7 +78,21 @@ func (r SyncRow) DivergenceText() string {
 	return s
 }
 
-// LagText formats a lag in milliseconds, marking a lag that kept growing.
+// writeText formats a write latency with its service time beside it.
+func (r SyncRow) writeText(corrected, service float64) string {
+	if service <= 0 {
+		return FormatMicros(corrected)
+	}
+	return FormatMicros(corrected) + " (" + FormatMicros(service) + ")"
+}
+
+// WriteText formats the write p50 and p99: "900 / 4,000", with the service
+// times in parentheses when they differ.
+func (r SyncRow) WriteText() (p50, p99 string) {
+	return r.writeText(r.WriteP50Us, r.WriteServiceP50Us), r.writeText(r.WriteP99Us, r.WriteServiceP99Us)
+}
+
+// lagText formats a lag in milliseconds, marking a lag that kept growing.
 func lagText(ms float64) string {
 	switch {
 	case ms == 0:
@@ -93,8 +109,12 @@ func writeSyncText(ew *errWriter, c *Cell) {
 	if s == nil {
 		return
 	}
-	ew.printf("   sync (%s): %s writes, write p50 %s p99 %s µs; faults: %s; drained %v in %.1f s\n", s.Strategy, FormatCount(s.Writes),
-		FormatMicros(s.WriteP50Us), FormatMicros(s.WriteP99Us), SyncFaultsText(s.Faults), s.Drained, s.DrainSeconds)
+	ew.printf("   sync (%s): %s writes (%s/s), write p50 %s p99 %s µs", s.Strategy, FormatCount(s.Writes), FormatRate(s.AchievedRate),
+		FormatMicros(s.WriteP50Us), FormatMicros(s.WriteP99Us))
+	if s.WriteServiceP50Us > 0 {
+		ew.printf(" (service time p50 %s p99 %s µs)", FormatMicros(s.WriteServiceP50Us), FormatMicros(s.WriteServiceP99Us))
+	}
+	ew.printf("; faults: %s; drained %v in %.1f s\n", SyncFaultsText(s.Faults), s.Drained, s.DrainSeconds)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "   view\tstore\tlag p50 ms\tp99\tmax\tinjected\tfailed\trows\tmissing\textra\tdifferent\tdivergence\t\n")
 	for _, v := range s.Views {
@@ -122,11 +142,15 @@ func writeSyncMarkdown(ew *errWriter, rs []*Result) {
 	}
 	ew.printf("## Keeping stores in sync\n\n")
 	ew.printf("Freshness lag is the time from a marker's commit at the source to its first sighting in the view; divergence is what a reconciliation scan found after the run drained (missing + extra + different rows).\n\n")
-	ew.printf("| strategy | view | rate | write p50 µs | write p99 µs | lag p50 ms | lag p99 ms | lag max ms | divergence | faults |\n|---|---|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	ew.printf("Write latency is open-loop corrected (from the intended start); the service time (from the actual start) is in parentheses.\n\n")
+	ew.printf("| strategy | view | rate (achieved) | write p50 µs | write p99 µs | lag p50 ms | lag p99 ms | lag max ms | divergence | faults |\n|---|---|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, r := range rows {
 		rate := "closed"
 		if r.Rate > 0 {
 			rate = FormatRate(r.Rate)
+			if r.AchievedRate > 0 && r.AchievedRate < 0.95*r.Rate {
+				rate += " (" + FormatRate(r.AchievedRate) + ")"
+			}
 		}
 		max := lagText(r.LagMaxMs)
 		if r.LagGrowing {
@@ -136,7 +160,7 @@ func writeSyncMarkdown(ew *errWriter, rs []*Result) {
 			max += " (not drained)"
 		}
 		ew.printf("| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(r.Strategy), mdCell(r.View), mdCell(r.ViewStore), rate,
-			FormatMicros(r.WriteP50Us), FormatMicros(r.WriteP99Us), lagText(r.LagP50Ms), lagText(r.LagP99Ms), max, r.DivergenceText(), mdCell(r.Faults))
+			r.writeText(r.WriteP50Us, r.WriteServiceP50Us), r.writeText(r.WriteP99Us, r.WriteServiceP99Us), lagText(r.LagP50Ms), lagText(r.LagP99Ms), max, r.DivergenceText(), mdCell(r.Faults))
 	}
 	ew.printf("\n")
 	for _, r := range rs {
@@ -146,5 +170,72 @@ func writeSyncMarkdown(ew *errWriter, rs []*Result) {
 			}
 		}
 	}
+	for _, s := range SyncSustained(rs) {
+		ew.printf("- Sustained write rate: %s\n", mdCell(s))
+	}
 	ew.printf("\n")
+}
+
+// SyncSustained sums up, per strategy measured at several rates without
+// faults (a --rate sweep), the sustained write rate: the highest target
+// rate at which every view kept up (no view's staleness grew and the run
+// drained), the lowest at which one did not, and the rates at which the
+// source itself fell behind its schedule (under 95% of the target
+// achieved), where the figure measures the source rather than the sync.
+func SyncSustained(rs []*Result) []string {
+	type step struct {
+		rate, achieved float64
+		kept           bool
+	}
+	by := map[string][]step{}
+	var order []string
+	for _, r := range rs {
+		for _, c := range r.Cells {
+			s := c.Sync
+			if s == nil || c.Params.Rate <= 0 || len(s.Faults) > 0 {
+				continue
+			}
+			if _, ok := by[s.Strategy]; !ok {
+				order = append(order, s.Strategy)
+			}
+			kept := s.Drained
+			for _, v := range s.Views {
+				kept = kept && !v.LagGrowing
+			}
+			by[s.Strategy] = append(by[s.Strategy], step{rate: c.Params.Rate, achieved: s.AchievedRate, kept: kept})
+		}
+	}
+	var out []string
+	for _, st := range order {
+		steps := by[st]
+		if len(steps) < 2 {
+			continue
+		}
+		hi, lo := 0.0, 0.0
+		var behind []string
+		for _, x := range steps {
+			if x.kept {
+				hi = max(hi, x.rate)
+			} else if lo == 0 || x.rate < lo {
+				lo = x.rate
+			}
+			if x.achieved > 0 && x.achieved < 0.95*x.rate {
+				behind = append(behind, fmt.Sprintf("%s of %s", FormatRate(x.achieved), FormatRate(x.rate)))
+			}
+		}
+		var msg string
+		switch {
+		case lo == 0:
+			msg = fmt.Sprintf("%s: the views kept up at every rate tried, up to %s writes/s", st, FormatRate(hi))
+		case hi == 0:
+			msg = fmt.Sprintf("%s: the views fell behind at every rate tried (from %s writes/s)", st, FormatRate(lo))
+		default:
+			msg = fmt.Sprintf("%s: the views kept up at %s writes/s, not at %s writes/s", st, FormatRate(hi), FormatRate(lo))
+		}
+		if len(behind) > 0 {
+			msg += "; the source itself fell behind its schedule (" + strings.Join(behind, ", ") + " writes/s achieved), so there the limit was the source's write path, not the sync"
+		}
+		out = append(out, msg+".")
+	}
+	return out
 }

@@ -217,6 +217,23 @@ func (k OpStats) ErrorCount() int64 {
 	return n
 }
 
+// OverallUncorrected is Overall of the uncorrected latencies (service
+// time) of an open-loop run; ok is false when the run kept none.
+func (r *Run) OverallUncorrected() (l Latency, ok bool) {
+	h := NewHistogram()
+	for _, k := range r.Kinds {
+		if k.UncorrectedHistogram == "" {
+			return Latency{}, false
+		}
+		kh, err := DecodeHistogram(k.UncorrectedHistogram)
+		if err != nil {
+			return Latency{}, false
+		}
+		h.Merge(kh)
+	}
+	return Summarize(h), len(r.Kinds) > 0
+}
+
 // Overall returns the latency summary of all kinds of a run together,
 // computed from their merged histograms.
 func (r *Run) Overall() Latency {

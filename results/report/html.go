@@ -334,7 +334,11 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		rate := "closed loop"
 		if r.Rate > 0 {
 			rate = results.FormatRate(r.Rate)
+			if r.AchievedRate > 0 && r.AchievedRate < 0.95*r.Rate {
+				rate += " (" + results.FormatRate(r.AchievedRate) + " achieved)"
+			}
 		}
+		p50, p99 := r.WriteText()
 		max := ms(r.LagMaxMs)
 		if r.LagGrowing {
 			max += " (growing)"
@@ -343,7 +347,7 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			max += " (not drained)"
 		}
 		d.Sync = append(d.Sync, syncRow{Strategy: r.Strategy, View: r.View, ViewStore: r.ViewStore, Rate: rate,
-			WriteP50: results.FormatMicros(r.WriteP50Us), WriteP99: results.FormatMicros(r.WriteP99Us), LagP50: ms(r.LagP50Ms),
+			WriteP50: p50, WriteP99: p99, LagP50: ms(r.LagP50Ms),
 			LagP99: ms(r.LagP99Ms), LagMax: max, Divergence: r.DivergenceText(), Faults: r.Faults, Diverged: r.Divergence > 0})
 	}
 	for _, r := range m.rs {
@@ -352,6 +356,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Verdict)
 			}
 		}
+	}
+	for _, s := range results.SyncSustained(m.rs) {
+		d.SyncVerdicts = append(d.SyncVerdicts, "Sustained write rate: "+s)
 	}
 	var invalid, limited []string
 	measured := 0

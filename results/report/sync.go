@@ -48,8 +48,8 @@ func syncLagFigure(c *results.Cell, n int) *Figure {
 	}
 	ymax *= 1.08
 	for _, f := range s.Faults {
-		if f.Kind == "write-failures" || f.AtSeconds < 0 {
-			continue
+		if f.Kind == "write-failures" || f.AtSeconds < 0 || f.Kind == "consumer-restart" && s.Strategy == "dual" {
+			continue // dual writes have no consumer to restart
 		}
 		col := color.RGBA{0xC0, 0x39, 0x2B, 0xFF}
 		if f.Kind == "view-down" {

@@ -18,6 +18,7 @@ import (
 // publication) and closes the views. The runner calls it once per cell
 // (see runner.RunFinisher).
 func (w *Workload) FinishRun(ctx context.Context, conn drivers.Conn, c *results.Cell) {
+	interrupted := ctx.Err() != nil // Ctrl-C: clean up, do not drain
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout+2*time.Minute)
 	defer cancel()
 	w.mu.Lock()
@@ -25,7 +26,7 @@ func (w *Workload) FinishRun(ctx context.Context, conn drivers.Conn, c *results.
 	w.mu.Unlock()
 	var errs []string
 	sec := &results.Sync{Strategy: w.strategy, MarkerIntervalMs: ms(w.cfg.MarkerInterval), PollIntervalMs: ms(w.cfg.PollInterval)}
-	measured := c.Run != nil && strat != nil && pr != nil
+	measured := c.Run != nil && strat != nil && pr != nil && !interrupted
 
 	if measured {
 		t0 := time.Now()
@@ -139,6 +140,12 @@ func (w *Workload) fill(ctx context.Context, c *results.Cell, sec *results.Sync,
 	end := start.Add(time.Duration(run.Seconds * float64(time.Second)))
 	all := run.Overall()
 	sec.Writes, sec.WriteP50Us, sec.WriteP99Us = run.Ops+run.Errors, all.P50, all.P99
+	if u, ok := run.OverallUncorrected(); ok {
+		sec.WriteServiceP50Us, sec.WriteServiceP99Us = u.P50, u.P99
+	}
+	if run.Seconds > 0 {
+		sec.AchievedRate = float64(sec.Writes) / run.Seconds
+	}
 	w.mu.Lock()
 	for _, e := range w.events {
 		sec.Faults = append(sec.Faults, results.SyncFault{AtSeconds: e.at.Sub(start).Seconds(), Kind: e.kind, Target: e.tgt,
@@ -267,8 +274,12 @@ func Verdict(s *results.Sync) string {
 		drained = " (the views had NOT caught up when the drain timed out)"
 	}
 	if len(lost) > 0 {
-		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s; worst lag p99 %.0f ms.",
-			name, under, s.Writes, strings.Join(lost, ", "), drained, worst)
+		none := ""
+		if len(clean) > 0 {
+			none = " (none in " + strings.Join(clean, ", ") + ")"
+		}
+		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s%s; worst lag p99 %.0f ms.",
+			name, under, s.Writes, strings.Join(lost, ", "), none, drained, worst)
 	}
 	return fmt.Sprintf("%s %s, %d writes: 0 rows lost or different in any view after draining%s; worst lag p99 %.0f ms.",
 		name, under, s.Writes, drained, worst)

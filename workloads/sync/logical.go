@@ -146,18 +146,18 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 		batch    []Change // committed, not yet delivered
 		batchEnd pglogrepl.LSN
 		since    time.Time // first change of batch
-		received pglogrepl.LSN
 		applied  pglogrepl.LSN
 		commitAt time.Time
 		lastSent time.Time
 	)
+	// The position confirmed is the end of the last transaction every view
+	// applied — nothing else: an XLogData message's start plus its length
+	// is not a WAL position (pgoutput's text tuples are longer than the WAL
+	// records), and a keepalive's WAL end may lie beyond commits not sent
+	// yet; confirming either lost changes at a restart.
 	status := func() error {
-		pos := applied
-		if len(batch) == 0 && len(tx) == 0 && received > pos {
-			pos = received
-		}
 		lastSent = time.Now()
-		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: pos})
+		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: applied})
 	}
 	flush := func() error {
 		if len(batch) == 0 {
@@ -209,9 +209,6 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 			ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(cd.Data[1:])
 			if err != nil {
 				return err
-			}
-			if ka.ServerWALEnd > received && len(tx) == 0 && len(batch) == 0 {
-				received = ka.ServerWALEnd
 			}
 			if ka.ReplyRequested {
 				if err := status(); err != nil {
@@ -267,9 +264,6 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 				if len(batch) == 0 {
 					applied = batchEnd
 				}
-			}
-			if end := xld.WALStart + pglogrepl.LSN(len(xld.WALData)); end > received {
-				received = end
 			}
 		}
 	}

@@ -12,8 +12,10 @@ import (
 // Outbox is the transactional-outbox strategy: Write adds one event row per
 // change to the outbox table in the source transaction; a relay takes
 // unsent events in id order in batches (SELECT … FOR UPDATE SKIP LOCKED,
-// polling every 10 ms when idle), applies them to every view (retrying a
-// failing view) and marks them sent in the same transaction. A killed
+// polling every 10 ms when idle; a batch that is not the oldest unsent
+// prefix — rows skipped because another relay still holds them — waits),
+// applies them to every view (retrying a failing view) and marks them sent
+// in the same transaction. A killed
 // relay's transaction rolls back, so its batch is delivered again by the
 // next relay: at least once, and views are idempotent.
 type Outbox struct {
@@ -141,6 +143,17 @@ func (o *Outbox) relayBatch(ctx context.Context) (int, error) {
 	}
 	if len(ids) == 0 {
 		return 0, tx.Commit(ctx)
+	}
+	// SKIP LOCKED skips rows another relay still holds — a killed
+	// relay's, until the server notices its connection is gone. Taking
+	// later rows first would apply a row's newer image before its older
+	// one; wait instead until the batch is the oldest unsent prefix.
+	var oldest int64
+	if err := tx.QueryRow(ctx, "SELECT min(id) FROM "+t.ident(t.Outbox())+" WHERE sent_at IS NULL").Scan(&oldest); err != nil {
+		return 0, err
+	}
+	if oldest < ids[0] {
+		return 0, tx.Rollback(ctx)
 	}
 	if err := deliver(ctx, &o.env, &o.c, batch); err != nil {
 		return 0, err

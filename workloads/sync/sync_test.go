@@ -3,6 +3,8 @@ package syncwl_test
 import (
 	"context"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,8 +90,18 @@ func TestDualDrifts(t *testing.T) {
 }
 
 // recovers checks that a strategy drained to zero divergence after faults.
-func recovers(t *testing.T, strategy string) {
-	c := runSync(t, strategy, map[string]any{"failp": 0.05, "viewdown": "timeline", "viewdownat": "1s", "viewdownfor": "2s", "restartat": "3s"})
+// With realStop the timeline view runs on the test's own redis-server,
+// which the view-down fault stops and starts again.
+func recovers(t *testing.T, strategy string, realStop bool) {
+	opts := map[string]any{"failp": 0.05, "viewdown": "timeline", "viewdownat": "1s", "viewdownfor": "2s", "restartat": "3s"}
+	if realStop {
+		bin, err := exec.LookPath("redis-server")
+		if err != nil {
+			t.Skip("no redis-server on PATH for the real server stop")
+		}
+		opts["redisserver"] = bin
+	}
+	c := runSync(t, strategy, opts)
 	if !c.Sync.Drained {
 		t.Error("the views did not catch up")
 	}
@@ -117,10 +129,35 @@ func recovers(t *testing.T, strategy string) {
 
 // TestLogicalRecovers: CDC by logical decoding recovers from a view outage,
 // a killed consumer and failing view writes with zero divergence.
-func TestLogicalRecovers(t *testing.T) { recovers(t, "cdc-logical") }
+func TestLogicalRecovers(t *testing.T) { recovers(t, "cdc-logical", false) }
 
-// TestOutboxRecovers: the outbox relay does too.
-func TestOutboxRecovers(t *testing.T) { recovers(t, "outbox") }
+// TestOutboxRecovers: the outbox relay does too, the timeline's Redis
+// server really stopped and restarted.
+func TestOutboxRecovers(t *testing.T) { recovers(t, "outbox", true) }
+
+// TestDualLosesToServerStop: dual writes lose what they wrote while the
+// timeline's server was really down, exactly as they counted.
+func TestDualLosesToServerStop(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server on PATH")
+	}
+	c := runSync(t, "dual", map[string]any{"viewdown": "timeline", "viewdownat": "1s", "viewdownfor": "2s", "redisserver": bin})
+	for _, v := range c.Sync.Views {
+		if v.ExpectedDivergence == nil || v.Divergence != *v.ExpectedDivergence {
+			t.Errorf("view %s: divergence %d, expected %v", v.Name, v.Divergence, v.ExpectedDivergence)
+		}
+		if v.Name == "timeline" && v.Divergence == 0 {
+			t.Error("a 2 s timeline outage cost dual writes nothing")
+		}
+		if v.Name != "timeline" && v.Divergence != 0 {
+			t.Errorf("view %s diverged without faults", v.Name)
+		}
+	}
+	if n := c.Sync.Faults[0].Note; !strings.Contains(n, "SHUTDOWN SAVE") {
+		t.Errorf("fault note %q", n)
+	}
+}
 
 // TestDebeziumRecovers: CDC through Debezium and Kafka does too. It needs
 // STOREFIT_KAFKA_DSN and STOREFIT_DEBEZIUM_DSN besides.
@@ -132,5 +169,5 @@ func TestDebeziumRecovers(t *testing.T) {
 		}
 		t.Skip("set STOREFIT_KAFKA_DSN and STOREFIT_DEBEZIUM_DSN to run the cdc-debezium strategy")
 	}
-	recovers(t, "cdc-debezium")
+	recovers(t, "cdc-debezium", false)
 }

@@ -289,6 +289,8 @@ func (v *GraphView) Close() error { return nil }
 type TimelineView struct {
 	client rueidis.Client
 	prefix string
+	addr   string
+	proc   *redisProc // the view's own server, if any
 }
 
 // NewTimelineView connects to the Redis server dsn names
@@ -311,7 +313,7 @@ func NewTimelineView(ctx context.Context, dsn, prefix string) (*TimelineView, er
 		client.Close()
 		return nil, fmt.Errorf("timeline view: redis at %s: %v", strings.Join(opt.InitAddress, ","), err)
 	}
-	return &TimelineView{client: client, prefix: prefix}, nil
+	return &TimelineView{client: client, prefix: prefix, addr: strings.Join(opt.InitAddress, ",")}, nil
 }
 
 // Name returns "timeline".
@@ -420,9 +422,12 @@ func (v *TimelineView) Scan(ctx context.Context, fn func(key, digest string) err
 	})
 }
 
-// Close closes the client.
+// Close closes the client (and stops the view's own server).
 func (v *TimelineView) Close() error {
 	v.client.Close()
+	if v.proc != nil {
+		return v.proc.close()
+	}
 	return nil
 }
 

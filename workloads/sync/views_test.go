@@ -242,7 +242,7 @@ func TestVerdict(t *testing.T) {
 	s := &results.Sync{Strategy: "dual", Writes: 10000, Drained: true,
 		Faults: []results.SyncFault{{Kind: "write-failures", Probability: 0.01}},
 		Views:  []results.SyncView{{Name: "search", Store: "bleve", Rows: 10000, Divergence: 37, LagP99Ms: 3}, {Name: "graph", Store: "memory", LagP99Ms: 2}}}
-	want := "dual writes under 1% view write failures, 10000 writes: lost or left different 37 of 10000 rows in the search view (bleve) after draining; worst lag p99 3 ms."
+	want := "dual writes under 1% view write failures, 10000 writes: lost or left different 37 of 10000 rows in the search view (bleve) after draining (none in graph); worst lag p99 3 ms."
 	if got := Verdict(s); got != want {
 		t.Errorf("verdict\n got %s\nwant %s", got, want)
 	}

@@ -49,6 +49,17 @@ type Config struct {
 	// Redis is the timeline view's Redis DSN (default $STOREFIT_REDIS_DSN,
 	// else redis://127.0.0.1:6379/1).
 	Redis string `yaml:"redis"`
+	// RedisServer, when set, is a redis-server binary the workload runs
+	// itself for the timeline view (on a free port, data in a temporary
+	// directory) instead of using Redis: the view-down fault on the
+	// timeline then stops that server for real (SHUTDOWN SAVE) and starts
+	// it again.
+	RedisServer string `yaml:"redisserver"`
+	// SyncCommit is the source's synchronous_commit (default "on": the
+	// source of truth keeps what it acknowledged, and its WAL reaches the
+	// CDC readers at commit rather than at the WAL writer's next round,
+	// up to wal_writer_delay later, as under "off").
+	SyncCommit string `yaml:"synccommit"`
 	// Kafka and Debezium are the cdc-debezium strategy's Kafka DSN
 	// (default $STOREFIT_KAFKA_DSN, else kafka://127.0.0.1:9092) and Kafka
 	// Connect worker (default $STOREFIT_DEBEZIUM_DSN, else
@@ -96,7 +107,7 @@ func DefaultConfig(scale workloads.Scale) Config {
 	}
 	return Config{
 		Users: users, Tweets: tweets, LikesPerTweet: 3, FollowsPerUser: 10,
-		Prefix: "sync_", Views: "search,graph,timeline,analytics", Redis: redis,
+		SyncCommit: "on", Prefix: "sync_", Views: "search,graph,timeline,analytics", Redis: redis,
 		MarkerInterval: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
 		FailViews: "*", ViewDownFor: 10 * time.Second, DrainTimeout: 60 * time.Second,
 		LikeProportion: 0.13, CreateTweetProportion: 0.10, UpdateTweetProportion: 0.05,
@@ -128,6 +139,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("failp must be in [0, 1], not %v", c.FailP)
 	case c.MarkerInterval < time.Millisecond || c.PollInterval < time.Millisecond:
 		return errors.New("markerinterval and pollinterval must be at least 1ms")
+	case !slices.Contains([]string{"on", "off", "local", "remote_write", "remote_apply"}, c.SyncCommit):
+		return fmt.Errorf("synccommit must be on, off, local, remote_write or remote_apply, not %q", c.SyncCommit)
 	case c.DrainTimeout <= 0:
 		return errors.New("draintimeout must be positive")
 	case c.ViewDownAt < 0 || c.ViewDownFor < 0 || c.RestartAt < 0:
@@ -272,7 +285,7 @@ func (w *Workload) Settings() map[string]any {
 		"strategy": w.strategy, "users": c.Users, "tweets": c.Tweets, "likespertweet": c.LikesPerTweet,
 		"followsperuser": c.FollowsPerUser, "views": c.Views, "redis": drivers.RedactDSN(c.Redis), "prefix": c.Prefix,
 		"markerinterval": c.MarkerInterval.String(), "pollinterval": c.PollInterval.String(),
-		"draintimeout": c.DrainTimeout.String(),
+		"draintimeout": c.DrainTimeout.String(), "synccommit": c.SyncCommit,
 	}
 	if w.strategy == "cdc-debezium" {
 		d := DebeziumConfig{Kafka: c.Kafka, Connect: c.Debezium}
@@ -281,6 +294,10 @@ func (w *Workload) Settings() map[string]any {
 	}
 	if c.FailP > 0 {
 		m["failp"], m["failviews"] = c.FailP, c.FailViews
+	}
+	if c.RedisServer != "" {
+		m["redisserver"] = c.RedisServer
+		delete(m, "redis")
 	}
 	if c.ViewDown != "" {
 		m["viewdown"], m["viewdownat"], m["viewdownfor"] = c.ViewDown, c.ViewDownAt.String(), c.ViewDownFor.String()
@@ -307,6 +324,10 @@ func (w *Workload) Setup(ctx context.Context, c drivers.Conn) error {
 	defer w.mu.Unlock()
 	w.setup = true
 	pc := p.SyncSource()
+	if pc.ConnConfig.RuntimeParams == nil {
+		pc.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	pc.ConnConfig.RuntimeParams["synchronous_commit"] = w.cfg.SyncCommit
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return fmt.Errorf("sync source: %w", err)
@@ -335,6 +356,9 @@ func (w *Workload) openView(ctx context.Context, name string) (View, error) {
 	case ViewGraph:
 		return NewGraphView(), nil
 	case ViewTimeline:
+		if w.cfg.RedisServer != "" {
+			return NewOwnTimelineView(ctx, w.cfg.RedisServer, "sf:"+w.cfg.Prefix)
+		}
 		return NewTimelineView(ctx, w.cfg.Redis, "sf:"+w.cfg.Prefix)
 	case ViewAnalytics:
 		return NewAnalyticsView(ctx)
@@ -459,10 +483,10 @@ func (w *Workload) FinishLoad(ctx context.Context, c drivers.Conn) error {
 	}
 	w.faults = NewFaults(w.seed, fp)
 	env := Env{Source: w.src, Views: w.views, Faults: w.faults, Logf: w.logf}
+	w.strat = strat // set first: FinishRun cleans up what a failed Prepare left
 	if err := strat.Prepare(ctx, env); err != nil {
 		return err
 	}
-	w.strat = strat
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.bgStop = cancel
 	if err := strat.Start(bg); err != nil {
@@ -527,10 +551,35 @@ func (w *Workload) startFaults() {
 	if w.cfg.ViewDown != "" && w.cfg.ViewDownFor > 0 {
 		time.AfterFunc(w.cfg.ViewDownAt, func() {
 			at := time.Now()
-			w.faults.Down(w.cfg.ViewDown, at.Add(w.cfg.ViewDownFor))
+			note := "every write to the view fails for the duration (outage simulated in storefit's view client; the shared server keeps running)"
+			var stopper ServerStopper
 			w.mu.Lock()
-			w.events = append(w.events, faultEvent{at: at, kind: "view-down", tgt: w.cfg.ViewDown, dur: w.cfg.ViewDownFor,
-				note: "every write to the view fails for the duration (outage simulated in storefit's view client; the shared server keeps running)"})
+			for _, v := range w.views {
+				if s, ok := v.(ServerStopper); ok && v.Name() == w.cfg.ViewDown {
+					if tv, ok := v.(*TimelineView); !ok || tv.proc != nil {
+						stopper = s
+					}
+				}
+			}
+			w.mu.Unlock()
+			if stopper != nil {
+				if err := stopper.StopServer(context.Background()); err != nil {
+					note = "stopping the server failed (" + err.Error() + "); writes failed in storefit's client instead"
+					stopper = nil
+				} else {
+					note = "the view's own server was stopped (SHUTDOWN SAVE) and started again after the duration"
+					time.AfterFunc(w.cfg.ViewDownFor, func() {
+						if err := stopper.StartServer(context.Background()); err != nil {
+							w.logf("sync: restart %s: %v", w.cfg.ViewDown, err)
+						}
+					})
+				}
+			}
+			if stopper == nil {
+				w.faults.Down(w.cfg.ViewDown, at.Add(w.cfg.ViewDownFor))
+			}
+			w.mu.Lock()
+			w.events = append(w.events, faultEvent{at: at, kind: "view-down", tgt: w.cfg.ViewDown, dur: w.cfg.ViewDownFor, note: note})
 			w.mu.Unlock()
 		})
 	}
