@@ -47,24 +47,45 @@ type StoreConfig struct {
 
 // SyncConfig is a placement's sync strategy.
 type SyncConfig struct {
-	// Strategy is "dual" (the writer applies each change to the derived
-	// stores before returning) or "relay" (the writer enqueues the change
-	// after the source commit; a relay goroutine applies batches every
-	// Interval: outbox-style, in process).
+	// Strategy is one of:
+	//   - "dual": the writer applies each change to the derived stores
+	//     before returning;
+	//   - "outbox": triggers on the source's tables write an outbox row in
+	//     the source write's own transaction; a relay applies the oldest
+	//     rows every Interval, in batches, then deletes them (sqlite or
+	//     postgres source);
+	//   - "cdc-logical": a publication and a logical replication slot on
+	//     the source (postgres), decoded from pgoutput and applied in
+	//     batches of committed transactions;
+	//   - "materialized-view": the dashboard is a materialized view over
+	//     the source's tables (postgres), refreshed concurrently every
+	//     Refresh; the other views are written by dual writes;
+	//   - "relay": an in-process, non-durable queue the writer fills after
+	//     the source write, applied every Interval (kept for comparison).
 	Strategy string `yaml:"strategy"`
-	// Interval is the relay's period ("relay" only); 50ms by default.
+	// Interval is the outbox relay's or relay's polling period; 50ms by
+	// default.
 	Interval string `yaml:"interval"`
-	// Batch is the most changes the relay applies at once; 500 by default.
+	// Batch is the most changes applied at once; 500 by default.
 	Batch int `yaml:"batch"`
+	// Refresh is the materialized view's refresh period
+	// ("materialized-view" only); 1s by default.
+	Refresh string `yaml:"refresh"`
 
-	interval time.Duration
+	interval, refresh time.Duration
 }
 
 // The sync strategies.
 const (
-	StrategyDual  = "dual"
-	StrategyRelay = "relay"
+	StrategyDual    = "dual"
+	StrategyRelay   = "relay"
+	StrategyOutbox  = "outbox"
+	StrategyLogical = "cdc-logical"
+	StrategyMView   = "materialized-view"
 )
+
+// strategies are the known strategies, in the order messages list them.
+var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyMView, StrategyRelay}
 
 var roles = twitter.RoleNames()
 
@@ -134,20 +155,21 @@ func (c *Config) validate() error {
 			return fmt.Errorf("route: no store for role %s", role)
 		}
 	}
-	switch c.Sync.Strategy {
-	case "":
+	if c.Sync.Strategy == "" {
 		c.Sync.Strategy = StrategyDual
-	case StrategyDual, StrategyRelay:
-	default:
-		return fmt.Errorf("sync: unknown strategy %q (use dual or relay)", c.Sync.Strategy)
 	}
-	c.Sync.interval = 50 * time.Millisecond
-	if c.Sync.Interval != "" {
-		d, err := time.ParseDuration(c.Sync.Interval)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("sync: interval %q is not a positive duration (e.g. 50ms)", c.Sync.Interval)
-		}
-		c.Sync.interval = d
+	if !slices.Contains(strategies, c.Sync.Strategy) {
+		return fmt.Errorf("sync: unknown strategy %q (use %s)", c.Sync.Strategy, strings.Join(strategies, ", "))
+	}
+	var err error
+	if c.Sync.interval, err = duration("interval", c.Sync.Interval, 50*time.Millisecond); err != nil {
+		return err
+	}
+	if c.Sync.refresh, err = duration("refresh", c.Sync.Refresh, time.Second); err != nil {
+		return err
+	}
+	if c.Sync.Refresh != "" && c.Sync.Strategy != StrategyMView {
+		return fmt.Errorf("sync: refresh applies to the %s strategy only", StrategyMView)
 	}
 	if c.Sync.Batch == 0 {
 		c.Sync.Batch = 500
@@ -156,6 +178,17 @@ func (c *Config) validate() error {
 		return fmt.Errorf("sync: batch must be at least 1, not %d", c.Sync.Batch)
 	}
 	return nil
+}
+
+func duration(key, v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("sync: %s %q is not a positive duration (e.g. 50ms)", key, v)
+	}
+	return d, nil
 }
 
 // ExpandDSN expands environment references in a store's DSN.

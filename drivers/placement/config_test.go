@@ -27,6 +27,11 @@ func TestParse(t *testing.T) {
 		{"bad strategy", minimal + "sync: {strategy: cdc}\n", `unknown strategy "cdc"`},
 		{"bad interval", minimal + "sync: {strategy: relay, interval: soon}\n", "not a positive duration"},
 		{"bad batch", minimal + "sync: {batch: -1}\n", "batch must be at least 1"},
+		{"outbox", minimal + "sync: {strategy: outbox, interval: 20ms}\n", ""},
+		{"cdc-logical", minimal + "sync: {strategy: cdc-logical}\n", ""},
+		{"materialized view", minimal + "sync: {strategy: materialized-view, refresh: 2s}\n", ""},
+		{"bad refresh", minimal + "sync: {strategy: materialized-view, refresh: -1s}\n", "refresh \"-1s\" is not a positive duration"},
+		{"refresh without a view", minimal + "sync: {strategy: outbox, refresh: 1s}\n", "refresh applies to the materialized-view strategy only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.doc))
@@ -57,12 +62,15 @@ func TestParseConfigNamesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "polyglot" || c.StoresToRun() != 5 || c.Sync.Strategy != StrategyRelay {
+	if c.Name != "polyglot" || c.StoresToRun() != 5 || c.Sync.Strategy != StrategyLogical {
 		t.Errorf("polyglot: name %q, %d stores, %s", c.Name, c.StoresToRun(), c.Sync.Strategy)
 	}
-	for _, f := range []string{"local", "postgres-only"} {
-		if _, err := ParseConfig("../../suites/placements/" + f + ".yaml"); err != nil {
+	for f, strategy := range map[string]string{"local": StrategyOutbox, "postgres-only": StrategyMView} {
+		c, err := ParseConfig("../../suites/placements/" + f + ".yaml")
+		if err != nil {
 			t.Error(err)
+		} else if c.Sync.Strategy != strategy {
+			t.Errorf("%s: sync %s, want %s", f, c.Sync.Strategy, strategy)
 		}
 	}
 }

@@ -41,7 +41,8 @@ type Conn struct {
 	conns  map[string]drivers.Conn
 	dsns   map[string]string // expanded
 	app    *twitter.App
-	relay  *relay
+	sync   syncer
+	mview  *mviewStore // the dashboard of the materialized-view strategy
 	probes *probes
 
 	closeOnce sync.Once
@@ -103,9 +104,8 @@ func OpenConfig(ctx context.Context, cfg *Config) (_ *Conn, err error) {
 	if c.app, err = twitter.NewApp(b, nil); err != nil {
 		return nil, fmt.Errorf("placement %s: %w", cfg.Name, err)
 	}
-	if cfg.Sync.Strategy == StrategyRelay {
-		c.relay = newRelay(c.app, cfg.Sync.interval, cfg.Sync.Batch)
-		c.app.SetPublisher(c.relay)
+	if c.sync, err = c.newSyncer(); err != nil {
+		return nil, fmt.Errorf("placement %s: sync %s: %w", cfg.Name, cfg.Sync.Strategy, err)
 	}
 	c.probes = newProbes(c)
 	return c, nil
@@ -171,7 +171,19 @@ func (c *Conn) backends() (twitter.Backends, error) {
 			return b, fmt.Errorf("who_to_follow: %w", err)
 		}
 	}
-	if conn, d, _ := need("dashboard"); conn != nil {
+	if c.cfg.Sync.Strategy == StrategyMView {
+		if c.cfg.Route["dashboard"] != c.cfg.Route["source"] {
+			return b, fmt.Errorf("sync %s: route the dashboard to the source store", StrategyMView)
+		}
+		p, ok := c.conns[c.cfg.Route["source"]].(pgSource)
+		if !ok {
+			return b, fmt.Errorf("sync %s needs a postgres source: %w", StrategyMView, drivers.ErrUnsupported)
+		}
+		if c.mview, err = newMViewStore(context.Background(), p.SyncSource(), cs.Tweets(), cs.Likes()); err != nil {
+			return b, err
+		}
+		b.Dashboard = c.mview
+	} else if conn, d, _ := need("dashboard"); conn != nil {
 		p, ok := conn.(agg.Provider)
 		if !ok {
 			return b, lacks("dashboard", d, "agg")
@@ -189,17 +201,18 @@ func (c *Conn) Config() *Config { return c.cfg }
 // App returns the application (for tests and figures).
 func (c *Conn) App() *twitter.App { return c.app }
 
-// TwitterStore returns the application.
-func (c *Conn) TwitterStore() (twitter.Store, error) { return c.app, nil }
+// TwitterStore returns the application, with the sync strategy's hooks
+// around Setup and FinishLoad.
+func (c *Conn) TwitterStore() (twitter.Store, error) { return appStore{c.app, c.sync}, nil }
 
-// Drain applies every change the relay holds now (nothing with dual
-// writes), so the derived views have caught up with the source.
-func (c *Conn) Drain(ctx context.Context) error {
-	if c.relay == nil {
-		return nil
-	}
-	return c.relay.drain(ctx)
-}
+// Drain applies every change committed so far (nothing with dual writes),
+// so the derived views have caught up with the source.
+func (c *Conn) Drain(ctx context.Context) error { return c.sync.drain(ctx) }
+
+// RestartSync kills the sync strategy's applier (the relay, the CDC
+// consumer, the refresher), mid-batch if it is in one, and starts another
+// that resumes from the durable position: the outbox table, the slot.
+func (c *Conn) RestartSync(ctx context.Context) error { return c.sync.restart(ctx) }
 
 // Version lists the stores' versions: "postgres 15.4, redis 7.0.15, …".
 func (c *Conn) Version(ctx context.Context) (string, error) {
@@ -215,10 +228,13 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
-		if c.relay != nil {
-			if err := c.relay.close(); err != nil {
-				errs = append(errs, fmt.Errorf("sync relay: %w", err))
+		if c.sync != nil {
+			if err := c.sync.close(); err != nil {
+				errs = append(errs, fmt.Errorf("sync %s: %w", c.cfg.Sync.Strategy, err))
 			}
+		}
+		if c.mview != nil {
+			c.mview.close()
 		}
 		for i := len(c.names) - 1; i >= 0; i-- {
 			name := c.names[i]
@@ -260,11 +276,12 @@ func (c *Conn) Figures(ctx context.Context) map[string]float64 {
 		return c.cfg.Route[role]
 	})
 	out["stores"] = float64(c.cfg.StoresToRun())
-	if c.relay != nil {
-		out["sync.relay"] = 1
-	} else {
+	if _, ok := c.sync.(dualSync); ok {
 		out["sync.relay"] = 0
+	} else {
+		out["sync.relay"] = 1
 	}
+	c.sync.figures(out)
 	c.probes.figures(out)
 	return out
 }

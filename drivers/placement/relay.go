@@ -30,9 +30,28 @@ type relay struct {
 }
 
 func newRelay(app *twitter.App, interval time.Duration, batch int) *relay {
-	r := &relay{app: app, interval: interval, batch: batch, stop: make(chan struct{}), done: make(chan struct{})}
-	go r.loop()
+	r := &relay{app: app, interval: interval, batch: batch}
+	r.start()
 	return r
+}
+
+func (r *relay) start() {
+	r.stop, r.done = make(chan struct{}), make(chan struct{})
+	go r.loop()
+}
+
+func (r *relay) beforeSetup(context.Context) error { return nil }
+func (r *relay) afterSetup(context.Context) error  { return nil }
+func (r *relay) afterLoad(context.Context) error   { return nil }
+func (r *relay) figures(map[string]float64)        {}
+
+// restart stops the loop and starts another: the queue is in memory, so
+// nothing is lost here (a process restart would lose it).
+func (r *relay) restart(context.Context) error {
+	close(r.stop)
+	<-r.done
+	r.start()
+	return nil
 }
 
 // Publish enqueues a change.

@@ -1,6 +1,7 @@
 package twitter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,40 +80,80 @@ const (
 )
 
 // Change is one committed write of the source, to be applied to the derived
-// views it feeds. Applying is idempotent only in the sense that each change
-// is applied once: the strategies in the placement driver never replay.
+// views it feeds. A change is identified by its key (the tweet id, the
+// (user, tweet) pair of a like, the (src, dst) edge of a follow; the mix
+// never repeats one), so a strategy that reads changes back from a log
+// (outbox table, logical replication) finds the change the writer
+// published, and applying a change twice to a view is skipped: applies are
+// idempotent per (change, view) within an App.
 type Change struct {
 	Kind  ChangeKind
 	Tweet crud.Tweet // TweetPosted (Body owned by the change)
 	Like  crud.Like  // Liked
 	Edge  graph.Edge // Followed
-	// Committed is when the source write returned: lag is measured from it.
+	// Committed is when the source write returned (for changes read from
+	// a log: the commit time the log recorded): lag is measured from it.
 	Committed time.Time
-	// Seq numbers the change in publishing order (set by the App).
+	// Seq numbers the change in publishing order (set by the App; 0 for
+	// changes read from a log).
 	Seq uint64
+}
+
+// changeKey identifies a change.
+type changeKey struct {
+	kind ChangeKind
+	a, b int64
+}
+
+func (c *Change) key() changeKey {
+	switch c.Kind {
+	case TweetPosted:
+		return changeKey{c.Kind, int64(c.Tweet.ID), 0}
+	case Liked:
+		return changeKey{c.Kind, int64(c.Like.UserID), int64(c.Like.TweetID)}
+	}
+	return changeKey{c.Kind, int64(c.Edge.Src), int64(c.Edge.Dst)}
+}
+
+// ViewSet is a set of views (bit v for View v).
+type ViewSet uint8
+
+// AllViews is every derived view.
+const AllViews ViewSet = 1<<numViews - 1
+
+// Has reports whether s holds v.
+func (s ViewSet) Has(v View) bool { return s&(1<<v) != 0 }
+
+// Of returns the set of the views given.
+func Of(vs ...View) ViewSet {
+	var s ViewSet
+	for _, v := range vs {
+		s |= 1 << v
+	}
+	return s
 }
 
 // pendingChange is a published change not yet applied to every view it
 // feeds, with what staleness checks need.
 type pendingChange struct {
-	c    Change
-	toks []string // a posted tweet's tokens
-	left int      // views still to apply it to
+	c     Change
+	toks  []string // a posted tweet's tokens
+	views ViewSet  // views it is still pending for
 }
 
-// views returns the views c feeds.
-func (a *App) views(c *Change) (vs [2]View, n int) {
+// viewSet returns the views c feeds.
+func (a *App) viewSet(c *Change) ViewSet {
 	switch c.Kind {
 	case TweetPosted:
-		return [2]View{ViewSearch, ViewDashboard}, 2
+		return Of(ViewSearch, ViewDashboard)
 	case Liked:
-		return [2]View{ViewDashboard}, 1
+		return Of(ViewDashboard)
 	case Followed:
 		if a.b.WhoToFollow != nil {
-			return [2]View{ViewWhoToFollow}, 1
+			return Of(ViewWhoToFollow)
 		}
 	}
-	return vs, 0
+	return 0
 }
 
 // Publisher propagates committed changes to the derived views: the sync
@@ -165,9 +206,11 @@ type App struct {
 	behind  [numViews]atomic.Int64
 	stale   [numViews]atomic.Int64
 
-	pmu     sync.Mutex // guards pend and seq
-	pend    map[uint64]*pendingChange
+	pmu     sync.Mutex // guards pend, done and seq
+	pend    map[changeKey]*pendingChange
+	done    map[changeKey]ViewSet // views each change was applied to
 	seq     uint64
+	replays atomic.Int64 // changes read again from a log, already applied
 	applied [numViews]atomic.Int64
 	lagSum  [numViews]atomic.Int64 // nanoseconds
 	lagMax  [numViews]atomic.Int64
@@ -188,7 +231,7 @@ func NewApp(b Backends, pub Publisher) (*App, error) {
 	case b.Dashboard == nil:
 		return nil, errors.New("twitter: no dashboard (agg) store")
 	}
-	a := &App{b: b, pub: pub, pend: map[uint64]*pendingChange{}}
+	a := &App{b: b, pub: pub, pend: map[changeKey]*pendingChange{}, done: map[changeKey]ViewSet{}}
 	a.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	return a, nil
 }
@@ -440,21 +483,28 @@ func (a *App) Follow(ctx context.Context, src, dst graph.UserID) error {
 }
 
 func (a *App) publish(ctx context.Context, c Change) error {
-	vs, n := a.views(&c)
-	if n == 0 {
+	vs := a.viewSet(&c)
+	if vs == 0 {
 		return nil
 	}
 	c.Committed = time.Now()
-	p := &pendingChange{c: c, left: n}
-	if c.Kind == TweetPosted {
-		p.toks = search.Tokens([]byte(c.Tweet.Body))
-	}
+	k := c.key()
 	a.pmu.Lock()
 	a.seq++
-	c.Seq, p.c.Seq = a.seq, a.seq
-	a.pend[c.Seq] = p
-	for _, v := range vs[:n] {
-		a.pending[v].Add(1)
+	c.Seq = a.seq
+	// A strategy reading a log (outbox, CDC) may have applied the change
+	// already, between the commit and this call.
+	if left := vs &^ a.done[k]; left != 0 {
+		p := &pendingChange{c: c, views: left}
+		if c.Kind == TweetPosted {
+			p.toks = search.Tokens([]byte(c.Tweet.Body))
+		}
+		a.pend[k] = p
+		for v := range numViews {
+			if left.Has(v) {
+				a.pending[v].Add(1)
+			}
+		}
 	}
 	a.pmu.Unlock()
 	if a.pub == nil {
@@ -463,25 +513,49 @@ func (a *App) publish(ctx context.Context, c Change) error {
 	return a.pub.Publish(ctx, c)
 }
 
-// Apply applies committed changes to the derived views they feed, in
-// order, in one batch per view, and marks them applied. Strategies call
-// it: inline (dual) or from a relay.
+// Apply applies committed changes to every derived view they feed (see
+// ApplyViews).
 func (a *App) Apply(ctx context.Context, changes []Change) error {
+	return a.ApplyViews(ctx, changes, AllViews)
+}
+
+// ApplyViews applies committed changes to the views of set they feed, in
+// order, in one batch per view, and marks them applied. Strategies call
+// it: inline (dual), from a relay, an outbox relay or a CDC consumer. A
+// change already applied to a view is not applied to it again (a log read
+// again after a restart), and a change not published yet (a log can be
+// read between the source commit and the writer's publish) is applied and
+// never counted pending. One applier at a time per view.
+func (a *App) ApplyViews(ctx context.Context, changes []Change, set ViewSet) error {
+	todo := make([]ViewSet, len(changes))
+	a.pmu.Lock()
+	for i := range changes {
+		todo[i] = a.viewSet(&changes[i]) & set &^ a.done[changes[i].key()]
+	}
+	a.pmu.Unlock()
 	var docs []search.Doc
 	var sales []agg.Sale
 	var edges []graph.Edge
 	for i := range changes {
 		c := &changes[i]
+		if todo[i] == 0 {
+			if a.viewSet(c)&set != 0 {
+				a.replays.Add(1)
+			}
+			continue
+		}
 		switch c.Kind {
 		case TweetPosted:
-			docs = append(docs, TweetDoc(c.Tweet))
-			sales = append(sales, TweetSale(c.Tweet))
+			if todo[i].Has(ViewSearch) {
+				docs = append(docs, TweetDoc(c.Tweet))
+			}
+			if todo[i].Has(ViewDashboard) {
+				sales = append(sales, TweetSale(c.Tweet))
+			}
 		case Liked:
 			sales = append(sales, LikeSale(c.Like))
 		case Followed:
-			if a.b.WhoToFollow != nil {
-				edges = append(edges, c.Edge)
-			}
+			edges = append(edges, c.Edge)
 		}
 	}
 	if len(docs) > 0 {
@@ -503,15 +577,30 @@ func (a *App) Apply(ctx context.Context, changes []Change) error {
 	a.pmu.Lock()
 	for i := range changes {
 		c := &changes[i]
-		vs, n := a.views(c)
-		if p := a.pend[c.Seq]; p != nil {
-			if p.left -= n; p.left <= 0 {
-				delete(a.pend, c.Seq)
+		if todo[i] == 0 {
+			continue
+		}
+		k := c.key()
+		a.done[k] |= todo[i]
+		committed := c.Committed
+		var was ViewSet
+		if p := a.pend[k]; p != nil {
+			committed, was = p.c.Committed, p.views&todo[i]
+			if p.views &^= todo[i]; p.views == 0 {
+				delete(a.pend, k)
 			}
 		}
-		lag := int64(now.Sub(c.Committed))
-		for _, v := range vs[:n] {
-			a.pending[v].Add(-1)
+		lag := int64(0)
+		if !committed.IsZero() {
+			lag = max(0, int64(now.Sub(committed)))
+		}
+		for v := range numViews {
+			if !todo[i].Has(v) {
+				continue
+			}
+			if was.Has(v) {
+				a.pending[v].Add(-1)
+			}
 			a.applied[v].Add(1)
 			a.lagSum[v].Add(lag)
 			for {
@@ -526,6 +615,22 @@ func (a *App) Apply(ctx context.Context, changes []Change) error {
 	return nil
 }
 
+// PendingChanges returns the changes published but not yet applied to
+// every view of set, in publishing order (for a strategy that applies
+// them by other means, such as a materialized view's refresh).
+func (a *App) PendingChanges(set ViewSet) []Change {
+	a.pmu.Lock()
+	var out []Change
+	for _, p := range a.pend {
+		if p.views&set != 0 {
+			out = append(out, p.c)
+		}
+	}
+	a.pmu.Unlock()
+	slices.SortFunc(out, func(x, y Change) int { return cmp.Compare(x.Seq, y.Seq) })
+	return out
+}
+
 // readView counts a read of a derived view: behind when the view had
 // changes pending as the read began, stale when one of them changes the
 // answer (affects reports that for a pending change).
@@ -538,7 +643,7 @@ func (a *App) readView(v View, affects func(p *pendingChange) bool) {
 	a.pmu.Lock()
 	defer a.pmu.Unlock()
 	for _, p := range a.pend {
-		if affects(p) {
+		if p.views.Has(v) && affects(p) {
 			a.stale[v].Add(1)
 			return
 		}
@@ -646,6 +751,9 @@ type Stats struct {
 	CacheMisses int64 `json:"cache_misses"`
 	// Views holds the derived views' figures by view name.
 	Views map[string]ViewStats `json:"views"`
+	// Replays counts changes a strategy read again from its log (after a
+	// relay or consumer restart) that were applied already, so skipped.
+	Replays int64 `json:"replays"`
 }
 
 // ViewStats are one derived view's figures.
@@ -675,7 +783,7 @@ type ViewStats struct {
 // Stats returns the counts so far.
 func (a *App) Stats() Stats {
 	s := Stats{Routes: map[string]map[string]int64{}, Views: map[string]ViewStats{},
-		CacheHits: a.hits.Load(), CacheMisses: a.misses.Load()}
+		CacheHits: a.hits.Load(), CacheMisses: a.misses.Load(), Replays: a.replays.Load()}
 	for op := range numOps {
 		for r := range numRoles {
 			if n := a.routes[op][r].Load(); n > 0 {
@@ -709,6 +817,7 @@ func (a *App) ResetStats() {
 	}
 	a.hits.Store(0)
 	a.misses.Store(0)
+	a.replays.Store(0)
 	for v := range numViews {
 		a.reads[v].Store(0)
 		a.behind[v].Store(0)

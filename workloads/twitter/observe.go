@@ -40,11 +40,11 @@ func (w *Workload) EndMeasure(ctx context.Context, c drivers.Conn) map[string]fl
 
 // Figures flattens s into named figures: "route.<op>.<store>" (backend
 // calls, the role mapped to a store name by storeOf; calls of several
-// roles on one store add up), "cache.hits", "cache.misses", and per view
-// "view.<view>.reads", ".behind_reads", ".stale_reads", ".applied", ".pending",
+// roles on one store add up), "cache.hits", "cache.misses",
+// "sync.replays", per view "view.<view>.reads", ".behind_reads", ".stale_reads", ".applied", ".pending",
 // ".lag_mean_ms", ".lag_max_ms".
 func (s Stats) Figures(storeOf func(role string) string) map[string]float64 {
-	out := map[string]float64{"cache.hits": float64(s.CacheHits), "cache.misses": float64(s.CacheMisses)}
+	out := map[string]float64{"cache.hits": float64(s.CacheHits), "cache.misses": float64(s.CacheMisses), "sync.replays": float64(s.Replays)}
 	for op, roles := range s.Routes {
 		for role, n := range roles {
 			out["route."+op+"."+storeOf(role)] += float64(n)
