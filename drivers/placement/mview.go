@@ -257,7 +257,11 @@ func (r *refresher) figures(out map[string]float64) {
 	}
 }
 
+// close stops the refresher and drops the view, so the source's tables
+// can be dropped by the next placement that sets up this database.
 func (r *refresher) close() error {
 	r.stop()
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return r.mv.drop(ctx)
 }

@@ -282,11 +282,15 @@ func routes(figs map[string]float64) map[string]float64 {
 // fails.
 func TestServers(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		envs []string
+		name, path string
+		envs       []string
 	}{
-		{"postgres-only", []string{"STOREFIT_POSTGRES_DSN"}},
-		{"polyglot", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN", "STOREFIT_OPENSEARCH_DSN", "STOREFIT_NEO4J_DSN", "STOREFIT_CLICKHOUSE_DSN"}},
+		{"postgres-only", "", []string{"STOREFIT_POSTGRES_DSN"}},
+		// cdc-logical and the outbox on a PostgreSQL source, with embedded
+		// views: polyglot's strategy without its other servers.
+		{"pg-cdc", "testdata/pg-cdc.yaml", []string{"STOREFIT_POSTGRES_DSN"}},
+		{"pg-outbox", "testdata/pg-outbox.yaml", []string{"STOREFIT_POSTGRES_DSN"}},
+		{"polyglot", "", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN", "STOREFIT_OPENSEARCH_DSN", "STOREFIT_NEO4J_DSN", "STOREFIT_CLICKHOUSE_DSN"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, e := range tc.envs {
@@ -297,9 +301,32 @@ func TestServers(t *testing.T) {
 					t.Skipf("%s is not set", e)
 				}
 			}
-			_, figs := runPlacement(t, "../../suites/placements/"+tc.name+".yaml", 150)
-			if figs["route.search."+map[string]string{"postgres-only": "pg", "polyglot": "opensearch"}[tc.name]] == 0 {
+			path := tc.path
+			if path == "" {
+				path = "../../suites/placements/" + tc.name + ".yaml"
+			}
+			c, figs := runPlacement(t, path, 150)
+			search := map[string]string{"postgres-only": "pg", "polyglot": "opensearch"}[tc.name]
+			if search == "" {
+				search = "bleve"
+			}
+			if figs["route.search."+search] == 0 {
 				t.Errorf("search did not reach its store: %v", routes(figs))
+			}
+			if figs["sync.restarts"] != 3 && tc.name != "postgres-only" {
+				t.Errorf("sync.restarts = %v, want 3", figs["sync.restarts"])
+			}
+			st := c.App().Stats()
+			for _, v := range []string{"search", "dashboard", "who_to_follow"} {
+				if vs, ok := st.Views[v]; ok && vs.Pending != 0 {
+					t.Errorf("after drain, view %s has %d changes pending", v, vs.Pending)
+				}
+				if vs, ok := st.Views[v]; ok && vs.Applied == 0 && (v == "dashboard" || tc.name != "postgres-only") {
+					t.Errorf("view %s: no change applied by sync", v)
+				}
+			}
+			if after := c.Figures(context.Background()); tc.name == "postgres-only" && (after["sync.refreshes"] == 0 || st.Views["dashboard"].Applied == 0) {
+				t.Errorf("materialized view: %v refreshes, %d changes applied", after["sync.refreshes"], st.Views["dashboard"].Applied)
 			}
 		})
 	}
