@@ -13,9 +13,12 @@ type ScenarioPlacement struct {
 	// Store is the cell's store label ("placement:polyglot").
 	Store string
 	// Stores is the number of stores the placement runs; Relay is true
-	// when derived stores are fed asynchronously.
+	// when derived stores are fed asynchronously; Sync names the sync
+	// strategy (from the figure "sync.strategy.<name>"; "" in results
+	// written before strategies were named).
 	Stores int
 	Relay  bool
+	Sync   string
 	// OpsPerSec and P99Us are the measured run's (closed loop, or the run
 	// at the highest rate meeting the SLO under find-max).
 	OpsPerSec float64
@@ -52,6 +55,19 @@ func (p ScenarioPlacement) StaleFraction() float64 {
 	return float64(p.Stale) / float64(p.Reads)
 }
 
+// SyncLabel names the placement's sync strategy for reports: "dual
+// writes", "outbox (async)", "cdc-logical (async)", "materialized-view
+// (async)", "relay (async)".
+func (p ScenarioPlacement) SyncLabel() string {
+	switch {
+	case p.Sync == "dual" || p.Sync == "" && !p.Relay:
+		return "dual writes"
+	case p.Sync == "":
+		return "relay (async)"
+	}
+	return p.Sync + " (async)"
+}
+
 // ScenarioPlacements collects the twitter scenario cells of rs that ran.
 func ScenarioPlacements(rs []*Result) []ScenarioPlacement {
 	var out []ScenarioPlacement
@@ -77,6 +93,8 @@ func ScenarioPlacements(rs []*Result) []ScenarioPlacement {
 					p.Reads += int64(v)
 				case strings.HasSuffix(k, ".lag_max_ms"):
 					p.LagMaxMs = max(p.LagMaxMs, v)
+				case strings.HasPrefix(k, "sync.strategy.") && v == 1:
+					p.Sync = strings.TrimPrefix(k, "sync.strategy.")
 				}
 			}
 			out = append(out, p)
@@ -166,6 +184,9 @@ func writeScenarioMarkdown(ew *errWriter, rs []*Result) {
 		sync := "dual writes"
 		if p.Relay {
 			sync = "relay (async)"
+		}
+		if p.Sync != "" {
+			sync = p.SyncLabel()
 		}
 		mr := "-"
 		if p.MaxRate > 0 {

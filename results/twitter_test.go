@@ -13,7 +13,7 @@ func scenarioCell(store string, ops float64, figs map[string]float64, mr *MaxRat
 
 func TestScenarioVerdict(t *testing.T) {
 	r := &Result{Complete: true, Cells: []Cell{
-		scenarioCell("placement:postgres-only", 100, map[string]float64{"stores": 1, "view.search.reads": 50, "view.search.stale_reads": 0,
+		scenarioCell("placement:postgres-only", 100, map[string]float64{"stores": 1, "sync.relay": 1, "sync.strategy.materialized-view": 1, "view.search.reads": 50, "view.search.stale_reads": 0,
 			"route.timeline.pg": 10, "resource.pg.cpu_s": 2.5}, nil),
 		scenarioCell("placement:polyglot", 210, map[string]float64{"stores": 5, "sync.relay": 1, "view.search.reads": 1000,
 			"view.search.behind_reads": 40, "view.search.stale_reads": 3, "view.search.lag_max_ms": 80, "route.timeline.redis": 10}, nil),
@@ -46,7 +46,7 @@ func TestScenarioVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := b.String()
-	for _, want := range []string{"## Twitter scenario", "| placement:polyglot | 5 | relay (async) |", "timeline: redis 10", "pg: CPU 2.5 s, RSS n/a, disk n/a"} {
+	for _, want := range []string{"## Twitter scenario", "| placement:polyglot | 5 | relay (async) |", "| placement:postgres-only | 1 | materialized-view (async) |", "timeline: redis 10", "pg: CPU 2.5 s, RSS n/a, disk n/a"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}

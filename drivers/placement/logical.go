@@ -421,6 +421,8 @@ func (l *logical) restart(context.Context) error {
 	return nil
 }
 
+func (l *logical) resetFigures() { l.restarts.Store(0) }
+
 func (l *logical) figures(out map[string]float64) {
 	out["sync.restarts"] = float64(l.restarts.Load())
 }

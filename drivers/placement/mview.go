@@ -249,6 +249,8 @@ func (r *refresher) restart(context.Context) error {
 	return nil
 }
 
+func (r *refresher) resetFigures() { r.refreshes.Store(0); r.refreshNs.Store(0); r.restarts.Store(0) }
+
 func (r *refresher) figures(out map[string]float64) {
 	n := r.refreshes.Load()
 	out["sync.refreshes"] = float64(n)

@@ -215,6 +215,8 @@ func (o *outbox) restart(ctx context.Context) error {
 	return nil
 }
 
+func (o *outbox) resetFigures() { o.restarts.Store(0); o.ignored.Store(0) }
+
 func (o *outbox) figures(out map[string]float64) {
 	out["sync.restarts"] = float64(o.restarts.Load())
 	out["sync.ignored"] = float64(o.ignored.Load())

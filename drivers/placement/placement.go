@@ -258,13 +258,15 @@ func (c *Conn) Close() error {
 // CPU time.
 func (c *Conn) BeginMeasure(ctx context.Context) {
 	c.app.ResetStats()
+	c.sync.resetFigures()
 	c.probes.begin()
 }
 
 // Figures returns the application's counts with each role named by its
 // store ("route.timeline.redis"), "stores" (the number of stores the
-// placement runs), "sync.relay" (1 for the relay strategy, 0 for dual
-// writes) and the stores' resource use ("resource.<store>.cpu_s",
+// placement runs), "sync.relay" (1 for an asynchronous strategy, 0 for dual
+// writes), "sync.strategy.<name>" (1), the strategy's own figures
+// ("sync.restarts", "sync.backlog", "sync.refreshes", …) and the stores' resource use ("resource.<store>.cpu_s",
 // ".rss_bytes", ".disk_bytes") where measurable.
 func (c *Conn) Figures(ctx context.Context) map[string]float64 {
 	out := c.app.Stats().Figures(func(role string) string {
@@ -281,6 +283,7 @@ func (c *Conn) Figures(ctx context.Context) map[string]float64 {
 	} else {
 		out["sync.relay"] = 1
 	}
+	out["sync.strategy."+c.cfg.Sync.Strategy] = 1
 	c.sync.figures(out)
 	c.probes.figures(out)
 	return out

@@ -44,6 +44,7 @@ func (r *relay) beforeSetup(context.Context) error { return nil }
 func (r *relay) afterSetup(context.Context) error  { return nil }
 func (r *relay) afterLoad(context.Context) error   { return nil }
 func (r *relay) figures(map[string]float64)        {}
+func (r *relay) resetFigures()                     {}
 
 // restart stops the loop and starts another: the queue is in memory, so
 // nothing is lost here (a process restart would lose it).

@@ -24,8 +24,10 @@ type syncer interface {
 	// new one, which resumes from the durable position (outbox table,
 	// slot); tests use it.
 	restart(ctx context.Context) error
-	// figures adds the strategy's own figures ("sync.*").
+	// figures adds the strategy's own figures ("sync.*") since the last
+	// resetFigures.
 	figures(out map[string]float64)
+	resetFigures()
 	close() error
 }
 
@@ -66,6 +68,7 @@ func (dualSync) afterLoad(context.Context) error   { return nil }
 func (dualSync) drain(context.Context) error       { return nil }
 func (dualSync) restart(context.Context) error     { return nil }
 func (dualSync) figures(map[string]float64)        {}
+func (dualSync) resetFigures()                     {}
 func (dualSync) close() error                      { return nil }
 
 // pgSource is a PostgreSQL connection that shares its pool configuration

@@ -305,9 +305,7 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			row := scenarioRow{Store: p.Store, Stores: fmt.Sprint(p.Stores), Sync: "dual writes", Ops: results.FormatRate(p.OpsPerSec),
 				P99: results.FormatMicros(p.P99Us), MaxRate: "–", Reads: fmt.Sprint(p.Reads), Behind: fmt.Sprint(p.Behind),
 				Stale: fmt.Sprintf("%d (%.1f%%)", p.Stale, 100*p.StaleFraction()), LagMax: fmt.Sprintf("%.1f", p.LagMaxMs), Validation: p.Validated}
-			if p.Relay {
-				row.Sync = "relay (async)"
-			}
+			row.Sync = p.SyncLabel()
 			if p.MaxRate > 0 {
 				row.MaxRate = results.FormatRate(p.MaxRate) + " (" + p.SLO + ")"
 			}
