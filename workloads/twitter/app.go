@@ -528,14 +528,24 @@ func (a *App) Apply(ctx context.Context, changes []Change) error {
 // never counted pending. One applier at a time per view.
 func (a *App) ApplyViews(ctx context.Context, changes []Change, set ViewSet) error {
 	todo := make([]ViewSet, len(changes))
+	var seen map[changeKey]ViewSet // a change twice in one batch: once
 	a.pmu.Lock()
 	for i := range changes {
-		todo[i] = a.viewSet(&changes[i]) & set &^ a.done[changes[i].key()]
+		k := changes[i].key()
+		todo[i] = a.viewSet(&changes[i]) & set &^ a.done[k]
+		if len(changes) > 1 {
+			if seen == nil {
+				seen = map[changeKey]ViewSet{}
+			}
+			todo[i] &^= seen[k]
+			seen[k] |= todo[i]
+		}
 	}
 	a.pmu.Unlock()
 	var docs []search.Doc
 	var sales []agg.Sale
 	var edges []graph.Edge
+	var toSearch, toDashboard, toWho []int // indices of changes per view
 	for i := range changes {
 		c := &changes[i]
 		if todo[i] == 0 {
@@ -548,71 +558,76 @@ func (a *App) ApplyViews(ctx context.Context, changes []Change, set ViewSet) err
 		case TweetPosted:
 			if todo[i].Has(ViewSearch) {
 				docs = append(docs, TweetDoc(c.Tweet))
+				toSearch = append(toSearch, i)
 			}
 			if todo[i].Has(ViewDashboard) {
 				sales = append(sales, TweetSale(c.Tweet))
+				toDashboard = append(toDashboard, i)
 			}
 		case Liked:
 			sales = append(sales, LikeSale(c.Like))
+			toDashboard = append(toDashboard, i)
 		case Followed:
 			edges = append(edges, c.Edge)
+			toWho = append(toWho, i)
 		}
 	}
+	// Each view's batch is marked applied as soon as it is written, so a
+	// failure (or a relay killed mid-batch) leaves only the views not
+	// written yet to apply again.
 	if len(docs) > 0 {
 		if err := a.b.Search.LoadDocs(ctx, docs); err != nil {
 			return fmt.Errorf("apply to search: %w", err)
 		}
+		a.markApplied(ViewSearch, changes, toSearch)
 	}
 	if len(sales) > 0 {
 		if err := a.b.Dashboard.Load(ctx, sales); err != nil {
 			return fmt.Errorf("apply to dashboard: %w", err)
 		}
+		a.markApplied(ViewDashboard, changes, toDashboard)
 	}
 	if len(edges) > 0 {
 		if err := a.b.WhoToFollow.LoadEdges(ctx, edges); err != nil {
 			return fmt.Errorf("apply to who_to_follow: %w", err)
 		}
+		a.markApplied(ViewWhoToFollow, changes, toWho)
 	}
+	return nil
+}
+
+// markApplied records that the changes at idx were applied to v: no longer
+// pending for it, its lag measured.
+func (a *App) markApplied(v View, changes []Change, idx []int) {
 	now := time.Now()
+	bit := Of(v)
 	a.pmu.Lock()
-	for i := range changes {
+	defer a.pmu.Unlock()
+	for _, i := range idx {
 		c := &changes[i]
-		if todo[i] == 0 {
-			continue
-		}
 		k := c.key()
-		a.done[k] |= todo[i]
+		a.done[k] |= bit
 		committed := c.Committed
-		var was ViewSet
-		if p := a.pend[k]; p != nil {
-			committed, was = p.c.Committed, p.views&todo[i]
-			if p.views &^= todo[i]; p.views == 0 {
+		if p := a.pend[k]; p != nil && p.views.Has(v) {
+			committed = p.c.Committed
+			if p.views &^= bit; p.views == 0 {
 				delete(a.pend, k)
 			}
+			a.pending[v].Add(-1)
 		}
 		lag := int64(0)
 		if !committed.IsZero() {
 			lag = max(0, int64(now.Sub(committed)))
 		}
-		for v := range numViews {
-			if !todo[i].Has(v) {
-				continue
-			}
-			if was.Has(v) {
-				a.pending[v].Add(-1)
-			}
-			a.applied[v].Add(1)
-			a.lagSum[v].Add(lag)
-			for {
-				m := a.lagMax[v].Load()
-				if lag <= m || a.lagMax[v].CompareAndSwap(m, lag) {
-					break
-				}
+		a.applied[v].Add(1)
+		a.lagSum[v].Add(lag)
+		for {
+			m := a.lagMax[v].Load()
+			if lag <= m || a.lagMax[v].CompareAndSwap(m, lag) {
+				break
 			}
 		}
 	}
-	a.pmu.Unlock()
-	return nil
 }
 
 // PendingChanges returns the changes published but not yet applied to
@@ -800,7 +815,7 @@ func (a *App) Stats() Stats {
 			vs.LagMeanMs = float64(a.lagSum[v].Load()) / float64(vs.Applied) / 1e6
 			vs.LagMaxMs = float64(a.lagMax[v].Load()) / 1e6
 		}
-		if vs.Reads > 0 || vs.Applied > 0 {
+		if vs.Reads > 0 || vs.Applied > 0 || vs.Pending > 0 {
 			s.Views[viewNames[v]] = vs
 		}
 	}

@@ -5,10 +5,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/storefit/storefit/drivers"
 	_ "github.com/storefit/storefit/drivers/memory"
 	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/crud"
+	"github.com/storefit/storefit/workloads/search"
 	"github.com/storefit/storefit/workloads/twitter"
 )
 
@@ -172,5 +175,76 @@ func TestOracleBound(t *testing.T) {
 	}
 	if _, _, err := w.Oracle(context.Background()); err == nil || !strings.Contains(err.Error(), "oraclemaxrows") {
 		t.Errorf("oracle over its bound: %v", err)
+	}
+}
+
+// logPub is a strategy that reads changes from a log: Publish does nothing.
+type logPub struct{}
+
+func (logPub) Publish(context.Context, twitter.Change) error { return nil }
+
+// TestApplyFromLog: changes read back from a log (outbox, CDC) are matched
+// to the published ones by key, applied per view, once per view however
+// often the log repeats them, and a change applied before its writer
+// published it is never counted pending.
+func TestApplyFromLog(t *testing.T) {
+	ctx := context.Background()
+	m := newMem(t)
+	a := m.app
+	a.SetPublisher(logPub{})
+	if err := a.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if err := a.LoadUsers(ctx, []crud.User{{ID: 1, Handle: "a", CreatedAt: at}, {ID: 2, Handle: "b", CreatedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PostTweet(ctx, 10, 1, []byte("hello world"), at); err != nil {
+		t.Fatal(err)
+	}
+	pending := func(v string) int64 { return a.Stats().Views[v].Pending }
+	if pending("search") != 1 || pending("dashboard") != 1 {
+		t.Fatalf("after a post: pending %+v", a.Stats().Views)
+	}
+	post := twitter.Change{Kind: twitter.TweetPosted, Tweet: crud.Tweet{ID: 10, UserID: 1, Body: "hello world", CreatedAt: at}}
+	if err := a.ApplyViews(ctx, []twitter.Change{post}, twitter.Of(twitter.ViewSearch)); err != nil {
+		t.Fatal(err)
+	}
+	if pending("search") != 0 || pending("dashboard") != 1 {
+		t.Fatalf("after applying search only: %+v", a.Stats().Views)
+	}
+	// The log repeats it (a relay restarted): only the dashboard is applied,
+	// once, even when the batch holds it twice.
+	if err := a.Apply(ctx, []twitter.Change{post, post}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(ctx, []twitter.Change{post}); err != nil {
+		t.Fatal(err)
+	}
+	hello := search.Query{Kind: search.Term, Terms: []string{"hello"}}
+	if n, err := a.CountTweets(ctx, hello); err != nil || n != 1 {
+		t.Errorf("search count %d, %v; want 1", n, err)
+	}
+	d, err := a.Dashboard(ctx, at.Add(-time.Hour), at.Add(time.Hour))
+	if err != nil || d.Tweets != 1 {
+		t.Errorf("dashboard %+v, %v; want 1 tweet", d, err)
+	}
+	s := a.Stats()
+	if s.Views["search"].Applied != 1 || s.Views["dashboard"].Applied != 1 || s.Replays != 2 {
+		t.Errorf("applied search %d, dashboard %d, replays %d; want 1, 1, 2 (the copy in the batch, the third read)", s.Views["search"].Applied, s.Views["dashboard"].Applied, s.Replays)
+	}
+	// A like read from the log before its writer published it.
+	like := twitter.Change{Kind: twitter.Liked, Like: crud.Like{UserID: 2, TweetID: 10, CreatedAt: at}, Committed: time.Now()}
+	if err := a.Apply(ctx, []twitter.Change{like}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Like(ctx, 2, 10, at); err != nil {
+		t.Fatal(err)
+	}
+	if p := pending("dashboard"); p != 0 {
+		t.Errorf("a like applied before it was published is pending (%d)", p)
+	}
+	if d, _ := a.Dashboard(ctx, at.Add(-time.Hour), at.Add(time.Hour)); d.Likes != 1 {
+		t.Errorf("dashboard %+v, want 1 like", d)
 	}
 }
