@@ -27,9 +27,10 @@
 //	  who_to_follow: neo4j          # graph view fed by sync, optional
 //	  dashboard: clickhouse         # analytics (agg pattern)
 //	sync:
-//	  strategy: relay               # dual | relay
-//	  interval: 50ms                # relay period
-//	  batch: 500                    # most changes per relay apply
+//	  strategy: cdc-logical         # dual | outbox | cdc-logical | materialized-view | relay
+//	  interval: 50ms                # outbox relay's (and relay's) polling period
+//	  batch: 500                    # most changes applied at once
+//	  refresh: 1s                   # materialized-view's refresh period
 //
 // DSNs expand ${VAR} and $VAR from the environment; an empty DSN selects the
 // driver's default (for servers, the address compose/ starts). "{dir}" in a
@@ -47,16 +48,53 @@
 //
 // # Sync strategies
 //
+// Each is a syncer (sync.go) with hooks around the application's Setup and
+// FinishLoad. Capture starts after the bulk load, which builds every view
+// from the same rows: capturing the load would replay it into views that
+// hold it already (and double the load's writes).
+//
 //   - dual: the writer applies each change to the derived stores right after
 //     the source write, before the operation returns (the write's latency
 //     includes them; readers are behind only while a write is in flight).
-//   - relay: the writer enqueues the change after the source write; one
-//     goroutine applies the queue in commit order, in batches, every
-//     interval. Outbox-style, but in process: the queue is neither durable
-//     nor written in the source transaction. The strategies of
-//     workloads/sync (transactional outbox, logical-decoding CDC, Debezium)
-//     need a PostgreSQL source written through their own transactions and
-//     are not wired in yet.
+//   - outbox (outbox.go; sqlite or postgres source): at Setup an outbox
+//     table (id autoincrement/bigserial, entity, op, key columns, body,
+//     event time, log time); after the load, AFTER INSERT/DELETE (and
+//     UPDATE OF body for tweets) row triggers on the source's tweets, likes
+//     and (when a who-to-follow view is fed) follows tables, so the event
+//     row commits in the source write's own transaction. A relay goroutine
+//     reads the oldest rows in id order every interval, applies them in
+//     batches, then deletes them (SQLite: the id range, ids being assigned in
+//     commit order by its single writer; PostgreSQL: exactly the ids read,
+//     since a smaller bigserial can commit later). A relay killed mid-batch
+//     leaves its rows; the next applies them again and the App skips what a
+//     view has (sync.replays). The triggers are the only change to the
+//     source: the drivers' crud code is untouched. UPDATE and DELETE rows
+//     are captured but the application never issues them; they are counted
+//     (sync.ignored) and dropped.
+//   - cdc-logical (logical.go; postgres source): a publication (inserts of
+//     the same tables) and a logical replication slot (pgoutput), both named
+//     per run (tw_pub_<hex>, tw_slot_<hex>) and dropped at Close; a consumer
+//     reads them with pglogrepl, batches committed transactions (batch
+//     changes or 20 ms), applies them, and only then confirms the end LSN of
+//     the last transaction applied (never a keepalive's WAL end or an
+//     XLogData position: workloads/sync found both lose changes at a
+//     restart). A restarted consumer resumes from the slot's confirmed
+//     position.
+//   - materialized-view (mview.go; postgres-only): the dashboard is a
+//     MATERIALIZED VIEW over the source's tweets and likes (the same
+//     activity rows as the analytics table), with the unique index REFRESH
+//     … CONCURRENTLY needs, refreshed every refresh; the other views (the
+//     tsvector search table) are written by dual writes. The changes pending
+//     as a refresh begins are the ones it applies.
+//   - relay: the writer enqueues the change after the source write; a
+//     goroutine applies the queue every interval. In process and not
+//     durable: kept as the baseline the durable strategies improve on.
+//
+// Staleness stays exact under every strategy: a change is pending for a
+// view from the source write's return until the strategy applied it to
+// that view; changes read back from a log are matched to the published
+// ones by key (tweet id, like pair, edge), and one read before its writer
+// published it is applied and never counted pending.
 //
 // The timeline cache is cache-aside under both: a post deletes the author's
 // cached page synchronously, and a miss refills it from the source.
@@ -66,7 +104,10 @@
 // Conn implements twitter.Reporter: per measured phase it reports backend
 // calls by operation and store ("route.timeline.redis"), cache hits and
 // misses, per derived view the reads, reads while behind, stale reads and
-// the lag from source write to view, the number of stores to run, and
+// the lag from source write to view, the sync strategy
+// ("sync.strategy.<name>") and its figures (sync.restarts, sync.backlog,
+// sync.ignored, sync.refreshes, sync.refresh_mean_ms, sync.replays), the
+// number of stores to run, and
 // resource use: for server stores on this machine the CPU seconds (during
 // the phase) and RSS of the process listening on the store's port and its
 // descendants (found through /proc/net/tcp and /proc/<pid>/fd), and the

@@ -66,10 +66,16 @@
 // # Sync and staleness
 //
 // Every committed write is a Change handed to the placement's Publisher:
-// dual writes apply it in the writer before the operation returns; a relay
-// (outbox-style) applies batches later. The App keeps the changes pending
-// (committed, not yet applied) and classifies every read of a view as it
-// begins:
+// dual writes apply it in the writer before the operation returns; the
+// asynchronous strategies (transactional outbox, logical-decoding CDC, a
+// materialized view's scheduled refresh, an in-process relay) apply it
+// later, calling ApplyViews with the changes they read back from their log
+// — matched to the published ones by key (tweet id, like pair, edge),
+// applied to each view once however often the log repeats them (after a
+// relay or consumer restart: Stats.Replays), and never counted pending when
+// applied before the writer published. The App keeps the changes pending
+// per view (committed, not yet applied to it) and classifies every read of
+// a view as it begins:
 //
 //   - behind: the view had pending changes (an upper bound on stale
 //     answers);
