@@ -223,8 +223,10 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 	return c.cfg.Name + " (" + strings.Join(parts, ", ") + ")", nil
 }
 
-// Close stops the relay (after applying what it holds), closes every store
-// and removes the placement's temporary directory.
+// Close stops the sync strategy (the outbox relay and the in-process relay
+// apply what they hold first; cdc-logical drops its slot and publication,
+// materialized-view its view), closes every store and removes the
+// placement's temporary directory.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error

@@ -159,8 +159,11 @@ func (a *App) viewSet(c *Change) ViewSet {
 // Publisher propagates committed changes to the derived views: the sync
 // strategy of a placement. Publish is called once per change, right after
 // the source write returned; it either applies the change itself
-// (App.Apply) before returning (dual writes) or hands it to a relay that
-// applies it later (outbox-style). It must be safe for concurrent use.
+// (App.Apply) before returning (dual writes), hands it to a relay that
+// applies it later, or does nothing because the strategy reads the change
+// back from a log the source wrote in the same transaction (outbox table,
+// replication slot) and calls ApplyViews. It must be safe for concurrent
+// use.
 type Publisher interface {
 	Publish(ctx context.Context, c Change) error
 }
