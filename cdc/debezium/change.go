@@ -61,9 +61,10 @@ type Change struct {
 	// Key is the row's primary key (the record key): column → value.
 	Key Row
 	// Before is the row before the change: nil for creates and reads; for
-	// updates nil unless the table has REPLICA IDENTITY FULL; for deletes
-	// the key columns (the other columns are null, or their defaults, unless
-	// REPLICA IDENTITY FULL).
+	// updates nil unless the table has REPLICA IDENTITY FULL
+	// (PostgresConnector.FullBeforeImages); for deletes the key columns,
+	// the others null or, if NOT NULL, their type's zero — the whole row
+	// under REPLICA IDENTITY FULL.
 	Before Row
 	// After is the row after the change: nil for deletes.
 	After Row

@@ -17,7 +17,7 @@ import (
 // timestamptz, ts timestamp, flag boolean, data jsonb) as Debezium 3.6.1's
 // PostgreSQL connector wrote it to Kafka with the JSON converter, schemas
 // disabled and decimal.handling.mode=string.
-func fixture(t *testing.T, name string) (key, value []byte) {
+func fixture(t testing.TB, name string) (key, value []byte) {
 	t.Helper()
 	key, err := os.ReadFile(filepath.Join("testdata", name+".key"))
 	if err != nil {
@@ -239,7 +239,7 @@ func TestPostgresConnectorConfig(t *testing.T) {
 		"topic.prefix":                "sf",
 		"snapshot.mode":               "no_data",
 		"tombstones.on.delete":        "false",
-		"poll.interval.ms":            "50",
+		"poll.interval.ms":            "10",
 		"heartbeat.interval.ms":       "10000",
 	}
 	for k, v := range want {

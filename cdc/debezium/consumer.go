@@ -115,8 +115,9 @@ func NewConsumer(ctx context.Context, cfg ConsumerConfig) (*Consumer, error) {
 // ends or Close is called (then it returns nil), or a step fails: a record
 // that is not a change event, fn's error, or a failed commit. A batch whose
 // fn or commit failed is not committed: a new Consumer of the group gets
-// it again. After an error the Consumer is done; Close it and make a new
-// one to retry. Only one Run at a time.
+// it again. Run runs once per Consumer: the client's position has moved
+// past a batch that was handed out but not committed, so going on with the
+// same Consumer could skip it. To resume, Close it and make a new one.
 func (c *Consumer) Run(ctx context.Context, fn Handler) error {
 	c.mu.Lock()
 	if c.closed {
@@ -125,7 +126,7 @@ func (c *Consumer) Run(ctx context.Context, fn Handler) error {
 	}
 	if c.running != nil {
 		c.mu.Unlock()
-		return errors.New("debezium: consumer already running")
+		return errors.New("debezium: Run was called before: make a new Consumer to resume from the committed offsets")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -155,6 +155,8 @@ func TestPostgresThroughKafka(t *testing.T) {
 		Name: id, DSN: pgDSN, Slot: id, Tables: []string{table}, TopicPrefix: id,
 		// A row before the connector: the initial snapshot reads it (op r).
 		SnapshotMode: "initial",
+		// Deletes carry the whole old row.
+		FullBeforeImages: true,
 	}
 	topics := cfg.Topics()
 	group := id + "_group"
@@ -164,7 +166,7 @@ func TestPostgresThroughKafka(t *testing.T) {
 		if err := DeleteConnector(ctx, connectDSN, cfg.Name); err != nil {
 			t.Error(err)
 		}
-		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.Slot+"_pub"); err != nil {
+		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.PublicationName()); err != nil {
 			t.Error(err)
 		}
 		if _, err := pg.Exec(ctx, "DROP TABLE IF EXISTS "+tbl); err != nil {
@@ -187,9 +189,18 @@ func TestPostgresThroughKafka(t *testing.T) {
 		exec("UPDATE "+tbl+" SET name = $2, qty = $3 WHERE id = $1", i, fmt.Sprintf("item %d v2", i), i*10)
 		expect = append(expect, want{OpUpdate, i, fmt.Sprintf("item %d v2", i), i * 10})
 	}
+	// del deletes row i; the change's before image (REPLICA IDENTITY
+	// FULL) is the row's last after image.
 	del := func(i int64) {
 		exec("DELETE FROM "+tbl+" WHERE id = $1", i)
-		expect = append(expect, want{op: OpDelete, id: i})
+		w := want{op: OpDelete, id: i}
+		for j := len(expect) - 1; j >= 0; j-- {
+			if expect[j].id == i {
+				w.name, w.qty = expect[j].name, expect[j].qty
+				break
+			}
+		}
+		expect = append(expect, w)
 	}
 	// writes makes rows from..to-1: each inserted, every third updated
 	// twice, every fifth deleted.
@@ -334,8 +345,11 @@ func TestPostgresThroughKafka(t *testing.T) {
 			t.Errorf("change %d: commit time %v, LSN %d", i, c.CommitTime, c.LSN)
 		}
 		if w.op == OpDelete {
-			if id, err := c.Before.Int64("id"); c.After != nil || err != nil || id != w.id {
-				t.Errorf("change %d: delete with before %v, after %v; want before id %d", i, c.Before, c.After, w.id)
+			id, err1 := c.Before.Int64("id")
+			name, err2 := c.Before.String("name")
+			qty, err3 := c.Before.Int64("qty")
+			if c.After != nil || errors.Join(err1, err2, err3) != nil || id != w.id || name != w.name || qty != w.qty {
+				t.Errorf("change %d: delete with before %v, after %v; want before id %d, name %q, qty %d", i, c.Before, c.After, w.id, w.name, w.qty)
 			}
 			continue
 		}
@@ -423,5 +437,121 @@ func TestPostgresThroughKafka(t *testing.T) {
 	}
 	if err := <-done2; err != nil {
 		t.Fatalf("second consumer: %v", err)
+	}
+}
+
+// TestStreamOnly registers a connector with the default snapshot mode
+// (no_data) and two tables: rows written before it are not read, every
+// change committed after RegisterPostgres returns is, from both tables'
+// topics, by one consumer.
+func TestStreamOnly(t *testing.T) {
+	kafkaDSN, connectDSN, pgDSN := servers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id := fmt.Sprintf("sfcdc_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
+	tables := []string{id + "_a", id + "_b"}
+	pg, err := pgx.Connect(ctx, pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close(context.Background()) })
+	cfg := PostgresConnector{Name: id, DSN: pgDSN, Slot: id, Tables: tables, TopicPrefix: id}
+	group := id + "_group"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := DeleteConnector(ctx, connectDSN, cfg.Name); err != nil {
+			t.Error(err)
+		}
+		if err := DropSlot(ctx, pgDSN, cfg.Slot, cfg.PublicationName()); err != nil {
+			t.Error(err)
+		}
+		for _, tb := range tables {
+			if _, err := pg.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{tb}.Sanitize()); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := DeleteTopics(ctx, kafkaDSN, append(cfg.Topics(), cfg.HeartbeatTopic())...); err != nil {
+			t.Error(err)
+		}
+		if err := DeleteGroup(ctx, kafkaDSN, group); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, tb := range tables {
+		if _, err := pg.Exec(ctx, "CREATE TABLE "+pgx.Identifier{tb}.Sanitize()+" (id bigint PRIMARY KEY, v text)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pg.Exec(ctx, "INSERT INTO "+pgx.Identifier{tb}.Sanitize()+" VALUES (0, 'before')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RegisterPostgres(ctx, connectDSN, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// One transaction across both tables, then one per table.
+	tx, err := pg.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{tb}.Sanitize()+" VALUES (1, 'tx')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if _, err := pg.Exec(ctx, "UPDATE "+pgx.Identifier{tb}.Sanitize()+" SET v = 'after' WHERE id = 0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c, err := NewConsumer(ctx, ConsumerConfig{Kafka: kafkaDSN, Group: group, Topics: cfg.Topics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var mu sync.Mutex
+	got := map[string][]string{} // table → "op id v"
+	n := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, batch []Change) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ch := range batch {
+				v, _ := ch.After.String("v")
+				k, _ := ch.Key.Int64("id")
+				got[ch.Table] = append(got[ch.Table], fmt.Sprintf("%s %d %s", ch.Op, k, v))
+				n++
+			}
+			return nil
+		})
+	}()
+	for {
+		mu.Lock()
+		m := n
+		mu.Unlock()
+		if m >= 4 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d of 4 changes arrived: %v", m, got)
+		case err := <-done:
+			t.Fatalf("consumer stopped: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if want := []string{"create 1 tx", "update 0 after"}; !slices.Equal(got[tb], want) {
+			t.Errorf("table %s: changes %q, want %q", tb, got[tb], want)
+		}
 	}
 }

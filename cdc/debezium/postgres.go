@@ -57,16 +57,31 @@ type PostgresConnector struct {
 	// mode Debezium knows.
 	SnapshotMode string
 
-	// PollInterval is how long the connector waits for more changes
-	// before it hands a batch to Kafka Connect (poll.interval.ms; default
-	// 50 ms, Debezium's own is 500 ms: it adds to the lag).
+	// FullBeforeImages makes RegisterPostgres set REPLICA IDENTITY FULL on
+	// the tables before it registers the connector (the DSN's user must
+	// own them): updates and deletes then carry the whole old row in
+	// Before, not only the key — a delete's other columns (say, the
+	// author of a deleted tweet, to drop it from a timeline) are known.
+	// It costs WAL volume: every update and delete logs the old row.
+	// (Debezium's own replica.identity.autoset.values sets it only when
+	// streaming starts, after the task reports RUNNING, and in our tests
+	// the connector still emitted key-only before images afterwards.)
+	FullBeforeImages bool
+
+	// PollInterval is poll.interval.ms (default 10 ms; Debezium's own is
+	// 500 ms): how long the connector sleeps when it finds no change, in
+	// its WAL reader and in the queue Kafka Connect polls, so up to twice
+	// that is added to the lag. 10 ms costs a few hundred idle wake-ups a
+	// second, nothing measurable.
 	PollInterval time.Duration
 	// Heartbeat is heartbeat.interval.ms (default 10 s; negative: off):
 	// heartbeats let the connector confirm the slot's position while the
 	// captured tables are idle, so PostgreSQL can recycle WAL.
 	Heartbeat time.Duration
 	// Extra are further connector properties, set last (they override the
-	// ones above).
+	// ones above; an empty value removes the property — e.g.
+	// producer.override.linger.ms for a worker whose
+	// connector.client.config.override.policy forbids overrides).
 	Extra map[string]string
 }
 
@@ -87,9 +102,7 @@ func (p *PostgresConnector) validate() error {
 	case p.TopicPrefix == "" || strings.ContainsAny(p.TopicPrefix, " ,/"):
 		return fmt.Errorf("debezium: topic prefix %q: use letters, digits, '.', '_' and '-'", p.TopicPrefix)
 	}
-	if p.Publication == "" {
-		p.Publication = p.Slot + "_pub"
-	}
+	p.Publication = p.PublicationName()
 	if p.PublicationAutocreate == "" {
 		p.PublicationAutocreate = "filtered"
 	}
@@ -97,7 +110,7 @@ func (p *PostgresConnector) validate() error {
 		p.SnapshotMode = "no_data"
 	}
 	if p.PollInterval <= 0 {
-		p.PollInterval = 50 * time.Millisecond
+		p.PollInterval = 10 * time.Millisecond
 	}
 	if p.Heartbeat == 0 {
 		p.Heartbeat = 10 * time.Second
@@ -126,6 +139,15 @@ func (p PostgresConnector) Topics() []string {
 		topics[i] = p.TopicPrefix + "." + qualified(t)
 	}
 	return topics
+}
+
+// PublicationName returns the publication's name: Publication, or its
+// default, Slot + "_pub".
+func (p PostgresConnector) PublicationName() string {
+	if p.Publication != "" {
+		return p.Publication
+	}
+	return p.Slot + "_pub"
 }
 
 // HeartbeatTopic returns the topic the connector's heartbeats go to.
@@ -184,6 +206,9 @@ func (p PostgresConnector) Config() (map[string]string, error) {
 		"topic.creation.default.replication.factor": "1",
 		"topic.creation.default.partitions":         "1",
 		"poll.interval.ms":                          strconv.FormatInt(p.PollInterval.Milliseconds(), 10),
+		// Kafka Connect's producer sends each batch at once (Kafka 4's
+		// default linger is 5 ms).
+		"producer.override.linger.ms": "0",
 	}
 	if u, err := url.Parse(p.DSN); err == nil {
 		if m := u.Query().Get("sslmode"); m != "" {
@@ -194,7 +219,11 @@ func (p PostgresConnector) Config() (map[string]string, error) {
 		cfg["heartbeat.interval.ms"] = strconv.FormatInt(p.Heartbeat.Milliseconds(), 10)
 	}
 	for k, v := range p.Extra {
-		cfg[k] = v
+		if v == "" {
+			delete(cfg, k)
+		} else {
+			cfg[k] = v
+		}
 	}
 	return cfg, nil
 }
@@ -218,7 +247,12 @@ func RegisterPostgres(ctx context.Context, connectDSN string, cfg PostgresConnec
 		if err == nil || conf["database.password"] == "" {
 			return err
 		}
-		return errors.New(strings.ReplaceAll(err.Error(), conf["database.password"], "xxxxx"))
+		return &scrubbed{msg: strings.ReplaceAll(err.Error(), conf["database.password"], "xxxxx"), err: err}
+	}
+	if cfg.FullBeforeImages {
+		if err := replicaIdentityFull(ctx, cfg.DSN, cfg.Tables); err != nil {
+			return err
+		}
 	}
 	if err := c.Put(ctx, cfg.Name, conf); err != nil {
 		return scrub(fmt.Errorf("debezium: register connector %s: %w", cfg.Name, err))
@@ -228,6 +262,42 @@ func RegisterPostgres(ctx context.Context, connectDSN string, cfg PostgresConnec
 	}
 	return nil
 }
+
+// replicaIdentityFull sets REPLICA IDENTITY FULL on the tables that do not
+// have it yet (the ALTER takes a short exclusive lock, so it is skipped when
+// there is nothing to change).
+func replicaIdentityFull(ctx context.Context, dsn string, tables []string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("debezium: replica identity: connect to %s: %w", drivers.RedactDSN(dsn), errors.Unwrap(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, t := range tables {
+		schema, table, _ := strings.Cut(qualified(t), ".")
+		ident := pgx.Identifier{schema, table}.Sanitize()
+		var full bool
+		if err := conn.QueryRow(ctx, "SELECT relreplident = 'f' FROM pg_class WHERE oid = $1::regclass", ident).Scan(&full); err != nil {
+			return fmt.Errorf("debezium: replica identity of %s: %w", ident, err)
+		}
+		if full {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "ALTER TABLE "+ident+" REPLICA IDENTITY FULL"); err != nil {
+			return fmt.Errorf("debezium: replica identity of %s: %w", ident, err)
+		}
+	}
+	return nil
+}
+
+// scrubbed is an error whose message had the password blanked; it still
+// unwraps to the original for errors.Is.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
 
 // DeleteConnector deletes the connector from the worker at connectDSN; one
 // that does not exist is not an error. Its slot and publication stay (see
