@@ -1,3 +1,5 @@
+//go:build !storefit_embedded
+
 package placement
 
 import (

@@ -42,7 +42,7 @@ type Conn struct {
 	dsns   map[string]string // expanded
 	app    *twitter.App
 	sync   syncer
-	mview  *mviewStore // the dashboard of the materialized-view strategy
+	mview  interface{ close() } // the dashboard of the materialized-view strategy
 	probes *probes
 
 	closeOnce sync.Once
@@ -175,14 +175,9 @@ func (c *Conn) backends() (twitter.Backends, error) {
 		if c.cfg.Route["dashboard"] != c.cfg.Route["source"] {
 			return b, fmt.Errorf("sync %s: route the dashboard to the source store", StrategyMView)
 		}
-		p, ok := c.conns[c.cfg.Route["source"]].(pgSource)
-		if !ok {
-			return b, fmt.Errorf("sync %s needs a postgres source: %w", StrategyMView, drivers.ErrUnsupported)
+		if b.Dashboard, err = c.mviewDashboard(cs.Tweets(), cs.Likes()); err != nil {
+			return b, fmt.Errorf("sync %s: %w", StrategyMView, err)
 		}
-		if c.mview, err = newMViewStore(context.Background(), p.SyncSource(), cs.Tweets(), cs.Likes()); err != nil {
-			return b, err
-		}
-		b.Dashboard = c.mview
 	} else if conn, d, _ := need("dashboard"); conn != nil {
 		p, ok := conn.(agg.Provider)
 		if !ok {

@@ -3,7 +3,6 @@ package placement
 import (
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/storefit/storefit/workloads/twitter"
 )
@@ -71,12 +70,6 @@ func (dualSync) figures(map[string]float64)        {}
 func (dualSync) resetFigures()                     {}
 func (dualSync) close() error                      { return nil }
 
-// pgSource is a PostgreSQL connection that shares its pool configuration
-// (drivers/postgres).
-type pgSource interface {
-	SyncSource() *pgxpool.Config
-}
-
 // newSyncer builds the placement's sync strategy.
 func (c *Conn) newSyncer() (syncer, error) {
 	cfg := c.cfg
@@ -90,13 +83,6 @@ func (c *Conn) newSyncer() (syncer, error) {
 			return nil, fmt.Errorf("route follows to the source store (%s) so its changes are captured with the source's", src)
 		}
 		tabs.follows = gs.Name
-	}
-	pgCfg := func() (*pgxpool.Config, error) {
-		p, ok := c.conns[src].(pgSource)
-		if !ok {
-			return nil, fmt.Errorf("needs a postgres source, not %s", driver)
-		}
-		return p.SyncSource(), nil
 	}
 	switch cfg.Sync.Strategy {
 	case StrategyRelay:
@@ -113,28 +99,13 @@ func (c *Conn) newSyncer() (syncer, error) {
 			}
 			db = s
 		case "postgres":
-			pc, err := pgCfg()
-			if err != nil {
-				return nil, err
-			}
-			if db, err = newPGOutbox(context.Background(), pc, tabs); err != nil {
-				return nil, err
-			}
+			return c.pgSyncer(tabs)
 		default:
 			return nil, fmt.Errorf("the outbox needs a sqlite or postgres source (triggers), not %s", driver)
 		}
 		return newOutbox(c.app, db, cfg.Sync.interval, cfg.Sync.Batch), nil
-	case StrategyLogical:
-		pc, err := pgCfg()
-		if err != nil {
-			return nil, err
-		}
-		return newLogical(c.app, pc, tabs, cfg.Sync.Batch)
-	case StrategyMView:
-		if c.mview == nil {
-			return nil, fmt.Errorf("needs the dashboard on the postgres source")
-		}
-		return newRefresher(c.app, c.mview, cfg.Sync.refresh), nil
+	case StrategyLogical, StrategyMView:
+		return c.pgSyncer(tabs)
 	}
 	return dualSync{}, nil
 }
