@@ -51,6 +51,7 @@ type logical struct {
 
 	applied  atomic.Uint64 // end LSN of the last transaction applied
 	restarts atomic.Int64
+	crash    atomic.Bool // tests: die after the next apply, before confirming it
 	errMu    sync.Mutex
 	err      error
 }
@@ -132,7 +133,7 @@ func (l *logical) start() {
 	go func(done chan struct{}) {
 		defer close(done)
 		for ctx.Err() == nil {
-			if err := l.consume(ctx); err != nil && ctx.Err() == nil {
+			if err := l.consume(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errCrashed) {
 				l.errMu.Lock()
 				if l.err == nil {
 					l.err = err
@@ -212,6 +213,9 @@ func (l *logical) consume(ctx context.Context) error {
 		defer l.applyMu.Unlock()
 		if err := l.app.Apply(ctx, batch); err != nil {
 			return fmt.Errorf("cdc-logical: %w", err)
+		}
+		if l.crash.CompareAndSwap(true, false) {
+			return errCrashed // not confirmed: the slot sends it again
 		}
 		batch = batch[:0]
 		l.applied.Store(uint64(batchEnd))
@@ -415,6 +419,8 @@ func (l *logical) idle() bool {
 	}
 	return true
 }
+
+func (l *logical) crashAfterApply() { l.crash.Store(true) }
 
 func (l *logical) restart(context.Context) error {
 	l.stop()

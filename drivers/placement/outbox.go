@@ -70,6 +70,7 @@ type outbox struct {
 	done    chan struct{}
 
 	restarts, ignored atomic.Int64
+	crash             atomic.Bool // tests: die after the next apply, before the delete
 	errMu             sync.Mutex
 	err               error // the first apply error not caused by a restart
 }
@@ -136,7 +137,7 @@ func (o *outbox) loop(ctx context.Context, done chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := o.pass(ctx); err != nil && ctx.Err() == nil {
+			if err := o.pass(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errCrashed) {
 				o.errMu.Lock()
 				if o.err == nil {
 					o.err = err
@@ -168,6 +169,9 @@ func (o *outbox) pass(ctx context.Context) error {
 		}
 		if err := o.app.Apply(ctx, changes); err != nil {
 			return fmt.Errorf("outbox: %w", err)
+		}
+		if o.crash.CompareAndSwap(true, false) {
+			return errCrashed // the rows stay: the next pass applies them again
 		}
 		if err := o.db.remove(ctx, rows); err != nil {
 			return fmt.Errorf("outbox: delete applied rows: %w", err)

@@ -120,6 +120,9 @@ func runPlacement(t *testing.T, path string, ops int) (*placement.Conn, map[stri
 			if err := c.RestartSync(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// And let the next one die between applying a batch and
+			// recording it: the batch is applied again, once per view.
+			placement.CrashAfterNextApply(c)
 		}
 		op, ref := ws[i%n].Next(), os[i%n].Next()
 		if op.Kind() != ref.Kind() {
@@ -256,6 +259,9 @@ func TestLocal(t *testing.T) {
 	if figs["sync.restarts"] != 3 {
 		t.Errorf("sync.restarts = %v, want 3", figs["sync.restarts"])
 	}
+	if r := c.App().Stats().Replays; r == 0 {
+		t.Error("no change applied again after the relay crashed between applying and deleting")
+	}
 	after := c.Figures(context.Background())
 	if after["sync.backlog"] != 0 {
 		t.Errorf("after drain, the outbox holds %v rows", after["sync.backlog"])
@@ -315,6 +321,9 @@ func TestServers(t *testing.T) {
 			}
 			if figs["sync.restarts"] != 3 && tc.name != "postgres-only" {
 				t.Errorf("sync.restarts = %v, want 3", figs["sync.restarts"])
+			}
+			if tc.name != "postgres-only" && c.App().Stats().Replays == 0 {
+				t.Error("no change applied again after the applier crashed between applying and recording")
 			}
 			st := c.App().Stats()
 			for _, v := range []string{"search", "dashboard", "who_to_follow"} {

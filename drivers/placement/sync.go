@@ -2,6 +2,7 @@ package placement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/storefit/storefit/workloads/twitter"
@@ -29,6 +30,18 @@ type syncer interface {
 	resetFigures()
 	close() error
 }
+
+// errCrashed is the error of an applier killed by a test between applying
+// a batch and recording its position (crashAfterApply).
+var errCrashed = errors.New("applier crashed (injected)")
+
+// crasher is a strategy whose applier can be made to die after its next
+// applied batch, before it records its position (outbox, cdc-logical).
+type crasher interface {
+	crashAfterApply()
+}
+
+func (o *outbox) crashAfterApply() { o.crash.Store(true) }
 
 // appStore is the application with the sync strategy's hooks around Setup
 // and FinishLoad.
