@@ -43,7 +43,7 @@ type outboxDB interface {
 	remove(ctx context.Context, rows []outboxRow) error
 	// backlog counts the rows not applied yet.
 	backlog(ctx context.Context) (int64, error)
-	close()
+	close() error
 }
 
 // captured are the source tables the outbox captures.
@@ -240,8 +240,7 @@ func (o *outbox) close() error {
 		cancel()
 	}
 	o.loopMu.Unlock()
-	o.db.close()
-	return err
+	return errors.Join(err, o.db.close())
 }
 
 // sqliteOutbox is the outbox in a SQLite source, through a connection of
@@ -360,4 +359,4 @@ func (s *sqliteOutbox) backlog(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (s *sqliteOutbox) close() { s.db.Close() }
+func (s *sqliteOutbox) close() error { return s.db.Close() }

@@ -5,6 +5,7 @@ package placement
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -105,4 +106,12 @@ func (p *pgOutbox) backlog(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (p *pgOutbox) close() { p.pool.Close() }
+// close drops the triggers (with their function) and the outbox table, so
+// the source's tables are left as the postgres driver made them.
+func (p *pgOutbox) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := p.exec(ctx, "DROP FUNCTION IF EXISTS "+pgIdent(outboxTable+"_capture")+"() CASCADE", "DROP TABLE IF EXISTS "+pgIdent(outboxTable))
+	p.pool.Close()
+	return err
+}
