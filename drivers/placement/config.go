@@ -57,6 +57,9 @@ type SyncConfig struct {
 	//   - "cdc-logical": a publication and a logical replication slot on
 	//     the source (postgres), decoded from pgoutput and applied in
 	//     batches of committed transactions;
+	//   - "cdc-debezium": Debezium's PostgreSQL connector on Kafka Connect
+	//     writes the changes to Kafka topics named per run; a consumer
+	//     group applies them and commits offsets after (cdc/debezium);
 	//   - "materialized-view": the dashboard is a materialized view over
 	//     the source's tables (postgres), refreshed concurrently every
 	//     Refresh; the other views are written by dual writes;
@@ -71,21 +74,28 @@ type SyncConfig struct {
 	// Refresh is the materialized view's refresh period
 	// ("materialized-view" only); 1s by default.
 	Refresh string `yaml:"refresh"`
+	// Kafka and Connect are the Kafka broker (kafka://HOST:PORT) and the
+	// Kafka Connect worker running Debezium (http://HOST:PORT) of
+	// "cdc-debezium"; ${VAR} is expanded; empty: $STOREFIT_KAFKA_DSN and
+	// $STOREFIT_DEBEZIUM_DSN, else the local defaults.
+	Kafka   string `yaml:"kafka"`
+	Connect string `yaml:"connect"`
 
 	interval, refresh time.Duration
 }
 
 // The sync strategies.
 const (
-	StrategyDual    = "dual"
-	StrategyRelay   = "relay"
-	StrategyOutbox  = "outbox"
-	StrategyLogical = "cdc-logical"
-	StrategyMView   = "materialized-view"
+	StrategyDual     = "dual"
+	StrategyRelay    = "relay"
+	StrategyOutbox   = "outbox"
+	StrategyLogical  = "cdc-logical"
+	StrategyMView    = "materialized-view"
+	StrategyDebezium = "cdc-debezium"
 )
 
 // strategies are the known strategies, in the order messages list them.
-var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyMView, StrategyRelay}
+var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyDebezium, StrategyMView, StrategyRelay}
 
 var roles = twitter.RoleNames()
 
@@ -167,6 +177,9 @@ func (c *Config) validate() error {
 	}
 	if c.Sync.refresh, err = duration("refresh", c.Sync.Refresh, time.Second); err != nil {
 		return err
+	}
+	if (c.Sync.Kafka != "" || c.Sync.Connect != "") && c.Sync.Strategy != StrategyDebezium {
+		return fmt.Errorf("sync: kafka and connect apply to the %s strategy only", StrategyDebezium)
 	}
 	if c.Sync.Refresh != "" && c.Sync.Strategy != StrategyMView {
 		return fmt.Errorf("sync: refresh applies to the %s strategy only", StrategyMView)

@@ -29,6 +29,8 @@ func TestParse(t *testing.T) {
 		{"bad batch", minimal + "sync: {batch: -1}\n", "batch must be at least 1"},
 		{"outbox", minimal + "sync: {strategy: outbox, interval: 20ms}\n", ""},
 		{"cdc-logical", minimal + "sync: {strategy: cdc-logical}\n", ""},
+		{"cdc-debezium", minimal + "sync: {strategy: cdc-debezium, kafka: \"${STOREFIT_KAFKA_DSN}\"}\n", ""},
+		{"kafka without debezium", minimal + "sync: {strategy: outbox, kafka: kafka://h:9092}\n", "kafka and connect apply to the cdc-debezium strategy only"},
 		{"materialized view", minimal + "sync: {strategy: materialized-view, refresh: 2s}\n", ""},
 		{"bad refresh", minimal + "sync: {strategy: materialized-view, refresh: -1s}\n", "refresh \"-1s\" is not a positive duration"},
 		{"refresh without a view", minimal + "sync: {strategy: outbox, refresh: 1s}\n", "refresh applies to the materialized-view strategy only"},

@@ -27,10 +27,12 @@
 //	  who_to_follow: neo4j          # graph view fed by sync, optional
 //	  dashboard: clickhouse         # analytics (agg pattern)
 //	sync:
-//	  strategy: cdc-logical         # dual | outbox | cdc-logical | materialized-view | relay
+//	  strategy: cdc-logical         # dual | outbox | cdc-logical | cdc-debezium | materialized-view | relay
 //	  interval: 50ms                # outbox relay's (and relay's) polling period
 //	  batch: 500                    # most changes applied at once
 //	  refresh: 1s                   # materialized-view's refresh period
+//	  kafka: "${STOREFIT_KAFKA_DSN}"  # cdc-debezium's broker and Connect worker
+//	  connect: "${STOREFIT_DEBEZIUM_DSN}"
 //
 // DSNs expand ${VAR} and $VAR from the environment; an empty DSN selects the
 // driver's default (for servers, the address compose/ starts). "{dir}" in a
@@ -80,6 +82,13 @@
 //     XLogData position: workloads/sync found both lose changes at a
 //     restart). A restarted consumer resumes from the slot's confirmed
 //     position.
+//   - cdc-debezium (debezium.go; postgres source): Debezium's PostgreSQL
+//     connector on Kafka Connect (cdc/debezium) reads a slot and an
+//     inserts-only publication named per run into one topic per table; a
+//     Kafka consumer group applies each batch and commits its offsets only
+//     after. Connector, slot, publication, topics and group are deleted at
+//     Close. Keys kafka and connect (default $STOREFIT_KAFKA_DSN,
+//     $STOREFIT_DEBEZIUM_DSN).
 //   - materialized-view (mview.go; postgres-only): the dashboard is a
 //     MATERIALIZED VIEW over the source's tweets and likes (the same
 //     activity rows as the analytics table), with the unique index REFRESH

@@ -47,6 +47,8 @@ func (c *Conn) pgSyncer(tabs captured) (syncer, error) {
 		return newOutbox(c.app, db, c.cfg.Sync.interval, c.cfg.Sync.Batch), nil
 	case StrategyLogical:
 		return newLogical(c.app, pc, tabs, c.cfg.Sync.Batch)
+	case StrategyDebezium:
+		return newDebezium(c.app, pc, tabs, c.cfg.Sync.Kafka, c.cfg.Sync.Connect)
 	case StrategyMView:
 		if c.mview == nil {
 			return nil, fmt.Errorf("needs the dashboard on the postgres source")

@@ -296,6 +296,7 @@ func TestServers(t *testing.T) {
 		// views: polyglot's strategy without its other servers.
 		{"pg-cdc", "testdata/pg-cdc.yaml", []string{"STOREFIT_POSTGRES_DSN"}},
 		{"pg-outbox", "testdata/pg-outbox.yaml", []string{"STOREFIT_POSTGRES_DSN"}},
+		{"pg-debezium", "testdata/pg-debezium.yaml", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_KAFKA_DSN", "STOREFIT_DEBEZIUM_DSN"}},
 		{"polyglot", "", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN", "STOREFIT_OPENSEARCH_DSN", "STOREFIT_NEO4J_DSN", "STOREFIT_CLICKHOUSE_DSN"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,7 +117,7 @@ func (c *Conn) newSyncer() (syncer, error) {
 			return nil, fmt.Errorf("the outbox needs a sqlite or postgres source (triggers), not %s", driver)
 		}
 		return newOutbox(c.app, db, cfg.Sync.interval, cfg.Sync.Batch), nil
-	case StrategyLogical, StrategyMView:
+	case StrategyLogical, StrategyDebezium, StrategyMView:
 		return c.pgSyncer(tabs)
 	}
 	return dualSync{}, nil
