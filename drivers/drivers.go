@@ -123,8 +123,8 @@ var (
 func Register(name string, d Driver) {
 	mu.Lock()
 	defer mu.Unlock()
-	if name == "" {
-		panic("drivers: Register with an empty name")
+	if name == "" || strings.Contains(name, ":") {
+		panic("drivers: Register with an empty name or one with a colon: " + name)
 	}
 	if d == nil {
 		panic("drivers: Register driver is nil")
@@ -147,11 +147,15 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the driver registered under name.
+// Lookup returns the driver registered under name. A name may carry a
+// label after a colon ("placement:polyglot"): the driver is the one
+// registered under the part before it, and results keep the whole name, so
+// one driver opened with different DSNs is compared as different stores.
 func Lookup(name string) (Driver, bool) {
 	mu.RLock()
 	defer mu.RUnlock()
-	d, ok := registry[name]
+	base, _, _ := strings.Cut(name, ":")
+	d, ok := registry[base]
 	return d, ok
 }
 

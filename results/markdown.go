@@ -14,6 +14,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	ew := &errWriter{w: w}
 	ew.printf("# storefit report\n\n")
 	writeRunsMarkdown(ew, rs)
+	writeScenarioMarkdown(ew, rs)
 	rec := Pick(rs, o)
 	writePickMarkdown(ew, rec)
 	groups := Groups(rs)

@@ -249,6 +249,10 @@ type Run struct {
 	OverlapOpsPerSec float64 `json:"overlap_ops_per_s,omitempty"`
 	// Harness is storefit's own resource use during the measured phase.
 	Harness *Harness `json:"harness,omitempty"`
+	// Figures are measured figures of the phase beyond latency, by name,
+	// from workloads that observe them (workloads.Observer): the twitter
+	// scenario's routing counts, stale reads, lag and resource use.
+	Figures map[string]float64 `json:"figures,omitempty"`
 	// Kinds holds one entry per operation kind of the mix.
 	Kinds     []OpStats  `json:"kinds"`
 	Intervals []Interval `json:"intervals"`

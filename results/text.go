@@ -67,6 +67,7 @@ func WriteText(w io.Writer, r *Result) error {
 	for _, c := range r.Cells {
 		writeCellText(ew, &c)
 	}
+	writeScenarioText(ew, []*Result{r})
 	return ew.err
 }
 

@@ -500,6 +500,7 @@ func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, dis
 // steps of a find-max search).
 type measurer struct {
 	wl     workloads.Workload
+	conn   drivers.Conn
 	cfg    Config
 	shard  results.Shard
 	disp   Display
@@ -510,7 +511,7 @@ type measurer struct {
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
-	m := &measurer{wl: wl, cfg: cfg, shard: shard, disp: disp}
+	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp}
 	m.gens = make([]workloads.Worker, cfg.Workers)
 	for i := range m.gens {
 		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
@@ -574,6 +575,11 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	disp.StartPhase(label, total, unit)
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
 	go e.ivs.run(stopCollect, collected)
+	// An observing workload resets its counts before the phase's clock starts.
+	obs, _ := m.wl.(workloads.Observer)
+	if obs != nil {
+		obs.BeginMeasure(ctx, m.conn)
+	}
 	u0, s0, cpuOK := processCPU()
 	d0, delayOK := runDelay()
 	m0, busyOK := machineBusy()
@@ -595,6 +601,10 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	u1, s1, _ := processCPU()
 	d1, _ := runDelay()
 	m1, _ := machineBusy()
+	var figures map[string]float64
+	if obs != nil {
+		figures = obs.EndMeasure(ctx, m.conn)
+	}
 	stop()
 	close(stopCollect)
 	<-collected
@@ -610,6 +620,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		run.StartAt = m.start.UTC()
 		run.StartLagUs = float64(lag) / 1e3
 	}
+	run.Figures = figures
 	run.Intervals = e.ivs.close(elapsed)
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)

@@ -72,6 +72,16 @@ func FinishStore(ctx context.Context, s any) error {
 	return nil
 }
 
+// Observer is implemented by workloads that measure figures of a measured
+// phase beyond latency and throughput (the twitter scenario's routing
+// counts, stale reads, servers' resource use). The runner calls
+// BeginMeasure right before each measured phase and EndMeasure right after
+// it, and records the figures, by name, in the phase's result.
+type Observer interface {
+	BeginMeasure(ctx context.Context, c drivers.Conn)
+	EndMeasure(ctx context.Context, c drivers.Conn) map[string]float64
+}
+
 // Worker produces one worker's operations. It is used by one goroutine.
 type Worker interface {
 	// Next chooses and prepares the next operation; it is not timed. The

@@ -350,7 +350,12 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 			return runner.Plan{}, fmt.Errorf("unknown store %q (known: %s)", c.Store, strings.Join(drivers.Names(), ", "))
 		}
 		if c.DSN == "" {
-			c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
+			if base, label, ok := strings.Cut(c.Store, ":"); ok && base == "placement" {
+				// --store placement:local opens suites/placements/local.yaml.
+				c.DSN = filepath.Join("suites", "placements", label+".yaml")
+			} else {
+				c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
+			}
 		}
 	}
 	if err := plan.Check(); err != nil {

@@ -16,5 +16,6 @@ import (
 	_ "github.com/storefit/storefit/drivers/memory"
 	_ "github.com/storefit/storefit/drivers/noop"
 	_ "github.com/storefit/storefit/drivers/pebble"
+	_ "github.com/storefit/storefit/drivers/placement"
 	_ "github.com/storefit/storefit/drivers/sqlite"
 )

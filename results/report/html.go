@@ -173,6 +173,10 @@ type pageData struct {
 	Kinds    []kindRow
 	Cells    int
 	Version  string
+	// ScenarioVerdict and Scenario are the twitter scenario's side-by-side
+	// comparison of placements, when the results hold twitter cells.
+	ScenarioVerdict string
+	Scenario        []scenarioRow
 	// Sync is the strategy × view table of sync workloads, SyncFigs their
 	// lag-over-time figures, SyncVerdicts their verdicts.
 	Sync         []syncRow
@@ -183,6 +187,10 @@ type pageData struct {
 type syncRow struct {
 	Strategy, View, ViewStore, Rate, WriteP50, WriteP99, LagP50, LagP99, LagMax, Divergence, Faults string
 	Diverged                                                                                        bool
+}
+
+type scenarioRow struct {
+	Store, Stores, Sync, Ops, P99, MaxRate, Reads, Behind, Stale, LagMax, Validation string
 }
 
 type figureView struct {
@@ -289,6 +297,19 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if sp := view("spectrum-" + safeName(w)); sp != nil {
 				d.PerWL = append(d.PerWL, workloadFigures{Workload: w, Spectrum: sp, Timeline: view("timeline-" + safeName(w))})
 			}
+		}
+	}
+	if ps := results.ScenarioPlacements(m.rs); len(ps) > 0 {
+		d.ScenarioVerdict = results.ScenarioVerdict(ps)
+		for _, p := range ps {
+			row := scenarioRow{Store: p.Store, Stores: fmt.Sprint(p.Stores), Sync: "dual writes", Ops: results.FormatRate(p.OpsPerSec),
+				P99: results.FormatMicros(p.P99Us), MaxRate: "–", Reads: fmt.Sprint(p.Reads), Behind: fmt.Sprint(p.Behind),
+				Stale: fmt.Sprintf("%d (%.1f%%)", p.Stale, 100*p.StaleFraction()), LagMax: fmt.Sprintf("%.1f", p.LagMaxMs), Validation: p.Validated}
+			row.Sync = p.SyncLabel()
+			if p.MaxRate > 0 {
+				row.MaxRate = results.FormatRate(p.MaxRate) + " (" + p.SLO + ")"
+			}
+			d.Scenario = append(d.Scenario, row)
 		}
 	}
 	for _, f := range figs {

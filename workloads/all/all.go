@@ -11,5 +11,6 @@ import (
 	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/search"
 	_ "github.com/storefit/storefit/workloads/series"
+	_ "github.com/storefit/storefit/workloads/twitter"
 	_ "github.com/storefit/storefit/workloads/wide"
 )

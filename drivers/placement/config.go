@@ -1,0 +1,224 @@
+package placement
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/twitter"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is a parsed, validated placement file.
+type Config struct {
+	// Path is the file it was read from.
+	Path string `yaml:"-"`
+	// Name names the placement ("polyglot", "postgres-only", "local").
+	Name string `yaml:"name"`
+	// Description is a line on what the placement is.
+	Description string `yaml:"description"`
+	// Stores are the stores the placement opens, by a name of the
+	// placement's choosing.
+	Stores map[string]StoreConfig `yaml:"stores"`
+	// Route names the store of each role: source, cache (optional),
+	// search, follows, who_to_follow (optional: follows answers it),
+	// dashboard.
+	Route map[string]string `yaml:"route"`
+	// Sync is how writes reach the derived stores.
+	Sync SyncConfig `yaml:"sync"`
+}
+
+// StoreConfig is one store of a placement.
+type StoreConfig struct {
+	// Driver is the registered driver name (postgres, redis, bleve, …).
+	Driver string `yaml:"driver"`
+	// DSN is the driver's DSN; ${VAR} and $VAR are expanded from the
+	// environment, and an empty result selects the driver's default.
+	DSN string `yaml:"dsn"`
+}
+
+// SyncConfig is a placement's sync strategy.
+type SyncConfig struct {
+	// Strategy is one of:
+	//   - "dual": the writer applies each change to the derived stores
+	//     before returning;
+	//   - "outbox": triggers on the source's tables write an outbox row in
+	//     the source write's own transaction; a relay applies the oldest
+	//     rows every Interval, in batches, then deletes them (sqlite or
+	//     postgres source);
+	//   - "cdc-logical": a publication and a logical replication slot on
+	//     the source (postgres), decoded from pgoutput and applied in
+	//     batches of committed transactions;
+	//   - "cdc-debezium": Debezium's PostgreSQL connector on Kafka Connect
+	//     writes the changes to Kafka topics named per run; a consumer
+	//     group applies them and commits offsets after (cdc/debezium);
+	//   - "materialized-view": the dashboard is a materialized view over
+	//     the source's tables (postgres), refreshed concurrently every
+	//     Refresh; the other views are written by dual writes;
+	//   - "relay": an in-process, non-durable queue the writer fills after
+	//     the source write, applied every Interval (kept for comparison).
+	Strategy string `yaml:"strategy"`
+	// Interval is the outbox relay's or relay's polling period; 50ms by
+	// default.
+	Interval string `yaml:"interval"`
+	// Batch is the most changes applied at once; 500 by default.
+	Batch int `yaml:"batch"`
+	// Refresh is the materialized view's refresh period
+	// ("materialized-view" only); 1s by default.
+	Refresh string `yaml:"refresh"`
+	// Kafka and Connect are the Kafka broker (kafka://HOST:PORT) and the
+	// Kafka Connect worker running Debezium (http://HOST:PORT) of
+	// "cdc-debezium"; ${VAR} is expanded; empty: $STOREFIT_KAFKA_DSN and
+	// $STOREFIT_DEBEZIUM_DSN, else the local defaults.
+	Kafka   string `yaml:"kafka"`
+	Connect string `yaml:"connect"`
+
+	interval, refresh time.Duration
+}
+
+// The sync strategies.
+const (
+	StrategyDual     = "dual"
+	StrategyRelay    = "relay"
+	StrategyOutbox   = "outbox"
+	StrategyLogical  = "cdc-logical"
+	StrategyMView    = "materialized-view"
+	StrategyDebezium = "cdc-debezium"
+)
+
+// strategies are the known strategies, in the order messages list them.
+var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyDebezium, StrategyMView, StrategyRelay}
+
+var roles = twitter.RoleNames()
+
+// optionalRoles may be left out of a route.
+var optionalRoles = []string{"cache", "who_to_follow"}
+
+var envRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// ParseConfig reads the placement file dsn names. An empty dsn is an
+// error: a placement is always a file (suites/placements/*.yaml).
+func ParseConfig(dsn string) (*Config, error) {
+	path := strings.TrimPrefix(dsn, "file:")
+	if path == "" {
+		return nil, errors.New("placement: the DSN is the placement file (e.g. suites/placements/local.yaml)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("placement: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("placement %s: %w", path, err)
+	}
+	c.Path = path
+	if c.Name == "" {
+		c.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return c, nil
+}
+
+// Parse parses and validates a placement document.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, workloads.YAMLError(err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) validate() error {
+	if len(c.Stores) == 0 {
+		return errors.New("no stores")
+	}
+	for name, s := range c.Stores {
+		if s.Driver == "" {
+			return fmt.Errorf("store %q has no driver", name)
+		}
+		if s.Driver == "placement" {
+			return fmt.Errorf("store %q: a placement cannot hold a placement", name)
+		}
+	}
+	for role, store := range c.Route {
+		if !slices.Contains(roles, role) {
+			return fmt.Errorf("route: unknown role %q (roles: %s)", role, strings.Join(roles, ", "))
+		}
+		if _, ok := c.Stores[store]; !ok {
+			return fmt.Errorf("route: role %s names store %q, which stores does not list", role, store)
+		}
+	}
+	for _, role := range roles {
+		if _, ok := c.Route[role]; !ok && !slices.Contains(optionalRoles, role) {
+			return fmt.Errorf("route: no store for role %s", role)
+		}
+	}
+	if c.Sync.Strategy == "" {
+		c.Sync.Strategy = StrategyDual
+	}
+	if !slices.Contains(strategies, c.Sync.Strategy) {
+		return fmt.Errorf("sync: unknown strategy %q (use %s)", c.Sync.Strategy, strings.Join(strategies, ", "))
+	}
+	var err error
+	if c.Sync.interval, err = duration("interval", c.Sync.Interval, 50*time.Millisecond); err != nil {
+		return err
+	}
+	if c.Sync.refresh, err = duration("refresh", c.Sync.Refresh, time.Second); err != nil {
+		return err
+	}
+	if (c.Sync.Kafka != "" || c.Sync.Connect != "") && c.Sync.Strategy != StrategyDebezium {
+		return fmt.Errorf("sync: kafka and connect apply to the %s strategy only", StrategyDebezium)
+	}
+	if c.Sync.Refresh != "" && c.Sync.Strategy != StrategyMView {
+		return fmt.Errorf("sync: refresh applies to the %s strategy only", StrategyMView)
+	}
+	if c.Sync.Batch == 0 {
+		c.Sync.Batch = 500
+	}
+	if c.Sync.Batch < 1 {
+		return fmt.Errorf("sync: batch must be at least 1, not %d", c.Sync.Batch)
+	}
+	return nil
+}
+
+func duration(key, v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("sync: %s %q is not a positive duration (e.g. 50ms)", key, v)
+	}
+	return d, nil
+}
+
+// ExpandDSN expands environment references in a store's DSN.
+func ExpandDSN(dsn string) string {
+	return envRef.ReplaceAllStringFunc(dsn, func(m string) string {
+		return os.Getenv(envRef.FindStringSubmatch(m)[1])
+	})
+}
+
+// StoresToRun returns the number of distinct stores the placement runs.
+func (c *Config) StoresToRun() int {
+	used := map[string]bool{}
+	for _, s := range c.Route {
+		used[s] = true
+	}
+	return len(used)
+}
+
+// redacted returns a store's expanded DSN with its password hidden.
+func redacted(dsn string) string { return drivers.RedactDSN(dsn) }
