@@ -40,30 +40,6 @@ func (c *counters) stats() StrategyStats {
 	return StrategyStats{Delivered: cp(c.delivered), Failed: cp(c.failed), Retries: cp(c.retries), Restarts: c.restarts}
 }
 
-// deliver applies a batch to every view concurrently (deliverTo each),
-// returning only when every view has the batch (nil) or ctx ended.
-func deliver(ctx context.Context, env *Env, c *counters, batch []Change) error {
-	if len(batch) == 0 {
-		return nil
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(env.Views))
-	for i, v := range env.Views {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = deliverTo(ctx, env, c, v, batch)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // deliverTo applies a batch to one view, retrying (every 100 ms) until it
 // succeeds or ctx ends: the at-least-once delivery of the CDC and outbox
 // strategies, whose appliers each serve one view.
