@@ -59,7 +59,7 @@ func TestComposeFile(t *testing.T) {
 	want := slices.Clone(issueServices)
 	for _, name := range drivers.Names() {
 		info, ok := drivers.Describe(name)
-		if !ok || info.Embedded || slices.Contains(nativeOnly, name) {
+		if !ok || info.Embedded || info.Composite || slices.Contains(nativeOnly, name) {
 			continue
 		}
 		svc := name

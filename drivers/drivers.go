@@ -68,6 +68,10 @@ type Info struct {
 	Conn Conn
 	// Embedded is true for stores that run inside storefit (no server).
 	Embedded bool
+	// Composite is true for a driver that has no store of its own but opens
+	// other drivers' stores (a placement of the twitter scenario): it needs
+	// no server and no compose service of its own.
+	Composite bool
 	// Oracle is true for the reference implementation answers are checked
 	// against (memory): it is measured like any store, but recommendations
 	// leave it out unless asked, since it keeps nothing durable.

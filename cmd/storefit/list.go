@@ -28,8 +28,11 @@ func newListCmd() *cobra.Command {
 			for _, n := range drivers.Names() {
 				info, _ := drivers.Describe(n)
 				kind := "server"
-				if info.Embedded {
+				switch {
+				case info.Embedded:
 					kind = "embedded"
+				case info.Composite:
+					kind = "composite"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n, kind, info.DSNExample, info.Summary)
 			}

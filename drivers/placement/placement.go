@@ -28,6 +28,7 @@ func (Driver) Describe() drivers.Info {
 	return drivers.Info{
 		Summary:    "a placement of the twitter application over several stores (a file: which store serves which operation family, and the sync strategy)",
 		Conn:       (*Conn)(nil),
+		Composite:  true,
 		DSNExample: "suites/placements/local.yaml (as --store placement:local=suites/placements/local.yaml)",
 	}
 }
