@@ -578,25 +578,45 @@ func (a *App) ApplyViews(ctx context.Context, changes []Change, set ViewSet) err
 	// Each view's batch is marked applied as soon as it is written, so a
 	// failure (or a relay killed mid-batch) leaves only the views not
 	// written yet to apply again.
+	//
+	// A write, once started, is not cut by ctx (an applier killed or
+	// restarted, the run's end): cut inside a sink that is not idempotent —
+	// a ClickHouse insert — it could land without being marked, and its
+	// replay would add the rows twice. A kill takes effect between writes.
 	if len(docs) > 0 {
-		if err := a.b.Search.LoadDocs(ctx, docs); err != nil {
+		if err := writeView(ctx, func(wctx context.Context) error { return a.b.Search.LoadDocs(wctx, docs) }); err != nil {
 			return fmt.Errorf("apply to search: %w", err)
 		}
 		a.markApplied(ViewSearch, changes, toSearch)
 	}
 	if len(sales) > 0 {
-		if err := a.b.Dashboard.Load(ctx, sales); err != nil {
+		if err := writeView(ctx, func(wctx context.Context) error { return a.b.Dashboard.Load(wctx, sales) }); err != nil {
 			return fmt.Errorf("apply to dashboard: %w", err)
 		}
 		a.markApplied(ViewDashboard, changes, toDashboard)
 	}
 	if len(edges) > 0 {
-		if err := a.b.WhoToFollow.LoadEdges(ctx, edges); err != nil {
+		if err := writeView(ctx, func(wctx context.Context) error { return a.b.WhoToFollow.LoadEdges(wctx, edges) }); err != nil {
 			return fmt.Errorf("apply to who_to_follow: %w", err)
 		}
 		a.markApplied(ViewWhoToFollow, changes, toWho)
 	}
 	return nil
+}
+
+// viewWriteTimeout bounds one view write that ctx no longer cuts.
+const viewWriteTimeout = 30 * time.Second
+
+// writeView runs one view write unless ctx has already ended, shielded from
+// ctx's cancellation once started (see ApplyViews) and bounded by
+// viewWriteTimeout.
+func writeView(ctx context.Context, write func(context.Context) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), viewWriteTimeout)
+	defer cancel()
+	return write(wctx)
 }
 
 // markApplied records that the changes at idx were applied to v: no longer
