@@ -9,15 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/storefit/storefit/cdc/pgoutput"
 	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/graph"
 	"github.com/storefit/storefit/workloads/twitter"
@@ -159,189 +158,72 @@ func (l *logical) stop() {
 	l.cancel = nil
 }
 
-type pgRelation struct {
-	name string
-	cols []string
-}
-
 // consume streams from the slot's confirmed position until ctx ends or an
 // error.
 func (l *logical) consume(ctx context.Context) error {
-	conn, err := pgconn.ConnectConfig(ctx, l.cc)
-	if err != nil {
-		return fmt.Errorf("cdc-logical: replication connection: %w", err)
-	}
-	defer conn.Close(context.Background())
-	for attempt := 0; ; attempt++ {
-		err = pglogrepl.StartReplication(ctx, conn, l.slot, 0, pglogrepl.StartReplicationOptions{
-			Mode:       pglogrepl.LogicalReplication,
-			PluginArgs: []string{"proto_version '1'", "publication_names '" + l.pub + "'"},
-		})
-		if err == nil {
-			break
-		}
-		// The walsender of a killed consumer holds the slot a moment.
-		if attempt >= 50 || !strings.Contains(err.Error(), "is active") {
-			return fmt.Errorf("cdc-logical: start replication: %w", err)
-		}
-		conn.Close(context.Background())
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if conn, err = pgconn.ConnectConfig(ctx, l.cc); err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-	}
-	const linger = 20 * time.Millisecond
-	rels := map[uint32]*pgRelation{}
-	var (
-		tx, batch []twitter.Change
-		batchEnd  pglogrepl.LSN
-		since     time.Time
-		lastSent  time.Time
-		commitAt  time.Time
-	)
-	status := func() error {
-		lastSent = time.Now()
-		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: pglogrepl.LSN(l.applied.Load())})
-	}
-	flush := func() error {
-		l.applyMu.Lock()
-		defer l.applyMu.Unlock()
-		if err := l.app.Apply(ctx, batch); err != nil {
-			return fmt.Errorf("cdc-logical: %w", err)
-		}
-		if l.crash.CompareAndSwap(true, false) {
-			return errCrashed // not confirmed: the slot sends it again
-		}
-		batch = batch[:0]
-		l.applied.Store(uint64(batchEnd))
-		return status()
-	}
-	for {
-		if len(batch) > 0 && (len(batch) >= l.batch || time.Since(since) >= linger) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		if time.Since(lastSent) > time.Second {
-			if err := status(); err != nil {
-				return fmt.Errorf("cdc-logical: status update: %w", err)
-			}
-		}
-		wait := time.Second
-		if len(batch) > 0 {
-			wait = max(time.Millisecond, linger-time.Since(since))
-		}
-		rctx, cancel := context.WithTimeout(ctx, wait)
-		raw, err := conn.ReceiveMessage(rctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if pgconn.Timeout(err) {
-				continue
-			}
-			return fmt.Errorf("cdc-logical: receive: %w", err)
-		}
-		if e, ok := raw.(*pgproto3.ErrorResponse); ok {
-			return fmt.Errorf("cdc-logical: server: %s", e.Message)
-		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || len(cd.Data) == 0 {
-			continue
-		}
-		switch cd.Data[0] {
-		case pglogrepl.PrimaryKeepaliveMessageByteID:
-			ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(cd.Data[1:])
+	st := &pgoutput.Stream{
+		Connect: func(ctx context.Context) (*pgconn.PgConn, error) {
+			conn, err := pgconn.ConnectConfig(ctx, l.cc)
 			if err != nil {
-				return err
+				return nil, fmt.Errorf("replication connection: %w", err)
 			}
-			if ka.ReplyRequested {
-				if err := status(); err != nil {
-					return err
-				}
-			}
-		case pglogrepl.XLogDataByteID:
-			xld, err := pglogrepl.ParseXLogData(cd.Data[1:])
-			if err != nil {
-				return err
-			}
-			msg, err := pglogrepl.Parse(xld.WALData)
-			if err != nil {
-				return fmt.Errorf("cdc-logical: decode pgoutput: %w", err)
-			}
-			switch m := msg.(type) {
-			case *pglogrepl.RelationMessage:
-				r := &pgRelation{name: m.RelationName}
-				for _, c := range m.Columns {
-					r.cols = append(r.cols, c.Name)
-				}
-				rels[m.RelationID] = r
-			case *pglogrepl.BeginMessage:
-				tx, commitAt = tx[:0], m.CommitTime
-			case *pglogrepl.InsertMessage:
-				c, ok, err := l.decode(rels[m.RelationID], m.Tuple)
+			return conn, nil
+		},
+		Slot: l.slot, Publication: l.pub, Batch: l.batch, Linger: 20 * time.Millisecond,
+		Flush: func(ctx context.Context, rows []pgoutput.Row, end pglogrepl.LSN, _ func() error) error {
+			changes := make([]twitter.Change, 0, len(rows))
+			for i := range rows {
+				c, ok, err := l.decode(&rows[i])
 				if err != nil {
 					return err
 				}
 				if ok {
-					tx = append(tx, c)
-				}
-			case *pglogrepl.CommitMessage:
-				for i := range tx {
-					tx[i].Committed = commitAt
-				}
-				if len(tx) > 0 && len(batch) == 0 {
-					since = time.Now()
-				}
-				batch = append(batch, tx...)
-				tx = tx[:0]
-				batchEnd = m.TransactionEndLSN
-				if len(batch) == 0 {
-					// Nothing to apply up to here: confirmable.
-					l.applied.Store(uint64(batchEnd))
+					changes = append(changes, c)
 				}
 			}
-		}
+			l.applyMu.Lock()
+			defer l.applyMu.Unlock()
+			if err := l.app.Apply(ctx, changes); err != nil {
+				return err
+			}
+			if l.crash.CompareAndSwap(true, false) {
+				return errCrashed // not confirmed: the slot sends it again
+			}
+			l.applied.Store(uint64(end))
+			return nil
+		},
+		// Nothing to apply up to here: confirmable.
+		Quiet:     func(end pglogrepl.LSN) { l.applied.Store(uint64(end)) },
+		Confirmed: func() pglogrepl.LSN { return pglogrepl.LSN(l.applied.Load()) },
 	}
+	if err := st.Run(ctx); err != nil {
+		return fmt.Errorf("cdc-logical: %w", err)
+	}
+	return nil
 }
 
-// decode turns an inserted row (pgoutput's text format) into a Change.
-func (l *logical) decode(r *pgRelation, tup *pglogrepl.TupleData) (twitter.Change, bool, error) {
+// decode turns an inserted row into a Change; ok is false for a table the
+// application does not read.
+func (l *logical) decode(r *pgoutput.Row) (twitter.Change, bool, error) {
 	var c twitter.Change
-	if r == nil {
-		return c, false, errors.New("cdc-logical: pgoutput: a change before its relation message")
-	}
-	if tup == nil {
-		return c, false, fmt.Errorf("cdc-logical: pgoutput: %s insert without a tuple", r.name)
-	}
-	col := map[string]string{}
-	for i, v := range tup.Columns {
-		if i < len(r.cols) && v.DataType == 't' {
-			col[r.cols[i]] = string(v.Data)
-		}
-	}
+	c.Committed = r.CommitTime
+	col := r.Cols
 	var errs []error
 	num := func(name string) int64 {
 		n, err := strconv.ParseInt(col[name], 10, 64)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s.%s: %w", r.name, name, err))
+			errs = append(errs, fmt.Errorf("%s.%s: %w", r.Table, name, err))
 		}
 		return n
 	}
 	at := func() time.Time {
-		t, err := parseTimestamptz(col["created_at"])
+		t, err := pgoutput.ParseTimestamptz(col["created_at"])
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s.created_at: %w", r.name, err))
+			errs = append(errs, fmt.Errorf("%s.created_at: %w", r.Table, err))
 		}
 		return t
 	}
-	switch r.name {
+	switch r.Table {
 	case l.tabs.tweets:
 		c.Kind = twitter.TweetPosted
 		c.Tweet = crud.Tweet{ID: crud.TweetID(num("id")), UserID: crud.UserID(num("user_id")), Body: col["body"], CreatedAt: at()}
@@ -355,20 +237,9 @@ func (l *logical) decode(r *pgRelation, tup *pglogrepl.TupleData) (twitter.Chang
 		return c, false, nil
 	}
 	if len(errs) > 0 {
-		return c, false, fmt.Errorf("cdc-logical: pgoutput: %w", errors.Join(errs...))
+		return c, false, fmt.Errorf("pgoutput: %w", errors.Join(errs...))
 	}
 	return c, true, nil
-}
-
-// parseTimestamptz parses PostgreSQL's text output of a timestamptz (ISO
-// DateStyle, TimeZone UTC on the replication connection).
-func parseTimestamptz(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999-07:00:00"} {
-		if at, err := time.Parse(layout, s); err == nil {
-			return at.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
 }
 
 // drain waits until the consumer applied every transaction committed so

@@ -2,16 +2,15 @@ package syncwl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/storefit/storefit/cdc/pgoutput"
 )
 
 // Logical is the CDC strategy over PostgreSQL logical replication, without
@@ -204,43 +203,7 @@ func (l *Logical) consume(ctx context.Context) {
 	}
 }
 
-type relation struct {
-	name string
-	cols []string
-}
-
 func (l *Logical) consumeOnce(ctx context.Context) error {
-	conn, err := l.replConn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	t := l.env.Source.Tables
-	// The slot stays active for the walsender of a killed consumer for a
-	// moment: retry.
-	for attempt := 0; ; attempt++ {
-		err = pglogrepl.StartReplication(ctx, conn, t.Slot(), 0, pglogrepl.StartReplicationOptions{
-			Mode:       pglogrepl.LogicalReplication,
-			PluginArgs: []string{"proto_version '1'", "publication_names '" + t.Publication() + "'"},
-		})
-		if err == nil {
-			break
-		}
-		if attempt >= 50 || !strings.Contains(err.Error(), "is active") {
-			return fmt.Errorf("start replication: %w", err)
-		}
-		conn.Close(context.Background())
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if conn, err = l.replConn(ctx); err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-	}
-
 	// One applier per view, each with its own queue and position.
 	actx, stopAppliers := context.WithCancel(ctx)
 	var appliers sync.WaitGroup
@@ -268,183 +231,79 @@ func (l *Logical) consumeOnce(ctx context.Context) error {
 		}()
 	}
 
-	rels := map[uint32]*relation{}
+	t := l.env.Source.Tables
 	var (
-		tx       []Change // changes of the open transaction
-		batch    []Change // committed, not yet handed to the views
-		batchEnd pglogrepl.LSN
-		since    time.Time     // first change of batch
-		handed   pglogrepl.LSN // end of the last batch handed to the views
-		quiet    pglogrepl.LSN // handed, or the end of a later commit without changes
-		commitAt time.Time
-		lastSent time.Time
-		blocked  bool
+		handed pglogrepl.LSN // end of the last batch handed to the views
+		quiet  pglogrepl.LSN // handed, or the end of a later commit without changes
 	)
+	blocked := false
 	// The position confirmed is the end of the last transaction every view
-	// applied — nothing else: an XLogData message's start plus its length
-	// is not a WAL position (pgoutput's text tuples are longer than the WAL
-	// records), and a keepalive's WAL end may lie beyond commits not sent
-	// yet; confirming either lost changes at a restart. A view that applied
-	// every batch handed to it is at quiet: the commits after handed had no
-	// change for the views.
-	status := func() error {
-		lastSent = time.Now()
-		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: confirmedLSN(queues, handed, quiet)})
-	}
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		b := logicalBatch{changes: batch, end: batchEnd}
-		for i, q := range queues {
-			for !q.tryPut(b) {
-				// The view's queue is full: back-pressure. The reader
-				// waits (and with it every view) and keeps the
-				// replication connection alive meanwhile.
-				if !blocked {
-					blocked = true
-					l.env.logf("sync: cdc-logical: view %s is %d changes behind, its queue is full: the reader waits for it", l.env.Views[i].Name(), l.Queue)
+	// applied (see package pgoutput for why nothing else). A view that
+	// applied every batch handed to it is at quiet: the commits after handed
+	// had no change for the views.
+	st := &pgoutput.Stream{
+		Connect: l.replConn,
+		Slot:    t.Slot(), Publication: t.Publication(), Batch: l.Batch, Linger: l.Linger,
+		Flush: func(ctx context.Context, rows []pgoutput.Row, end pglogrepl.LSN, keepalive func() error) error {
+			changes := make([]Change, 0, len(rows))
+			for _, r := range rows {
+				c, ok, err := decodeRow(t, r)
+				if err != nil {
+					return err
 				}
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-q.space:
-				case <-time.After(time.Second):
-					if err := status(); err != nil {
-						return fmt.Errorf("status update: %w", err)
+				if ok {
+					changes = append(changes, c)
+				}
+			}
+			b := logicalBatch{changes: changes, end: end}
+			for i, q := range queues {
+				for !q.tryPut(b) {
+					// The view's queue is full: back-pressure. The reader
+					// waits (and with it every view) and keeps the
+					// replication connection alive meanwhile.
+					if !blocked {
+						blocked = true
+						l.env.logf("sync: cdc-logical: view %s is %d changes behind, its queue is full: the reader waits for it", l.env.Views[i].Name(), l.Queue)
+					}
+					select {
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-q.space:
+					case <-time.After(time.Second):
+						if err := keepalive(); err != nil {
+							return fmt.Errorf("status update: %w", err)
+						}
 					}
 				}
 			}
-		}
-		blocked = false
-		batch = nil
-		handed, quiet = batchEnd, batchEnd
-		return status()
+			blocked = false
+			handed, quiet = end, end
+			return nil
+		},
+		Quiet:     func(end pglogrepl.LSN) { quiet = end },
+		Confirmed: func() pglogrepl.LSN { return confirmedLSN(queues, handed, quiet) },
 	}
-	for {
-		if len(batch) > 0 && (len(batch) >= l.Batch || time.Since(since) >= l.Linger) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		if time.Since(lastSent) > time.Second {
-			if err := status(); err != nil {
-				return fmt.Errorf("status update: %w", err)
-			}
-		}
-		wait := time.Second
-		if len(batch) > 0 {
-			wait = max(time.Millisecond, l.Linger-time.Since(since))
-		}
-		rctx, cancel := context.WithTimeout(ctx, wait)
-		raw, err := conn.ReceiveMessage(rctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if pgconn.Timeout(err) {
-				continue
-			}
-			return fmt.Errorf("receive: %w", err)
-		}
-		if e, ok := raw.(*pgproto3.ErrorResponse); ok {
-			return fmt.Errorf("server: %s", e.Message)
-		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || len(cd.Data) == 0 {
-			continue
-		}
-		switch cd.Data[0] {
-		case pglogrepl.PrimaryKeepaliveMessageByteID:
-			ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(cd.Data[1:])
-			if err != nil {
-				return err
-			}
-			if ka.ReplyRequested {
-				if err := status(); err != nil {
-					return err
-				}
-			}
-		case pglogrepl.XLogDataByteID:
-			xld, err := pglogrepl.ParseXLogData(cd.Data[1:])
-			if err != nil {
-				return err
-			}
-			msg, err := pglogrepl.Parse(xld.WALData)
-			if err != nil {
-				return fmt.Errorf("decode pgoutput: %w", err)
-			}
-			switch m := msg.(type) {
-			case *pglogrepl.RelationMessage:
-				r := &relation{name: m.RelationName}
-				for _, c := range m.Columns {
-					r.cols = append(r.cols, c.Name)
-				}
-				rels[m.RelationID] = r
-			case *pglogrepl.BeginMessage:
-				tx, commitAt = tx[:0], m.CommitTime
-			case *pglogrepl.InsertMessage:
-				if c, ok, err := decodeRow(t, rels[m.RelationID], m.Tuple, OpUpsert); err != nil {
-					return err
-				} else if ok {
-					tx = append(tx, c)
-				}
-			case *pglogrepl.UpdateMessage:
-				if c, ok, err := decodeRow(t, rels[m.RelationID], m.NewTuple, OpUpsert); err != nil {
-					return err
-				} else if ok {
-					tx = append(tx, c)
-				}
-			case *pglogrepl.DeleteMessage:
-				if c, ok, err := decodeRow(t, rels[m.RelationID], m.OldTuple, OpDelete); err != nil {
-					return err
-				} else if ok {
-					tx = append(tx, c)
-				}
-			case *pglogrepl.CommitMessage:
-				for i := range tx {
-					tx[i].CommitTime, tx[i].Pos = commitAt, uint64(m.TransactionEndLSN)
-				}
-				if len(tx) > 0 && len(batch) == 0 {
-					since = time.Now()
-				}
-				batch = append(batch, tx...)
-				tx = tx[:0]
-				batchEnd = m.TransactionEndLSN
-				if len(batch) == 0 {
-					quiet = batchEnd
-				}
-			}
-		}
-	}
+	return st.Run(ctx)
 }
 
-// decodeRow turns a pgoutput tuple (text format) of a published table into
-// a Change; ok is false for other tables.
-func decodeRow(t Tables, r *relation, tup *pglogrepl.TupleData, op Op) (Change, bool, error) {
-	if r == nil {
-		return Change{}, false, errors.New("pgoutput: change before its relation message")
+// decodeRow turns a row of a published table into a Change; ok is false
+// for other tables.
+func decodeRow(t Tables, r pgoutput.Row) (Change, bool, error) {
+	op := OpUpsert
+	if r.Op == pgoutput.Delete {
+		op = OpDelete
 	}
-	if tup == nil {
-		return Change{}, false, fmt.Errorf("pgoutput: %s change without a tuple (replica identity full?)", r.name)
-	}
-	col := map[string]string{}
-	for i, c := range tup.Columns {
-		if i < len(r.cols) && c.DataType == 't' {
-			col[r.cols[i]] = string(c.Data)
-		}
-	}
+	col := r.Cols
 	num := func(name string) (int64, error) {
 		n, err := strconv.ParseInt(col[name], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("pgoutput: %s.%s: %w", r.name, name, err)
+			return 0, fmt.Errorf("pgoutput: %s.%s: %w", r.Table, name, err)
 		}
 		return n, nil
 	}
 	var err error
 	var c Change
-	switch r.name {
+	switch r.Table {
 	case t.Tweets():
 		c = Change{Entity: EntityTweet, Op: op, Body: col["body"]}
 		if c.TweetID, err = num("id"); err != nil {
@@ -456,9 +315,9 @@ func decodeRow(t Tables, r *relation, tup *pglogrepl.TupleData, op Op) (Change, 
 		if c.LikeCount, err = num("like_count"); err != nil {
 			return c, false, err
 		}
-		at, err := parseTimestamptz(col["created_at"])
+		at, err := pgoutput.ParseTimestamptz(col["created_at"])
 		if err != nil {
-			return c, false, fmt.Errorf("pgoutput: %s.created_at: %w", r.name, err)
+			return c, false, fmt.Errorf("pgoutput: %s.created_at: %w", r.Table, err)
 		}
 		c.CreatedAt = at
 	case t.Follows():
@@ -477,19 +336,8 @@ func decodeRow(t Tables, r *relation, tup *pglogrepl.TupleData, op Op) (Change, 
 	default:
 		return c, false, nil
 	}
+	c.CommitTime, c.Pos = r.CommitTime, uint64(r.End)
 	return c, true, nil
-}
-
-// parseTimestamptz parses PostgreSQL's text output of a timestamptz
-// (ISO DateStyle): "2024-01-01 00:00:00+00", fractions and minute offsets
-// optional.
-func parseTimestamptz(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999-07:00:00"} {
-		if at, err := time.Parse(layout, s); err == nil {
-			return at.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
 }
 
 // Restart kills the consumer and starts a new one from the slot.

@@ -11,7 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pglogrepl"
+
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/storefit/storefit/cdc/pgoutput"
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
 )
@@ -98,26 +100,6 @@ func TestLastPerKey(t *testing.T) {
 	}
 }
 
-func TestParseTimestamptz(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"2024-01-02 03:04:05+00", at},
-		{"2024-01-02 03:04:05.25+00", at.Add(250 * time.Millisecond)},
-		{"2024-01-02 05:04:05+02", at},
-		{"2024-01-02 08:34:05+05:30", at},
-	} {
-		got, err := parseTimestamptz(tc.in)
-		if err != nil || !got.Equal(tc.want) {
-			t.Errorf("parseTimestamptz(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
-	}
-	if _, err := parseTimestamptz("yesterday"); err == nil {
-		t.Error("parseTimestamptz accepted garbage")
-	}
-}
-
 func tuple(vals ...string) *pglogrepl.TupleData {
 	td := &pglogrepl.TupleData{}
 	for _, v := range vals {
@@ -128,23 +110,31 @@ func tuple(vals ...string) *pglogrepl.TupleData {
 
 func TestDecodeRow(t *testing.T) {
 	tb := Tables{Prefix: "p_"}
-	tweets := &relation{name: "p_tweets", cols: []string{"id", "user_id", "body", "created_at", "like_count"}}
-	c, ok, err := decodeRow(tb, tweets, tuple("5", "9", "a body", "2024-01-02 03:04:05+00", "2"), OpUpsert)
+	row := func(r *pgoutput.Relation, op pgoutput.Op, tup *pglogrepl.TupleData) pgoutput.Row {
+		t.Helper()
+		rw, err := pgoutput.Decode(r, op, tup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rw
+	}
+	tweets := &pgoutput.Relation{Name: "p_tweets", Cols: []string{"id", "user_id", "body", "created_at", "like_count"}}
+	c, ok, err := decodeRow(tb, row(tweets, pgoutput.Insert, tuple("5", "9", "a body", "2024-01-02 03:04:05+00", "2")))
 	if err != nil || !ok || !cmp.Equal(c, TweetChange(5, 9, "a body", at, 2)) {
 		t.Errorf("tweet: %+v %v %v", c, ok, err)
 	}
-	follows := &relation{name: "p_follows", cols: []string{"src", "dst"}}
-	c, ok, err = decodeRow(tb, follows, tuple("1", "2"), OpDelete)
+	follows := &pgoutput.Relation{Name: "p_follows", Cols: []string{"src", "dst"}}
+	c, ok, err = decodeRow(tb, row(follows, pgoutput.Delete, tuple("1", "2")))
 	if err != nil || !ok || c != (Change{Entity: EntityFollow, Op: OpDelete, Src: 1, Dst: 2}) {
 		t.Errorf("follow: %+v %v %v", c, ok, err)
 	}
-	if _, ok, err := decodeRow(tb, &relation{name: "other"}, tuple("1"), OpUpsert); ok || err != nil {
+	if _, ok, err := decodeRow(tb, row(&pgoutput.Relation{Name: "other"}, pgoutput.Insert, tuple("1"))); ok || err != nil {
 		t.Errorf("other table: %v %v", ok, err)
 	}
-	if _, _, err := decodeRow(tb, tweets, tuple("x", "9", "b", "2024-01-02 03:04:05+00", "2"), OpUpsert); err == nil {
+	if _, _, err := decodeRow(tb, row(tweets, pgoutput.Insert, tuple("x", "9", "b", "2024-01-02 03:04:05+00", "2"))); err == nil {
 		t.Error("bad id accepted")
 	}
-	if _, _, err := decodeRow(tb, nil, tuple("1"), OpUpsert); err == nil {
+	if _, err := pgoutput.Decode(nil, pgoutput.Insert, tuple("1")); err == nil {
 		t.Error("change before relation accepted")
 	}
 }
