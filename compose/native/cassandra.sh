@@ -218,18 +218,7 @@ stop() {
 	lock
 	local p
 	if p=$(pid); then
-		log "cassandra: stopping pid $p"
-		kill -TERM "$p"
-		local deadline=$((SECONDS + 30))
-		while kill -0 "$p" 2>/dev/null; do
-			if [ $SECONDS -ge $deadline ]; then
-				log "cassandra: pid $p did not stop within 30 s; killing it"
-				kill -KILL "$p" 2>/dev/null || true
-				sleep 0.5
-				break
-			fi
-			sleep 0.2
-		done
+		stop_pid cassandra "$p" 30
 	fi
 	rm -rf "$DIR"
 }

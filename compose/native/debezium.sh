@@ -103,30 +103,11 @@ lock() {
 	flock 9
 }
 
-# resolve copies the worker's and the connector's jars into $LIB unless a
-# complete copy is there: Maven resolves them (into its local repository,
-# from Maven's default central repository) and copies them into a temporary
-# directory, renamed into place when complete.
+# resolve copies the worker's and the connector's jars into $LIB (lib.sh's
+# maven_jars).
 resolve() {
-	[ -f "$LIB/.complete" ] && return 0
-	command -v mvn >/dev/null 2>&1 || need_packages maven
-	log "debezium: resolving Debezium $VERSION and Kafka Connect $CONNECT_VERSION jars with Maven into $LIB"
-	local tmp=$LIB.tmp.$$ out
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	out=$(mktemp)
-	# shellcheck disable=SC2086 # STOREFIT_MAVEN_ARGS is a list of arguments
-	if ! maven -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$JVMDIR/pom.xml" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
-		tail -n 20 "$out" >&2
-		rm -rf "$tmp" "$out"
-		die "debezium: Maven could not resolve debezium-connector-postgres $VERSION and connect-runtime $CONNECT_VERSION (output above)"
-	fi
-	rm -f "$out"
-	[ -f "$tmp/debezium-connector-postgres-$VERSION.jar" ] || die "debezium: Maven left no debezium-connector-postgres-$VERSION.jar in $tmp"
-	[ -f "$tmp/connect-runtime-$CONNECT_VERSION.jar" ] || die "debezium: Maven left no connect-runtime-$CONNECT_VERSION.jar in $tmp"
-	touch "$tmp/.complete"
-	rm -rf "$LIB"
-	mv "$tmp" "$LIB"
+	maven_jars debezium "$JVMDIR/pom.xml" "$LIB" "Debezium $VERSION and Kafka Connect $CONNECT_VERSION" \
+		"debezium-connector-postgres-$VERSION.jar" "connect-runtime-$CONNECT_VERSION.jar"
 }
 
 # check_java dies unless $JAVA is Java 17 or newer, installing Debian's
@@ -191,18 +172,7 @@ stop() {
 	lock
 	local p
 	if p=$(pid); then
-		log "debezium: stopping pid $p"
-		kill -TERM "$p"
-		local deadline=$((SECONDS + 30))
-		while kill -0 "$p" 2>/dev/null; do
-			if [ $SECONDS -ge $deadline ]; then
-				log "debezium: pid $p did not stop within 30 s; killing it"
-				kill -KILL "$p" 2>/dev/null || true
-				sleep 0.5
-				break
-			fi
-			sleep 0.2
-		done
+		stop_pid debezium "$p" 30
 	fi
 	rm -rf "$DIR"
 }

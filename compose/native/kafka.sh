@@ -92,29 +92,9 @@ lock() {
 	flock 9
 }
 
-# resolve copies the broker's jars into $LIB unless a complete copy is
-# there: Maven resolves them (into its local repository, from Maven's
-# default central repository) and copies them into a temporary directory,
-# renamed into place when complete.
+# resolve copies the broker's jars into $LIB (lib.sh's maven_jars).
 resolve() {
-	[ -f "$LIB/.complete" ] && return 0
-	command -v mvn >/dev/null 2>&1 || need_packages maven
-	log "kafka: resolving Kafka $VERSION jars with Maven into $LIB"
-	local tmp=$LIB.tmp.$$ out
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	out=$(mktemp)
-	# shellcheck disable=SC2086 # STOREFIT_MAVEN_ARGS is a list of arguments
-	if ! maven -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$JVMDIR/pom.xml" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
-		tail -n 20 "$out" >&2
-		rm -rf "$tmp" "$out"
-		die "kafka: Maven could not resolve kafka_2.13 $VERSION (output above)"
-	fi
-	rm -f "$out"
-	[ -f "$tmp/kafka_2.13-$VERSION.jar" ] || die "kafka: Maven left no kafka_2.13-$VERSION.jar in $tmp"
-	touch "$tmp/.complete"
-	rm -rf "$LIB"
-	mv "$tmp" "$LIB"
+	maven_jars kafka "$JVMDIR/pom.xml" "$LIB" "Kafka $VERSION" "kafka_2.13-$VERSION.jar"
 }
 
 # check_java dies unless $JAVA is Java 17 or newer, installing Debian's
@@ -182,18 +162,7 @@ stop() {
 	lock
 	local p
 	if p=$(pid); then
-		log "kafka: stopping pid $p"
-		kill -TERM "$p"
-		local deadline=$((SECONDS + 30))
-		while kill -0 "$p" 2>/dev/null; do
-			if [ $SECONDS -ge $deadline ]; then
-				log "kafka: pid $p did not stop within 30 s; killing it"
-				kill -KILL "$p" 2>/dev/null || true
-				sleep 0.5
-				break
-			fi
-			sleep 0.2
-		done
+		stop_pid kafka "$p" 30
 	fi
 	rm -rf "$DIR"
 }

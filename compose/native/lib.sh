@@ -82,3 +82,51 @@ maven() {
 	exec {fd}>&-
 	return $rc
 }
+
+# stop_pid NAME PID SECONDS stops a server process: TERM, then KILL if it
+# has not exited after SECONDS.
+stop_pid() {
+	local name=$1 p=$2 secs=$3
+	log "$name: stopping pid $p"
+	kill -TERM "$p"
+	local deadline=$((SECONDS + secs))
+	while kill -0 "$p" 2>/dev/null; do
+		if [ $SECONDS -ge $deadline ]; then
+			log "$name: pid $p did not stop within $secs s; killing it"
+			kill -KILL "$p" 2>/dev/null || true
+			sleep 0.5
+			break
+		fi
+		sleep 0.2
+	done
+}
+
+# maven_jars NAME POM LIB WHAT JAR... copies the dependencies of the Maven
+# project POM into LIB unless a complete copy is there: Maven resolves them
+# (into its local repository, from Maven's default central repository) and
+# copies them into a temporary directory, renamed into place when complete.
+# WHAT says in messages what is resolved; each JAR must be among them.
+maven_jars() {
+	local name=$1 pom=$2 lib=$3 what=$4
+	shift 4
+	[ -f "$lib/.complete" ] && return 0
+	command -v mvn >/dev/null 2>&1 || need_packages maven
+	log "$name: resolving $what jars with Maven into $lib"
+	local tmp=$lib.tmp.$$ out jar
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	out=$(mktemp)
+	# shellcheck disable=SC2086 # STOREFIT_MAVEN_ARGS is a list of arguments
+	if ! maven -q -B ${STOREFIT_MAVEN_ARGS:-} -f "$pom" dependency:copy-dependencies -Dlib.dir="$tmp" >"$out" 2>&1; then
+		tail -n 20 "$out" >&2
+		rm -rf "$tmp" "$out"
+		die "$name: Maven could not resolve $what (output above)"
+	fi
+	rm -f "$out"
+	for jar in "$@"; do
+		[ -f "$tmp/$jar" ] || die "$name: Maven left no $jar in $tmp"
+	done
+	touch "$tmp/.complete"
+	rm -rf "$lib"
+	mv "$tmp" "$lib"
+}

@@ -192,18 +192,7 @@ stop() {
 	lock
 	local p
 	if p=$(pid); then
-		log "opensearch: stopping pid $p"
-		kill -TERM "$p"
-		local deadline=$((SECONDS + 60))
-		while kill -0 "$p" 2>/dev/null; do
-			if [ $SECONDS -ge $deadline ]; then
-				log "opensearch: pid $p did not stop within 60 s; killing it"
-				kill -KILL "$p" 2>/dev/null || true
-				sleep 0.5
-				break
-			fi
-			sleep 0.2
-		done
+		stop_pid opensearch "$p" 60
 	fi
 	rm -rf "$DIR"
 }
