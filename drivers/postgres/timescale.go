@@ -61,12 +61,15 @@ func (c *Conn) hypertables() bool {
 // pg_available_extensions), preloaded (in shared_preload_libraries, without
 // which CREATE EXTENSION fails with "must be preloaded"), and created in the
 // database (CREATE EXTENSION IF NOT EXISTS, which needs a superuser or, the
-// extension being trusted, the database owner).
+// extension being trusted, the database owner). Only superusers may read
+// shared_preload_libraries, so preloading is recognized by the settings
+// TimescaleDB's loader defines when it is preloaded: pg_settings lists
+// them then, and never lists the placeholders of a library not loaded.
 func (c *Conn) ensureTimescale(ctx context.Context) error {
 	var available, preloaded, created bool
 	err := c.pool.QueryRow(ctx, `SELECT
 	EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb'),
-	'timescaledb' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')),
+	EXISTS (SELECT FROM pg_settings WHERE name = 'timescaledb.bgw_launcher_poll_time'),
 	EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb')`).Scan(&available, &preloaded, &created)
 	switch {
 	case err != nil:
