@@ -450,8 +450,10 @@ func TestTimescaleCompresses(t *testing.T) {
 func TestTimescaleWithoutExtension(t *testing.T) {
 	dsn := serverDSN(t)
 	for name, open := range map[string]func() (drivers.Conn, error){
-		"timescale":               func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
-		"postgres timescaledb=on": func() (drivers.Conn, error) { return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on")) },
+		"timescale": func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
+		"postgres timescaledb=on": func() (drivers.Conn, error) {
+			return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on"))
+		},
 	} {
 		c, err := open()
 		if err == nil {
@@ -511,8 +513,10 @@ func TestTimescaleNotPreloaded(t *testing.T) {
 		drivertest.Run(t, func() drivers.Conn { return seriesOnly{open(t, dsn)} })
 	})
 	for name, open := range map[string]func() (drivers.Conn, error){
-		"timescale":               func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
-		"postgres timescaledb=on": func() (drivers.Conn, error) { return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on")) },
+		"timescale": func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
+		"postgres timescaledb=on": func() (drivers.Conn, error) {
+			return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on"))
+		},
 	} {
 		c, err := open()
 		if err == nil {
