@@ -9,7 +9,7 @@ import (
 )
 
 func TestPickWinners(t *testing.T) {
-	rec := results.Pick(resultstest.Sample(), results.PickOptions{SLO: results.DefaultSLO})
+	rec := results.Pick(resultstest.Sample(), results.PickOptions{})
 	want := map[string]string{"point": "redis", "agg": "duckdb", "graph": "postgres", "search": "postgres"}
 	for _, pr := range rec.Patterns {
 		if w := pr.Winner(); w != want[pr.Pattern] {
@@ -32,9 +32,9 @@ func TestPickWinners(t *testing.T) {
 			}
 		}
 	}
-	// No store covers all four patterns; three stores reach the best.
+	// postgres alone covers all four patterns; three stores reach the best.
 	v := rec.Verdict
-	if len(v.Singles) != 0 || len(v.Best) != 3 || v.Best[2].GeoMean > 1.0001 || v.Best[2].Covered != 4 {
+	if len(v.Singles) != 1 || v.Singles[0].Stores[0] != "postgres" || len(v.Best) != 3 || v.Best[2].GeoMean > 1.0001 || v.Best[2].Covered != 4 {
 		t.Errorf("verdict: singles %v, best %+v", v.Singles, v.Best)
 	}
 }
@@ -46,7 +46,7 @@ func TestVerdictCountsAStoreOnce(t *testing.T) {
 		{Workload: "point/c", Store: "memory", OpsPerSec: 5000, P50Us: 5, Rate: 5000},
 		{Workload: "wide/mix", Store: "memory", OpsPerSec: 90000, P50Us: 5},
 	}, 1)
-	rec := results.Pick([]*results.Result{r}, results.PickOptions{SLO: results.DefaultSLO})
+	rec := results.Pick([]*results.Result{r}, results.PickOptions{})
 	if n := len(rec.Patterns[0].Ranked); n != 2 {
 		t.Fatalf("%d contenders on point, want memory and memory at 5,000 ops/s", n)
 	}
@@ -69,14 +69,14 @@ func TestOracleNotRankedByDefault(t *testing.T) {
 	for i := range r.Cells {
 		r.Cells[i].Oracle = r.Cells[i].Store == "memory"
 	}
-	rec := results.Pick([]*results.Result{r}, results.PickOptions{SLO: results.DefaultSLO})
+	rec := results.Pick([]*results.Result{r}, results.PickOptions{})
 	if w := rec.Patterns[0].Winner(); w != "sqlite" {
 		t.Errorf("winner %q, want sqlite with the oracle left out", w)
 	}
 	if len(rec.Patterns[0].Excluded) != 1 || !strings.Contains(rec.Patterns[0].Excluded[0].Reason, "oracle") {
 		t.Errorf("excluded %+v", rec.Patterns[0].Excluded)
 	}
-	rec = results.Pick([]*results.Result{r}, results.PickOptions{SLO: results.DefaultSLO, IncludeOracle: true})
+	rec = results.Pick([]*results.Result{r}, results.PickOptions{IncludeOracle: true})
 	if w := rec.Patterns[0].Winner(); w != "memory" {
 		t.Errorf("winner %q with --include-oracle, want memory", w)
 	}
