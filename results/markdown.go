@@ -90,11 +90,7 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 	}
 	ew.printf("\n")
 	for _, pr := range rec.Patterns {
-		if pr.Objective != "" {
-			ew.printf("- **%s** (objective %s): %s\n", pr.Pattern, mdCell(pr.Objective), mdCell(pr.Explain()))
-		} else {
-			ew.printf("- **%s**: %s\n", pr.Pattern, mdCell(pr.Explain()))
-		}
+		ew.printf("- **%s**: %s\n", pr.Pattern, mdCell(pr.Explain()))
 	}
 	ew.printf("\n### One DB to rule them all?\n\n")
 	for _, s := range rec.Verdict.Sentences {
@@ -103,7 +99,7 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 	if len(rec.Verdict.Best) > 0 {
 		ew.printf("| stores | best combination | geo-mean slowdown | patterns covered | served by |\n|--:|---|--:|--:|---|\n")
 		for i, c := range rec.Verdict.Best {
-			ew.printf("| %d | %s | %s | %d/%d | %s |\n", i+1, mdCell(strings.Join(c.Stores, " + ")), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), mdCell(servesText(c)))
+			ew.printf("| %d | %s | %s | %d/%d | %s |\n", i+1, mdCell(strings.Join(c.Stores, " + ")), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), mdCell(c.ServesText()))
 		}
 		ew.printf("\n")
 	}

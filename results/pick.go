@@ -131,6 +131,14 @@ type Contender struct {
 	// Miss, for a contender that missed its objective (Why == WhySLO), is
 	// how far: the largest ratio of a latency percentile to its bound.
 	Miss float64
+	// Thin names an operation kind the contender ran too few times for
+	// the percentile its objective bounds to be more than a guess (see
+	// MinOpsFor), with the count and the count needed: "" when none.
+	Thin string
+	// Starved is true when other processes starved storefit of CPU
+	// during one of the contender's runs (Run.Starved): its latencies are
+	// inflated by the machine.
+	Starved bool
 }
 
 // Verdict answers the seed's question: can one store serve every pattern,
@@ -464,7 +472,7 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 		}
 	}
 	if !pk.obj.IsZero() {
-		pr.Objective = pk.obj.Describe(kinds)
+		pr.Objective = pk.obj.Describe(pattern, kinds)
 	}
 	slices.Sort(labels)
 	for _, l := range labels {
@@ -473,6 +481,7 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 			e.c.Why, e.c.Reason = WhyNA, StatusNA
 		}
 		e.c.ErrorRate = errorRateOf(groups, l)
+		e.c.Thin, e.c.Starved = pk.evidence(groups, l)
 	}
 	ranked := pk.score(labels, entries, &pr)
 	better := func(a, b *rankEntry) int {
@@ -500,6 +509,38 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 		}
 	}
 	return pr
+}
+
+// evidence tells how far a contender's figures on the groups can be
+// trusted: the operation kind with the fewest operations against those its
+// objective's highest percentile needs (p99 under the relative score),
+// and whether the machine starved storefit during a run.
+func (pk picker) evidence(groups []*Group, label string) (thin string, starved bool) {
+	worst := 1.0
+	for _, g := range groups {
+		if g.Label != label {
+			continue
+		}
+		ops := map[string]int64{}
+		for _, c := range g.Measured() {
+			starved = starved || c.Run.Starved()
+			for _, k := range c.Run.Kinds {
+				ops[k.Kind] += k.Count + k.ErrorCount()
+			}
+		}
+		for _, kind := range g.kindNames() {
+			p := 99.0
+			if obj, ok := pk.obj.For(g.Workload, kind); ok {
+				p = obj.SLO.MaxPercentile()
+			}
+			need := MinOpsFor(p)
+			if r := float64(ops[kind]) / float64(need); r < worst {
+				worst = r
+				thin = fmt.Sprintf("%s ran %s times on %s, fewer than the %s a %s needs", kind, FormatCount(ops[kind]), g.Workload, FormatCount(need), percentileName(p))
+			}
+		}
+	}
+	return thin, starved
 }
 
 // errorRateOf returns the share of failed operations of a contender's
@@ -823,16 +864,12 @@ func ordinal(k int) string {
 
 // Explain says in a sentence why the pattern's winner was chosen, or why
 // no store was: what the winner met and measured, how far the runner-up
-// is, and, when none was ranked, which contender came closest to the
-// objective and by how much.
+// is, which stores were not ranked and why, and, when none was ranked,
+// which contender came closest to the objective and by how much.
 func (p PatternRanking) Explain() string {
-	held := ""
-	if p.Objective != "" {
-		held = " and every operation kind meeting " + p.Objective
-	}
 	if len(p.Ranked) == 0 {
 		if p.Closest != nil {
-			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s.", p.Objective, p.Closest.Store, p.Closest.Reason)
+			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats())
 		}
 		var measured int
 		for _, c := range p.Excluded {
@@ -847,25 +884,31 @@ func (p PatternRanking) Explain() string {
 	}
 	w := p.Ranked[0]
 	n := len(p.Ranked)
-	of := "the only store"
-	if n > 1 {
-		of = fmt.Sprintf("the highest throughput of the %d stores", n)
-		if p.Objective == "" {
-			of = fmt.Sprintf("the best relative score of the %d stores", n)
-		}
+	var s string
+	switch {
+	case n == 1:
+		s = w.Store + " is the only store ranked"
+	case p.Objective == "":
+		s = fmt.Sprintf("%s has the best relative score of the %d stores ranked", w.Store, n)
+	default:
+		s = fmt.Sprintf("%s has the highest throughput of the %d stores ranked", w.Store, n)
 	}
 	failed := "no operation failed"
 	if w.ErrorRate > 0 {
 		failed = FormatShare(w.ErrorRate) + " of operations failed"
 	}
-	s := fmt.Sprintf("%s: %s with validated answers, %s%s (%s ops/s, p99 %s)",
-		w.Store, of, failed, held, FormatRate(w.Throughput), FormatDuration(w.P99))
+	s += fmt.Sprintf(" (%s ops/s, p99 %s): answers validated, %s", FormatRate(w.Throughput), FormatDuration(w.P99), failed)
+	if p.Objective != "" {
+		s += ", every operation kind within its objective (" + p.Objective + ")"
+	}
 	if n > 1 {
 		s += fmt.Sprintf("; %s follows at %s", p.Ranked[1].Store, FormatSlowdown(p.Ranked[1].Slowdown))
 	}
+	s += p.caveats()
 	var missed []string
 	for _, c := range p.Excluded {
-		if c.Why == WhySLO || c.Why == WhyErrors || c.Why == WhyDropped || c.Why == WhyInvalid || c.Why == WhyUnvalidated || c.Why == WhyFailed {
+		switch c.Why {
+		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed:
 			missed = append(missed, c.Store+" — "+c.Reason)
 		}
 	}
@@ -873,4 +916,28 @@ func (p PatternRanking) Explain() string {
 		s += "; not ranked: " + strings.Join(missed, "; ")
 	}
 	return s + "."
+}
+
+// caveats warns when the figures the pattern's verdict rests on are thin:
+// the winner (or the closest contender) ran a kind too few times for its
+// percentile, or the machine starved storefit during the pattern's runs.
+func (p PatternRanking) caveats() string {
+	var out string
+	lead := p.Closest
+	if len(p.Ranked) > 0 {
+		lead = &p.Ranked[0]
+	}
+	if lead != nil && lead.Thin != "" {
+		out += fmt.Sprintf("; caution: %s's %s (lengthen --duration)", lead.Store, lead.Thin)
+	}
+	var starved []string
+	for _, c := range append(slices.Clone(p.Ranked), p.Excluded...) {
+		if c.Starved {
+			starved = append(starved, c.Store)
+		}
+	}
+	if len(starved) > 0 {
+		out += fmt.Sprintf("; caution: other processes starved storefit of CPU during the runs of %s, which inflates latency (rerun on a quiet machine)", strings.Join(starved, ", "))
+	}
+	return out
 }

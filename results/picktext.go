@@ -52,11 +52,7 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 	}
 	ew.printf("\nWhy\n")
 	for _, pr := range rec.Patterns {
-		if pr.Objective != "" {
-			ew.printf("  %s (objective %s): %s\n", pr.Pattern, pr.Objective, pr.Explain())
-		} else {
-			ew.printf("  %s: %s\n", pr.Pattern, pr.Explain())
-		}
+		ew.printf("  %s: %s\n", pr.Pattern, pr.Explain())
 	}
 	ew.printf("\nOne DB to rule them all?\n")
 	for _, s := range rec.Verdict.Sentences {
@@ -67,7 +63,7 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "stores\tcombination\tgeo-mean slowdown\tpatterns covered\tserved by\n")
 		for i, c := range rec.Verdict.Best {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", i+1, strings.Join(c.Stores, " + "), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), servesText(c))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", i+1, strings.Join(c.Stores, " + "), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), c.ServesText())
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -85,10 +81,10 @@ func notRankedText(c Contender) string {
 	return "not ranked: " + c.Reason
 }
 
-// servesText lists which store serves each pattern, "pattern: store", with
+// ServesText lists which store serves each pattern, "pattern: store", with
 // its slowdown where it is not the best, and "none" where no store of the
 // combination is ranked: one format for every combination.
-func servesText(c Combo) string {
+func (c Combo) ServesText() string {
 	var parts []string
 	for _, s := range c.Serves {
 		if s.Store == "" {

@@ -250,17 +250,21 @@ func (o Objectives) ForPattern(pattern string) (Objective, bool) {
 }
 
 // Describe states the objectives that apply to the given kinds of a
-// pattern's workloads, e.g. "p99 ≤ 50ms (neighbours: p99 ≤ 10ms)": the
-// most common one first, then the exceptions by kind.
-func (o Objectives) Describe(kinds map[string][]string) string {
+// pattern's workloads (workload → kinds), e.g. "p99 ≤ 50ms; neighbours:
+// p99 ≤ 10ms": the objective of the pattern as a whole (or, without one,
+// the most common), then the kinds held to another.
+func (o Objectives) Describe(pattern string, kinds map[string][]string) string {
+	main := ""
+	if obj, ok := o.ForPattern(pattern); ok {
+		main = obj.SLO.readable()
+	}
 	count := map[string]int{}
 	byObj := map[string][]string{}
 	var order []string
 	for _, w := range sortedKeys(kinds) {
 		for _, k := range kinds[w] {
-			obj, ok := o.For(w, k)
 			text := "none"
-			if ok {
+			if obj, ok := o.For(w, k); ok {
 				text = obj.SLO.readable()
 			}
 			if count[text] == 0 {
@@ -272,19 +276,20 @@ func (o Objectives) Describe(kinds map[string][]string) string {
 			}
 		}
 	}
-	if len(order) == 0 {
-		return ""
+	if main == "" || count[main] == 0 {
+		if len(order) == 0 {
+			return main
+		}
+		slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+		main = order[0]
 	}
-	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
-	out := order[0]
-	var rest []string
-	for _, t := range order[1:] {
-		rest = append(rest, strings.Join(byObj[t], ", ")+": "+t)
+	parts := []string{main}
+	for _, t := range order {
+		if t != main {
+			parts = append(parts, strings.Join(byObj[t], ", ")+": "+t)
+		}
 	}
-	if len(rest) > 0 {
-		out += " (" + strings.Join(rest, "; ") + ")"
-	}
-	return out
+	return strings.Join(parts, "; ")
 }
 
 // readable formats the SLO for sentences: "p99 ≤ 10ms".
