@@ -317,3 +317,23 @@ func TestVerdictCountsEveryPattern(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16: "--find-max keeps an open-loop run but prints 'closed loop'".
+// The cell's text names the mode of the run it kept.
+func TestFindMaxTextNamesTheModeKept(t *testing.T) {
+	rs := resultstest.Sample()
+	var b strings.Builder
+	if err := results.WriteText(&b, rs[1]); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	i := strings.Index(text, "== point/c on postgres")
+	if i < 0 {
+		t.Fatalf("no find-max cell:\n%s", text)
+	}
+	cell := text[i:]
+	settings, _, _ := strings.Cut(cell[strings.Index(cell, "seed "):], "\n")
+	if !strings.Contains(settings, "kept the open-loop run at 24,000 ops/s") || strings.Contains(settings, "closed loop") {
+		t.Errorf("find-max cell settings line: %q", settings)
+	}
+}

@@ -30,6 +30,10 @@ type faults struct {
 	reads     atomic.Int64
 	loadErr   error
 	loaded    atomic.Int64
+	// failOf and failIn make reads fail: failOf of every failIn reads
+	// (after delayFrom), each after failAfter.
+	failOf, failIn int64
+	failAfter      time.Duration
 }
 
 type faultyConn struct {
@@ -63,7 +67,8 @@ func (s *faultyStore) Load(ctx context.Context, recs []point.Record) error {
 }
 
 func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst [][]byte) ([][]byte, error) {
-	if s.f.readDelay > 0 && s.f.reads.Add(1) > s.f.delayFrom {
+	n := s.f.reads.Add(1)
+	if s.f.readDelay > 0 && n > s.f.delayFrom {
 		select {
 		case <-time.After(s.f.readDelay):
 		case <-ctx.Done():
@@ -72,6 +77,12 @@ func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst []
 	}
 	if s.f.readErr != nil {
 		return dst, s.f.readErr
+	}
+	if s.f.failIn > 0 {
+		if n > s.f.delayFrom && (n-s.f.delayFrom)%s.f.failIn < s.f.failOf {
+			time.Sleep(s.f.failAfter)
+			return dst, errors.New("injected failure")
+		}
 	}
 	return s.Store.Read(ctx, key, fields, dst)
 }

@@ -259,3 +259,26 @@ func TestHTMLSync(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16: "The report's store × pattern grid labels the reference store
+// memory 'failed' on every pattern although it passed validation".
+func TestMatrixShowsTheOracleAsReference(t *testing.T) {
+	r := resultstest.Result([]resultstest.Spec{
+		{Workload: "point/c", Store: "memory", Kinds: []string{"read"}, OpsPerSec: 500000, P50Us: 1, Embedded: true},
+		{Workload: "point/c", Store: "sqlite", Kinds: []string{"read"}, OpsPerSec: 50000, P50Us: 20, Embedded: true},
+	}, 1)
+	r.Cells[0].Oracle = true
+	m := newModel([]*results.Result{r}, Options{})
+	for _, pr := range m.rec.Patterns {
+		for _, c := range pr.Excluded {
+			if c.Store != "memory" {
+				continue
+			}
+			if cell := excludedCell(c); cell.Kind != "reference" || cell.Text != "reference" {
+				t.Errorf("memory's grid cell %+v, want reference", cell)
+			}
+			return
+		}
+	}
+	t.Fatal("memory not among the contenders left unranked")
+}
