@@ -448,4 +448,3 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	slices.Sort(d.Notes)
 	return d
 }
-
