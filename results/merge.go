@@ -193,7 +193,11 @@ func mergeLoads(cells []*Cell) *Load {
 	return out
 }
 
+// mergeValidations adds the shards' validations: the merged one takes the
+// worst status — failed, then skipped (a shard that did not check its
+// share leaves the merged answers unchecked), then passed.
 func mergeValidations(cells []*Cell) *Validation {
+	rank := map[string]int{ValidationPassed: 0, ValidationSkipped: 1, ValidationFailed: 2}
 	var out *Validation
 	for _, c := range cells {
 		v := c.Validation
@@ -203,11 +207,8 @@ func mergeValidations(cells []*Cell) *Validation {
 		if out == nil {
 			out = &Validation{Status: v.Status, Reason: v.Reason}
 		}
-		switch {
-		case v.Status == ValidationFailed:
-			out.Status, out.Reason = ValidationFailed, v.Reason
-		case v.Status == ValidationPassed && out.Status == ValidationSkipped:
-			out.Status, out.Reason = ValidationPassed, ""
+		if rank[v.Status] > rank[out.Status] {
+			out.Status, out.Reason = v.Status, v.Reason
 		}
 		out.Checks += v.Checks
 		out.Failed += v.Failed
