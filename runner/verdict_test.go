@@ -228,14 +228,32 @@ func TestShardValidation(t *testing.T) {
 	if v := res.Cells[0].Validation; v.Status != results.ValidationPassed || v.Checks < 100 {
 		t.Errorf("point shard validation %+v, want its share checked", v)
 	}
-	cell := Cell{Workload: "graph/neighbours", Params: pointCell("", "", Config{}, nil).Params, Store: "memory", Config: Config{Workers: 1, Ops: 100, Loaders: 2}}
-	cell.Params.Options = map[string]any{"users": 500}
-	res, err = Run(context.Background(), Plan{Cells: []Cell{cell}, Shard: shard}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := res.Cells[0].Validation; v.Status != results.ValidationSkipped || !strings.Contains(v.Reason, "--phase run, which validates") {
-		t.Errorf("graph shard validation %+v, want skipped with the way to validate", v)
+	for _, tt := range []struct {
+		workload string
+		opts     map[string]any
+		want     string
+	}{
+		{"graph/mix", map[string]any{"users": 500}, results.ValidationPassed},
+		{"wide/mix", map[string]any{"rows": 500}, results.ValidationPassed},
+		{"crud/mix", map[string]any{"users": 100, "tweets": 500}, results.ValidationSkipped},
+	} {
+		cell := Cell{Workload: tt.workload, Params: pointCell("", "", Config{}, nil).Params, Store: "memory", Config: Config{Workers: 1, Ops: 100, Loaders: 2}}
+		cell.Params.Options = tt.opts
+		res, err = Run(context.Background(), Plan{Cells: []Cell{cell}, Shard: shard}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := res.Cells[0].Validation
+		switch {
+		case res.Cells[0].Status != results.StatusOK:
+			t.Errorf("%s: %s: %s", tt.workload, res.Cells[0].Status, res.Cells[0].Error)
+		case v.Status != tt.want:
+			t.Errorf("%s shard validation %+v, want %s", tt.workload, v, tt.want)
+		case tt.want == results.ValidationPassed && v.Checks < 20:
+			t.Errorf("%s shard made %d checks", tt.workload, v.Checks)
+		case tt.want == results.ValidationSkipped && !strings.Contains(v.Reason, "--phase run, which validates"):
+			t.Errorf("%s shard: reason %q does not say how to validate", tt.workload, v.Reason)
+		}
 	}
 }
 
