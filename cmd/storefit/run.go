@@ -323,31 +323,8 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	default:
 		return runner.Plan{}, errors.New("nothing to run: give --workload NAME or --suite FILE (see 'storefit list')")
 	}
-	for _, x := range f.thresh {
-		t, err := results.ParseThreshold(x)
-		if err != nil {
-			return runner.Plan{}, fmt.Errorf("--threshold: %w", err)
-		}
-		o.Thresholds = append(o.Thresholds, t)
-	}
-	if f.findMax && changed("rate") {
-		return runner.Plan{}, errors.New("--find-max chooses the open-loop rates itself: drop --rate")
-	}
-	if f.findMax {
-		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
-		if f.slo != "" {
-			s, err := results.ParseSLO(f.slo)
-			if err != nil {
-				return runner.Plan{}, fmt.Errorf("--slo: %w", err)
-			}
-			if s.IsZero() {
-				return runner.Plan{}, errors.New("--find-max needs an SLO (e.g. --slo p99=10ms)")
-			}
-			slo = s
-		}
-		o.FindMax = &slo
-	} else if f.slo != "" {
-		return runner.Plan{}, errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
+	if err := criteriaFlags(f, changed, &o); err != nil {
+		return runner.Plan{}, err
 	}
 	plan, err := suite.Plan(o)
 	if err != nil {
@@ -395,4 +372,36 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		return runner.Plan{}, err
 	}
 	return plan, nil
+}
+
+// criteriaFlags adds the flags that judge a run — thresholds, and the SLO
+// of a find-max search — to the overrides.
+func criteriaFlags(f *runFlags, changed func(string) bool, o *runner.Overrides) error {
+	for _, x := range f.thresh {
+		t, err := results.ParseThreshold(x)
+		if err != nil {
+			return fmt.Errorf("--threshold: %w", err)
+		}
+		o.Thresholds = append(o.Thresholds, t)
+	}
+	if f.findMax && changed("rate") {
+		return errors.New("--find-max chooses the open-loop rates itself: drop --rate")
+	}
+	if f.findMax {
+		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+		if f.slo != "" {
+			s, err := results.ParseSLO(f.slo)
+			if err != nil {
+				return fmt.Errorf("--slo: %w", err)
+			}
+			if s.IsZero() {
+				return errors.New("--find-max needs an SLO (e.g. --slo p99=10ms)")
+			}
+			slo = s
+		}
+		o.FindMax = &slo
+	} else if f.slo != "" {
+		return errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
+	}
+	return nil
 }
