@@ -388,6 +388,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if k.Uncorrected != nil {
 				add(k.Kind+" (uncorrected)", *k.Uncorrected)
 			}
+			if k.Inclusive != nil {
+				add(k.Kind+" (all scheduled)", *k.Inclusive)
+			}
 		}
 		for _, c := range g.Cells {
 			if c.MaxRate != nil {
