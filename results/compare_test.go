@@ -109,7 +109,7 @@ func TestCompareNewSideFailureIsARegression(t *testing.T) {
 			c.Validation.Status, c.Validation.Failed, c.Validation.Failures = results.ValidationFailed, 1, []string{"read user1: wrong value"}
 		}, "validation failed on point/a: read user1: wrong value"},
 		"unvalidated": {func(c *results.Cell) {
-			c.Validation = &results.Validation{Status: results.ValidationSkipped, Reason: "validation skipped (--validate=false)"}
+			c.Validation = &results.Validation{Status: results.ValidationSkipped, Reason: "unvalidated — not ranked: --validate=false skipped the check"}
 		}, "unvalidated — not ranked"},
 		"45% errors": {func(c *results.Cell) {
 			c.Run.Errors = c.Run.Ops * 45 / 55

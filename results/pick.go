@@ -45,6 +45,10 @@ type PickOptions struct {
 // finish.
 const DefaultMaxErrorRate = 0.001
 
+// Unvalidated is how results and rankings mark a cell whose answers were
+// not checked.
+const Unvalidated = "unvalidated — not ranked"
+
 // Reasons a contender is not ranked (Contender.Why).
 const (
 	WhyNA          = "n/a"         // the store does not support the pattern
@@ -320,7 +324,7 @@ func validationVerdict(g *Group) verdictOf {
 		v := c.Validation
 		switch {
 		case v == nil:
-			return verdictOf{why: WhyUnvalidated, reason: "unvalidated — not ranked: no validation on " + g.Workload}
+			return verdictOf{why: WhyUnvalidated, reason: Unvalidated + ": no validation on " + g.Workload}
 		case v.Status == ValidationFailed:
 			reason := "validation failed on " + g.Workload
 			switch {
@@ -331,13 +335,16 @@ func validationVerdict(g *Group) verdictOf {
 			}
 			return verdictOf{why: WhyInvalid, reason: reason}
 		case v.Status != ValidationPassed:
-			reason := "unvalidated — not ranked"
-			if v.Reason != "" {
+			reason := Unvalidated
+			switch {
+			case strings.HasPrefix(v.Reason, Unvalidated):
+				reason = firstLine(v.Reason)
+			case v.Reason != "":
 				reason += " (" + firstLine(v.Reason) + ")"
 			}
 			return verdictOf{why: WhyUnvalidated, reason: reason + " on " + g.Workload}
 		case v.Checks == 0:
-			return verdictOf{why: WhyUnvalidated, reason: "unvalidated — not ranked: validation made no check on " + g.Workload}
+			return verdictOf{why: WhyUnvalidated, reason: Unvalidated + ": validation made no check on " + g.Workload}
 		}
 	}
 	return verdictOf{}

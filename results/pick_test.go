@@ -114,7 +114,7 @@ func twoStores() *results.Result {
 // only when its validation passed with at least one check.
 func TestPickRanksOnlyValidatedCells(t *testing.T) {
 	for name, v := range map[string]*results.Validation{
-		"skipped in a run phase": {Status: results.ValidationSkipped, Reason: "validation skipped (--validate=false)"},
+		"skipped in a run phase": {Status: results.ValidationSkipped, Reason: "unvalidated — not ranked: --validate=false skipped the check"},
 		"skipped in a shard":     {Status: results.ValidationSkipped, Reason: "shard 0/2 loaded only its share of the data"},
 		"no check":               {Status: results.ValidationPassed, Checks: 0},
 		"none at all":            nil,

@@ -395,7 +395,7 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 	shard := plan.Shard
 	switch {
 	case plan.SkipValidation:
-		return &results.Validation{Status: results.ValidationSkipped, Reason: "validation skipped (--validate=false)"}
+		return &results.Validation{Status: results.ValidationSkipped, Reason: results.Unvalidated + ": --validate=false skipped the check"}
 	case shard.Count > 1 && plan.Phase != PhaseRun:
 		sv, ok := wl.(workloads.ShareValidator)
 		if !ok {

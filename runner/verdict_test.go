@@ -212,7 +212,7 @@ func TestRunPhaseValidatesByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := res.Cells[0].Validation; v.Status != results.ValidationSkipped || !strings.Contains(v.Reason, "--validate=false") {
+	if v := res.Cells[0].Validation; v.Status != results.ValidationSkipped || !strings.Contains(v.Reason, "unvalidated — not ranked: --validate=false") {
 		t.Errorf("skipped validation %+v", v)
 	}
 }

@@ -95,7 +95,7 @@ func TestCorruptedRunPhase(t *testing.T) {
 		}
 	}
 	stdout, _, _ := storefit(t, dir, "pick", unchecked)
-	if !strings.Contains(stdout, "unvalidated — not ranked (validation skipped (--validate=false))") {
+	if !strings.Contains(stdout, "unvalidated — not ranked: --validate=false skipped the check on point/c") {
 		t.Errorf("pick does not say why the unvalidated run is not ranked:\n%s", stdout)
 	}
 }
