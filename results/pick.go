@@ -937,14 +937,14 @@ func (p PatternRanking) caveats() string {
 	if lead != nil && lead.Thin != "" {
 		out += fmt.Sprintf("; caution: %s's %s (lengthen --duration)", lead.Store, lead.Thin)
 	}
-	var starved []string
+	var starved int
 	for _, c := range append(slices.Clone(p.Ranked), p.Excluded...) {
 		if c.Starved {
-			starved = append(starved, c.Store)
+			starved++
 		}
 	}
-	if len(starved) > 0 {
-		out += fmt.Sprintf("; caution: other processes starved storefit of CPU during the runs of %s, which inflates latency (rerun on a quiet machine)", strings.Join(starved, ", "))
+	if starved > 0 {
+		out += fmt.Sprintf("; caution: other processes starved storefit of CPU during the runs of %d of these stores, which inflates latency (rerun on a quiet machine)", starved)
 	}
 	return out
 }
