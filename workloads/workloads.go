@@ -11,9 +11,12 @@
 package workloads
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -157,8 +160,12 @@ func (v *Validation) Check(ok bool, format string, args ...any) {
 // OK reports whether every check passed.
 func (v Validation) OK() bool { return v.Failed == 0 }
 
-// Scale names a preset data size: every pattern has a quick scale (seconds on
-// an embedded store) and a full one.
+// Scale is a data size: one of the presets quick (seconds on an embedded
+// store) and full (the catalogue's full sizes), or a factor relative to
+// quick written as a decimal number ("0.1", "10", "100"). A factor f gives
+// each pattern f times its quick size (see each pattern's DefaultConfig);
+// factor 1 is quick itself. Full is a preset of its own: each pattern's full
+// size is not one common factor of its quick size.
 type Scale string
 
 // The preset scales.
@@ -167,15 +174,107 @@ const (
 	Full  Scale = "full"
 )
 
-// ParseScale checks a scale name; the empty name means Quick.
+// Bounds of a scale factor.
+const (
+	MinScaleFactor = 0.001
+	MaxScaleFactor = 100_000
+)
+
+// ParseScale checks a scale: "quick", "full" or a factor relative to quick
+// in [MinScaleFactor, MaxScaleFactor]. The empty name and factor 1 mean
+// Quick; other factors are written in their shortest form ("10.0" is "10").
 func ParseScale(s string) (Scale, error) {
-	switch Scale(s) {
+	switch Scale(strings.TrimSpace(s)) {
 	case "", Quick:
 		return Quick, nil
 	case Full:
 		return Full, nil
 	}
-	return "", fmt.Errorf("unknown scale %q (use quick or full)", s)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return "", fmt.Errorf("unknown scale %q (use quick, full or a factor relative to quick such as 0.1, 10 or 100)", s)
+	}
+	if f < MinScaleFactor || f > MaxScaleFactor {
+		return "", fmt.Errorf("scale factor %s out of range (use %g to %g times quick)", s, MinScaleFactor, float64(MaxScaleFactor))
+	}
+	if f == 1 {
+		return Quick, nil
+	}
+	return Scale(strconv.FormatFloat(f, 'g', -1, 64)), nil
+}
+
+// ParseScales parses a comma-separated list of scales (a sweep), keeping
+// their order and dropping repeats.
+func ParseScales(list string) ([]Scale, error) {
+	var out []Scale
+	for part := range strings.SplitSeq(list, ",") {
+		if strings.TrimSpace(part) == "" {
+			return nil, fmt.Errorf("scales %q: empty entry (give a comma-separated list such as 1,10,100)", list)
+		}
+		sc, err := ParseScale(part)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
+// Factor returns the scale's factor relative to quick: 1 for quick, the
+// number for a factor, and 0 for full (a preset of its own) or a scale
+// that does not parse.
+func (s Scale) Factor() float64 {
+	switch s {
+	case "", Quick:
+		return 1
+	case Full:
+		return 0
+	}
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil || !(f > 0) {
+		return 0
+	}
+	return f
+}
+
+// Size returns a count at the scale: full at Full, otherwise quick times
+// the factor, rounded to the nearest integer and at least min.
+func (s Scale) Size(quick, full, min int64) int64 {
+	if s == Full {
+		return full
+	}
+	return max(min, int64(math.Round(float64(quick)*s.Factor())))
+}
+
+// Curve returns a quantity that grows as a power of the factor: quick at
+// factor 1, full at factor fullFactor (and at Full), and quick·f^e between
+// and beyond, with e = ln(full/quick)/ln(fullFactor). Patterns whose data
+// grows along two dimensions use it to split the growth between them (a
+// graph's users and mean degree, series' hosts and time span) so that
+// their full size lies on the curve.
+func (s Scale) Curve(quick, full, fullFactor float64) float64 {
+	if s == Full {
+		return full
+	}
+	f := s.Factor()
+	if f == 1 {
+		return quick
+	}
+	return quick * math.Pow(f, math.Log(full/quick)/math.Log(fullFactor))
+}
+
+// Compare orders scales by size: quick is factor 1, full after every
+// factor (each pattern's full size is at least 100 times its quick one).
+func (s Scale) Compare(o Scale) int {
+	key := func(x Scale) float64 {
+		if x == Full {
+			return math.Inf(1)
+		}
+		return x.Factor()
+	}
+	return cmp.Compare(key(s), key(o))
 }
 
 // Params are what every workload is built from.

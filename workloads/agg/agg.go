@@ -103,10 +103,7 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 	if op == -2 {
 		return Config{}, fmt.Errorf("unknown agg variant %q (use mix or q1–q5)", variant)
 	}
-	records := int64(1_000_000)
-	if scale == workloads.Full {
-		records = 100_000_000
-	}
+	records := scale.Size(1_000_000, 100_000_000, 1)
 	props := [numOps]float64{1, 1, 1, 1, 1}
 	if op >= 0 {
 		props = [numOps]float64{}

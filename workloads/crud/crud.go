@@ -70,10 +70,7 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 	if variant != "mix" {
 		return Config{}, fmt.Errorf("unknown crud variant %q (use mix)", variant)
 	}
-	users, tweets := int64(10_000), int64(100_000)
-	if scale == workloads.Full {
-		users, tweets = 1_000_000, 10_000_000
-	}
+	users, tweets := scale.Size(10_000, 1_000_000, 10), scale.Size(100_000, 10_000_000, 10)
 	return Config{
 		Users:                 users,
 		Tweets:                tweets,

@@ -102,12 +102,20 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		TopK:         10,
 		LoadBatch:    1000,
 	}
-	if scale == workloads.Full {
-		c.Users, c.MeanDegree = 1_000_000, 20
-	}
+	c.Users, c.MeanDegree = scale.Size(10_000, 1_000_000, 10), MeanDegreeAt(scale)
 	p := variants[i].props
 	c.NeighboursProportion, c.FoFProportion, c.WTFProportion, c.PathProportion = p[0], p[1], p[2], p[3]
 	return c, nil
+}
+
+// MeanDegreeAt returns the default mean out-degree at a scale: 10 at
+// quick, 20 at full (1 000 000 users, factor 100), and between and beyond
+// on the power law through both, 10·f^0.15 for factor f, to two decimals.
+// Follow graphs densify as they grow — their edges grow as a power
+// 1.1–1.7 of their nodes (Leskovec, Kleinberg and Faloutsos, "Graphs over
+// time", KDD 2005) — and here edges grow as users^1.15.
+func MeanDegreeAt(scale workloads.Scale) float64 {
+	return math.Round(scale.Curve(10, 20, 100)*100) / 100
 }
 
 // autoMaxDegree is the cap used when MaxDegree is 0.

@@ -72,10 +72,7 @@ func DefaultConfig(mix string, scale workloads.Scale) (Config, error) {
 	if !ok {
 		return Config{}, fmt.Errorf("unknown point mix %q (use a–f)", mix)
 	}
-	records := int64(100_000)
-	if scale == workloads.Full {
-		records = 10_000_000
-	}
+	records := scale.Size(100_000, 10_000_000, 1)
 	return Config{
 		Table:                  "usertable",
 		Records:                records,

@@ -57,10 +57,7 @@ func init() {
 
 // DefaultConfig returns the configuration at a scale.
 func DefaultConfig(scale workloads.Scale) Config {
-	records := int64(100_000)
-	if scale == workloads.Full {
-		records = 10_000_000
-	}
+	records := scale.Size(100_000, 10_000_000, 1)
 	return Config{
 		Index:             "tweets",
 		Records:           records,

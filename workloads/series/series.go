@@ -134,11 +134,26 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		LimitBucket:      time.Minute,
 		Limit:            5,
 	}
-	if scale == workloads.Full {
-		cfg.Hosts = 4000
-		cfg.Duration = 24 * time.Hour
-	}
+	cfg.Hosts, cfg.Duration = sizeAt(scale, cfg.Interval)
 	return cfg, nil
+}
+
+// fullFactor is the factor of full scale relative to quick: 4 000 hosts ×
+// 24 h against 100 hosts × 1 h.
+const fullFactor = 4000 * 24 / 100
+
+// sizeAt returns the hosts and the time span at a scale: 100 hosts × 1 h at
+// quick, 4 000 × 24 h at full (factor 960), and for other factors the
+// growth split between them along the power laws through both, hosts
+// 100·f^0.537 and span 1 h·f^0.463 (rounded to whole hosts and whole
+// intervals), so rows grow as the factor.
+func sizeAt(scale workloads.Scale, interval time.Duration) (hosts int, span time.Duration) {
+	if scale == workloads.Full {
+		return 4000, 24 * time.Hour
+	}
+	h := max(1, int(math.Round(scale.Curve(100, 4000, fullFactor))))
+	n := max(1, int64(math.Round(scale.Curve(float64(time.Hour/interval), float64(24*time.Hour/interval), fullFactor))))
+	return h, time.Duration(n) * interval
 }
 
 func queryIndex(name string) int {

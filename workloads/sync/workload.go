@@ -97,10 +97,7 @@ type Config struct {
 // tenth of crud's (the views are loaded too), every view, a 100 ms marker
 // and a 10 ms poll, no faults.
 func DefaultConfig(scale workloads.Scale) Config {
-	users, tweets := int64(1000), int64(10_000)
-	if scale == workloads.Full {
-		users, tweets = 100_000, 1_000_000
-	}
+	users, tweets := scale.Size(1000, 100_000, 10), scale.Size(10_000, 1_000_000, 10)
 	redis := os.Getenv("STOREFIT_REDIS_DSN")
 	if redis == "" {
 		redis = "redis://127.0.0.1:6379/1"

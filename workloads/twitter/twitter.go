@@ -94,9 +94,8 @@ func DefaultConfig(scale workloads.Scale) Config {
 		FollowProportion: 0.03, SearchProportion: 0.12, WhoToFollowProportion: 0.08, DashboardProportion: 0.07,
 		LoadBatch: 1000, OracleMaxRows: 5_000_000,
 	}
-	if scale == workloads.Full {
-		c.Users, c.Tweets, c.MeanDegree = 1_000_000, 10_000_000, 20
-	}
+	c.Users, c.Tweets = scale.Size(10_000, 1_000_000, 10), scale.Size(100_000, 10_000_000, 10)
+	c.MeanDegree = graph.MeanDegreeAt(scale)
 	return c
 }
 

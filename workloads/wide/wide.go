@@ -73,10 +73,7 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 	if !ok {
 		return Config{}, fmt.Errorf("unknown wide variant %q (use mix or rows)", variant)
 	}
-	rows := int64(10_000)
-	if scale == workloads.Full {
-		rows = 10_000_000
-	}
+	rows := scale.Size(10_000, 10_000_000, 1)
 	return Config{
 		Table:                 "prefs",
 		Rows:                  rows,
