@@ -48,6 +48,9 @@ func checkGraph(t *testing.T, c, oracle drivers.Conn) {
 		if _, err := g.ShortestPath(ctx, 1, 2, -1); err == nil {
 			t.Error("ShortestPath with maxHops = -1: no error")
 		}
+		if _, err := g.Reach(ctx, 1, -1); err == nil {
+			t.Error("Reach with hops = -1: no error")
+		}
 	})
 	t.Run("setup empties", func(t *testing.T) {
 		ctx := context.Background()
@@ -71,7 +74,12 @@ func checkGraph(t *testing.T, c, oracle drivers.Conn) {
 			}
 		}
 	})
-	for _, variant := range []string{"mix", "neighbours", "fof", "wtf", "path"} {
+	t.Run("validate deep", func(t *testing.T) {
+		wd := newGraph(t, "deep", map[string]any{"users": 2000, "table": "follows_deep"})
+		setupLoad(t, wd, c, 2)
+		validate(t, wd, c)
+	})
+	for _, variant := range []string{"mix", "neighbours", "fof", "wtf", "path", "reach", "deep"} {
 		t.Run("workers "+variant, func(t *testing.T) {
 			wv := newGraph(t, variant, map[string]any{"users": 500, "table": "follows_" + variant})
 			setupLoad(t, wv, c, 2)
@@ -105,7 +113,7 @@ func compareGraphOps(t *testing.T, users int64, got, want graph.Store) {
 	var g, o []graph.UserID
 	var gs, os []graph.Suggestion
 	for i := 0; i < 1500 && !t.Failed(); i++ {
-		switch op := r.IntN(12); op {
+		switch op := r.IntN(14); op {
 		case 0, 1, 2: // neighbours
 			u := user()
 			var e1, e2 error
@@ -144,6 +152,14 @@ func compareGraphOps(t *testing.T, users int64, got, want graph.Store) {
 			check("path", e1, e2)
 			if d1 != d2 {
 				t.Errorf("path(%d, %d, %d) = %d, oracle %d", u, v, h, d1, d2)
+			}
+		case 12, 13: // reach
+			u, h := user(), []int{0, 1, 2, 3, 3, 4}[r.IntN(6)]
+			n1, e1 := got.Reach(ctx, u, h)
+			n2, e2 := want.Reach(ctx, u, h)
+			check("reach", e1, e2)
+			if n1 != n2 {
+				t.Errorf("reach(%d, %d) = %d, oracle %d", u, h, n1, n2)
 			}
 		case 10, 11: // load a few new edges
 			batch := newGraphEdges(t, r, want, users, &next)
@@ -213,6 +229,13 @@ func compareTinyGraph(t *testing.T, c, oracle drivers.Conn) {
 			s2, _ := o.WhoToFollow(ctx, u, k, nil)
 			if e1 != nil || !slices.Equal(s1, s2) {
 				t.Errorf("tiny wtf(%d, %d) = %v, %v; oracle %v", u, k, s1, e1, s2)
+			}
+		}
+		for _, h := range []int{0, 1, 2, 3, 5} {
+			n1, e1 := g.Reach(ctx, u, h)
+			n2, _ := o.Reach(ctx, u, h)
+			if e1 != nil || n1 != n2 {
+				t.Errorf("tiny reach(%d, %d) = %d, %v; oracle %d", u, h, n1, e1, n2)
 			}
 		}
 		for v := range graph.UserID(11) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -20,7 +21,7 @@ var (
 
 // graphTable is one follows graph: an edge table (src, dst) with an ART
 // index on src, built at FinishLoad. Queries are plain SQL: joins for two
-// hops, a recursive CTE for paths.
+// hops, a recursive CTE for paths, one CTE per level for reach.
 type graphTable struct {
 	c     *Conn
 	name  string
@@ -28,6 +29,7 @@ type graphTable struct {
 	stmts *stmts
 	ix    indexes
 	q     struct{ neighbours, fof, wtf, path string }
+	reach [9]string // by hops, 1…8
 }
 
 // GraphStore returns the graph s names.
@@ -63,6 +65,9 @@ GROUP BY dst ORDER BY score DESC, dst LIMIT ?`
 	SELECT e.dst, b.depth + 1 FROM bfs b JOIN ` + tb + ` e ON e.src = b.node WHERE b.depth < ?
 )
 SELECT min(depth) FROM bfs WHERE node = ?`
+		for h := 1; h < len(g.reach); h++ {
+			g.reach[h] = reachSQL(tb, h)
+		}
 		return g
 	})
 }
@@ -199,4 +204,54 @@ func (g *graphTable) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 		return -1, nil
 	}
 	return int(d.Int64), nil
+}
+
+// reachSQL returns Reach's statement for hops ≥ 1: a breadth-first search
+// unrolled into one materialized CTE per level, level i the followees of
+// level i-1 less $1 and every earlier level (EXCEPT, a hash anti-join that
+// also makes the level distinct), so each user is expanded once — the
+// recursive CTE of paths expands a user once per depth it is reached at,
+// up to hops times. The answer adds the levels' sizes. Parameter: u.
+func reachSQL(table string, hops int) string {
+	var b strings.Builder
+	b.WriteString("WITH l1 AS MATERIALIZED (SELECT dst AS n FROM " + table + " WHERE src = $1)")
+	for i := 2; i <= hops; i++ {
+		fmt.Fprintf(&b, ", l%d AS MATERIALIZED (SELECT e.dst AS n FROM l%d JOIN %s e ON e.src = l%d.n EXCEPT (SELECT $1::BIGINT", i, i-1, table, i-1)
+		for j := 1; j < i; j++ {
+			fmt.Fprintf(&b, " UNION ALL SELECT n FROM l%d", j)
+		}
+		b.WriteString("))")
+	}
+	b.WriteString(" SELECT 0")
+	for i := 1; i <= hops; i++ {
+		fmt.Fprintf(&b, " + (SELECT count(*) FROM l%d)", i)
+	}
+	return b.String()
+}
+
+func (g *graphTable) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	if hops < 0 {
+		return 0, fmt.Errorf("duckdb: reach within %d hops", hops)
+	}
+	if hops == 0 {
+		return 0, nil
+	}
+	if err := g.bulk.sync(ctx); err != nil {
+		return 0, fmt.Errorf("duckdb: %w", err)
+	}
+	q := ""
+	if hops < len(g.reach) {
+		q = g.reach[hops]
+	} else {
+		q = reachSQL(quote(g.name), hops)
+	}
+	row, err := g.stmts.queryRow(ctx, q, int64(u))
+	var n int64
+	if err == nil {
+		err = row.Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("duckdb: reach of %d within %d hops in %s: %w", u, hops, g.name, err)
+	}
+	return n, nil
 }

@@ -151,3 +151,28 @@ func (g *graphStore) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 	}
 	return -1, nil
 }
+
+// Reach collects every user on a path of 1 to hops edges from u, one hop at
+// a time, and counts them without u.
+func (g *graphStore) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	if hops < 0 {
+		return 0, fmt.Errorf("memory: reach within %d hops", hops)
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	reached := map[graph.UserID]bool{}
+	level := []graph.UserID{u}
+	for range hops {
+		var next []graph.UserID
+		for _, x := range level {
+			for _, w := range g.out[x] {
+				if w != u && !reached[w] {
+					reached[w] = true
+					next = append(next, w)
+				}
+			}
+		}
+		level = next
+	}
+	return int64(len(reached)), nil
+}

@@ -65,12 +65,17 @@
 //	            RETURN id, score ORDER BY score DESC, id ASC LIMIT $k
 //	path        MATCH (a:L {id: $u}), (b:L {id: $v})
 //	            MATCH p = shortestPath((a)-[:FOLLOWS*..H]->(b)) RETURN length(p)
+//	reach       MATCH (u:L {id: $u})-[:FOLLOWS*1..H]->(w) WHERE w <> u
+//	            RETURN count(DISTINCT w)
 //
 // count(*) in who-to-follow counts the followees x of u that follow w,
 // since there are no parallel edges. An unknown user matches nothing, so
 // its answers are empty (0, no suggestions, -1 for a path). The path
 // bound H cannot be a parameter; it is an integer, and the statements for
-// H = 1 … 8 are built once. u == v answers 0 and a bound of 0 answers -1
+// H = 1 … 8 are built once. Reach asks only for the distinct end nodes of
+// a variable-length pattern, which Neo4j's planner runs as a breadth-first
+// expansion that visits each node once (VarLengthExpand(Pruning)) rather
+// than enumerating the paths. u == v answers 0 and a bound of 0 answers -1
 // without a query (shortestPath refuses equal endpoints).
 //
 // point: a node labelled Rec_T per record of table T, with the key as a

@@ -30,6 +30,7 @@ type graphQueries struct {
 	clear, constraint, load string
 	neighbours, fof, wtf    string
 	path                    [9]string // by maxHops, 1…8
+	reach                   [9]string // by hops, 1…8
 }
 
 // GraphStore returns a handle on the graph s names.
@@ -55,8 +56,17 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 	}
 	for h := 1; h < len(g.q.path); h++ {
 		g.q.path[h] = g.pathQuery(h)
+		g.q.reach[h] = g.reachQuery(h)
 	}
 	return g, nil
+}
+
+// reachQuery is the reach query within hops >= 1 hops: a variable-length
+// pattern whose distinct end nodes alone are asked for, which the planner
+// runs as a breadth-first expansion that visits each node once
+// (VarLengthExpand(Pruning)) instead of enumerating paths.
+func (g *graphStore) reachQuery(hops int) string {
+	return fmt.Sprintf("MATCH (u:`%s` {id: $u})-[:FOLLOWS*1..%d]->(w) WHERE w <> u RETURN count(DISTINCT w)", g.label, hops)
 }
 
 // pathQuery is the shortest-path query bounded to maxHops >= 1 hops (a
@@ -212,5 +222,35 @@ func (g *graphStore) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 		}
 		_, err = res.Consume(ctx)
 		return int(n), err
+	})
+}
+
+func (g *graphStore) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	if hops < 0 {
+		return 0, fmt.Errorf("neo4j: graph %s: reach within %d hops", g.label, hops)
+	}
+	if hops == 0 {
+		return 0, nil
+	}
+	q := ""
+	if hops < len(g.q.reach) {
+		q = g.q.reach[hops]
+	} else {
+		q = g.reachQuery(hops)
+	}
+	return readTx(ctx, g.c, "graph "+g.label+" reach", func(tx n4j.ManagedTransaction) (int64, error) {
+		res, err := tx.Run(ctx, q, map[string]any{"u": int64(u)})
+		if err != nil {
+			return 0, err
+		}
+		if !res.Next(ctx) {
+			return 0, res.Err()
+		}
+		n, ok := res.Record().Values[0].(int64)
+		if !ok {
+			return 0, fmt.Errorf("reach count %v is a %T", res.Record().Values[0], res.Record().Values[0])
+		}
+		_, err = res.Consume(ctx)
+		return n, err
 	})
 }

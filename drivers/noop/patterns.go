@@ -90,6 +90,7 @@ func (graphStore) WhoToFollow(_ context.Context, _ graph.UserID, _ int, dst []gr
 func (graphStore) ShortestPath(context.Context, graph.UserID, graph.UserID, int) (int, error) {
 	return -1, nil
 }
+func (graphStore) Reach(context.Context, graph.UserID, int) (int64, error) { return 0, nil }
 
 // SearchStore returns a store that does nothing.
 func (*Conn) SearchStore(search.Schema) (search.Store, error) { return searchStore{}, nil }

@@ -100,7 +100,13 @@
 // the bound that keeps cycles and diamonds from multiplying rows as
 // enumerating paths would. Two half searches touch about d^(h/2) edges
 // each instead of d^h: graph/path went from 278 ops/s (p99 74 ms, one
-// forward search) to 3 700 ops/s (p99 5.8 ms) on the quick graph.
+// forward search) to 3 700 ops/s (p99 5.8 ms) on the quick graph. Reach
+// (the users within h hops) cannot be bidirectional and a recursive CTE
+// sees only the previous iteration's rows, so it would expand a user once
+// per depth it is reached at; it is unrolled instead into one materialized
+// CTE per level, each the previous level's followees EXCEPT u and the
+// earlier levels (a hashed set operation that also makes the level
+// distinct), and the levels' sizes are added: each user is expanded once.
 //
 // search: <index>(id, user_id, created_at, body, len, tsv) with a GIN index
 // on tsv, plus <index>_stats (documents, tokens) and <index>_df (term,

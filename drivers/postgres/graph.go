@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/storefit/storefit/drivers"
@@ -23,6 +24,7 @@ type graphStore struct {
 	name, table string
 
 	neighbours, fof, wtf, path string
+	reach                      [9]string // by hops, 1…8
 }
 
 // GraphStore returns a handle on the edge table s names.
@@ -53,7 +55,35 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 		" bw(node, depth) AS (SELECT $2::bigint, 0 UNION SELECT f.src, bw.depth + 1 FROM bw JOIN " + t +
 		" f ON f.dst = bw.node WHERE bw.depth < $4)" +
 		" SELECT coalesce(min(fw.depth + bw.depth), -1) FROM fw JOIN bw ON bw.node = fw.node"
+	for h := 1; h < len(g.reach); h++ {
+		g.reach[h] = reachSQL(t, h)
+	}
 	return g, nil
+}
+
+// reachSQL returns Reach's statement for hops ≥ 1: a breadth-first search
+// unrolled into one materialized CTE per level, level i the followees of
+// level i-1 (index-only scans of the primary key) less $1 and every
+// earlier level — EXCEPT, a hashed set operation that also makes the level
+// distinct — so each user is expanded once. A recursive CTE cannot do
+// that: it sees only the previous iteration's rows, so it would expand a
+// user once for every depth it is reached at. The answer adds the levels'
+// sizes.
+func reachSQL(table string, hops int) string {
+	var b strings.Builder
+	b.WriteString("WITH l1 AS MATERIALIZED (SELECT dst AS n FROM " + table + " WHERE src = $1)")
+	for i := 2; i <= hops; i++ {
+		fmt.Fprintf(&b, ", l%d AS MATERIALIZED (SELECT f.dst AS n FROM l%d JOIN %s f ON f.src = l%d.n EXCEPT (SELECT $1::bigint", i, i-1, table, i-1)
+		for j := 1; j < i; j++ {
+			fmt.Fprintf(&b, " UNION ALL SELECT n FROM l%d", j)
+		}
+		b.WriteString("))")
+	}
+	b.WriteString(" SELECT 0::bigint")
+	for i := 1; i <= hops; i++ {
+		fmt.Fprintf(&b, " + (SELECT count(*) FROM l%d)", i)
+	}
+	return b.String()
 }
 
 // Setup drops and creates the edge table; its primary key comes with
@@ -142,4 +172,22 @@ func (g *graphStore) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 	fwd := (maxHops + 1) / 2
 	err := g.c.pool.QueryRow(ctx, g.path, int64(u), int64(v), fwd, maxHops-fwd).Scan(&d)
 	return d, g.c.wrap(err, "shortest path %d → %d", u, v)
+}
+
+func (g *graphStore) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	if hops < 0 {
+		return 0, fmt.Errorf("postgres: reach within %d hops", hops)
+	}
+	if hops == 0 {
+		return 0, nil
+	}
+	q := ""
+	if hops < len(g.reach) {
+		q = g.reach[hops]
+	} else {
+		q = reachSQL(g.table, hops)
+	}
+	var n int64
+	err := g.c.pool.QueryRow(ctx, q, int64(u)).Scan(&n)
+	return n, g.c.wrap(err, "reach of %d within %d hops", u, hops)
 }

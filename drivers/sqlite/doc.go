@@ -131,7 +131,9 @@
 // UNION cannot drop a node already reached at a smaller depth, and the
 // recursion cannot stop when the target appears — and 0.55 ms for the same
 // level-by-level search driven from Go (one query per level); the single
-// statement was kept for its single snapshot.
+// statement was kept for its single snapshot. Reach (the users within h
+// hops) is the same unrolled search, every level built and their sizes
+// added: the levels are disjoint, so each user is expanded once.
 //
 // # Search
 //

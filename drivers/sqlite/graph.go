@@ -26,8 +26,9 @@ type graphTable struct {
 	table string // quoted
 	q     graphSQL
 
-	mu    sync.Mutex
-	paths map[int]string // pathSQL by hop bound
+	mu      sync.Mutex
+	paths   map[int]string // pathSQL by hop bound
+	reaches map[int]string // reachSQL by hop bound
 }
 
 type graphSQL struct {
@@ -39,7 +40,7 @@ func (c *Conn) GraphStore(s graph.Schema) (graph.Store, error) {
 	if err := checkName("table", s.Name); err != nil {
 		return nil, err
 	}
-	g := &graphTable{c: c, name: s.Name, table: ident(s.Name), paths: map[int]string{}}
+	g := &graphTable{c: c, name: s.Name, table: ident(s.Name), paths: map[int]string{}, reaches: map[int]string{}}
 	// Friends of friends: the second hop's targets, less u and u's
 	// followees. Edges are unique, so COUNT(*) per candidate is the number
 	// of u's followees who follow it.
@@ -177,14 +178,7 @@ func (g *graphTable) pathSQL(hops int) string {
 		return q
 	}
 	var b strings.Builder
-	b.WriteString("WITH l1(n) AS MATERIALIZED (SELECT dst FROM " + g.table + " WHERE src = ?1)")
-	for i := 2; i < hops; i++ {
-		fmt.Fprintf(&b, ", l%d(n) AS MATERIALIZED (SELECT DISTINCT f.dst FROM l%d CROSS JOIN %s f ON f.src = l%d.n WHERE f.dst <> ?1", i, i-1, g.table, i-1)
-		for j := 1; j < i; j++ {
-			fmt.Fprintf(&b, " AND f.dst NOT IN l%d", j)
-		}
-		b.WriteString(")")
-	}
+	g.levels(&b, hops-1)
 	b.WriteString(" SELECT CASE")
 	for i := 1; i < hops; i++ {
 		fmt.Fprintf(&b, " WHEN ?2 IN l%d THEN %d", i, i)
@@ -197,4 +191,58 @@ func (g *graphTable) pathSQL(hops int) string {
 	b.WriteString(" ELSE -1 END")
 	g.paths[hops] = b.String()
 	return b.String()
+}
+
+// levels writes the CTEs l1 … l<n> (n ≥ 1) of a breadth-first search from
+// ?1: level i holds the users first reached at hop i, the followees of
+// level i-1 less ?1 and every earlier level (so each user is expanded
+// once), materialized, with CROSS JOIN keeping the planner from scanning
+// the edge table instead of probing its primary key.
+func (g *graphTable) levels(b *strings.Builder, n int) {
+	b.WriteString("WITH l1(n) AS MATERIALIZED (SELECT dst FROM " + g.table + " WHERE src = ?1)")
+	for i := 2; i <= n; i++ {
+		fmt.Fprintf(b, ", l%d(n) AS MATERIALIZED (SELECT DISTINCT f.dst FROM l%d CROSS JOIN %s f ON f.src = l%d.n WHERE f.dst <> ?1", i, i-1, g.table, i-1)
+		for j := 1; j < i; j++ {
+			fmt.Fprintf(b, " AND f.dst NOT IN l%d", j)
+		}
+		b.WriteString(")")
+	}
+}
+
+// reachSQL returns Reach's statement for hops ≥ 1: the levels of a
+// breadth-first search (see levels), whose sizes add up to the users
+// within hops hops; they are disjoint and never hold ?1. Statements are
+// cached per bound.
+func (g *graphTable) reachSQL(hops int) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if q, ok := g.reaches[hops]; ok {
+		return q
+	}
+	var b strings.Builder
+	g.levels(&b, hops)
+	b.WriteString(" SELECT 0")
+	for i := 1; i <= hops; i++ {
+		fmt.Fprintf(&b, " + (SELECT COUNT(*) FROM l%d)", i)
+	}
+	g.reaches[hops] = b.String()
+	return b.String()
+}
+
+func (g *graphTable) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	if hops < 0 {
+		return 0, fmt.Errorf("sqlite: reach within %d hops", hops)
+	}
+	if hops == 0 {
+		return 0, nil
+	}
+	row, err := g.c.queryRow(ctx, g.reachSQL(hops), int64(u))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: reach of %d within %d hops: %w", u, hops, err)
+	}
+	var n int64
+	if err := row.Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: reach of %d within %d hops: %w", u, hops, err)
+	}
+	return n, nil
 }

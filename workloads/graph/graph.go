@@ -33,11 +33,15 @@ type Config struct {
 	MaxHops int `yaml:"maxhops"`
 	// TopK is the number of who-to-follow suggestions asked for.
 	TopK int `yaml:"topk"`
+	// ReachHops is the radius of the reach query: users within that many
+	// hops are counted.
+	ReachHops int `yaml:"reachhops"`
 	// The operation mix; proportions need not sum to 1.
 	NeighboursProportion float64 `yaml:"neighboursproportion"`
 	FoFProportion        float64 `yaml:"fofproportion"`
 	WTFProportion        float64 `yaml:"wtfproportion"`
 	PathProportion       float64 `yaml:"pathproportion"`
+	ReachProportion      float64 `yaml:"reachproportion"`
 	// LoadBatch is the number of edges per Store.LoadEdges call.
 	LoadBatch int `yaml:"loadbatch"`
 }
@@ -49,10 +53,11 @@ const (
 	opFoF
 	opWTF
 	opPath
+	opReach
 	numOps
 )
 
-var opNames = [numOps]string{"neighbours", "fof", "wtf", "path"}
+var opNames = [numOps]string{"neighbours", "fof", "wtf", "path", "reach"}
 
 // variants are the registered workloads: the catalogue mix and one workload
 // per query, to measure each alone.
@@ -60,11 +65,13 @@ var variants = []struct {
 	name, summary string
 	props         [numOps]float64
 }{
-	{"mix", "follows graph: 40% neighbours, 30% friends-of-friends count, 20% who-to-follow top 10, 10% shortest path ≤ 4 hops", [numOps]float64{0.4, 0.3, 0.2, 0.1}},
-	{"neighbours", "follows graph: 100% neighbours (the users u follows)", [numOps]float64{1, 0, 0, 0}},
-	{"fof", "follows graph: 100% friends-of-friends count", [numOps]float64{0, 1, 0, 0}},
-	{"wtf", "follows graph: 100% who-to-follow top 10", [numOps]float64{0, 0, 1, 0}},
-	{"path", "follows graph: 100% shortest directed path ≤ 4 hops", [numOps]float64{0, 0, 0, 1}},
+	{"mix", "follows graph: 40% neighbours, 30% friends-of-friends count, 20% who-to-follow top 10, 10% shortest path ≤ 4 hops", [numOps]float64{0.4, 0.3, 0.2, 0.1, 0}},
+	{"neighbours", "follows graph: 100% neighbours (the users u follows)", [numOps]float64{1, 0, 0, 0, 0}},
+	{"fof", "follows graph: 100% friends-of-friends count", [numOps]float64{0, 1, 0, 0, 0}},
+	{"wtf", "follows graph: 100% who-to-follow top 10", [numOps]float64{0, 0, 1, 0, 0}},
+	{"path", "follows graph: 100% shortest directed path ≤ 4 hops", [numOps]float64{0, 0, 0, 1, 0}},
+	{"reach", "follows graph: 100% reach, the users within 3 hops (count)", [numOps]float64{0, 0, 0, 0, 1}},
+	{"deep", "follows graph: deep traversals, 50% reach within 3 hops, 50% shortest path ≤ 4 hops", [numOps]float64{0, 0, 0, 0.5, 0.5}},
 }
 
 func init() {
@@ -79,8 +86,10 @@ func init() {
 }
 
 // DefaultConfig returns the configuration of a variant ("mix",
-// "neighbours", "fof", "wtf", "path") at a scale: 10 000 users of mean
-// out-degree 10 (quick) or 1 000 000 of mean 20 (full), exponent 2.1.
+// "neighbours", "fof", "wtf", "path", "reach", "deep") at a scale: 10 000
+// users of mean out-degree 10 (quick) or 1 000 000 of mean 20 (full),
+// exponent 2.1; factors scale the users and densify the graph (see
+// MeanDegreeAt).
 func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 	i := -1
 	for j, v := range variants {
@@ -89,7 +98,7 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		}
 	}
 	if i < 0 {
-		return Config{}, fmt.Errorf("unknown graph variant %q (use mix, neighbours, fof, wtf or path)", variant)
+		return Config{}, fmt.Errorf("unknown graph variant %q (use mix, neighbours, fof, wtf, path, reach or deep)", variant)
 	}
 	c := Config{
 		Table:        "follows",
@@ -100,11 +109,12 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		Popularity:   0.9,
 		MaxHops:      4,
 		TopK:         10,
+		ReachHops:    3,
 		LoadBatch:    1000,
 	}
 	c.Users, c.MeanDegree = scale.Size(10_000, 1_000_000, 10), MeanDegreeAt(scale)
 	p := variants[i].props
-	c.NeighboursProportion, c.FoFProportion, c.WTFProportion, c.PathProportion = p[0], p[1], p[2], p[3]
+	c.NeighboursProportion, c.FoFProportion, c.WTFProportion, c.PathProportion, c.ReachProportion = p[0], p[1], p[2], p[3], p[4]
 	return c, nil
 }
 
@@ -134,11 +144,13 @@ func (c *Config) validate() error {
 		return fmt.Errorf("maxhops must be in 0..100, not %d", c.MaxHops)
 	case c.TopK < 1 || c.TopK > 100_000:
 		return fmt.Errorf("topk must be in 1..100000, not %d", c.TopK)
+	case c.ReachHops < 1 || c.ReachHops > 100:
+		return fmt.Errorf("reachhops must be in 1..100, not %d", c.ReachHops)
 	case c.LoadBatch < 1:
 		return fmt.Errorf("loadbatch must be at least 1, not %d", c.LoadBatch)
 	}
 	total := 0.0
-	for _, p := range []float64{c.NeighboursProportion, c.FoFProportion, c.WTFProportion, c.PathProportion} {
+	for _, p := range []float64{c.NeighboursProportion, c.FoFProportion, c.WTFProportion, c.PathProportion, c.ReachProportion} {
 		if !(p >= 0) || math.IsInf(p, 0) {
 			return errors.New("proportions must be finite and not negative")
 		}
@@ -191,7 +203,7 @@ func New(variant string, p workloads.Params) (*Workload, error) {
 	}
 	w := &Workload{name: "graph/" + variant, seed: p.Seed, cfg: cfg, model: model}
 	w.edges = model.EdgeCount(0, cfg.Users)
-	w.props = [numOps]float64{cfg.NeighboursProportion, cfg.FoFProportion, cfg.WTFProportion, cfg.PathProportion}
+	w.props = [numOps]float64{cfg.NeighboursProportion, cfg.FoFProportion, cfg.WTFProportion, cfg.PathProportion, cfg.ReachProportion}
 	for op := range numOps {
 		w.index[op] = -1
 		if w.props[op] > 0 {
@@ -231,7 +243,7 @@ func (w *Workload) Settings() map[string]any {
 		"exponent": c.Exponent, "maxdegree": c.MaxDegree, "zerofraction": c.ZeroFraction,
 		"popularity": c.Popularity, "loadbatch": c.LoadBatch,
 	}
-	names := [numOps]string{"neighboursproportion", "fofproportion", "wtfproportion", "pathproportion"}
+	names := [numOps]string{"neighboursproportion", "fofproportion", "wtfproportion", "pathproportion", "reachproportion"}
 	for op, p := range w.props {
 		if p > 0 {
 			m[names[op]] = p
@@ -242,6 +254,9 @@ func (w *Workload) Settings() map[string]any {
 	}
 	if w.props[opPath] > 0 {
 		m["maxhops"] = c.MaxHops
+	}
+	if w.props[opReach] > 0 {
+		m["reachhops"] = c.ReachHops
 	}
 	return m
 }

@@ -61,6 +61,7 @@ func TestOptions(t *testing.T) {
 		{"bad popularity", map[string]any{"popularity": 1.5}, "popularity", nil},
 		{"negative hops", map[string]any{"maxhops": -1}, "maxhops", nil},
 		{"zero topk", map[string]any{"topk": 0}, "topk", nil},
+		{"zero reach hops", map[string]any{"reachhops": 0}, "reachhops", nil},
 		{"zero batch", map[string]any{"loadbatch": 0}, "loadbatch", nil},
 		{"no operations", map[string]any{"neighboursproportion": 0, "fofproportion": 0, "wtfproportion": 0, "pathproportion": 0}, "proportion", nil},
 		{"negative proportion", map[string]any{"fofproportion": -1}, "proportion", nil},
@@ -90,6 +91,8 @@ func TestRegistered(t *testing.T) {
 		"graph/fof":        {"fof"},
 		"graph/wtf":        {"wtf"},
 		"graph/path":       {"path"},
+		"graph/reach":      {"reach"},
+		"graph/deep":       {"path", "reach"},
 	}
 	for name, kinds := range want {
 		w, err := workloads.New(name, workloads.Params{Seed: 1, Scale: workloads.Quick, Options: map[string]any{"users": 100}})
@@ -147,6 +150,10 @@ func (s *recordStore) WhoToFollow(_ context.Context, u UserID, k int, dst []Sugg
 func (s *recordStore) ShortestPath(_ context.Context, u, v UserID, maxHops int) (int, error) {
 	s.record(call{op: "path", u: u, v: v, hops: maxHops})
 	return -1, nil
+}
+func (s *recordStore) Reach(_ context.Context, u UserID, hops int) (int64, error) {
+	s.record(call{op: "reach", u: u, hops: hops})
+	return 0, nil
 }
 
 // fakeConn hands out one store for every schema.
@@ -248,6 +255,7 @@ func (*allocStore) WhoToFollow(_ context.Context, u UserID, k int, dst []Suggest
 	return append(dst[:0], Suggestion{u, 1}), nil
 }
 func (*allocStore) ShortestPath(context.Context, UserID, UserID, int) (int, error) { return 2, nil }
+func (*allocStore) Reach(context.Context, UserID, int) (int64, error)              { return 7, nil }
 
 func TestWorkerAllocs(t *testing.T) {
 	w := newWorkload(t, "mix", workloads.Quick, nil)

@@ -2,141 +2,131 @@ package graph
 
 import (
 	"cmp"
-	"context"
 	"slices"
 
 	"github.com/storefit/storefit/workloads/gen"
 )
 
 // adjacency is the reference graph the workload answers validation queries
-// from: compressed sparse rows of int32 ids (followees of u are
-// dst[off[u]:off[u+1]], ascending), built from the generator. 8 bytes per
-// user and 4 per edge: 88 MB at the full scale. It answers by array scans,
-// independently of any store's code, and is not safe for concurrent use
-// (it keeps scratch buffers).
+// from. A user's followees are a pure function of the seed and the user, so
+// the reference need not hold the graph: it keeps the followees of the
+// first users in a cache of at most cacheEdges edges (compressed sparse
+// rows of int32: the whole graph up to about factor 80) and regenerates
+// the others' when a query needs them. Its memory is bounded whatever the
+// graph's size — the cache, one byte per user for the distances of a
+// breadth-first search, and the sets one query touches. It answers by
+// plain traversals, independently of any store's code, and is not safe for
+// concurrent use (it keeps scratch buffers).
 type adjacency struct {
 	users int64
-	off   []int64
-	dst   []int32
+	// followees appends the followees of u (0 <= u < users) to dst in
+	// ascending order.
+	followees func(dst []int64, u int64) []int64
 
-	// Scratch, sized users, reused between queries.
-	mark  []uint32 // mark[w] == epoch: w seen in this query
-	epoch uint32
-	score []int32
-	dist  []int32
-	list  []int32
+	// The cache: followees of user u < len(off)-1 are dst[off[u]:off[u+1]].
+	off []int64
+	dst []int32
+
+	bufs [2][]int64 // followee lists being walked, by nesting depth
+	dist []int8     // breadth-first search: hops from the source, -1 unreached
+	list []int64    // candidates in order of discovery
+	next []int64
 }
 
-// buildAdjacency generates the whole graph of model into an adjacency.
-func buildAdjacency(ctx context.Context, model *gen.Follows) (*adjacency, error) {
-	users := model.Config().Users
-	a := &adjacency{users: users, off: make([]int64, users+1)}
-	a.dst = make([]int32, 0, model.EdgeCount(0, users))
+// cacheEdges bounds the edges the reference keeps (64 MB of int32).
+const cacheEdges = 1 << 24
+
+// newReference returns the reference of the graph model generates, with
+// the followees of its first users cached.
+func newReference(model *gen.Follows) *adjacency {
 	d := model.Drawer()
+	a := &adjacency{users: model.Config().Users, followees: d.AppendFollowees}
+	a.off = []int64{0}
 	var buf []int64
-	for u := range users {
-		if u%65536 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+	for u := range a.users {
+		deg := model.OutDegree(u)
+		if int64(len(a.dst))+deg > cacheEdges {
+			break
 		}
 		buf = d.AppendFollowees(buf[:0], u)
 		for _, v := range buf {
 			a.dst = append(a.dst, int32(v))
 		}
-		a.off[u+1] = int64(len(a.dst))
-	}
-	return a, nil
-}
-
-// newAdjacency builds an adjacency of users users from an edge list (tests).
-func newAdjacency(users int64, edges []Edge) *adjacency {
-	sorted := slices.Clone(edges)
-	slices.SortFunc(sorted, func(x, y Edge) int {
-		return cmp.Or(cmp.Compare(x.Src, y.Src), cmp.Compare(x.Dst, y.Dst))
-	})
-	a := &adjacency{users: users, off: make([]int64, users+1)}
-	for _, e := range sorted {
-		a.dst = append(a.dst, int32(e.Dst))
-		a.off[e.Src+1]++
-	}
-	for u := range users {
-		a.off[u+1] += a.off[u]
+		a.off = append(a.off, int64(len(a.dst)))
 	}
 	return a
 }
 
+// newAdjacency returns the reference of users users and an edge list
+// (tests).
+func newAdjacency(users int64, edges []Edge) *adjacency {
+	out := map[int64][]int64{}
+	for _, e := range edges {
+		out[int64(e.Src)] = append(out[int64(e.Src)], int64(e.Dst))
+	}
+	for _, l := range out {
+		slices.Sort(l)
+	}
+	return &adjacency{users: users, followees: func(dst []int64, u int64) []int64 { return append(dst, out[u]...) }}
+}
+
 func (a *adjacency) known(u UserID) bool { return u >= 0 && int64(u) < a.users }
 
-// out returns the followees of u (none for unknown ids).
-func (a *adjacency) out(u UserID) []int32 {
-	if !a.known(u) {
-		return nil
+// out returns the followees of u (none for unknown ids) in the buffer of
+// nesting depth level: valid until the next call with the same level.
+func (a *adjacency) out(u UserID, level int) []int64 {
+	b := a.bufs[level][:0]
+	switch {
+	case int64(u) >= 0 && int64(u) < int64(len(a.off)-1):
+		for _, v := range a.dst[a.off[u]:a.off[u+1]] {
+			b = append(b, int64(v))
+		}
+	case a.known(u):
+		b = a.followees(b, int64(u))
 	}
-	return a.dst[a.off[u]:a.off[u+1]]
+	a.bufs[level] = b
+	return b
 }
 
-// inDegrees returns the number of followers of every user.
-func (a *adjacency) inDegrees() []int32 {
-	in := make([]int32, a.users)
-	for _, v := range a.dst {
-		in[v]++
-	}
-	return in
-}
-
-// begin starts a query that marks users: every mark is cleared.
-func (a *adjacency) begin() {
-	if a.mark == nil {
-		a.mark = make([]uint32, a.users)
-		a.score = make([]int32, a.users)
-		a.dist = make([]int32, a.users)
-	}
-	a.epoch++
-	if a.epoch == 0 {
-		clear(a.mark)
-		a.epoch = 1
-	}
-}
-
-func (a *adjacency) marked(w int32) bool { return a.mark[w] == a.epoch }
-func (a *adjacency) setMark(w int32)     { a.mark[w] = a.epoch }
+// outDegree returns the number of users u follows.
+func (a *adjacency) outDegree(u UserID) int64 { return int64(len(a.out(u, 0))) }
 
 // neighbours returns the followees of u, ascending.
 func (a *adjacency) neighbours(u UserID) []UserID {
 	out := []UserID{}
-	for _, v := range a.out(u) {
+	for _, v := range a.out(u, 0) {
 		out = append(out, UserID(v))
 	}
 	return out
 }
 
-// candidates lists in a.list the users exactly two hops from u (u and its
-// followees excluded), in order of discovery, with a.score holding the
-// number of u's followees that follow each.
-func (a *adjacency) candidates(u UserID) {
+// candidates returns the users exactly two hops from u (u and its
+// followees excluded) with the number of u's followees that follow each,
+// and lists them in a.list in order of discovery.
+func (a *adjacency) candidates(u UserID) map[int64]int64 {
 	a.list = a.list[:0]
+	score := map[int64]int64{}
 	if !a.known(u) {
-		return
+		return score
 	}
-	a.begin()
-	// Marked with score -1: u and its followees, never candidates.
-	a.setMark(int32(u))
-	a.score[u] = -1
-	for _, x := range a.out(u) {
-		a.setMark(x)
-		a.score[x] = -1
+	// Score -1: u and its followees, never candidates.
+	score[int64(u)] = -1
+	direct := a.out(u, 0)
+	for _, x := range direct {
+		score[x] = -1
 	}
-	for _, x := range a.out(u) {
-		for _, w := range a.out(UserID(x)) {
-			if !a.marked(w) {
-				a.setMark(w)
-				a.score[w] = 0
+	for _, x := range direct {
+		for _, w := range a.out(UserID(x), 1) {
+			s, seen := score[w]
+			if !seen {
 				a.list = append(a.list, w)
 			}
-			if a.score[w] >= 0 {
-				a.score[w]++
+			if s >= 0 {
+				score[w] = s + 1
 			}
 		}
 	}
+	return score
 }
 
 // friendsOfFriends counts the users exactly two hops from u.
@@ -148,40 +138,50 @@ func (a *adjacency) friendsOfFriends(u UserID) int64 {
 // whoToFollow returns the top k candidates of u by score descending, ties
 // by id ascending.
 func (a *adjacency) whoToFollow(u UserID, k int) []Suggestion {
-	a.candidates(u)
+	score := a.candidates(u)
 	all := make([]Suggestion, len(a.list))
 	for i, w := range a.list {
-		all[i] = Suggestion{User: UserID(w), Score: int64(a.score[w])}
+		all[i] = Suggestion{User: UserID(w), Score: score[w]}
 	}
 	slices.SortFunc(all, CompareSuggestions)
 	return all[:min(k, len(all))]
 }
 
 // distances runs a breadth-first search from u up to maxHops levels
-// (maxHops < 0: no bound) and returns a.dist, where dist[w] is the hop
-// count of w, or -1 for users not reached. Only valid until the next query.
-func (a *adjacency) distances(u UserID, maxHops int) []int32 {
-	a.begin()
+// (maxHops < 0: no bound, at most 127) and returns a.dist, where dist[w] is
+// the hop count of w, or -1 for users not reached. When stop is a known
+// user the search ends as soon as it is reached. Only valid until the next
+// query.
+func (a *adjacency) distances(u UserID, maxHops int, stop UserID) []int8 {
+	if a.dist == nil {
+		a.dist = make([]int8, a.users)
+	}
 	for i := range a.dist {
 		a.dist[i] = -1
 	}
 	if !a.known(u) {
 		return a.dist
 	}
+	if maxHops < 0 || maxHops > 127 {
+		maxHops = 127
+	}
 	a.dist[u] = 0
-	frontier := append(a.list[:0], int32(u))
-	var next []int32
-	for hop := int32(1); len(frontier) > 0 && (maxHops < 0 || hop <= int32(maxHops)); hop++ {
-		next = next[:0]
+	frontier := append(a.list[:0], int64(u))
+	for hop := 1; len(frontier) > 0 && hop <= maxHops; hop++ {
+		a.next = a.next[:0]
 		for _, x := range frontier {
-			for _, w := range a.out(UserID(x)) {
+			for _, w := range a.out(UserID(x), 0) {
 				if a.dist[w] < 0 {
-					a.dist[w] = hop
-					next = append(next, w)
+					a.dist[w] = int8(hop)
+					if UserID(w) == stop {
+						a.list = frontier[:0]
+						return a.dist
+					}
+					a.next = append(a.next, w)
 				}
 			}
 		}
-		frontier, next = next, frontier
+		frontier, a.next = a.next, frontier
 	}
 	a.list = frontier[:0]
 	return a.dist
@@ -196,5 +196,61 @@ func (a *adjacency) shortestPath(u, v UserID, maxHops int) int {
 	if !a.known(u) || !a.known(v) {
 		return -1
 	}
-	return int(a.distances(u, maxHops)[v])
+	return int(a.distances(u, maxHops, v)[v])
+}
+
+// reach counts the users reachable from u by a path of 1 to hops edges, u
+// itself excluded.
+func (a *adjacency) reach(u UserID, hops int) int64 {
+	if !a.known(u) || hops < 1 {
+		return 0
+	}
+	var n int64
+	for w, d := range a.distances(u, hops, -1) {
+		if d > 0 && UserID(w) != u {
+			n++
+		}
+	}
+	return n
+}
+
+// topUsers returns the n users (fewer if there are fewer users) with the
+// largest key, ties by id ascending.
+func topUsers(users int64, n int, key func(int64) int64) []int64 {
+	top := make([]int64, 0, n+1)
+	for u := range users {
+		// Insert u after the users whose key is at least its own (they
+		// have smaller ids), keeping n.
+		i := len(top)
+		for i > 0 && key(top[i-1]) < key(u) {
+			i--
+		}
+		if i < n {
+			top = slices.Insert(top, i, u)
+			top = top[:min(len(top), n)]
+		}
+	}
+	return top
+}
+
+// inDegrees counts the followers of each of the users of ids in one pass
+// over the edges (nothing but the counts is kept).
+func (a *adjacency) inDegrees(ids []int64) map[int64]int64 {
+	count := make(map[int64]int64, len(ids))
+	for _, id := range ids {
+		count[id] = 0
+	}
+	for u := range a.users {
+		for _, v := range a.out(UserID(u), 0) {
+			if _, ok := count[v]; ok {
+				count[v]++
+			}
+		}
+	}
+	return count
+}
+
+// byKeyDesc orders ids by their key descending, ties by id ascending.
+func byKeyDesc(key map[int64]int64) func(a, b int64) int {
+	return func(a, b int64) int { return cmp.Or(cmp.Compare(key[b], key[a]), cmp.Compare(a, b)) }
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/storefit/storefit/workloads"
 )
 
 // tinyEdges is a hand-made graph of users 0…7 (5 and 7 follow nobody):
@@ -87,6 +89,53 @@ func TestReferenceTinyGraph(t *testing.T) {
 	for _, tt := range paths {
 		if got := a.shortestPath(tt.u, tt.v, tt.maxHops); got != tt.want {
 			t.Errorf("shortestPath(%d, %d, %d) = %d, want %d", tt.u, tt.v, tt.maxHops, got, tt.want)
+		}
+	}
+}
+
+func TestReferenceReach(t *testing.T) {
+	a := newAdjacency(8, tinyEdges())
+	for _, tt := range []struct {
+		u    UserID
+		hops int
+		want int64
+	}{
+		{0, 0, 0},
+		{0, 1, 3},  // 1 2 3
+		{0, 2, 6},  // + 4 5 6
+		{0, 3, 7},  // + 7 (0 itself never counts)
+		{0, 10, 7}, // nothing farther
+		{6, 1, 1},  // 0
+		{6, 2, 4},  // + 1 2 3
+		{4, 5, 1},  // 7, a dead end
+		{5, 3, 0},  // follows nobody
+		{99, 3, 0}, // unknown
+	} {
+		if got := a.reach(tt.u, tt.hops); got != tt.want {
+			t.Errorf("reach(%d, %d) = %d, want %d", tt.u, tt.hops, got, tt.want)
+		}
+	}
+}
+
+// TestReferenceRegenerates checks the reference that regenerates followees
+// against one built from the exported edge list, on every query.
+func TestReferenceRegenerates(t *testing.T) {
+	w := newWorkload(t, "mix", workloads.Quick, map[string]any{"users": 1500})
+	regen := newReference(w.model)
+	fromEdges := newAdjacency(w.cfg.Users, exportEdges(t, w, 0, 1))
+	for u := UserID(0); u < UserID(w.cfg.Users); u += 37 {
+		if diff := cmp.Diff(fromEdges.neighbours(u), regen.neighbours(u)); diff != "" {
+			t.Fatalf("neighbours(%d) differ:\n%s", u, diff)
+		}
+		if diff := cmp.Diff(fromEdges.whoToFollow(u, 10), regen.whoToFollow(u, 10)); diff != "" {
+			t.Fatalf("whoToFollow(%d) differ:\n%s", u, diff)
+		}
+		if x, y := fromEdges.reach(u, 2), regen.reach(u, 2); x != y {
+			t.Fatalf("reach(%d, 2) = %d from edges, %d regenerated", u, x, y)
+		}
+		v := (u * 7919) % UserID(w.cfg.Users)
+		if x, y := fromEdges.shortestPath(u, v, 4), regen.shortestPath(u, v, 4); x != y {
+			t.Fatalf("shortestPath(%d, %d) = %d from edges, %d regenerated", u, v, x, y)
 		}
 	}
 }

@@ -82,6 +82,11 @@ type Store interface {
 	// from u to v if it is at most maxHops, and -1 otherwise (no path, or
 	// only longer ones). It returns 0 when u == v. maxHops < 0 is an error.
 	ShortestPath(ctx context.Context, u, v UserID, maxHops int) (int, error)
+	// Reach returns the number of distinct users reachable from u by a
+	// directed path of 1 to hops edges, u itself excluded: the size of u's
+	// hops-hop neighbourhood. It returns 0 when hops is 0; hops < 0 is an
+	// error.
+	Reach(ctx context.Context, u UserID, hops int) (int64, error)
 }
 
 // Supports reports whether c supports the graph pattern.

@@ -22,7 +22,7 @@ type query struct {
 	op      int
 	u, v    UserID
 	k       int // who-to-follow
-	maxHops int // shortest path
+	maxHops int // shortest path, reach
 	note    string
 
 	wantSet   []UserID // neighbours, ascending
@@ -40,6 +40,8 @@ func (q *query) String() string {
 		s = fmt.Sprintf("fof(u=%d)", q.u)
 	case opWTF:
 		s = fmt.Sprintf("wtf(u=%d, k=%d)", q.u, q.k)
+	case opReach:
+		s = fmt.Sprintf("reach(u=%d, hops=%d)", q.u, q.maxHops)
 	default:
 		s = fmt.Sprintf("path(u=%d, v=%d, maxhops=%d)", q.u, q.v, q.maxHops)
 	}
@@ -50,21 +52,20 @@ func (q *query) String() string {
 }
 
 // queries builds the fixed validation queries and their answers from the
-// reference adjacency. The sample covers users spread over the id range,
-// users who follow nobody, the users who follow most (out-degree hubs) and
-// are followed most (popular), a user with fewer candidates than topk, an
-// id outside the graph; who-to-follow with small k (ties cut); and paths to
-// targets at every distance 1…maxhops+1, to unreachable users, to oneself,
-// between unknown ids, with a tighter and a looser hop bound, and between
-// random pairs.
+// reference (which regenerates followees as it needs them, so this works at
+// any scale). The sample covers users spread over the id range, users who
+// follow nobody, the users who follow most (out-degree hubs) and the most
+// popular ones (the generator's first popularity ranks), a user with fewer
+// candidates than topk, an id outside the graph; who-to-follow with small
+// k (ties cut); reach within 1 … reachhops hops (when the mix has reach);
+// and paths to targets at
+// every distance 1…maxhops+2, to a user nobody follows, to oneself, between
+// unknown ids, with a tighter and a looser hop bound, and between random
+// pairs.
 func (w *Workload) queries(ctx context.Context) ([]query, error) {
-	a, err := buildAdjacency(ctx, w.model)
-	if err != nil {
-		return nil, err
-	}
+	a := newReference(w.model)
 	users := w.cfg.Users
-	outDeg := func(u int64) int64 { return a.off[u+1] - a.off[u] }
-	in := a.inDegrees()
+	outDeg := w.model.OutDegree
 
 	type pick struct {
 		u    UserID
@@ -94,8 +95,22 @@ func (w *Workload) queries(ctx context.Context) ([]query, error) {
 	for _, u := range byOut {
 		add(u, fmt.Sprintf("hub, follows %d", outDeg(u)))
 	}
-	byIn := topUsers(users, 3, func(u int64) int64 { return int64(in[u]) })
-	for _, u := range byIn {
+	// The most popular users (the first popularity ranks) and candidates
+	// for users nobody follows (the last ranks): their followers counted in
+	// one streaming pass over the edges.
+	var popular, unpopular []int64
+	for r := range min(users, 3) {
+		popular = append(popular, w.model.UserOfRank(r))
+	}
+	for r := users - 1; r >= max(0, users-256); r-- {
+		unpopular = append(unpopular, w.model.UserOfRank(r))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	in := a.inDegrees(append(slices.Clone(popular), unpopular...))
+	slices.SortFunc(popular, byKeyDesc(in))
+	for _, u := range popular {
 		add(u, fmt.Sprintf("popular, %d followers", in[u]))
 	}
 	for u := int64(0); u < min(users, 5000); u++ {
@@ -108,6 +123,9 @@ func (w *Workload) queries(ctx context.Context) ([]query, error) {
 
 	var qs []query
 	for _, p := range picks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		qs = append(qs,
 			query{op: opNeighbours, u: p.u, note: p.note, wantSet: a.neighbours(p.u)},
 			query{op: opFoF, u: p.u, note: p.note, wantCount: a.friendsOfFriends(p.u)},
@@ -120,58 +138,98 @@ func (w *Workload) queries(ctx context.Context) ([]query, error) {
 			qs = append(qs, query{op: opWTF, u: u, k: k, note: "small k", wantSugg: a.whoToFollow(u, k)})
 		}
 	}
-
-	// Paths from a few sources to targets at each distance, found by an
-	// unbounded breadth-first search.
-	maxHops := w.cfg.MaxHops
-	sources := []UserID{pickAt(0), pickAt(1), pickAt(2), pickAt(3), pickAt(4), pickAt(5),
-		UserID(byOut[0]), UserID(byIn[0])}
-	for u := range users {
-		if outDeg(u) == 0 {
-			sources = append(sources, UserID(u))
-			break
+	var reach []query
+	if w.props[opReach] > 0 {
+		// Only a mix with reach asks it: at scale a store may take seconds
+		// to count a hub's neighbourhood.
+		var err error
+		reach, err = w.reachQueries(ctx, a, pickAt(1), UserID(byOut[0]), UserID(popular[0]), pickAt(len(picks)-1))
+		if err != nil {
+			return nil, err
 		}
 	}
+	paths, err := w.pathQueries(ctx, a, []UserID{pickAt(0), pickAt(1), pickAt(2), pickAt(3), pickAt(4), pickAt(5),
+		UserID(byOut[0]), UserID(popular[0])}, UserID(byOut[0]), unpopular, in)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(qs, reach...), paths...), nil
+}
+
+// reachQueries asks the reach of a few users within 1 … reachhops hops,
+// with a bound of 0, and of a user who follows nobody.
+func (w *Workload) reachQueries(ctx context.Context, a *adjacency, us ...UserID) ([]query, error) {
+	var qs []query
+	var done []UserID
+	for _, u := range us {
+		if slices.Contains(done, u) {
+			continue
+		}
+		done = append(done, u)
+		for h := 1; h <= w.cfg.ReachHops; h++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			qs = append(qs, query{op: opReach, u: u, maxHops: h, wantCount: a.reach(u, h)})
+		}
+	}
+	qs = append(qs, query{op: opReach, u: us[0], maxHops: 0, note: "bound 0", wantCount: 0})
+	if u := firstZero(w.model, w.cfg.Users); u >= 0 {
+		qs = append(qs, query{op: opReach, u: UserID(u), maxHops: w.cfg.ReachHops, note: "follows nobody", wantCount: 0})
+	}
+	return qs, nil
+}
+
+// firstZero returns the first user who follows nobody, or -1.
+func firstZero(model *gen.Follows, users int64) int64 {
+	for u := range users {
+		if model.OutDegree(u) == 0 {
+			return u
+		}
+	}
+	return -1
+}
+
+// pathQueries asks paths from the sources to targets at each distance 1 …
+// maxhops+2 (found by a breadth-first search of maxhops+2 levels), to
+// oneself, between unknown ids, with a tighter and a looser bound, from the
+// hub to a user nobody follows (one of the unpopular candidates, whose
+// followers in counts), and between random pairs.
+func (w *Workload) pathQueries(ctx context.Context, a *adjacency, sources []UserID, hub UserID, unpopular []int64, in map[int64]int64) ([]query, error) {
+	users := w.cfg.Users
+	maxHops := w.cfg.MaxHops
+	if u := firstZero(w.model, users); u >= 0 {
+		sources = append(sources, UserID(u))
+	}
+	var qs []query
 	for i, s := range sources {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		dist := a.distances(s, -1)
+		dist := a.distances(s, maxHops+2, -1)
 		// Scan targets from a source-dependent start, so targets are not
-		// all low ids.
+		// all low ids; take the first at each distance.
 		start := (int64(s)*7919 + int64(i)) % users
-		// Bucket the targets: distance 1 … maxhops+1, -1 for unreachable,
-		// maxhops+2 for anything farther than maxhops+1.
-		found := make(map[int32]UserID)
+		found := make(map[int8]UserID)
 		for j := range users {
 			t := (start + j) % users
-			d := dist[t]
-			switch {
-			case d == 0:
-				continue
-			case d > int32(maxHops)+1:
-				d = int32(maxHops) + 2
-			}
-			if _, ok := found[d]; !ok {
-				found[d] = UserID(t)
+			if d := dist[t]; d > 0 {
+				if _, ok := found[d]; !ok {
+					found[d] = UserID(t)
+				}
 			}
 		}
-		for d := int32(-1); d <= int32(maxHops)+2; d++ {
+		for d := int8(1); int(d) <= maxHops+2; d++ {
 			t, ok := found[d]
 			if !ok {
 				continue
 			}
 			want, note := int(d), fmt.Sprintf("distance %d", d)
-			switch {
-			case d < 0:
-				want, note = -1, "unreachable"
-			case d == int32(maxHops)+2:
-				want, note = -1, fmt.Sprintf("distance > %d", maxHops+1)
-			case d > int32(maxHops):
+			if int(d) > maxHops {
 				want = -1
 			}
 			qs = append(qs, query{op: opPath, u: s, v: t, maxHops: maxHops, note: note, wantDist: want})
-			if d == int32(maxHops) && maxHops > 0 {
+			if int(d) == maxHops && maxHops > 0 {
 				qs = append(qs,
 					query{op: opPath, u: s, v: t, maxHops: maxHops - 1, note: note + ", bound one less", wantDist: -1},
 					query{op: opPath, u: s, v: t, maxHops: maxHops + 2, note: note + ", looser bound", wantDist: int(d)})
@@ -186,40 +244,24 @@ func (w *Workload) queries(ctx context.Context) ([]query, error) {
 		query{op: opPath, u: unknown, v: 0, maxHops: maxHops, note: "from unknown id", wantDist: -1},
 		query{op: opPath, u: 0, v: unknown, maxHops: maxHops, note: "to unknown id", wantDist: -1},
 		query{op: opPath, u: unknown, v: unknown, maxHops: maxHops, note: "unknown to itself", wantDist: 0})
-	if out := a.out(UserID(byOut[0])); len(out) > 0 {
-		qs = append(qs, query{op: opPath, u: UserID(byOut[0]), v: UserID(out[0]), maxHops: 0, note: "neighbour, bound 0", wantDist: -1})
+	if out := a.out(hub, 0); len(out) > 0 {
+		qs = append(qs, query{op: opPath, u: hub, v: UserID(out[0]), maxHops: 0, note: "neighbour, bound 0", wantDist: -1})
 	}
-	for u := range users {
-		if in[u] == 0 && u != byOut[0] {
-			qs = append(qs, query{op: opPath, u: UserID(byOut[0]), v: UserID(u), maxHops: maxHops, note: "target has no followers", wantDist: -1})
+	for _, u := range unpopular {
+		if in[u] == 0 && UserID(u) != hub {
+			qs = append(qs, query{op: opPath, u: hub, v: UserID(u), maxHops: maxHops, note: "target has no followers", wantDist: -1})
 			break
 		}
 	}
 	r := gen.NewRand(w.seed, validationStream)
 	for range 30 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		u, v := UserID(r.Int64N(users)), UserID(r.Int64N(users))
 		qs = append(qs, query{op: opPath, u: u, v: v, maxHops: maxHops, note: "random pair", wantDist: a.shortestPath(u, v, maxHops)})
 	}
 	return qs, nil
-}
-
-// topUsers returns the n users (fewer if there are fewer users) with the
-// largest key, ties by id ascending.
-func topUsers(users int64, n int, key func(int64) int64) []int64 {
-	top := make([]int64, 0, n+1)
-	for u := range users {
-		// Insert u after the users whose key is at least its own (they
-		// have smaller ids), keeping n.
-		i := len(top)
-		for i > 0 && key(top[i-1]) < key(u) {
-			i--
-		}
-		if i < n {
-			top = slices.Insert(top, i, u)
-			top = top[:min(len(top), n)]
-		}
-	}
-	return top
 }
 
 // Validate asks the store every validation query (see queries) and
@@ -263,6 +305,12 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 			d, err = s.ShortestPath(ctx, q.u, q.v, q.maxHops)
 			if err == nil {
 				v.Check(d == q.wantDist, "%s = %d, want %d", q, d, q.wantDist)
+			}
+		case opReach:
+			var n int64
+			n, err = s.Reach(ctx, q.u, q.maxHops)
+			if err == nil {
+				v.Check(n == q.wantCount, "%s = %d, want %d", q, n, q.wantCount)
 			}
 		}
 		if err != nil {
@@ -331,6 +379,9 @@ func (w *Workload) Queries(ctx context.Context) ([]workloads.Query, error) {
 		case opPath:
 			wq.Params = map[string]any{"u": int64(q.u), "v": int64(q.v), "maxhops": q.maxHops}
 			wq.Answer, wq.Compare = q.wantDist, "exact"
+		case opReach:
+			wq.Params = map[string]any{"u": int64(q.u), "hops": q.maxHops}
+			wq.Answer, wq.Compare = q.wantCount, "exact"
 		}
 		out = append(out, wq)
 	}

@@ -66,7 +66,16 @@ type broken struct {
 	fof        func(int64) int64
 	wtf        func([]graph.Suggestion) []graph.Suggestion
 	path       func(u, v graph.UserID, maxHops int, d int) int
+	reach      func(hops int, n int64) int64
 	err        error
+}
+
+func (b broken) Reach(ctx context.Context, u graph.UserID, hops int) (int64, error) {
+	n, err := b.Store.Reach(ctx, u, hops)
+	if b.reach != nil {
+		n = b.reach(hops, n)
+	}
+	return n, err
 }
 
 func (b broken) Neighbours(ctx context.Context, u graph.UserID, dst []graph.UserID) ([]graph.UserID, error) {
@@ -118,7 +127,7 @@ func (c brokenConn) GraphStore(s graph.Schema) (graph.Store, error) {
 }
 
 func TestValidateCatchesWrongAnswers(t *testing.T) {
-	w, err := graph.New("mix", workloads.Params{Seed: 3, Scale: workloads.Quick, Options: map[string]any{"users": 2000}})
+	w, err := graph.New("mix", workloads.Params{Seed: 3, Scale: workloads.Quick, Options: map[string]any{"users": 2000, "reachproportion": 0.1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +170,18 @@ func TestValidateCatchesWrongAnswers(t *testing.T) {
 			return s
 		}}},
 		{"path bound off by one", broken{path: func(_, _ graph.UserID, _ int, d int) int { return d }}},
+		{"reach counts u itself", broken{reach: func(hops int, n int64) int64 {
+			if n > 0 {
+				return n + 1
+			}
+			return n
+		}}},
+		{"reach one hop short", broken{reach: func(hops int, n int64) int64 {
+			if hops == 3 {
+				return n - 1
+			}
+			return n
+		}}},
 		{"path to self is -1", broken{path: func(u, v graph.UserID, maxHops int, d int) int {
 			if u == v {
 				return -1

@@ -28,6 +28,7 @@ type worker struct {
 	fof        fofOp
 	wtf        wtfOp
 	path       pathOp
+	reach      reachOp
 }
 
 // Worker returns worker id of n. Its stream depends only on the seed and id.
@@ -54,6 +55,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	k.fof = fofOp{k, w.index[opFoF]}
 	k.wtf = wtfOp{k, w.index[opWTF]}
 	k.path = pathOp{k, w.index[opPath]}
+	k.reach = reachOp{k, w.index[opReach]}
 	return k, nil
 }
 
@@ -68,6 +70,8 @@ func (k *worker) Next() workloads.Op {
 		return &k.fof
 	case opWTF:
 		return &k.wtf
+	case opReach:
+		return &k.reach
 	default: // opPath
 		k.v = UserID(k.r.Int64N(users))
 		return &k.path
@@ -118,5 +122,17 @@ func (o *pathOp) Kind() int { return o.kind }
 func (o *pathOp) Do(ctx context.Context) error {
 	k := o.k
 	_, err := k.s.ShortestPath(ctx, k.u, k.v, k.w.cfg.MaxHops)
+	return err
+}
+
+type reachOp struct {
+	k    *worker
+	kind int
+}
+
+func (o *reachOp) Kind() int { return o.kind }
+func (o *reachOp) Do(ctx context.Context) error {
+	k := o.k
+	_, err := k.s.Reach(ctx, k.u, k.w.cfg.ReachHops)
 	return err
 }
