@@ -193,6 +193,8 @@ func DefaultObjectives() []Objective {
 		// Traversals and relevance-ranked searches behind a page.
 		p99("graph", 50*ms),
 		p99("graph.neighbours", 10*ms),
+		// A 3-hop neighbourhood's size: an audience or influence figure.
+		p99("graph.reach", time.Second),
 		p99("search", 100*ms),
 		// Dashboard and report queries over many rows.
 		p99("series", time.Second),
