@@ -79,12 +79,13 @@
 //
 // Validate compares a store's answers with answers computed from the
 // generator alone, in two streaming passes over the tweets' authors and
-// times (only a tweet count per user and the pages being collected are held
-// in memory): whole tweet rows by id for about 60 tweets (both ends, an even
-// spread, the five most liked, unliked ones); the counted likes of the same
-// tweets, which must equal their like_count; the timelines (ordered ids) of
-// the three most prolific authors, an even spread of users, users with no
-// tweets or fewer than a page, and up to five of the 100 most prolific
+// times, in memory that does not grow with the data (the tweet counts of
+// the 2 048 least prolific authors and the pages being collected): whole
+// tweet rows by id for about 60 tweets (both ends, an even spread, the five
+// most liked, unliked ones); the counted likes of the same tweets, which
+// must equal their like_count; the timelines (ordered ids) of the three
+// most prolific authors, an even spread of users, users with no tweets or
+// fewer than a page (among the least prolific authors), and up to five of the 100 most prolific
 // authors whose page has created_at ties (so the tie rule is checked); users
 // by handle; and a missing tweet, handle and timeline. Queries returns the
 // same set with its answers.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/storefit/storefit/drivers"
@@ -64,18 +65,27 @@ func hasTie(b []timelineEntry) bool {
 	return false
 }
 
+// quietCandidates is the number of least prolific authors (the last
+// popularity ranks) among which validation looks for users with no tweets
+// or fewer than a page.
+const quietCandidates = 2048
+
 // expect computes the validation set in two streaming passes over the
-// loaded tweets' authors and times (no tweet table in memory): the first
-// counts tweets per user and finds the most liked tweets, which choose the
-// sample; the second keeps the TimelineLimit newest tweets of each sampled
-// user.
+// loaded tweets' authors and times, in memory that does not grow with the
+// data (no tweet table, no count per user): the first counts the tweets of
+// the least prolific authors and finds the most liked tweets, which choose
+// the sample; the second keeps the TimelineLimit newest tweets of each
+// sampled user.
 func (w *Workload) expect(ctx context.Context) (*expected, error) {
 	cfg := w.cfg
 	rows := w.gen.Rows()
 	limit := cfg.TimelineLimit
 
 	// Pass 1.
-	perUser := make([]int32, cfg.Users+1)
+	perUser := map[int64]int32{}
+	for r := cfg.Users - 1; r >= max(0, cfg.Users-quietCandidates); r-- {
+		perUser[w.gen.UserOfRank(r)] = 0
+	}
 	var mostLiked []likeCount // the 5 most liked, most first, ties by id
 	var unliked []TweetID
 	for id := int64(1); id <= cfg.Tweets; id++ {
@@ -83,7 +93,9 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 			return nil, ctx.Err()
 		}
 		a, _ := rows.TweetMeta(id)
-		perUser[a]++
+		if c, ok := perUser[a]; ok {
+			perUser[a] = c + 1
+		}
 		n := rows.LikeSet(id).Count
 		if n == 0 && len(unliked) < 3 {
 			unliked = append(unliked, TweetID(id))
@@ -141,8 +153,12 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 	for i := range int64(30) {
 		addUser(UserID(1 + i*cfg.Users/30))
 	}
+	quiet := slices.Sorted(maps.Keys(perUser))
 	none, few := 0, 0
-	for u := int64(1); u <= cfg.Users && (none < 3 || few < 5); u++ {
+	for _, u := range quiet {
+		if none == 3 && few == 5 {
+			break
+		}
 		switch c := perUser[u]; {
 		case c == 0 && none < 3:
 			none++
