@@ -40,6 +40,14 @@ func checkSeries(t *testing.T, c, oracle drivers.Conn) {
 	setupLoad(t, w, oracle, 1)
 
 	t.Run("validate", func(t *testing.T) { validate(t, w, c) })
+	t.Run("validate every field", func(t *testing.T) {
+		// The same data, asked the queries over every field.
+		opts := map[string]any{"queries": "double-groupby-all,cpu-max-all-8"}
+		for k, v := range seriesOptions {
+			opts[k] = v
+		}
+		validate(t, newSeries(t, "mix", opts), c)
+	})
 	t.Run("operations", func(t *testing.T) { compareSeriesOps(t, w, c, oracle) })
 	t.Run("setup empties", func(t *testing.T) {
 		w2 := newSeries(t, "lastpoint", map[string]any{"hosts": 3, "duration": "1m", "table": "cpu_setup"})

@@ -1,7 +1,9 @@
 // Package series is the series access pattern: append-heavy metrics in the
 // shape of TSBS's cpu-only use case (timescale/tsbs), its ingest rate, and
 // the TSBS queries single-groupby-1-1-1, single-groupby-5-8-1,
-// double-groupby-1, high-cpu-1, lastpoint and groupby-orderby-limit.
+// double-groupby-1, high-cpu-1, lastpoint and groupby-orderby-limit, and,
+// for sweeps over thousands of hosts and days of data, TSBS's queries over
+// every field: double-groupby-all and cpu-max-all-8.
 //
 // # Data
 //
@@ -11,7 +13,11 @@
 // pure function of (seed, host). Every host reports one reading every
 // interval (10 s) from start (2016-01-01T00:00:00Z, TSBS's default) for
 // duration: quick 100 hosts × 1 h (36 000 rows), full 4 000 hosts × 24 h
-// (34 560 000 rows). All hosts report at the same times, as in TSBS.
+// (34 560 000 rows). A scale factor f splits the growth between hosts and
+// time along the power laws through quick and full (full is factor 960):
+// 100·f^0.537 hosts (rounded) × 1 h·f^0.463 (rounded to whole intervals),
+// so rows grow as f — factor 10: 344 hosts × 2 h 54 min; factor 100: 1 185
+// hosts × 8 h 22 min. All hosts report at the same times, as in TSBS.
 //
 // A reading has ten fields (usage_user, usage_system, usage_idle,
 // usage_nice, usage_iowait, usage_irq, usage_softirq, usage_steal,
@@ -71,6 +77,12 @@
 //	                       [start + 5 min, end of data]; TSBS draws the end
 //	                       of a random 1 h window, which leaves quick-scale
 //	                       data (1 h) a single choice.
+//	double-groupby-all     MeanByTimeHost: double-groupby-1 for all ten
+//	                       fields (same window and buckets).
+//	cpu-max-all-8          MaxByTime: max of all ten fields of 8 distinct
+//	                       random hosts per hour over a random 8 h window
+//	                       (capped at the data: quick 1 h, buckets of an
+//	                       eighth of the window).
 //
 // TSBS's README describes single-groupby as "every 5 mins" while its query
 // generators bucket by 1 minute; storefit follows the description
@@ -79,13 +91,15 @@
 // # Mixes
 //
 //	workload                      operations
-//	series/mix                    the six queries, 1/6 each
+//	series/mix                    the six classic queries, 1/6 each
 //	series/single-groupby-1-1-1   100% single-groupby-1-1-1
 //	series/single-groupby-5-8-1   100% single-groupby-5-8-1
 //	series/double-groupby-1       100% double-groupby-1
 //	series/high-cpu-1             100% high-cpu-1
 //	series/lastpoint              100% lastpoint
 //	series/groupby-orderby-limit  100% groupby-orderby-limit
+//	series/double-groupby-all     100% double-groupby-all
+//	series/cpu-max-all-8          100% cpu-max-all-8
 //
 // TSBS runs one query type at a time; the single-query variants do the same
 // and series/mix interleaves them. Queries only read, so workers need no
@@ -98,14 +112,16 @@
 // host reports max(1, records/hosts) readings, overriding duration),
 // loadbatch, queries (comma-separated TSBS names: the mix), groupbywindow
 // (1 h, capped at the data), groupbybucket (5m), doublegroupbywindow,
-// doublegroupbybucket, highcpuwindow (derived as above when 0),
+// doublegroupbybucket, maxallwindow, maxallbucket, highcpuwindow (derived
+// as above when 0),
 // highcputhreshold (90), limitbucket (1m), limit (5). Durations are Go
 // durations ("30m", "10s").
 //
 // # Validation
 //
 // Validate asks a fixed set of queries: the six TSBS queries with parameters
-// drawn from a validation stream of the seed, and edge cases — fields asked
+// drawn from a validation stream of the seed (and, when the mix has them,
+// double-groupby-all and two cpu-max-all-8), and edge cases — fields asked
 // out of order, an unknown host among known ones, a window after the data,
 // all ten fields of double-groupby, the three hosts whose usage_user starts
 // highest for high-cpu (random hosts often have no reading above 90),

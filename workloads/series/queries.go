@@ -17,6 +17,7 @@ const (
 const (
 	single581Fields = 5
 	single581Hosts  = 8
+	maxAllHosts     = 8
 )
 
 // drawer draws query parameters for one stream. Its slices are reused by
@@ -26,7 +27,7 @@ type drawer struct {
 	r      *gen.Rand
 	hosts  [single581Hosts]string
 	ids    [single581Hosts]int
-	fields [single581Fields]int
+	fields [NumFields]int
 }
 
 func newDrawer(w *Workload, r *gen.Rand) *drawer {
@@ -84,6 +85,23 @@ func (d *drawer) double(q *MeanQuery) {
 	q.Fields = d.fields[:1]
 	q.Start, q.End = d.window(c.DoubleGroupByWindow)
 	q.Bucket = c.DoubleGroupByBucket
+}
+
+// doubleAll fills q with a double-groupby-all query: every field.
+func (d *drawer) doubleAll(q *MeanQuery) {
+	c := &d.w.cfg
+	q.Fields = d.fields[:]
+	q.Start, q.End = d.window(c.DoubleGroupByWindow)
+	q.Bucket = c.DoubleGroupByBucket
+}
+
+// maxAll fills q with a cpu-max-all-8 query: every field of 8 hosts.
+func (d *drawer) maxAll(q *MaxQuery) {
+	c := &d.w.cfg
+	q.Hosts = d.randomHosts(maxAllHosts)
+	q.Fields = d.fields[:]
+	q.Start, q.End = d.window(c.MaxAllWindow)
+	q.Bucket = c.MaxAllBucket
 }
 
 // highCPU fills q with a high-cpu-1 query.

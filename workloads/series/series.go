@@ -47,6 +47,12 @@ type Config struct {
 	// DoubleGroupByBucket is the bucket width of double-groupby-1: 1 h as
 	// in TSBS for a 12 h window, the window / 12 in general.
 	DoubleGroupByBucket time.Duration `yaml:"doublegroupbybucket"`
+	// MaxAllWindow is the window of cpu-max-all-8: 8 h as in TSBS, capped
+	// at the data's span.
+	MaxAllWindow time.Duration `yaml:"maxallwindow"`
+	// MaxAllBucket is the bucket width of cpu-max-all-8: 1 h as in TSBS
+	// for an 8 h window, the window / 8 in general.
+	MaxAllBucket time.Duration `yaml:"maxallbucket"`
 	// HighCPUWindow is the window of high-cpu-1: 12 h as in TSBS, capped at
 	// half the data's span.
 	HighCPUWindow time.Duration `yaml:"highcpuwindow"`
@@ -68,8 +74,15 @@ const (
 	qHighCPU1            // high-cpu-1
 	qLastpoint           // lastpoint
 	qGroupByLimit        // groupby-orderby-limit
+	qDoubleAll           // double-groupby-all
+	qMaxAll8             // cpu-max-all-8
 	numQueries
 )
+
+// mixQueries is the number of queries of the default mix: the six first,
+// TSBS's classic set. The others read every field of many hosts, for
+// sweeps over thousands of hosts and days of data.
+const mixQueries = qGroupByLimit + 1
 
 // QueryNames are the TSBS names of the queries a series mix can hold.
 var QueryNames = [numQueries]string{
@@ -79,6 +92,8 @@ var QueryNames = [numQueries]string{
 	"high-cpu-1",
 	"lastpoint",
 	"groupby-orderby-limit",
+	"double-groupby-all",
+	"cpu-max-all-8",
 }
 
 var querySummaries = [numQueries]string{
@@ -88,13 +103,15 @@ var querySummaries = [numQueries]string{
 	"readings of 1 host with usage_user > 90 in 12 h (scaled to the data)",
 	"latest reading of every host",
 	"max usage_user per minute, 5 latest minutes before a random time",
+	"mean of all 10 fields per host per hour over 12 h (scaled to the data)",
+	"max of all 10 fields of 8 hosts per hour over 8 h (scaled to the data)",
 }
 
 func init() {
 	workloads.RegisterPattern("series", Supports)
 	workloads.Register(workloads.Entry{
 		Name:    "series/mix",
-		Summary: "TSBS cpu-only: the six TSBS queries in equal shares",
+		Summary: "TSBS cpu-only: the six classic TSBS queries in equal shares",
 		New:     func(p workloads.Params) (workloads.Workload, error) { return New("mix", p) },
 	})
 	for q, name := range QueryNames {
@@ -114,7 +131,7 @@ const DefaultStart = "2016-01-01T00:00:00Z"
 // name) at a scale: quick 100 hosts × 1 h, full 4 000 hosts × 24 h, one
 // reading per host every 10 s.
 func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
-	queries := strings.Join(QueryNames[:], ",")
+	queries := strings.Join(QueryNames[:mixQueries], ",")
 	if variant != "mix" {
 		if queryIndex(variant) < 0 {
 			return Config{}, fmt.Errorf("unknown series variant %q (use mix or one of %s)", variant, queries)
@@ -259,10 +276,16 @@ func (c *Config) resolve(seed uint64) (gen.CPUConfig, error) {
 	if err := derive("doublegroupbybucket", &c.DoubleGroupByBucket, max(c.DoubleGroupByWindow/12, time.Second)); err != nil {
 		return data, err
 	}
+	if err := derive("maxallwindow", &c.MaxAllWindow, min(8*time.Hour, span)); err != nil {
+		return data, err
+	}
+	if err := derive("maxallbucket", &c.MaxAllBucket, max(c.MaxAllWindow/8, time.Second)); err != nil {
+		return data, err
+	}
 	for _, w := range []struct {
 		name string
 		v    time.Duration
-	}{{"groupbywindow", c.GroupByWindow}, {"doublegroupbywindow", c.DoubleGroupByWindow}, {"highcpuwindow", c.HighCPUWindow}} {
+	}{{"groupbywindow", c.GroupByWindow}, {"doublegroupbywindow", c.DoubleGroupByWindow}, {"highcpuwindow", c.HighCPUWindow}, {"maxallwindow", c.MaxAllWindow}} {
 		if w.v > max(span, time.Second) {
 			return data, fmt.Errorf("%s %v is longer than the data (%v)", w.name, w.v, span)
 		}
@@ -338,7 +361,7 @@ func (w *Workload) OpKinds() []string { return w.kinds }
 // Settings returns the effective settings for results.
 func (w *Workload) Settings() map[string]any {
 	c := w.cfg
-	return map[string]any{
+	m := map[string]any{
 		"table": c.Table, "hosts": c.Hosts, "duration": c.Duration.String(), "interval": c.Interval.String(),
 		"start": c.Start, "points_per_host": w.data.Points, "loadbatch": c.LoadBatch, "queries": strings.Join(w.kinds, ","),
 		"groupbywindow": c.GroupByWindow.String(), "groupbybucket": c.GroupByBucket.String(),
@@ -346,6 +369,10 @@ func (w *Workload) Settings() map[string]any {
 		"highcpuwindow": c.HighCPUWindow.String(), "highcputhreshold": c.HighCPUThreshold,
 		"limitbucket": c.LimitBucket.String(), "limit": c.Limit,
 	}
+	if w.kindOf[qMaxAll8] >= 0 {
+		m["maxallwindow"], m["maxallbucket"] = c.MaxAllWindow.String(), c.MaxAllBucket.String()
+	}
+	return m
 }
 
 // Host returns host id with its tags.

@@ -50,8 +50,8 @@ func TestDefaults(t *testing.T) {
 		if c.Limit != 5 || c.HighCPUThreshold != 90 || c.Interval != 10*time.Second || c.Start != DefaultStart {
 			t.Errorf("%s: limit %d, threshold %v, interval %v, start %s", tc.scale, c.Limit, c.HighCPUThreshold, c.Interval, c.Start)
 		}
-		if !slices.Equal(w.OpKinds(), QueryNames[:]) {
-			t.Errorf("mix op kinds %v, want %v", w.OpKinds(), QueryNames)
+		if !slices.Equal(w.OpKinds(), QueryNames[:mixQueries]) {
+			t.Errorf("mix op kinds %v, want %v", w.OpKinds(), QueryNames[:mixQueries])
 		}
 		if w.ValuesPerRow() != 10 {
 			t.Errorf("values per row %v, want 10", w.ValuesPerRow())
@@ -76,7 +76,9 @@ func TestOptions(t *testing.T) {
 		{"no hosts", map[string]any{"hosts": 0}, 0, "hosts"},
 		{"zero interval", map[string]any{"interval": "0s"}, 0, "interval"},
 		{"duration below interval", map[string]any{"duration": "5s"}, 0, "duration"},
-		{"unknown query", map[string]any{"queries": "lastpoint,cpu-max-all-8"}, 0, "cpu-max-all-8"},
+		{"unknown query", map[string]any{"queries": "lastpoint,cpu-max-all-9"}, 0, "cpu-max-all-9"},
+		{"every field", map[string]any{"queries": "double-groupby-all,cpu-max-all-8"}, 36000, ""},
+		{"max-all window longer than data", map[string]any{"queries": "cpu-max-all-8", "maxallwindow": "2h"}, 0, "maxallwindow"},
 		{"empty query list", map[string]any{"queries": " , "}, 0, "no query"},
 		{"window longer than data", map[string]any{"highcpuwindow": "2h"}, 0, "highcpuwindow"},
 		{"negative bucket", map[string]any{"groupbybucket": "-1m"}, 0, "groupbybucket"},
@@ -116,7 +118,7 @@ func TestVariants(t *testing.T) {
 			t.Errorf("%s: op kinds %v", name, wl.OpKinds())
 		}
 	}
-	if _, err := New("cpu-max-all-8", workloads.Params{}); err == nil {
+	if _, err := New("cpu-max-all-9", workloads.Params{}); err == nil {
 		t.Error("unknown variant accepted")
 	}
 }
@@ -252,6 +254,7 @@ func (s *paramStore) hosts(what string, hs []string, n int) {
 
 func (s *paramStore) MaxByTime(ctx context.Context, q MaxQuery, dst []Bucket) ([]Bucket, error) {
 	c := s.w.cfg
+	window, bucket := c.GroupByWindow, c.GroupByBucket
 	switch len(q.Fields) {
 	case 1:
 		s.counts[qSingle111]++
@@ -259,6 +262,10 @@ func (s *paramStore) MaxByTime(ctx context.Context, q MaxQuery, dst []Bucket) ([
 	case 5:
 		s.counts[qSingle581]++
 		s.hosts("single-groupby-5-8-1", q.Hosts, 8)
+	case NumFields:
+		s.counts[qMaxAll8]++
+		s.hosts("cpu-max-all-8", q.Hosts, 8)
+		window, bucket = c.MaxAllWindow, c.MaxAllBucket
 	default:
 		s.t.Errorf("single-groupby with fields %v", q.Fields)
 	}
@@ -267,17 +274,29 @@ func (s *paramStore) MaxByTime(ctx context.Context, q MaxQuery, dst []Bucket) ([
 			s.t.Errorf("single-groupby fields %v, want the first %d", q.Fields, len(q.Fields))
 		}
 	}
-	s.window("single-groupby", q.Start, q.End, c.GroupByWindow)
-	if q.Bucket != c.GroupByBucket {
-		s.t.Errorf("single-groupby bucket %v", q.Bucket)
+	s.window("max by time", q.Start, q.End, window)
+	if q.Bucket != bucket {
+		s.t.Errorf("max by time bucket %v, want %v", q.Bucket, bucket)
 	}
 	return dst[:0], nil
 }
 
 func (s *paramStore) MeanByTimeHost(ctx context.Context, q MeanQuery, dst []HostBucket) ([]HostBucket, error) {
-	s.counts[qDouble1]++
-	if !slices.Equal(q.Fields, []int{UsageUser}) || q.Bucket != s.w.cfg.DoubleGroupByBucket {
-		s.t.Errorf("double-groupby-1 fields %v bucket %v", q.Fields, q.Bucket)
+	if len(q.Fields) == NumFields {
+		s.counts[qDoubleAll]++
+		for i, f := range q.Fields {
+			if f != i {
+				s.t.Errorf("double-groupby-all fields %v", q.Fields)
+			}
+		}
+	} else {
+		s.counts[qDouble1]++
+		if !slices.Equal(q.Fields, []int{UsageUser}) {
+			s.t.Errorf("double-groupby-1 fields %v", q.Fields)
+		}
+	}
+	if q.Bucket != s.w.cfg.DoubleGroupByBucket {
+		s.t.Errorf("double-groupby bucket %v", q.Bucket)
 	}
 	s.window("double-groupby-1", q.Start, q.End, s.w.cfg.DoubleGroupByWindow)
 	return dst[:0], nil
@@ -329,7 +348,7 @@ func TestWorkerMix(t *testing.T) {
 		}
 		const n = 6000
 		kinds := runOps(t, wk, n)
-		for q, c := range s.counts {
+		for q, c := range s.counts[:mixQueries] {
 			if math.Abs(float64(c)-n/6) > 0.15*n/6 {
 				t.Errorf("%s: %s ran %d times of %d, want %d ± 15%%", scale, QueryNames[q], c, n, n/6)
 			}
@@ -342,6 +361,30 @@ func TestWorkerMix(t *testing.T) {
 		}
 		if spread := s.recentMax.Sub(s.recentMin); spread < 40*time.Minute {
 			t.Errorf("%s: groupby-orderby-limit ends spread over %v only", scale, spread)
+		}
+	}
+}
+
+// TestWorkerEveryField checks the queries over every field: their shares
+// and parameters, at quick (windows capped at the data) and full (TSBS's 8
+// and 12 hours, hourly buckets).
+func TestWorkerEveryField(t *testing.T) {
+	for _, scale := range []workloads.Scale{workloads.Quick, workloads.Full} {
+		w := newWorkload(t, "mix", scale, map[string]any{"hosts": 50, "queries": "double-groupby-all,cpu-max-all-8"})
+		if scale == workloads.Full && (w.cfg.MaxAllWindow != 8*time.Hour || w.cfg.MaxAllBucket != time.Hour || w.cfg.DoubleGroupByBucket != time.Hour) {
+			t.Errorf("full: max-all window %v bucket %v, double-groupby bucket %v; want 8h, 1h, 1h", w.cfg.MaxAllWindow, w.cfg.MaxAllBucket, w.cfg.DoubleGroupByBucket)
+		}
+		s := &paramStore{t: t, w: w, start: time.Unix(0, w.data.Start), end: time.Unix(0, w.data.End()), distinctWindow: map[time.Time]bool{}}
+		wk, err := w.Worker(&paramConn{s}, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 2000
+		runOps(t, wk, n)
+		for _, q := range []int{qDoubleAll, qMaxAll8} {
+			if c := s.counts[q]; math.Abs(float64(c)-n/2) > 0.1*n/2 {
+				t.Errorf("%s: %s ran %d times of %d, want %d ± 10%%", scale, QueryNames[q], c, n, n/2)
+			}
 		}
 	}
 }
@@ -533,7 +576,7 @@ func TestQueries(t *testing.T) {
 			t.Errorf("%s: compare %q params %v", q.Name, q.Compare, q.Params)
 		}
 	}
-	for _, n := range QueryNames {
+	for _, n := range QueryNames[:mixQueries] {
 		if !names[n] {
 			t.Errorf("no %s query", n)
 		}

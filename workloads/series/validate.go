@@ -143,6 +143,18 @@ func (w *Workload) validationSet() []*vquery {
 	addRecent("groupby-orderby-limit, end after the data", RecentQuery{End: end.Add(time.Hour), Bucket: c.LimitBucket, Limit: c.Limit})
 	addRecent("groupby-orderby-limit, one reading time before the end", RecentQuery{End: start.Add(1), Bucket: c.LimitBucket, Limit: c.Limit})
 	addRecent("groupby-orderby-limit, end at the first readings", RecentQuery{End: start, Bucket: c.LimitBucket, Limit: c.Limit})
+	// The queries over every field, drawn last so the draws above stay as
+	// they were.
+	if w.kindOf[qMaxAll8] >= 0 {
+		for range 2 {
+			d.maxAll(&mq)
+			addMax(QueryNames[qMaxAll8], mq)
+		}
+	}
+	if w.kindOf[qDoubleAll] >= 0 {
+		d.doubleAll(&mn)
+		addMean(QueryNames[qDoubleAll], mn)
+	}
 	return qs
 }
 

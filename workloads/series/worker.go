@@ -23,6 +23,8 @@ type worker struct {
 	high      highOp
 	last      lastOp
 	recent    recentOp
+	doubleAll meanOp
+	maxAll    maxOp
 }
 
 // Worker returns worker id of n. Its stream depends only on (seed, id): the
@@ -48,6 +50,8 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	k.high = highOp{s: s, kind: w.kindOf[qHighCPU1]}
 	k.last = lastOp{s: s, kind: w.kindOf[qLastpoint]}
 	k.recent = recentOp{s: s, kind: w.kindOf[qGroupByLimit]}
+	k.doubleAll = meanOp{s: s, kind: w.kindOf[qDoubleAll]}
+	k.maxAll = maxOp{s: s, kind: w.kindOf[qMaxAll8]}
 	return k, nil
 }
 
@@ -68,6 +72,12 @@ func (k *worker) Next() workloads.Op {
 		return &k.high
 	case qLastpoint:
 		return &k.last
+	case qDoubleAll:
+		k.d.doubleAll(&k.doubleAll.q)
+		return &k.doubleAll
+	case qMaxAll8:
+		k.d.maxAll(&k.maxAll.q)
+		return &k.maxAll
 	default: // qGroupByLimit
 		k.d.recent(&k.recent.q)
 		return &k.recent
