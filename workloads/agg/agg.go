@@ -73,6 +73,7 @@ var variants = []struct {
 	op            int // -1: the mix
 }{
 	{"mix", "all five analytic queries, equal weights", -1},
+	{"scan", "the whole fact table: Q1, Q2, Q4 and Q3 over the whole year, equal weights", scanOp},
 	{"q1", "Q1 only: AVG(price_cents) by region", opQ1},
 	{"q2", "Q2 only: revenue by category and month", opQ2},
 	{"q3", "Q3 only: top 10 products by revenue in a 30-day window", opQ3},
@@ -91,8 +92,12 @@ func init() {
 	}
 }
 
-// DefaultConfig returns the configuration of a variant ("mix", "q1" …
-// "q5") at a scale: 1 000 000 rows at quick, 100 000 000 at full.
+// scanOp marks the scan variant: every query reads every row.
+const scanOp = -3
+
+// DefaultConfig returns the configuration of a variant ("mix", "scan",
+// "q1" … "q5") at a scale: 1 000 000 rows at quick, 100 000 000 at full, f
+// million at a factor f.
 func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 	op := -2
 	for _, v := range variants {
@@ -101,11 +106,16 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		}
 	}
 	if op == -2 {
-		return Config{}, fmt.Errorf("unknown agg variant %q (use mix or q1–q5)", variant)
+		return Config{}, fmt.Errorf("unknown agg variant %q (use mix, scan or q1–q5)", variant)
 	}
 	records := scale.Size(1_000_000, 100_000_000, 1)
 	props := [numOps]float64{1, 1, 1, 1, 1}
-	if op >= 0 {
+	window := 30
+	switch {
+	case op == scanOp:
+		props = [numOps]float64{1, 1, 1, 1, 0}
+		window = 365
+	case op >= 0:
 		props = [numOps]float64{}
 		props[op] = 1
 	}
@@ -119,7 +129,7 @@ func DefaultConfig(variant string, scale workloads.Scale) (Config, error) {
 		MaxQuantity:  10,
 		ProductSkew:  1,
 		Year:         2025,
-		WindowDays:   30,
+		WindowDays:   window,
 		TopK:         10,
 		Q1Proportion: props[opQ1],
 		Q2Proportion: props[opQ2],

@@ -60,6 +60,13 @@ func TestDefaultConfig(t *testing.T) {
 			t.Errorf("%s default config invalid: %v", tc.variant, err)
 		}
 	}
+	scan, err := DefaultConfig("scan", workloads.Scale("10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.Records != 10_000_000 || scan.proportions() != [numOps]float64{1, 1, 1, 1, 0} || scan.WindowDays != 365 {
+		t.Errorf("scan at factor 10: %d records, proportions %v, window %d days; want 10 M, Q1–Q4, 365", scan.Records, scan.proportions(), scan.WindowDays)
+	}
 	if _, err := DefaultConfig("q6", workloads.Quick); err == nil {
 		t.Error("DefaultConfig(q6) succeeded")
 	}
@@ -106,7 +113,7 @@ func TestOptions(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	for _, v := range []string{"mix", "q1", "q2", "q3", "q4", "q5"} {
+	for _, v := range []string{"mix", "scan", "q1", "q2", "q3", "q4", "q5"} {
 		w, err := workloads.New("agg/"+v, workloads.Params{Seed: 1, Options: map[string]any{"records": 10}})
 		if err != nil {
 			t.Errorf("agg/%s: %v", v, err)

@@ -46,7 +46,10 @@
 //
 // WORKLOADS.md gives no proportions, so agg/mix runs the five queries with
 // equal weights (20 % each); agg/q1 … agg/q5 run one query alone, so each
-// query's latency can be measured by itself. The weights are options
+// query's latency can be measured by itself; agg/scan runs the queries
+// that read the whole fact table — Q1, Q2, Q4, and Q3 with a window of 365
+// days, the whole year — where columnar scans should pull ahead as the
+// table outgrows memory. The weights are options
 // q1proportion … q5proportion. Parameters are drawn per worker from its own
 // stream (seed, worker id): Q3's window starts at midnight of a uniformly
 // drawn day such that the whole window (windowdays, 30) lies in the year;
