@@ -42,6 +42,14 @@ func checkAgg(t *testing.T, c, oracle drivers.Conn) {
 	setupLoad(t, w, oracle, 1)
 
 	t.Run("validate", func(t *testing.T) { validate(t, w, c) })
+	t.Run("validate scan", func(t *testing.T) {
+		// The same data, Q3 over the whole year.
+		ws := newAgg(t, "scan", map[string]any{"records": 2000, "table": "sales"})
+		if _, err := ws.Worker(c, 0, 1); errors.Is(err, drivers.ErrUnsupported) {
+			t.Skipf("%v", err)
+		}
+		validate(t, ws, c)
+	})
 	t.Run("operations", func(t *testing.T) { compareAggOps(t, w, c, oracle) })
 	t.Run("ties and bounds", func(t *testing.T) { checkAggTies(t, c, oracle) })
 	t.Run("setup empties", func(t *testing.T) {
@@ -66,7 +74,7 @@ func checkAgg(t *testing.T, c, oracle drivers.Conn) {
 			t.Errorf("Q5 after Setup = %v, %v; want 0", got, err)
 		}
 	})
-	for _, v := range []string{"mix", "q1", "q2", "q3", "q4", "q5"} {
+	for _, v := range []string{"mix", "scan", "q1", "q2", "q3", "q4", "q5"} {
 		t.Run("workers "+v, func(t *testing.T) {
 			wv := newAgg(t, v, map[string]any{"records": 1000, "table": "sales_" + v})
 			if _, err := wv.Worker(c, 0, 1); errors.Is(err, drivers.ErrUnsupported) {
