@@ -20,7 +20,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -107,6 +109,45 @@ func Describe(name string) (Info, bool) {
 // FinishLoad (conformance tests append data), and must stay correct.
 type LoadFinisher interface {
 	FinishLoad(ctx context.Context) error
+}
+
+// StorageSizer is an optional interface of a pattern store that can tell
+// how many bytes its data takes on disk — the files of an embedded store's
+// database, the tables and indexes (or segments) a server keeps for it —
+// so results can show bytes per record and how they grow with the data.
+// The runner asks after the load phase. A store that cannot tell does not
+// implement it.
+type StorageSizer interface {
+	StorageBytes(ctx context.Context) (int64, error)
+}
+
+// DirBytes returns the total size of the regular files under dir: the
+// on-disk size of an embedded store that keeps its data there.
+func DirBytes(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while walking (compaction, checkpoint)
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	return n, nil
 }
 
 // ErrUnsupported reports that a store does not implement an access pattern or

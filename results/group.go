@@ -33,6 +33,9 @@ type Group struct {
 	Workload string
 	Pattern  string
 	Store    string
+	// Scale is the data scale of the group's cells: cells of one contender
+	// at different scales are different groups (points of a sweep).
+	Scale string
 	// Label names the contender: the store, followed by its runner
 	// settings when the results hold the store with several settings.
 	Label string
@@ -52,14 +55,14 @@ func Groups(rs []*Result) []*Group {
 	for _, r := range rs {
 		for i := range r.Cells {
 			c := &r.Cells[i]
-			key := c.Workload + "\x00" + c.Store + "\x00" + settingsKey(c)
+			key := c.Workload + "\x00" + c.Store + "\x00" + settingsKey(c) + "\x00" + c.scaleOf()
 			g := byKey[key]
 			if g == nil {
 				pattern := c.Pattern
 				if pattern == "" {
 					pattern, _, _ = strings.Cut(c.Workload, "/")
 				}
-				g = &Group{Workload: c.Workload, Pattern: pattern, Store: c.Store, Label: c.Store, key: settingsKey(c)}
+				g = &Group{Workload: c.Workload, Pattern: pattern, Store: c.Store, Label: c.Store, Scale: c.scaleOf(), key: settingsKey(c)}
 				byKey[key] = g
 				out = append(out, g)
 			}
@@ -68,7 +71,7 @@ func Groups(rs []*Result) []*Group {
 	}
 	labelGroups(out)
 	slices.SortStableFunc(out, func(a, b *Group) int {
-		return cmp.Or(ComparePatterns(a.Pattern, b.Pattern), strings.Compare(a.Workload, b.Workload), strings.Compare(a.Label, b.Label))
+		return cmp.Or(ComparePatterns(a.Pattern, b.Pattern), strings.Compare(a.Workload, b.Workload), strings.Compare(a.Label, b.Label), CompareScales(a.Scale, b.Scale))
 	})
 	return out
 }

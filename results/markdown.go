@@ -69,6 +69,9 @@ func WritePickMarkdown(w io.Writer, rec *Recommendation) error {
 
 func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 	ew.printf("## Recommendation\n\nRule: %s.\n\n", rec.Rule)
+	for _, n := range rec.ScaleNotes {
+		ew.printf("Data size: %s\n\n", n)
+	}
 	ew.printf("| pattern | winner | ranking (slowdown against the best) | not ranked |\n|---|---|---|---|\n")
 	for _, pr := range rec.Patterns {
 		winner := "—"

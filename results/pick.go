@@ -36,6 +36,11 @@ type PickOptions struct {
 	// Within is the slowdown the verdict counts as close to the best store
 	// (default 1.5).
 	Within float64
+	// Scale ranks the cells of one scale of a sweep, and Size (records)
+	// those of the scale nearest at or above it, per pattern; by default a
+	// sweep is ranked at its largest scale (see SelectScale).
+	Scale string
+	Size  int64
 }
 
 // DefaultMaxErrorRate is the share of failed (or dropped) operations above
@@ -73,6 +78,9 @@ type Recommendation struct {
 	Patterns []PatternRanking
 	// Verdict answers "one DB to rule them all?".
 	Verdict Verdict
+	// ScaleNotes say which data sizes were ranked, when the results hold
+	// several (a sweep).
+	ScaleNotes []string
 }
 
 // PatternRanking ranks the contenders on one access pattern.
@@ -230,6 +238,7 @@ func Pick(rs []*Result, o PickOptions) *Recommendation {
 		pk.obj = NewObjectives(o.Objectives, recorded, DefaultObjectives())
 	}
 	rec := &Recommendation{Rule: pk.rule()}
+	rs, rec.ScaleNotes = SelectScale(rs, o.Scale, o.Size)
 	byPattern := map[string][]*Group{}
 	var patterns []string
 	for _, g := range Groups(rs) {

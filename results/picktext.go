@@ -32,7 +32,11 @@ func WriteTextReport(w io.Writer, rs []*Result, o PickOptions) error {
 func WritePickText(w io.Writer, rec *Recommendation) error {
 	ew := &errWriter{w: w}
 	ew.printf("Recommendation per pattern\n")
-	ew.printf("rule: %s\n\n", rec.Rule)
+	ew.printf("rule: %s\n", rec.Rule)
+	for _, n := range rec.ScaleNotes {
+		ew.printf("data size: %s\n", n)
+	}
+	ew.printf("\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "pattern\trank\tstore\tslowdown\tops/s\tp99 µs\tworkloads\n")
 	for _, pr := range rec.Patterns {

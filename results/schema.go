@@ -116,6 +116,16 @@ type Cell struct {
 	Error        string `json:"error,omitempty"`
 	Seed         uint64 `json:"seed"`
 	Scale        string `json:"scale"`
+	// Records is the size of the cell's data set in records (rows, edges,
+	// documents, readings: see RecordUnit), whatever the phases run.
+	Records int64 `json:"records,omitempty"`
+	// StorageBytes is the store's size on disk for the cell's data after
+	// the load (files of an embedded store, relation or index sizes a
+	// server reports), from stores that report it; 0 when unknown.
+	StorageBytes int64 `json:"storage_bytes,omitempty"`
+	// MemoryBound describes the memory bound the store ran under (a
+	// cgroup limit, cache settings), when it was started with one.
+	MemoryBound string `json:"memory_bound,omitempty"`
 	// Settings are the workload's effective settings.
 	Settings   map[string]any `json:"settings,omitempty"`
 	Params     RunParams      `json:"params"`

@@ -320,6 +320,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}
 	rc.Pattern = wl.Pattern()
 	rc.Settings = wl.Settings()
+	rc.Records = wl.Records()
 
 	conn, err := drivers.Open(ctx, cell.Store, cell.DSN)
 	if err != nil {
@@ -358,6 +359,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 			return fail(err)
 		}
 	}
+	rc.StorageBytes = storageBytes(ctx, wl, conn, disp)
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: "load phase only: the run phase (--phase run) validates the data"}
@@ -410,6 +412,27 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
 		return wl.Validate(ctx, conn)
 	})
+}
+
+// storageBytes asks the store for the size on disk of the cell's data (0
+// when it cannot tell; a failure to ask is logged, not fatal).
+func storageBytes(ctx context.Context, wl workloads.Workload, conn drivers.Conn, disp Display) int64 {
+	sr, ok := wl.(workloads.StorageReporter)
+	if !ok || drivers.DiscardsData(conn) {
+		return 0
+	}
+	n, ok, err := sr.StorageBytes(ctx, conn)
+	if err != nil {
+		disp.Logf("%s: %v (bytes per record not reported)", wl.Name(), err)
+		return 0
+	}
+	if !ok {
+		return 0
+	}
+	if r := wl.Records(); r > 0 {
+		disp.Logf("on disk: %s, %.0f bytes per record", results.FormatBytes(float64(n)), float64(n)/float64(r))
+	}
+	return n
 }
 
 // RunFinisher is an optional interface of a Workload with background work

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +21,8 @@ import (
 //
 //	name: quick
 //	seed: 1
-//	scale: quick
+//	scale: quick                      # quick, full or a factor (10); or
+//	                                  # scales: [1, 10, 100] for a sweep
 //	defaults: {workers: 2, duration: 5s, warmup: 1s, timeout: 10s}
 //	stores: [memory]                  # or "name=dsn", or {name: …, dsn: …}
 //	workloads:
@@ -39,12 +41,15 @@ import (
 //	  "*": [errors<0.1%]                # SCOPE: [METRIC<VALUE, …]
 //	  point/a: [p99<10ms, rate>=5000]
 //
-// Every workload runs on every store. Unknown keys are errors. slo and
-// thresholds may also be lists of "SCOPE:EXPRESSION" strings.
+// Every workload runs on every store, at every scale of the sweep (scales,
+// in ascending order; scale alone is a sweep of one). Unknown keys are
+// errors. slo and thresholds may also be lists of "SCOPE:EXPRESSION"
+// strings.
 type Suite struct {
-	Name      string          `yaml:"name"`
-	Seed      *uint64         `yaml:"seed"`
-	Scale     string          `yaml:"scale"`
+	Name   string  `yaml:"name"`
+	Seed   *uint64 `yaml:"seed"`
+	Scale  Scalar  `yaml:"scale"`
+	Scales Scalars `yaml:"scales"`
 	Defaults  Settings        `yaml:"defaults"`
 	Stores    []StoreRef      `yaml:"stores"`
 	Workloads []SuiteWorkload `yaml:"workloads"`
@@ -54,6 +59,39 @@ type Suite struct {
 	// Thresholds are pass/fail criteria, "[SCOPE:]p99<10ms" each: a run
 	// that breaches one exits with its own status.
 	Thresholds ScopedList `yaml:"thresholds"`
+}
+
+// Scalar is a YAML scalar read as its text, so that scale: 10 and scale:
+// "10" mean the same.
+type Scalar string
+
+// UnmarshalYAML takes a scalar's text.
+func (s *Scalar) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: give a single value (quick, full or a factor such as 10)", n.Line)
+	}
+	*s = Scalar(n.Value)
+	return nil
+}
+
+// Scalars is a YAML list of scalars read as their text: scales: [1, 10,
+// 100] or [quick, 10, full].
+type Scalars []string
+
+// UnmarshalYAML takes a sequence of scalars.
+func (l *Scalars) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: give a list of scales such as [1, 10, 100]", n.Line)
+	}
+	var out []string
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: give each scale as quick, full or a factor such as 10", c.Line)
+		}
+		out = append(out, c.Value)
+	}
+	*l = out
+	return nil
 }
 
 // ScopedList is a list of "SCOPE:EXPRESSION" strings, written in YAML as
@@ -285,10 +323,35 @@ func ParseSuite(data []byte) (*Suite, error) {
 	if len(s.Workloads) == 0 {
 		return nil, errors.New("suite lists no workloads")
 	}
-	if _, err := workloads.ParseScale(s.Scale); err != nil {
+	if _, err := s.scales(""); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// scales returns the scales of the sweep, in ascending order of size:
+// override (a comma-separated list, from --scale) when set, else the
+// suite's scales or its scale.
+func (s *Suite) scales(override string) ([]workloads.Scale, error) {
+	var list []workloads.Scale
+	var err error
+	switch {
+	case override != "":
+		list, err = workloads.ParseScales(override)
+	case len(s.Scales) > 0 && s.Scale != "":
+		return nil, errors.New("give scale or scales, not both")
+	case len(s.Scales) > 0:
+		list, err = workloads.ParseScales(strings.Join(s.Scales, ","))
+	default:
+		var sc workloads.Scale
+		sc, err = workloads.ParseScale(string(s.Scale))
+		list = []workloads.Scale{sc}
+	}
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list, workloads.Scale.Compare)
+	return list, nil
 }
 
 // LoadSuite reads and parses a suite file; errors name the file.
@@ -332,11 +395,7 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	if o.Seed != nil {
 		seed = *o.Seed
 	}
-	scaleName := s.Scale
-	if o.Scale != "" {
-		scaleName = o.Scale
-	}
-	scale, err := workloads.ParseScale(scaleName)
+	scales, err := s.scales(o.Scale)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -351,7 +410,6 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	kinds := map[string][]string{} // workload → its operation kinds
 	var ths []results.Threshold
 	for _, w := range s.Workloads {
-		set := s.Defaults.Over(w.Settings).Over(o.Settings)
 		opts := map[string]any{}
 		for k, v := range w.Options {
 			opts[k] = v
@@ -359,12 +417,16 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		for k, v := range o.Options {
 			opts[k] = v
 		}
-		p := workloads.Params{Seed: seed, Scale: scale, Options: opts}
-		wl, err := workloads.New(w.Workload, p)
+		ps, err := sweepParams(w.Workload, seed, scales, opts)
+		if err != nil {
+			return Plan{}, err
+		}
+		wl, err := workloads.New(w.Workload, ps[0])
 		if err != nil {
 			return Plan{}, err
 		}
 		kinds[w.Workload] = wl.OpKinds()
+		set := s.Defaults.Over(w.Settings).Over(o.Settings)
 		cfg := set.Config()
 		if set.FindMax != nil {
 			slo, err := results.ParseSLO(*set.FindMax)
@@ -383,10 +445,14 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
-		for _, st := range stores {
-			plan.Cells = append(plan.Cells, Cell{Workload: w.Workload, Params: p, Store: st.Name, DSN: st.DSN, Config: cfg, Thresholds: own})
+		for _, p := range ps {
+			for _, st := range stores {
+				plan.Cells = append(plan.Cells, Cell{Workload: w.Workload, Params: p, Store: st.Name, DSN: st.DSN, Config: cfg, Thresholds: own})
+			}
 		}
 	}
+	// A sweep runs every cell of a scale before the next, larger one.
+	slices.SortStableFunc(plan.Cells, func(a, b Cell) int { return a.Params.Scale.Compare(b.Params.Scale) })
 	for _, x := range s.Thresholds {
 		t, err := results.ParseThreshold(x)
 		if err != nil {
@@ -414,6 +480,33 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		plan.Objectives = append(plan.Objectives, obj)
 	}
 	return plan, nil
+}
+
+// sweepParams returns a workload's parameters at each scale of a sweep,
+// checking that each builds and that no two scales give the same data (an
+// option that fixes the size — records, users, hosts — would make a sweep
+// measure one data set several times).
+func sweepParams(name string, seed uint64, scales []workloads.Scale, opts map[string]any) ([]workloads.Params, error) {
+	var ps []workloads.Params
+	var sets []map[string]any
+	for _, sc := range scales {
+		p := workloads.Params{Seed: seed, Scale: sc, Options: opts}
+		wl, err := workloads.New(name, p)
+		if err != nil {
+			if len(scales) > 1 {
+				return nil, fmt.Errorf("scale %s: %w", sc, err)
+			}
+			return nil, err
+		}
+		set := wl.Settings()
+		for i, prev := range sets {
+			if reflect.DeepEqual(prev, set) {
+				return nil, fmt.Errorf("workload %s: scales %s and %s give the same data (an option fixes its size; drop it to sweep)", name, scales[i], sc)
+			}
+		}
+		ps, sets = append(ps, p), append(sets, set)
+	}
+	return ps, nil
 }
 
 // workloadThresholds parses the thresholds of a suite's workload entry,

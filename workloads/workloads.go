@@ -13,6 +13,7 @@ package workloads
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -86,6 +87,31 @@ func FinishStore(ctx context.Context, s any) error {
 		return fmt.Errorf("finish load: %w", err)
 	}
 	return nil
+}
+
+// StorageReporter is implemented by workloads whose stores may report their
+// size on disk (see drivers.StorageSizer). The runner calls StorageBytes
+// after the load phase; ok is false when the store does not tell.
+type StorageReporter interface {
+	StorageBytes(ctx context.Context, c drivers.Conn) (n int64, ok bool, err error)
+}
+
+// StoreBytes asks the pattern store s for its size on disk if it
+// implements drivers.StorageSizer; workloads use it to implement
+// StorageReporter.
+func StoreBytes(ctx context.Context, s any) (int64, bool, error) {
+	z, ok := s.(drivers.StorageSizer)
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := z.StorageBytes(ctx)
+	switch {
+	case errors.Is(err, drivers.ErrUnsupported):
+		return 0, false, nil // this instance cannot tell (an in-memory database)
+	case err != nil:
+		return 0, false, fmt.Errorf("size on disk: %w", err)
+	}
+	return n, true, nil
 }
 
 // Observer is implemented by workloads that measure figures of a measured

@@ -101,7 +101,7 @@ all variants of a pattern share the data set).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&workload, "workload", "w", "", "workload or pattern whose data to write")
-	fl.StringVar(&scale, "scale", "quick", "data scale: quick or full")
+	fl.StringVar(&scale, "scale", "quick", "data scale: quick, full or a factor of quick (0.1, 10, 100)")
 	fl.Uint64Var(&seed, "seed", 1, "seed of the data")
 	fl.StringVar(&format, "format", "csv", "file format: csv or jsonl")
 	fl.StringVarP(&out, "out", "o", "", "output directory (one file per table)")

@@ -45,11 +45,17 @@ the mean latency of each operation, combined by geometric mean.
 
 The verdict: for each store ranked on every pattern, its geometric-mean
 slowdown against the best store per pattern; and the best combinations of
-1, 2 and 3 stores, counting every pattern measured.`,
+1, 2 and 3 stores, counting every pattern measured.
+
+A sweep (cells at several scales) is ranked at one data size: --scale picks
+a scale, --size a number of records (each pattern at the smallest size
+measured that holds at least that many, or the largest with a caution); by
+default the largest scale measured.`,
 		Example: `  storefit pick results/run.json
   storefit pick --slo p99=5ms results/a.json results/b.json
   storefit pick --slo agg:p99=500ms --slo graph.fof:p99=20ms --max-error-rate 1% results/run.json
-  storefit pick --slo none --exclude memory results/run.json`,
+  storefit pick --slo none --exclude memory results/run.json
+  storefit pick --size 10M results/sweep.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			po, err := pf.options()
@@ -61,6 +67,9 @@ slowdown against the best store per pattern; and the best combinations of
 			}
 			rs, err := readResults(args)
 			if err != nil {
+				return err
+			}
+			if err := checkScale(rs, po); err != nil {
 				return err
 			}
 			rec := results.Pick(rs, po)

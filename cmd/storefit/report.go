@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/results/report"
+	"github.com/storefit/storefit/workloads"
 )
 
 // pickFlags are the ranking-rule flags shared by report and pick.
@@ -24,6 +27,8 @@ type pickFlags struct {
 	includeOracle bool
 	within        float64
 	maxErrors     string
+	// scale and size choose the cells of a sweep to rank.
+	scale, size string
 }
 
 func (f *pickFlags) register(cmd *cobra.Command) {
@@ -34,6 +39,38 @@ func (f *pickFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.includeOracle, "include-oracle", false, "rank the reference oracle (memory) like any store")
 	fl.Float64Var(&f.within, "within", 1.5, "slowdown the verdict counts as close to the best store")
 	fl.StringVar(&f.maxErrors, "max-error-rate", "0.1%", "share of failed (or, under open loop, dropped) operations above which a store is not ranked")
+	fl.StringVar(&f.scale, "scale", "", "rank the cells of this scale of a sweep (default: the largest measured)")
+	fl.StringVar(&f.size, "size", "", "rank each pattern at the smallest measured data size of at least this many records (10M, 2.5e6)")
+}
+
+// checkScale checks --scale against the results: a scale none of their
+// cells ran at is bad input.
+func checkScale(rs []*results.Result, o results.PickOptions) error {
+	if err := results.CheckScale(rs, o.Scale); err != nil {
+		return usagef("--scale: %v", err)
+	}
+	return nil
+}
+
+// parseSize parses a count such as 10M, 2.5k, 1e7 or 5000000.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mul := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mul, t = 1e3, t[:n-1]
+		case 'm', 'M':
+			mul, t = 1e6, t[:n-1]
+		case 'g', 'G':
+			mul, t = 1e9, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || !(v*mul >= 1) || v*mul > 1e15 {
+		return 0, fmt.Errorf("%q: give a number of records such as 10M, 2.5k or 1e7", s)
+	}
+	return int64(math.Round(v * mul)), nil
 }
 
 func (f *pickFlags) options() (results.PickOptions, error) {
@@ -62,6 +99,23 @@ func (f *pickFlags) options() (results.PickOptions, error) {
 	o.MaxErrorRate = rate
 	if rate == 0 {
 		o.MaxErrorRate = -1 // none allowed
+	}
+	if f.scale != "" && f.size != "" {
+		return results.PickOptions{}, usagef("give --scale or --size, not both")
+	}
+	if f.scale != "" {
+		sc, err := workloads.ParseScale(f.scale)
+		if err != nil {
+			return results.PickOptions{}, usagef("--scale: %v", err)
+		}
+		o.Scale = string(sc)
+	}
+	if f.size != "" {
+		n, err := parseSize(f.size)
+		if err != nil {
+			return results.PickOptions{}, usagef("--size %v", err)
+		}
+		o.Size = n
 	}
 	return o, nil
 }
@@ -130,6 +184,9 @@ the rule of 'storefit pick' (see --slo).`,
 			}
 			rs, err := readResults(args)
 			if err != nil {
+				return err
+			}
+			if err := checkScale(rs, po); err != nil {
 				return err
 			}
 			if plots != "" {

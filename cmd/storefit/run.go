@@ -148,7 +148,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
-	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
+	fl.StringVar(&f.scale, "scale", "", "data scale: quick, full or a factor of quick (10), or a sweep 1,10,100 (default quick)")
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")

@@ -94,9 +94,19 @@ func setupLoad(t *testing.T, w workloads.Workload, c drivers.Conn, parts int) {
 }
 
 // validate runs a workload's validation on c and fails the test on any
-// failed check.
+// failed check. A store that reports its size on disk (drivers.StorageSizer)
+// must report a positive one for the loaded data.
 func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Validation {
 	t.Helper()
+	if sr, ok := w.(workloads.StorageReporter); ok && w.Records() > 0 {
+		n, ok, err := sr.StorageBytes(context.Background(), c)
+		switch {
+		case err != nil:
+			t.Errorf("%s size on disk: %v", w.Name(), err)
+		case ok && n <= 0:
+			t.Errorf("%s size on disk %d bytes for %d records, want a positive size", w.Name(), n, w.Records())
+		}
+	}
 	v, err := w.Validate(context.Background(), c)
 	if err != nil {
 		t.Fatalf("%s validate: %v", w.Name(), err)

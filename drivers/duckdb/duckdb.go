@@ -57,6 +57,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 		c.tempDir = dir
 		path = filepath.Join(dir, "storefit.duckdb")
 	}
+	c.path = path
 	connector, err := duckdb.NewConnector(cfg.connectorDSN(path), nil)
 	if err != nil {
 		c.removeTemp()
@@ -82,6 +83,7 @@ type Conn struct {
 	cfg     Config
 	db      *sql.DB
 	tempDir string // removed at Close when not empty
+	path    string // the database file; ":memory:" for none
 
 	mu     sync.Mutex
 	closed bool

@@ -128,6 +128,26 @@ func (a api) Search(ctx context.Context, index string, body []byte, dst search.H
 	return searchrest.DecodeSearch(res.Body, dst)
 }
 
+func (a api) StoreBytes(ctx context.Context, index string) (int64, error) {
+	res, err := esapi.IndicesStatsRequest{Index: []string{index}, Metric: []string{"store"}}.Do(ctx, a.es)
+	if err != nil {
+		return 0, err
+	}
+	var stats struct {
+		All struct {
+			Primaries struct {
+				Store struct {
+					SizeInBytes int64 `json:"size_in_bytes"`
+				} `json:"store"`
+			} `json:"primaries"`
+		} `json:"_all"`
+	}
+	if err := decode(res, &stats); err != nil {
+		return 0, err
+	}
+	return stats.All.Primaries.Store.SizeInBytes, nil
+}
+
 func (a api) ForceMerge(ctx context.Context, index string) error {
 	one := 1
 	res, err := esapi.IndicesForcemergeRequest{Index: []string{index}, MaxNumSegments: &one}.Do(ctx, a.es)

@@ -126,6 +126,14 @@ func (a api) Search(ctx context.Context, index string, body []byte, dst search.H
 	return total, dst, nil
 }
 
+func (a api) StoreBytes(ctx context.Context, index string) (int64, error) {
+	resp, err := a.client.Indices.Stats(ctx, &opensearchapi.IndicesStatsReq{Indices: []string{index}, Metrics: []string{"store"}})
+	if err != nil {
+		return 0, apiError(err)
+	}
+	return resp.All.Primaries.Store.SizeInBytes, nil
+}
+
 func (a api) ForceMerge(ctx context.Context, index string) error {
 	one := 1
 	_, err := a.client.Indices.Forcemerge(ctx, &opensearchapi.IndicesForcemergeReq{

@@ -40,6 +40,9 @@ type API interface {
 	// ForceMerge merges index down to one segment per shard
 	// (POST /index/_forcemerge?max_num_segments=1).
 	ForceMerge(ctx context.Context, index string) error
+	// StoreBytes returns the size on disk of index's primary shards
+	// (GET /index/_stats/store: primaries.store.size_in_bytes).
+	StoreBytes(ctx context.Context, index string) (int64, error)
 }
 
 // BulkDoc is one document of a bulk request.

@@ -12,6 +12,7 @@ var (
 	_ search.Store         = (*Store)(nil)
 	_ search.Phraser       = (*Store)(nil)
 	_ drivers.LoadFinisher = (*Store)(nil)
+	_ drivers.StorageSizer = (*Store)(nil)
 )
 
 // Store is the search.Store (with phrases) of one index, over an API. It is
@@ -72,6 +73,15 @@ func (s *Store) FinishLoad(ctx context.Context) error {
 		return s.wrap("force merge "+s.index, err)
 	}
 	return nil
+}
+
+// StorageBytes returns the size on disk of the index's primary shards.
+func (s *Store) StorageBytes(ctx context.Context) (int64, error) {
+	n, err := s.api.StoreBytes(ctx, s.index)
+	if err != nil {
+		return 0, s.wrap("size of "+s.index, err)
+	}
+	return n, nil
 }
 
 // Count returns the exact number of documents matching q.
