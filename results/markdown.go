@@ -19,6 +19,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writePickMarkdown(ew, rec)
 	groups := Groups(rs)
 	writeSummaryMarkdown(ew, groups)
+	writeCostMarkdown(ew, rs)
 	writeHarnessMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
 	writeSyncMarkdown(ew, rs)
@@ -111,7 +112,15 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 	ew.printf("## Results\n\nMedians over the repetitions; ± is the farthest repetition from the median. Latencies in µs, all operation kinds together, corrected for coordinated omission under open loop.\n\n")
 	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|\n")
+	scales := map[string]bool{}
 	for _, g := range groups {
+		scales[g.Scale] = true
+	}
+	for _, g := range groups {
+		g := *g
+		if len(scales) > 1 {
+			g.Workload += " @" + g.Scale // a sweep: one row per scale
+		}
 		f := g.Figures()
 		status := g.Status()
 		if status != StatusOK {
@@ -123,6 +132,45 @@ func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 		}
 		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
 			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs)
+	}
+	ew.printf("\n")
+}
+
+// writeCostMarkdown writes the cost-growth table of a sweep — each
+// contender's figures at each data size — and its summary (CostSummary).
+func writeCostMarkdown(ew *errWriter, rs []*Result) {
+	scales := Scales(rs)
+	if len(scales) < 2 {
+		return
+	}
+	ew.printf("## Cost growth with data size\n\nScales %s. Throughput and p99 (µs, all kinds, failed and dropped operations included) at each size; a point whose answers were wrong or unchecked is marked and left out of the comparisons.\n\n", strings.Join(scales, ", "))
+	ew.printf("| workload | store | scale | records | ops/s | p99 | load rows/s | load s | bytes/record | answers |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, c := range CostCurves(rs) {
+		if len(c.Sizes()) < 2 {
+			continue
+		}
+		for _, p := range c.Points {
+			ops, p99, bpr, answers := "", "", "", "checked"
+			if p.OpsPerSec > 0 {
+				ops, p99 = FormatRate(p.OpsPerSec), FormatMicros(p.P99Us)
+			}
+			if p.BytesPerRecord > 0 {
+				bpr = fmt.Sprintf("%.0f", p.BytesPerRecord)
+			}
+			if !p.Usable {
+				answers = "**" + mdCell(p.Why) + "**"
+			}
+			load, secs := "", ""
+			if p.LoadRowsPerSec > 0 {
+				load, secs = FormatRate(p.LoadRowsPerSec), fmt.Sprintf("%.1f", p.LoadSeconds)
+			}
+			ew.printf("| %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s |\n", c.Workload, mdCell(c.Label), p.Scale, FormatSize(float64(p.Records)),
+				RecordUnit(c.Pattern), ops, p99, load, secs, bpr, answers)
+		}
+	}
+	ew.printf("\n")
+	for _, s := range CostSummary(CostCurves(rs)) {
+		ew.printf("- %s\n", mdCell(s))
 	}
 	ew.printf("\n")
 }

@@ -21,6 +21,13 @@ func WriteTextReport(w io.Writer, rs []*Result, o PickOptions) error {
 			return err
 		}
 	}
+	if len(rs) > 1 {
+		ew := &errWriter{w: w}
+		writeCostText(ew, rs)
+		if ew.err != nil {
+			return ew.err
+		}
+	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}

@@ -441,20 +441,28 @@ func crossings(a, b *CostCurve, metric string) []Crossover {
 		return d
 	}
 	var out []Crossover
-	for i := 0; i+1 < len(pts); i++ {
-		p, q := pts[i], pts[i+1]
-		dp, dq := better(p), better(q)
-		if dp == 0 || dq == 0 || (dp > 0) == (dq > 0) {
+	last := -1 // the last point where one of the two was ahead
+	for i := range pts {
+		di := better(pts[i])
+		if di == 0 {
 			continue
 		}
-		lx := math.Log(p.x) + (math.Log(q.x)-math.Log(p.x))*dp/(dp-dq)
-		x := Crossover{Workload: a.Workload, Pattern: a.Pattern, Metric: metric, At: math.Exp(lx), Lo: int64(p.x), Hi: int64(q.x),
-			Close: math.Abs(dp) < math.Log(closeRatio) && math.Abs(dq) < math.Log(closeRatio)}
-		x.Before, x.After = a.Label, b.Label
-		if dp < 0 {
-			x.Before, x.After = b.Label, a.Label
+		if last >= 0 && (better(pts[last]) > 0) != (di > 0) {
+			p, q := pts[last], pts[i]
+			dp, dq := better(p), di
+			at := math.Exp(math.Log(p.x) + (math.Log(q.x)-math.Log(p.x))*dp/(dp-dq))
+			if i > last+1 {
+				at = pts[last+1].x // equal at a measured size between
+			}
+			x := Crossover{Workload: a.Workload, Pattern: a.Pattern, Metric: metric, At: at, Lo: int64(p.x), Hi: int64(q.x),
+				Close: math.Abs(dp) < math.Log(closeRatio) && math.Abs(dq) < math.Log(closeRatio)}
+			x.Before, x.After = a.Label, b.Label
+			if dp < 0 {
+				x.Before, x.After = b.Label, a.Label
+			}
+			out = append(out, x)
 		}
-		out = append(out, x)
+		last = i
 	}
 	return out
 }

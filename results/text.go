@@ -46,8 +46,15 @@ func WriteText(w io.Writer, r *Result) error {
 
 	ew.printf("Summary (latency in µs, all operation kinds together)\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+	sweep := len(Scales([]*Result{r})) > 1
+	if sweep {
+		fmt.Fprintf(tw, "scale\trecords\t")
+	}
 	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\t\n")
 	for _, c := range r.Cells {
+		if sweep {
+			fmt.Fprintf(tw, "%s\t%s\t", c.scaleOf(), FormatSize(float64(c.DataRecords())))
+		}
 		opsps, p50, p99, errs := "-", "-", "-", "-"
 		if c.Run != nil {
 			all := c.Run.Overall()
@@ -68,7 +75,25 @@ func WriteText(w io.Writer, r *Result) error {
 		writeCellText(ew, &c)
 	}
 	writeScenarioText(ew, []*Result{r})
+	writeCostText(ew, []*Result{r})
 	return ew.err
+}
+
+// writeCostText writes the cost-growth summary of a sweep: who leads at
+// the smallest and largest size, how each store's costs grow, and where
+// the curves cross (see CostSummary). Nothing for a single scale.
+func writeCostText(ew *errWriter, rs []*Result) {
+	if len(Scales(rs)) < 2 {
+		return
+	}
+	lines := CostSummary(CostCurves(rs))
+	if len(lines) == 0 {
+		return
+	}
+	ew.printf("\nCost growth with data size (scales %s)\n", strings.Join(Scales(rs), ", "))
+	for _, l := range lines {
+		ew.printf("  %s\n", l)
+	}
 }
 
 func validationMark(v *Validation) string {
@@ -125,7 +150,14 @@ func writeCellText(ew *errWriter, c *Cell) {
 		ew.printf("\n")
 	}
 	if l := c.Load; l != nil {
-		ew.printf("   load: %d rows in %.2f s (%s rows/s, %d loaders)\n", l.Rows, l.Seconds, FormatRate(l.RowsPerSec), l.Loaders)
+		ew.printf("   load: %d rows in %.2f s (%s rows/s, %d loaders)", l.Rows, l.Seconds, FormatRate(l.RowsPerSec), l.Loaders)
+		if c.StorageBytes > 0 && c.Records > 0 {
+			ew.printf("; %s on disk, %.0f bytes per record", FormatBytes(float64(c.StorageBytes)), float64(c.StorageBytes)/float64(c.Records))
+		}
+		ew.printf("\n")
+	}
+	if c.MemoryBound != "" {
+		ew.printf("   memory bound: %s\n", c.MemoryBound)
 	}
 	if v := c.Validation; v != nil {
 		ew.printf("   validation: %s", v.Status)

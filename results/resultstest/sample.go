@@ -283,3 +283,50 @@ func Sample() []*results.Result {
 	b.Cells = append(b.Cells, fm)
 	return []*results.Result{a, b}
 }
+
+// SweepSpec is one contender's cell at one scale of a sweep.
+type SweepSpec struct {
+	Spec
+	Scale        string
+	Records      int64
+	StorageBytes int64
+}
+
+// Sweep builds a result of cells at several scales, each with its data
+// size and size on disk.
+func Sweep(specs []SweepSpec) *results.Result {
+	r := Result(nil, 1)
+	r.Suite = "sweep"
+	for _, s := range specs {
+		c := Cell(s.Spec, 0, 1)
+		c.Scale, c.Records, c.StorageBytes = s.Scale, s.Records, s.StorageBytes
+		c.Settings = map[string]any{"records": s.Records}
+		if c.Load != nil {
+			c.Load.Rows = s.Records
+			c.Load.Seconds = float64(s.Records) / c.Load.RowsPerSec
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	return r
+}
+
+// GraphSweep is a sweep of graph/deep on two stores over three sizes
+// (100 k, 1 M, 10 M edges) whose curves cross at 2 M edges: sqlite's
+// throughput falls tenfold per decade (10 000, 1 000, 100 ops/s) and its
+// median latency grows tenfold (100 µs, 1 ms, 10 ms), while neo4j holds
+// 500 ops/s and 2 ms; a third store fails validation at 10 M.
+func GraphSweep() *results.Result {
+	kinds := []string{"path", "reach"}
+	var specs []SweepSpec
+	for i, sc := range []string{"quick", "10", "100"} {
+		n := int64(100_000) * int64(math.Pow(10, float64(i)))
+		f := math.Pow(10, float64(i))
+		specs = append(specs,
+			SweepSpec{Spec{Workload: "graph/deep", Store: "sqlite", Kinds: kinds, OpsPerSec: 10000 / f, P50Us: 100 * f, Spread: 0.2, LoadRows: 1e6, Embedded: true}, sc, n, n * 20},
+			SweepSpec{Spec{Workload: "graph/deep", Store: "neo4j", Kinds: kinds, OpsPerSec: 500, P50Us: 2000, Spread: 0.2, LoadRows: 5e4}, sc, n, n * 60},
+			SweepSpec{Spec{Workload: "graph/deep", Store: "duckdb", Kinds: kinds, OpsPerSec: 800, P50Us: 1200, Spread: 0.2, LoadRows: 2e6, Embedded: true,
+				ValidationFailed: sc == "100"}, sc, n, n * 12},
+		)
+	}
+	return Sweep(specs)
+}
