@@ -46,10 +46,10 @@ import (
 // errors. slo and thresholds may also be lists of "SCOPE:EXPRESSION"
 // strings.
 type Suite struct {
-	Name   string  `yaml:"name"`
-	Seed   *uint64 `yaml:"seed"`
-	Scale  Scalar  `yaml:"scale"`
-	Scales Scalars `yaml:"scales"`
+	Name      string          `yaml:"name"`
+	Seed      *uint64         `yaml:"seed"`
+	Scale     Scalar          `yaml:"scale"`
+	Scales    Scalars         `yaml:"scales"`
 	Defaults  Settings        `yaml:"defaults"`
 	Stores    []StoreRef      `yaml:"stores"`
 	Workloads []SuiteWorkload `yaml:"workloads"`
