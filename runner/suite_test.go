@@ -66,6 +66,11 @@ func TestSuiteErrors(t *testing.T) {
 		{"workloads: [point/a]\nstores: [{dsn: x}]", "store without a name"},
 		{"workloads: [point/a]", "no store given"},
 		{"workloads: [point/a\n", "did not find expected"},
+		{"workloads: [point/a]\nstores: [memory]\nscale: 10\nscales: [1, 10]", "scale or scales, not both"},
+		{"workloads: [point/a]\nstores: [memory]\nscales: [1, big]", `unknown scale "big"`},
+		{"workloads: [point/a]\nstores: [memory]\nscales: 10", "give a list of scales"},
+		{"workloads: [point/a]\nstores: [memory]\nscales: [1, 0]", "out of range"},
+		{"workloads: [{workload: point/a, options: {records: 50}}]\nstores: [memory]\nscales: [1, 10]", "scales quick and 10 give the same data"},
 	}
 	for _, tt := range tests {
 		s, err := ParseSuite([]byte(tt.doc))
@@ -113,4 +118,43 @@ func FuzzParseSuite(f *testing.F) {
 			t.Errorf("multi-line error for %q: %q", doc, err)
 		}
 	})
+}
+
+func TestSuiteSweep(t *testing.T) {
+	s, err := ParseSuite([]byte("workloads: [point/a, point/c]\nstores: [memory, noop]\nscales: [10, 0.5, quick]\ndefaults: {duration: 1s}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan(Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Cells) != 12 {
+		t.Fatalf("%d cells, want 2 workloads × 2 stores × 3 scales", len(plan.Cells))
+	}
+	// Smaller scales first, each scale's cells in suite order.
+	var got []string
+	for _, c := range plan.Cells {
+		got = append(got, string(c.Params.Scale)+" "+c.Workload+" "+c.Store)
+	}
+	want := []string{
+		"0.5 point/a memory", "0.5 point/a noop", "0.5 point/c memory", "0.5 point/c noop",
+		"quick point/a memory", "quick point/a noop", "quick point/c memory", "quick point/c noop",
+		"10 point/a memory", "10 point/a noop", "10 point/c memory", "10 point/c noop",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// --scale overrides the suite's sweep; a number scale parses too.
+	plan, err = s.Plan(Overrides{Scale: "2,1"})
+	if err != nil || len(plan.Cells) != 8 || plan.Cells[0].Params.Scale != "quick" || plan.Cells[7].Params.Scale != "2" {
+		t.Errorf("--scale 2,1: %d cells, err %v", len(plan.Cells), err)
+	}
+	one, err := ParseSuite([]byte("workloads: [point/a]\nstores: [memory]\nscale: 10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan, err := one.Plan(Overrides{}); err != nil || plan.Cells[0].Params.Scale != "10" {
+		t.Errorf("scale: 10 → %v, %v", plan.Cells, err)
+	}
 }
