@@ -16,6 +16,10 @@ import (
 
 // model is what the figures and the HTML report are drawn from.
 type model struct {
+	// all are the results as given; rs those of the data size the report
+	// ranks (a sweep's largest scale, or as Pick's Scale or Size choose),
+	// which every section but the cost growth is drawn from.
+	all    []*results.Result
 	rs     []*results.Result
 	groups []*results.Group
 	rec    *results.Recommendation
@@ -32,8 +36,15 @@ type model struct {
 }
 
 func newModel(rs []*results.Result, o Options) *model {
-	m := &model{rs: rs, opts: o, groups: results.Groups(rs), workloads: map[string][]string{}, byKey: map[string]*results.Group{}}
-	m.rec = results.Pick(rs, o.Pick)
+	sel, notes := results.SelectScale(rs, o.Pick.Scale, o.Pick.Size)
+	m := &model{all: rs, rs: sel, opts: o, groups: results.Groups(sel), workloads: map[string][]string{}, byKey: map[string]*results.Group{}}
+	m.rec = results.Pick(sel, o.Pick)
+	m.rec.ScaleNotes = notes
+	for _, g := range results.Groups(rs) {
+		if !slices.Contains(m.labels, g.Label) {
+			m.labels = append(m.labels, g.Label)
+		}
+	}
 	for _, g := range m.groups {
 		if !slices.Contains(m.labels, g.Label) {
 			m.labels = append(m.labels, g.Label)
@@ -676,6 +687,7 @@ func (m *model) figures() []*Figure {
 		}
 	}
 	figs = append(figs, m.syncFigures()...)
+	figs = append(figs, m.costFigures()...)
 	return figs
 }
 

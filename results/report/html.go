@@ -182,6 +182,10 @@ type pageData struct {
 	Sync         []syncRow
 	SyncFigs     []*figureView
 	SyncVerdicts []string
+	// Cost is the cost-growth section of a sweep; ScaleNotes say at which
+	// data size the recommendation ranked.
+	Cost       *costSection
+	ScaleNotes []string
 }
 
 type syncRow struct {
@@ -257,7 +261,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	if !m.opts.Generated.IsZero() {
 		d.Generated = m.opts.Generated.UTC().Format("2006-01-02 15:04 MST")
 	}
-	for i, r := range m.rs {
+	d.ScaleNotes = m.rec.ScaleNotes
+	d.Cost = m.costSection(view)
+	for i, r := range m.all {
 		env := r.Environment
 		row := runRow{N: i + 1, Version: r.Tool.Version, Started: r.StartedAt.UTC().Format("2006-01-02 15:04 MST"), Suite: r.Suite,
 			Cells: len(r.Cells), State: "complete", Plan: r.PlanID,

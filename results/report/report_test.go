@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,4 +282,37 @@ func TestMatrixShowsTheOracleAsReference(t *testing.T) {
 		}
 	}
 	t.Fatal("memory not among the contenders left unranked")
+}
+
+func TestSweepReport(t *testing.T) {
+	rs := []*results.Result{resultstest.GraphSweep()}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, rs, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{`id="cost"`, "Cost growth with data size", "graph/deep: cost against data size",
+		"overtakes sqlite&#39;s at ~2 M edges", "ranked at the largest, 100", "wrong answers (validation failed)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("sweep report lacks %q", want)
+		}
+	}
+	var names []string
+	for _, f := range Figures(rs, Options{}) {
+		names = append(names, f.Name)
+		if _, err := f.PNG(72); err != nil {
+			t.Errorf("figure %s: %v", f.Name, err)
+		}
+	}
+	if !slices.Contains(names, "cost-graph-deep") {
+		t.Errorf("figures %v lack cost-graph-deep", names)
+	}
+	// A single scale has no cost section.
+	b.Reset()
+	if err := WriteHTML(&b, []*results.Result{resultstest.Result(resultstest.Specs(), 1)}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), `id="cost"`) {
+		t.Error("a single-scale report has a cost section")
+	}
 }
