@@ -56,6 +56,11 @@ type Config struct {
 	FindMax bool
 	// SLO is the latency objective of FindMax.
 	SLO results.SLO
+	// MaxLoad, when positive, is the load phase's budget: a cell whose load
+	// is estimated to take longer (at a rate measured earlier, see
+	// History) is not loaded, and a load still running when it is spent is
+	// stopped; either way the cell fails with ErrOverBudget.
+	MaxLoad time.Duration
 }
 
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
@@ -76,7 +81,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("loaders must be in 1..1024, not %d", c.Loaders)
 	case c.Rate < 0:
 		return fmt.Errorf("rate must not be negative")
-	case c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0:
+	case c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.MaxLoad < 0:
 		return fmt.Errorf("durations must not be negative")
 	case c.Ops < 0:
 		return fmt.Errorf("ops must not be negative")
@@ -182,6 +187,10 @@ type Options struct {
 	Checkpoint func(*results.Result) error
 	// Tool identifies this build in the result.
 	Tool results.Tool
+	// History holds load figures measured earlier (result files), from
+	// which the runner estimates a load's cost before starting it; the
+	// run adds its own cells as it goes. Nil starts an empty one.
+	History *History
 }
 
 // ErrInterrupted is returned (wrapped) when the context is cancelled during
@@ -236,6 +245,9 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 		sh.Host, _ = os.Hostname()
 		res.Shard = &sh
 	}
+	if opts.History == nil {
+		opts.History = NewHistory(nil)
+	}
 	var runErr error
 	total := plan.Repeat * len(plan.Cells)
 	done := 0
@@ -251,10 +263,11 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display)
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display, opts.History)
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
+			opts.History.Add(&rc)
 			res.Cells = append(res.Cells, rc)
 			if ctx.Err() != nil {
 				runErr = fmt.Errorf("%w during %s on %s", ErrInterrupted, cell.Workload, cell.Store)
@@ -281,7 +294,7 @@ run:
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
 // measured phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display) (rc results.Cell) {
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display, hist *History) (rc results.Cell) {
 	cfg := cell.Config
 	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
@@ -347,14 +360,26 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		if f, ok := wl.(RunFinisher); ok {
 			defer func() { f.FinishRun(ctx, conn, &rc) }()
 		}
+		if err := checkBudget(cell, cfg, wl.Records()/int64(shard.Count), info.Embedded, disp, hist); err != nil {
+			return fail(err)
+		}
 		t0 := time.Now()
 		if err := wl.Setup(ctx, conn); err != nil {
 			return fail(err)
 		}
 		setup := time.Since(t0)
-		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		lctx, cancel := ctx, context.CancelFunc(func() {})
+		if cfg.MaxLoad > 0 {
+			lctx, cancel = context.WithTimeout(ctx, cfg.MaxLoad)
+		}
+		load, err := loadAll(lctx, wl, conn, cfg.Loaders, shard, disp)
+		cancel()
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
+		if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: the load was stopped at max_load %v, %s of %s records loaded (%s rows/s)", ErrOverBudget, cfg.MaxLoad,
+				results.FormatCount(load.Rows), results.FormatCount(wl.Records()/int64(shard.Count)), results.FormatRate(load.RowsPerSec))
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -412,6 +437,28 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
 		return wl.Validate(ctx, conn)
 	})
+}
+
+// checkBudget says what the cell's load will cost, when it is large (a
+// million records or more, or a minute or more at the rate measured
+// before), warns when an embedded store's estimated size exceeds the free
+// space where it writes, and refuses a load whose estimate exceeds the
+// cell's budget (Config.MaxLoad).
+func checkBudget(cell Cell, cfg Config, records int64, embedded bool, disp Display, hist *History) error {
+	est := hist.Estimate(cell.Workload, cell.Store, records)
+	if records >= 1_000_000 || est.Seconds >= 60 {
+		disp.Logf("load of %s on %s: %s", cell.Workload, cell.Store, est)
+	}
+	if embedded && cell.DSN == "" && est.DiskBytes > 0 {
+		if free, ok := freeBytes(os.TempDir()); ok && est.DiskBytes > float64(free) {
+			disp.Logf("WARNING: the estimated %s on disk exceed the %s free in %s", results.FormatBytes(est.DiskBytes), results.FormatBytes(float64(free)), os.TempDir())
+		}
+	}
+	if cfg.MaxLoad > 0 && est.Seconds > cfg.MaxLoad.Seconds() {
+		return fmt.Errorf("%w: not loaded, the load of %s is estimated at %s, over max_load %v", ErrOverBudget, results.FormatSize(float64(records))+" records",
+			FormatSeconds(est.Seconds), cfg.MaxLoad)
+	}
+	return nil
 }
 
 // storageBytes asks the store for the size on disk of the cell's data (0

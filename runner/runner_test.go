@@ -29,6 +29,7 @@ type faults struct {
 	delayFrom int64         // …from this read on (validation reads come first)
 	reads     atomic.Int64
 	loadErr   error
+	loadDelay time.Duration // every load batch takes this long
 	loaded    atomic.Int64
 	// failOf and failIn make reads fail: failOf of every failIn reads
 	// (after delayFrom), each after failAfter.
@@ -62,6 +63,9 @@ func (c *faultyConn) PointStore(s point.Schema) (point.Store, error) {
 func (s *faultyStore) Load(ctx context.Context, recs []point.Record) error {
 	if s.f.loadErr != nil && s.f.loaded.Add(int64(len(recs))) > 1000 {
 		return s.f.loadErr
+	}
+	if s.f.loadDelay > 0 {
+		time.Sleep(s.f.loadDelay)
 	}
 	return s.Store.Load(ctx, recs)
 }

@@ -24,6 +24,7 @@ import (
 //	scale: quick                      # quick, full or a factor (10); or
 //	                                  # scales: [1, 10, 100] for a sweep
 //	defaults: {workers: 2, duration: 5s, warmup: 1s, timeout: 10s}
+//	                                  # max_load: 20m, a budget per load
 //	stores: [memory]                  # or "name=dsn", or {name: …, dsn: …}
 //	workloads:
 //	  - point/a                       # a name, or a map with overrides:
@@ -148,6 +149,8 @@ type Settings struct {
 	// FindMax is an SLO ("p99=10ms"): the cell searches for the highest
 	// open-loop rate that meets it instead of running once.
 	FindMax *string `yaml:"find_max"`
+	// MaxLoad is the load budget (Config.MaxLoad).
+	MaxLoad *Duration `yaml:"max_load"`
 }
 
 // Over returns s with the fields set in o replacing its own.
@@ -175,6 +178,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.FindMax != nil {
 		s.FindMax = o.FindMax
+	}
+	if o.MaxLoad != nil {
+		s.MaxLoad = o.MaxLoad
 	}
 	return s
 }
@@ -206,6 +212,9 @@ func (s Settings) Config() Config {
 	}
 	if s.Timeout != nil {
 		c.Timeout = time.Duration(*s.Timeout)
+	}
+	if s.MaxLoad != nil {
+		c.MaxLoad = time.Duration(*s.MaxLoad)
 	}
 	return c
 }

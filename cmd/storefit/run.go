@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +35,9 @@ type runFlags struct {
 	records   int64
 	seed      uint64
 	scale     string
+	maxLoad   time.Duration
+	history   []string
+	dryRun    bool
 	sets      []string
 	out       string
 	quiet     bool
@@ -148,6 +153,9 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
+	fl.DurationVar(&f.maxLoad, "max-load", 0, "budget of each load: a load estimated (from a smaller scale or --history) to take longer is not started, one still running then is stopped (0: none)")
+	fl.StringArrayVar(&f.history, "history", nil, "result file whose load rates and sizes estimate what loads will cost (repeatable)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print each cell's data size and expected load time and disk (from --history) and the total, and run nothing")
 	fl.StringVar(&f.scale, "scale", "", "data scale: quick, full or a factor of quick (10), or a sweep 1,10,100 (default quick)")
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
@@ -193,10 +201,18 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	default:
 		return usagef("--progress %q: use auto, bar or lines", f.progress)
 	}
+	hist, err := readResults(f.history)
+	if err != nil {
+		return err
+	}
+	if f.dryRun {
+		return printEstimates(os.Stdout, plan, runner.NewHistory(hist))
+	}
 	res, runErr := runner.Run(cmd.Context(), plan, runner.Options{
 		Display:    disp,
 		Tool:       tool(),
 		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
+		History:    runner.NewHistory(hist),
 	})
 	if res == nil {
 		return runErr
@@ -292,6 +308,10 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	if changed("timeout") {
 		d := runner.Duration(f.timeout)
 		set.Timeout = &d
+	}
+	if changed("max-load") {
+		d := runner.Duration(f.maxLoad)
+		set.MaxLoad = &d
 	}
 	o.Options = map[string]any{}
 	if changed("records") {
@@ -403,5 +423,45 @@ func criteriaFlags(f *runFlags, changed func(string) bool, o *runner.Overrides) 
 	} else if f.slo != "" {
 		return errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
 	}
+	return nil
+}
+
+// printEstimates prints what each cell of plan is expected to cost and the
+// total (run --dry-run).
+func printEstimates(w io.Writer, plan runner.Plan, hist *runner.History) error {
+	es, err := runner.EstimatePlan(plan, hist)
+	if err != nil {
+		return usageError{err}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scale\tworkload\tstore\trecords\tload\tdisk\tmeasured\tbasis")
+	var load, measure float64
+	unknown := 0
+	for _, e := range es {
+		lt, disk, basis := "?", "?", "no load of this workload on this store in --history"
+		if e.Load.Seconds > 0 {
+			lt, basis = runner.FormatSeconds(e.Load.Seconds), e.Load.Basis
+			load += e.Load.Seconds
+		} else {
+			unknown++
+		}
+		if e.Load.DiskBytes > 0 {
+			disk = results.FormatBytes(e.Load.DiskBytes)
+		}
+		if e.OverBudget {
+			lt += " (over max_load: skipped)"
+			load -= e.Load.Seconds
+		}
+		measure += e.Measure.Seconds()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", e.Cell.Params.Scale, e.Cell.Workload, e.Cell.Store, results.FormatSize(float64(e.Load.Records)), lt, disk, e.Measure, basis)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d cells: loads ≈ %s, warm-up and measured phases %s", len(es), runner.FormatSeconds(load), runner.FormatSeconds(measure))
+	if unknown > 0 {
+		fmt.Fprintf(w, ", plus %d loads without an estimate", unknown)
+	}
+	fmt.Fprintln(w, " (setup, validation and find-max searches come on top).")
 	return nil
 }
