@@ -48,7 +48,10 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 )
 
-require github.com/jackc/pgio v1.0.0 // indirect
+require (
+	github.com/jackc/pgio v1.0.0 // indirect
+	github.com/magiconair/properties v1.8.10 // indirect
+)
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect
