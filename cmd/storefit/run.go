@@ -46,6 +46,8 @@ type runFlags struct {
 	validate  bool
 	startAt   string
 	every     time.Duration
+	ycsbFiles []string
+	ycsbProps []string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -96,6 +98,15 @@ measures against the data an earlier load phase left in the store (add
 run phase needs a store that keeps data: a server store, or an embedded
 store with a DSN path (sqlite=/data/point.db) given to both phases.
 
+-P FILE reads a YCSB property file unchanged (workloads/workloada …, or
+your own; repeatable, later files win) and -p NAME=VALUE sets one YCSB
+property over them, as YCSB's own -P and -p do: the CoreWorkload properties
+become point's options (the core mixes run as point/a … point/f, any other
+mix as point/ycsb), threadcount, target, operationcount and
+maxexecutiontime become --workers, --rate, --ops and --duration (flags
+given win), and every property storefit does not use is named with the
+reason.
+
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
 
@@ -106,6 +117,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 "complete": false.`,
 		Example: `  storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
+  storefit run -P workloads/workloada -p recordcount=100000 --store postgres
   storefit run --workload point/b --store memory --workers 4 --ops 1000000 --set readallfields=false
   storefit run --suite suites/quick.yaml --store memory --out results/quick.json --report
   storefit run --workload point/c --store memory --repeat 5 --duration 5s
@@ -131,6 +143,8 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
 	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
+	fl.StringArrayVarP(&f.ycsbFiles, "ycsb-properties", "P", nil, "YCSB property file, e.g. workloads/workloada (repeatable)")
+	fl.StringArrayVarP(&f.ycsbProps, "ycsb-property", "p", nil, "YCSB property NAME=VALUE over the -P files (repeatable)")
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
@@ -284,6 +298,15 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 
 	var suite *runner.Suite
 	switch {
+	case len(f.ycsbFiles) > 0 || len(f.ycsbProps) > 0:
+		if f.suite != "" || len(f.workloads) > 0 {
+			return runner.Plan{}, errors.New("-P/-p describe the workload: give no --workload or --suite with them")
+		}
+		s, err := ycsbSuite(cmd.ErrOrStderr(), f.ycsbFiles, f.ycsbProps)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		suite = s
 	case f.suite != "" && len(f.workloads) > 0:
 		return runner.Plan{}, errors.New("give either --suite or --workload, not both")
 	case f.suite != "":

@@ -37,6 +37,9 @@ type YCSBRun struct {
 // YCSBIgnored is a property FromYCSB does not use, and why.
 type YCSBIgnored struct {
 	Name, Value, Reason string
+	// Core is true for a property of YCSB's CoreWorkload or Client, false
+	// for any other (a database binding's, whose value may be a secret).
+	Core bool
 }
 
 // YCSB is a YCSB CoreWorkload configuration mapped onto point.
@@ -295,11 +298,11 @@ func ycsbUnused(p *ycsbProps) []YCSBIgnored {
 		if p.used[name] {
 			continue
 		}
-		reason, ok := ycsbIgnored[name]
-		if !ok {
+		reason, core := ycsbIgnored[name]
+		if !core {
 			reason = "not a CoreWorkload or Client property (a database binding's?)"
 		}
-		out = append(out, YCSBIgnored{Name: name, Value: v, Reason: reason})
+		out = append(out, YCSBIgnored{Name: name, Value: v, Reason: reason, Core: core})
 	}
 	slices.SortFunc(out, func(a, b YCSBIgnored) int { return strings.Compare(a.Name, b.Name) })
 	return out
