@@ -29,7 +29,7 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{keys: map[string]int{}} }
 
-func (r *recorder) Close() error                                { return nil }
+func (r *recorder) Close() error                                 { return nil }
 func (r *recorder) PointStore(point.Schema) (point.Store, error) { return r, nil }
 func (r *recorder) Setup(context.Context) error                  { return nil }
 func (r *recorder) Load(_ context.Context, recs []point.Record) error {
