@@ -170,6 +170,9 @@ type Options struct {
 	Checkpoint func(*results.Result) error
 	// Tool identifies this build in the result.
 	Tool results.Tool
+	// Live, when set, receives the run's figures as it goes (phases, load
+	// progress, every measured second per operation kind).
+	Live Live
 }
 
 // ErrInterrupted is returned (wrapped) when the context is cancelled during
@@ -238,7 +241,9 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display)
+			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display, lc)
+			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
@@ -268,7 +273,7 @@ run:
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
 // measured phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display) (rc results.Cell) {
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
@@ -334,11 +339,13 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 			defer func() { f.FinishRun(ctx, conn, &rc) }()
 		}
 		t0 := time.Now()
+		lc.phase("setup")
 		if err := wl.Setup(ctx, conn); err != nil {
 			return fail(err)
 		}
 		setup := time.Since(t0)
-		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		lc.phase("load")
+		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
 		if err != nil {
@@ -352,6 +359,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}
 
 	// Validate.
+	lc.phase("validate")
 	switch {
 	case plan.Phase == PhaseRun && !plan.ValidateRun:
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
@@ -374,6 +382,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	m.start = start
+	m.live = lc
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -402,7 +411,7 @@ func (p *progress) Add(rows int64) { p.n.Add(rows) }
 
 // loadAll runs the load phase with n concurrent loaders: parts
 // shard.Index·n … shard.Index·n+n-1 of shard.Count·n.
-func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display) (results.Load, error) {
+func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display, lc liveCell) (results.Load, error) {
 	total := wl.Records() / int64(shard.Count)
 	var p progress
 	disp.StartPhase("load "+wl.Name(), total, "rows")
@@ -420,6 +429,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 				return
 			case <-t.C:
 				done := p.n.Load()
+				lc.loadRows(done)
 				disp.Update(done, fmt.Sprintf("%s rows/s", results.FormatRate(float64(done)/time.Since(t0).Seconds())))
 			}
 		}
@@ -446,6 +456,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	}
 	close(stopTick)
 	tickWG.Wait()
+	lc.loadRows(p.n.Load())
 	el := time.Since(t0)
 	l := results.Load{Rows: p.n.Load(), Seconds: el.Seconds(), Loaders: n}
 	if el > 0 {
@@ -508,6 +519,8 @@ type measurer struct {
 	warmed bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
+	// live receives the phases and every measured second.
+	live liveCell
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
@@ -552,6 +565,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	}
 	if warmup > 0 && !m.warmed {
 		m.warmed = true
+		m.live.phase("warmup")
 		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
 		stop := tickPhase(disp, wb, warmup, nil)
 		e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, all))
@@ -562,7 +576,9 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		}
 		e.reset()
 	}
-	e.ivs = newIntervals(cfg.Workers)
+	e.ivs = newIntervals(cfg.Workers, len(m.wl.OpKinds()))
+	e.ivs.live = m.live.collector(m.wl.OpKinds())
+	m.live.phase("run")
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
 	if cfg.Duration == 0 {
@@ -609,7 +625,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	close(stopCollect)
 	<-collected
 	for _, w := range e.workers {
-		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
+		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.iv)
 	}
 	run, err := e.summarize(elapsed)
 	if err != nil {

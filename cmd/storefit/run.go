@@ -48,6 +48,7 @@ type runFlags struct {
 	every     time.Duration
 	ycsbFiles []string
 	ycsbProps []string
+	metrics   string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -107,6 +108,12 @@ maxexecutiontime become --workers, --rate, --ops and --duration (flags
 given win), and every property storefit does not use is named with the
 reason.
 
+--metrics-addr host:port serves the run's live figures to Prometheus
+(OpenMetrics on request) at /metrics while it runs: operations, errors by
+class and latency histograms per workload, store and kind, the phase of
+each cell, load progress and storefit's own CPU use; the Grafana dashboard
+metrics/grafana-dashboard.json charts them.
+
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
 
@@ -157,6 +164,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
 	fl.BoolVar(&f.validate, "validate", false, "with --phase run: validate the loaded data before measuring")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
+	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
 	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
 	return cmd
 }
@@ -187,7 +195,17 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	default:
 		return usagef("--progress %q: use auto, bar or lines", f.progress)
 	}
+	var live runner.Live
+	if f.metrics != "" {
+		l, stop, err := startMetrics(os.Stderr, f.metrics)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		live = l
+	}
 	res, runErr := runner.Run(cmd.Context(), plan, runner.Options{
+		Live:       live,
 		Display:    disp,
 		Tool:       tool(),
 		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/storefit/storefit/metrics"
+	"github.com/storefit/storefit/runner"
+)
+
+// startMetrics serves the run's live metrics on addr (--metrics-addr) and
+// says where on w. The returned stop ends the endpoint.
+func startMetrics(w io.Writer, addr string) (runner.Live, func(), error) {
+	t := tool()
+	x := metrics.New(t.Version, t.Commit)
+	srv, err := x.Serve(addr)
+	if err != nil {
+		return nil, nil, usagef("--metrics-addr %s: %v", addr, err)
+	}
+	fmt.Fprintf(w, "metrics at http://%s/metrics\n", srv.Addr())
+	return x, func() { _ = srv.Close() }, nil
+}
