@@ -43,13 +43,13 @@ func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 			}
 		}
 		if r.Repeat > 1 {
-			state += fmt.Sprintf(", %d repetitions", r.Repeat)
+			state += ", " + Plural(r.Repeat, "repetition")
 		}
 		if r.Shard != nil {
 			state += ", shard " + r.Shard.String()
 		}
 		if len(r.Merged) > 0 {
-			state += fmt.Sprintf(", merged from %d shards", len(r.Merged))
+			state += ", merged from " + Plural(len(r.Merged), "shard")
 		}
 		env := r.Environment
 		ew.printf("| %d | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", i+1, mdCell(r.Tool.Version),

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ type intervals struct {
 	all       *hdr.Histogram // scratch: one interval's kinds merged
 	done      []results.Interval
 	last      results.Interval
-	failing   int // consecutive final intervals in which every operation failed
+	failing   int          // consecutive final intervals in which every operation failed
+	lastKinds []KindStatus // per kind: counts so far, figures of the newest final interval
 	lastMu    sync.Mutex
 	// live, when set, receives every final interval's figures per kind.
 	live func(idx int, set []ivKind)
@@ -151,6 +153,7 @@ func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
 	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
 	iv.last = out
+	iv.updateKinds(set, length)
 	if out.Ops == 0 && out.Errors > 0 {
 		iv.failing++
 	} else {
@@ -159,6 +162,43 @@ func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
 	iv.lastMu.Unlock()
 	resetIvSet(set)
 	return set
+}
+
+// updateKinds adds a final interval to the per-kind status. The caller
+// holds lastMu.
+func (iv *intervals) updateKinds(set []ivKind, length time.Duration) {
+	if iv.lastKinds == nil {
+		iv.lastKinds = make([]KindStatus, len(set))
+	}
+	for k := range set {
+		ks, h := &iv.lastKinds[k], set[k].hist
+		n := h.TotalCount()
+		ks.Ops += n
+		for _, e := range set[k].errs {
+			ks.Errors += e
+		}
+		ks.OpsPerSec = float64(n) / length.Seconds()
+		ks.P50Us, ks.P99Us, ks.MaxUs = 0, 0, 0
+		if n > 0 {
+			ks.P50Us = float64(h.ValueAtQuantile(50)) / 1e3
+			ks.P99Us = float64(h.ValueAtQuantile(99)) / 1e3
+			ks.MaxUs = float64(h.Max()) / 1e3
+		}
+	}
+}
+
+// kindStatus returns the per-kind status, named.
+func (iv *intervals) kindStatus(names []string) []KindStatus {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	if iv.lastKinds == nil {
+		return nil
+	}
+	out := slices.Clone(iv.lastKinds)
+	for k := range out {
+		out[k].Kind = names[k]
+	}
+	return out
 }
 
 // failingFor returns for how many seconds, up to the newest final interval,

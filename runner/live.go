@@ -49,6 +49,9 @@ type liveCell struct {
 	cell LiveCell
 }
 
+// name is the cell as log lines name it: "point/a on sqlite".
+func (l liveCell) name() string { return l.cell.Workload + " on " + l.cell.Store }
+
 func (l liveCell) phase(p string) {
 	if l.sink != nil {
 		l.sink.Phase(l.cell, p)

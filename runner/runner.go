@@ -365,12 +365,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: "run phase without --validate: the data was loaded by an earlier load phase"}
 	case plan.Phase == PhaseRun:
-		rc.Validation = validate(ctx, wl, conn, disp)
+		rc.Validation = validate(ctx, wl, conn, disp, lc)
 	case shard.Count > 1:
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: fmt.Sprintf("shard %s loaded only its share of the data", shard)}
 	default:
-		rc.Validation = validate(ctx, wl, conn, disp)
+		rc.Validation = validate(ctx, wl, conn, disp, lc)
 	}
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
@@ -414,7 +414,7 @@ func (p *progress) Add(rows int64) { p.n.Add(rows) }
 func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display, lc liveCell) (results.Load, error) {
 	total := wl.Records() / int64(shard.Count)
 	var p progress
-	disp.StartPhase("load "+wl.Name(), total, "rows")
+	disp.StartPhase("load "+lc.name(), total, "rows")
 	t0 := time.Now()
 	stopTick := make(chan struct{})
 	var tickWG sync.WaitGroup
@@ -430,7 +430,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 			case <-t.C:
 				done := p.n.Load()
 				lc.loadRows(done)
-				disp.Update(done, fmt.Sprintf("%s rows/s", results.FormatRate(float64(done)/time.Since(t0).Seconds())))
+				disp.Update(done, Status{Stats: []Stat{{Text: results.FormatRate(float64(done)/time.Since(t0).Seconds()) + " rows/s"}}})
 			}
 		}
 	}()
@@ -451,7 +451,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	wg.Wait()
 	finishErr := error(nil)
 	if f, ok := wl.(workloads.Finisher); ok && lctx.Err() == nil {
-		disp.Update(p.n.Load(), "finishing (indexes)")
+		disp.Update(p.n.Load(), Status{Stats: []Stat{{Text: "finishing (indexes)"}}})
 		finishErr = f.FinishLoad(lctx, conn)
 	}
 	close(stopTick)
@@ -465,7 +465,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 			l.ValuesPerSec = l.RowsPerSec * vc.ValuesPerRow()
 		}
 	}
-	disp.EndPhase(fmt.Sprintf("loaded %d rows in %.2f s (%s rows/s)", l.Rows, l.Seconds, results.FormatRate(l.RowsPerSec)))
+	disp.EndPhase(fmt.Sprintf("loaded %s in %.2f s (%s rows/s)", results.Plural(l.Rows, "row"), l.Seconds, results.FormatRate(l.RowsPerSec)))
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for _, err := range errs {
@@ -482,7 +482,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	return l, nil
 }
 
-func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, disp Display) *results.Validation {
+func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, disp Display, lc liveCell) *results.Validation {
 	if drivers.DiscardsData(conn) {
 		return &results.Validation{Status: results.ValidationSkipped, Reason: "store keeps no data"}
 	}
@@ -502,7 +502,7 @@ func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, dis
 	if out.Status != results.ValidationPassed {
 		mark = "FAILED"
 	}
-	disp.Logf("validation %s: %d checks, %d failed", mark, out.Checks, out.Failed)
+	disp.Logf("validate %s: %s, %s, %d failed", lc.name(), mark, results.Plural(out.Checks, "check"), out.Failed)
 	return out
 }
 
@@ -542,7 +542,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	cfg := m.cfg
 	cfg.Rate = rate
 	disp := m.disp
-	name := m.wl.Name()
+	name := m.live.name()
 	// Workers of all shards share the total rate.
 	all := m.shard.Count * cfg.Workers
 	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
@@ -660,7 +660,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		h.CPUs = runtime.NumCPU()
 		run.Harness = h
 	}
-	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))
+	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
 	if ctx.Err() != nil {
 		return run, ctx.Err()
 	}
@@ -702,19 +702,15 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 			}
 			el := time.Since(base)
 			cur := int64(el / time.Millisecond)
-			detail := ""
+			var st Status
 			if e != nil {
 				ops := e.completed()
 				if d == 0 {
 					cur = ops
 				}
-				iv := e.ivs.latest()
-				detail = fmt.Sprintf("%s ops/s avg", results.FormatRate(float64(ops)/el.Seconds()))
-				if iv.Ops > 0 || iv.Errors > 0 {
-					detail += fmt.Sprintf(" | last s: %s ops/s p50 %s p99 %s µs, %d errors", results.FormatRate(iv.OpsPerSec), results.FormatMicros(iv.P50Us), results.FormatMicros(iv.P99Us), iv.Errors)
-				}
+				st = e.status(ops, el)
 			}
-			disp.Update(cur, detail)
+			disp.Update(cur, st)
 			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
@@ -723,6 +719,29 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// status returns the measured phase's figures for the display: the last
+// complete second's rate, p99 and p50, the average rate, and errors when
+// there are any — a narrow terminal drops p50 first, then the average, p99,
+// the rate and errors — and per-kind figures.
+func (e *engine) status(ops int64, el time.Duration) Status {
+	avg := Stat{Text: "avg " + results.FormatRate(float64(ops)/el.Seconds()) + " ops/s", Drop: 4}
+	iv := e.ivs.latest()
+	if iv.Ops == 0 && iv.Errors == 0 {
+		return Status{Stats: []Stat{avg}}
+	}
+	st := Status{Stats: []Stat{
+		{Text: results.FormatRate(iv.OpsPerSec) + " ops/s", Drop: 2},
+		{Text: "p99 " + results.FormatMicros(iv.P99Us) + " µs", Drop: 3},
+		{Text: "p50 " + results.FormatMicros(iv.P50Us) + " µs", Drop: 5},
+		avg,
+	}}
+	if iv.Errors > 0 {
+		st.Stats = append(st.Stats, Stat{Text: results.Plural(iv.Errors, "error"), Drop: 1})
+	}
+	st.Kinds = e.ivs.kindStatus(e.kinds)
+	return st
 }
 
 // deadAfter is how many consecutive seconds in which every operation

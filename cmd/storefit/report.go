@@ -116,7 +116,7 @@ the rule of 'storefit pick' (see --slo).`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "%d figures written to %s\n", len(files), plots)
+				fmt.Fprintf(os.Stderr, "%s written to %s\n", results.Plural(len(files), "figure"), plots)
 			}
 			if format == "html" {
 				if out == "" || out == "-" {

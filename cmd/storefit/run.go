@@ -189,7 +189,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	switch {
 	case f.quiet:
 	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
-		disp = runner.NewBarDisplay(os.Stderr)
+		disp = runner.NewBarDisplay(os.Stderr, termWidth(os.Stderr))
 	case f.progress == "lines" || f.progress == "auto":
 		disp = runner.NewLineDisplay(os.Stderr, 5*time.Second)
 	default:

@@ -261,7 +261,7 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		env := r.Environment
 		row := runRow{N: i + 1, Version: r.Tool.Version, Started: r.StartedAt.UTC().Format("2006-01-02 15:04 MST"), Suite: r.Suite,
 			Cells: len(r.Cells), State: "complete", Plan: r.PlanID,
-			Machine: fmt.Sprintf("%s, %d cores, %.1f GiB, %s/%s, %s", env.CPUModel, env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)}
+			Machine: fmt.Sprintf("%s, %s, %.1f GiB, %s/%s, %s", env.CPUModel, results.Plural(env.Cores, "core"), float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)}
 		if i < len(m.opts.Sources) {
 			row.Source = m.opts.Sources[i]
 		}
@@ -276,13 +276,13 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			d.Warnings = append(d.Warnings, fmt.Sprintf("Result %d is incomplete (%s): its figures cover only what was measured.", i+1, strings.TrimPrefix(row.State, "incomplete ")))
 		}
 		if r.Repeat > 1 {
-			row.State += fmt.Sprintf(", %d repetitions", r.Repeat)
+			row.State += ", " + results.Plural(r.Repeat, "repetition")
 		}
 		if r.Shard != nil {
 			row.State += ", shard " + r.Shard.String()
 		}
 		if len(r.Merged) > 0 {
-			row.State += fmt.Sprintf(", merged from %d shards", len(r.Merged))
+			row.State += ", merged from " + results.Plural(len(r.Merged), "shard")
 		}
 		d.Cells += len(r.Cells)
 		d.Runs = append(d.Runs, row)
