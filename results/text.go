@@ -20,6 +20,9 @@ func WriteText(w io.Writer, r *Result) error {
 			state += " (" + r.Interrupted + ")"
 		}
 	}
+	if r.Label != "" {
+		ew.printf("[%s] ", r.Label)
+	}
 	ew.printf("storefit %s — %s, %s, %s\n", r.Tool.Version, r.StartedAt.Format("2006-01-02 15:04:05 MST"), Plural(len(r.Cells), "cell"), state)
 	env := r.Environment
 	ew.printf("machine: %s, %s, %.1f GiB, %s/%s, %s\n", env.CPUModel, Plural(env.Cores, "core"), float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)

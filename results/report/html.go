@@ -53,6 +53,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"micros":   results.FormatMicros,
 	"count":    results.FormatCount,
 	"slowdown": results.FormatSlowdown,
+	"plural":   results.Plural[int],
 	"join":     strings.Join,
 	"pct":      func(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) },
 	"f2":       func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) },
@@ -73,6 +74,7 @@ func WriteHTML(w io.Writer, rs []*results.Result, o Options) error {
 		svgs[f.Name] = inlineSVG(b, f.Title)
 	}
 	data := m.pageData(figs, svgs)
+	data.Side = results.CompareSideBySide(rs)
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, data); err != nil {
 		return fmt.Errorf("render report: %w", err)
@@ -182,6 +184,9 @@ type pageData struct {
 	Sync         []syncRow
 	SyncFigs     []*figureView
 	SyncVerdicts []string
+	// Side compares the results side by side when they are labelled
+	// series (storefit report a.json b.json).
+	Side *results.SideBySide
 }
 
 type syncRow struct {
@@ -209,8 +214,8 @@ type workloadFigures struct {
 }
 
 type runRow struct {
-	N                               int
-	Source, Version, Started, Suite string
+	N                                      int
+	Label, Source, Version, Started, Suite string
 	Cells                           int
 	State, Machine, Plan            string
 	Incomplete                      bool
@@ -259,7 +264,7 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	}
 	for i, r := range m.rs {
 		env := r.Environment
-		row := runRow{N: i + 1, Version: r.Tool.Version, Started: r.StartedAt.UTC().Format("2006-01-02 15:04 MST"), Suite: r.Suite,
+		row := runRow{N: i + 1, Label: r.Label, Version: r.Tool.Version, Started: r.StartedAt.UTC().Format("2006-01-02 15:04 MST"), Suite: r.Suite,
 			Cells: len(r.Cells), State: "complete", Plan: r.PlanID,
 			Machine: fmt.Sprintf("%s, %s, %.1f GiB, %s/%s, %s", env.CPUModel, results.Plural(env.Cores, "core"), float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)}
 		if i < len(m.opts.Sources) {
