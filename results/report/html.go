@@ -216,9 +216,9 @@ type workloadFigures struct {
 type runRow struct {
 	N                                      int
 	Label, Source, Version, Started, Suite string
-	Cells                           int
-	State, Machine, Plan            string
-	Incomplete                      bool
+	Cells                                  int
+	State, Machine, Plan                   string
+	Incomplete                             bool
 }
 
 type comboRow struct {
