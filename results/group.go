@@ -240,6 +240,34 @@ func (g *Group) Histogram(uncorrected bool) *hdr.Histogram {
 	return h
 }
 
+// KindHistogram returns the latency histogram of operation kind over all
+// measured repetitions (corrected, or uncorrected), nil when no repetition
+// recorded one.
+func (g *Group) KindHistogram(kind string, uncorrected bool) *hdr.Histogram {
+	var h *hdr.Histogram
+	for _, c := range g.Measured() {
+		for _, k := range c.Run.Kinds {
+			enc := k.Histogram
+			if uncorrected {
+				enc = k.UncorrectedHistogram
+			}
+			if k.Kind != kind || enc == "" {
+				continue
+			}
+			kh, err := DecodeHistogram(enc)
+			if err != nil {
+				continue
+			}
+			if h == nil {
+				h = kh
+			} else {
+				h.Merge(kh)
+			}
+		}
+	}
+	return h
+}
+
 // Percentile returns latency percentile p (µs) of all kinds of the run
 // together, corrected for coordinated omission under open loop.
 func (r *Run) Percentile(p float64) float64 {
