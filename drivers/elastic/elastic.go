@@ -35,6 +35,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the elastic driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/elastic/go-elasticsearch/v8"},
 		Summary:    "Elasticsearch server (Lucene BM25, contract analyzer, bulk indexer), client go-elasticsearch",
 		Conn:       (*Conn)(nil),
 		DSNExample: "http://elastic:storefit@127.0.0.1:9200 (http[s]://[user:password@]host:port[?prefix=storefit_&analyzer=pattern…])",
