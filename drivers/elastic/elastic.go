@@ -66,15 +66,17 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("elastic at %s: %s", cfg.Addr(), searchrest.OneLine(err.Error()))
 	}
-	es, err := elastictransport.New(elastictransport.Config{
-		URLs:      []*url.URL{u},
-		Username:  cfg.Username,
-		Password:  cfg.Password,
-		Transport: newTransport(cfg),
+	opts := []elastictransport.Option{
+		elastictransport.WithURLs(u),
+		elastictransport.WithTransport(newTransport(cfg)),
 		// No silent retries: a failed operation is an error the runner
 		// counts, and a dead server fails operations at once.
-		DisableRetry: true,
-	})
+		elastictransport.WithDisableRetry(),
+	}
+	if cfg.Username != "" || cfg.Password != "" {
+		opts = append(opts, elastictransport.WithBasicAuth(cfg.Username, cfg.Password))
+	}
+	es, err := elastictransport.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("elastic at %s: %s", cfg.Addr(), searchrest.OneLine(err.Error()))
 	}
