@@ -71,7 +71,7 @@ func TestCompareSideBySide(t *testing.T) {
 		t.Error("a comparison of one series")
 	}
 	var b strings.Builder
-	if err := results.WriteTextReport(&b, rs, results.PickOptions{SLO: results.DefaultSLO}); err != nil {
+	if err := results.WriteTextReport(&b, rs, results.PickOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"[pg15] storefit", "Side by side: pg15 vs pg17", "÷ pg15"} {
@@ -80,7 +80,7 @@ func TestCompareSideBySide(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := results.WriteMarkdown(&b, rs, results.PickOptions{SLO: results.DefaultSLO}); err != nil {
+	if err := results.WriteMarkdown(&b, rs, results.PickOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## Side by side", "| point/a | postgres |", "| point/a | postgres · pg17 | ok |"} {
