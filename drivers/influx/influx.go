@@ -226,6 +226,7 @@ type V2Driver struct{}
 // Describe describes the influx2 driver.
 func (V2Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/influxdata/influxdb-client-go/v2"},
 		Summary:    "InfluxDB 2.x only (the influx driver's v2 API: influxdb-client-go, Flux): series",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultV2DSN),
