@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // storefit run --metrics-addr serves Prometheus metrics during the run.
@@ -36,12 +37,21 @@ func TestRunMetricsAddr(t *testing.T) {
 		t.Fatal("no 'metrics at' line on stderr")
 	}
 	go io.Copy(io.Discard, stderr)
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	// Scrape until the run has reported a phase (on a busy machine the
+	// endpoint is up before the first cell starts).
+	var body []byte
+	for range 300 {
+		resp, err := http.Get(url)
+		if err != nil {
+			break // the run is over and its endpoint closed
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `storefit_phase{phase="`) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
