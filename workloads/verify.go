@@ -415,3 +415,53 @@ func RefreshStore(ctx context.Context, s any) error {
 	}
 	return nil
 }
+
+// ReadEach checks items 0 … n-1 for which keep returns true (nil keeps all)
+// on readers goroutines, each with a Checker-like function from newCheck
+// (called before the readers start), and returns the merged checks and the
+// number of items checked. It is ReadBack for read-backs that no ledger
+// decides (the loaded series readings, host by host).
+func ReadEach(ctx context.Context, n int, readers int, keep func(i int) bool, newCheck func() func(ctx context.Context, i int, v *Validation) error) (Validation, int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readers = max(readers, 1)
+	next := make(chan int, readers)
+	results := make([]Validation, readers)
+	errs := make([]error, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		check := newCheck()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if errs[r] != nil || ctx.Err() != nil {
+					continue // drain
+				}
+				if err := check(ctx, i, &results[r]); err != nil {
+					errs[r] = err
+					cancel()
+				}
+			}
+		}()
+	}
+	var count int64
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		if keep == nil || keep(i) {
+			next <- i
+			count++
+		}
+	}
+	close(next)
+	wg.Wait()
+	var v Validation
+	for _, r := range results {
+		v.Merge(r)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return v, count, err
+		}
+	}
+	return v, count, ctx.Err()
+}
