@@ -11,7 +11,10 @@
 // the other patterns are kept, so the loaded data validates. With Reorder
 // set, point updates are not dropped but held back and applied after the
 // next update of the same record (or at Refresh), so the record keeps an
-// older value: writes applied out of order.
+// older value: writes applied out of order. With Ambiguous set, nothing is
+// lost: one write in Every fails with context.DeadlineExceeded, every other
+// one of them after applying it — a store whose timed-out writes may or may
+// not have applied, which the verify step must accept either way.
 package lossy
 
 import (
@@ -35,6 +38,9 @@ type Driver struct {
 	Every int64
 	// Reorder holds point updates back instead of dropping writes.
 	Reorder bool
+	// Ambiguous times writes out instead of dropping them, applying every
+	// other one it times out.
+	Ambiguous bool
 }
 
 // Open returns a new, empty lossy store; dsn is ignored.
@@ -43,15 +49,17 @@ func (d Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Conn: inner.(*memory.Conn), every: max(d.Every, 1), reorder: d.Reorder, held: map[string]heldUpdate{}}, nil
+	return &Conn{Conn: inner.(*memory.Conn), every: max(d.Every, 1), reorder: d.Reorder, ambiguous: d.Ambiguous,
+		held: map[string]heldUpdate{}}, nil
 }
 
 // Conn is a lossy store over a memory store.
 type Conn struct {
 	*memory.Conn
-	every   int64
-	reorder bool
-	writes  atomic.Int64
+	every     int64
+	reorder   bool
+	ambiguous bool
+	writes    atomic.Int64
 	dropped atomic.Int64
 
 	mu   sync.Mutex
@@ -64,11 +72,33 @@ func (c *Conn) Dropped() int64 { return c.dropped.Load() }
 
 // lose counts a write and reports whether to lose it.
 func (c *Conn) lose() bool {
-	if c.writes.Add(1)%c.every != 0 {
+	if c.ambiguous || c.writes.Add(1)%c.every != 0 {
 		return false
 	}
 	c.dropped.Add(1)
 	return true
+}
+
+// write applies a write through do, unless it is lost; in Ambiguous mode
+// one in Every fails with a timeout, after applying every other one.
+func (c *Conn) write(do func() error) error {
+	if !c.ambiguous {
+		if c.lose() {
+			return nil
+		}
+		return do()
+	}
+	n := c.writes.Add(1)
+	if n%c.every != 0 {
+		return do()
+	}
+	c.dropped.Add(1)
+	if n/c.every%2 == 0 {
+		if err := do(); err != nil {
+			return err
+		}
+	}
+	return context.DeadlineExceeded
 }
 
 // PointStore wraps the memory store's point table.
@@ -93,18 +123,15 @@ type pointStore struct {
 }
 
 func (s *pointStore) Insert(ctx context.Context, key []byte, values [][]byte) error {
-	if !s.c.reorder && s.c.lose() {
-		return nil
+	if s.c.reorder {
+		return s.Store.Insert(ctx, key, values)
 	}
-	return s.Store.Insert(ctx, key, values)
+	return s.c.write(func() error { return s.Store.Insert(ctx, key, values) })
 }
 
 func (s *pointStore) Update(ctx context.Context, key []byte, fields []int, values [][]byte) error {
 	if !s.c.reorder {
-		if s.c.lose() {
-			return nil
-		}
-		return s.Store.Update(ctx, key, fields, values)
+		return s.c.write(func() error { return s.Store.Update(ctx, key, fields, values) })
 	}
 	c, hk := s.c, s.table+"\x00"+string(key)
 	c.mu.Lock()
@@ -162,31 +189,19 @@ type crudStore struct {
 }
 
 func (s *crudStore) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID, at time.Time) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.Like(ctx, user, tweet, at)
+	return s.c.write(func() error { return s.Store.Like(ctx, user, tweet, at) })
 }
 
 func (s *crudStore) CreateTweet(ctx context.Context, id crud.TweetID, user crud.UserID, body []byte, at time.Time) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.CreateTweet(ctx, id, user, body, at)
+	return s.c.write(func() error { return s.Store.CreateTweet(ctx, id, user, body, at) })
 }
 
 func (s *crudStore) UpdateTweetBody(ctx context.Context, id crud.TweetID, body []byte) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.UpdateTweetBody(ctx, id, body)
+	return s.c.write(func() error { return s.Store.UpdateTweetBody(ctx, id, body) })
 }
 
 func (s *crudStore) DeleteTweet(ctx context.Context, id crud.TweetID) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.DeleteTweet(ctx, id)
+	return s.c.write(func() error { return s.Store.DeleteTweet(ctx, id) })
 }
 
 // WideStore wraps the memory store's wide table.
@@ -205,17 +220,11 @@ type wideStore struct {
 }
 
 func (s *wideStore) SetColumns(ctx context.Context, id int64, cols []int, values [][]byte) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.SetColumns(ctx, id, cols, values)
+	return s.c.write(func() error { return s.Store.SetColumns(ctx, id, cols, values) })
 }
 
 func (s *wideStore) DeleteColumn(ctx context.Context, id int64, col int) error {
-	if s.c.lose() {
-		return nil
-	}
-	return s.Store.DeleteColumn(ctx, id, col)
+	return s.c.write(func() error { return s.Store.DeleteColumn(ctx, id, col) })
 }
 
 // SeriesStore wraps the memory store's series table.
