@@ -411,7 +411,7 @@ func verify(ctx context.Context, vf workloads.Verifier, conn drivers.Conn, scope
 		out.Status = results.ValidationFailed
 	case v.Checks == 0 && v.Skipped != "":
 		out.Status = results.ValidationSkipped
-		out.Reason = "nothing to read back: not read back: " + v.Skipped
+		out.Reason = "nothing read back; not covered: " + v.Skipped
 	case v.Checks == 0:
 		out.Status = results.ValidationSkipped
 		out.Reason = "nothing to read back: the run acknowledged no writes"

@@ -107,6 +107,9 @@ func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Vali
 	if v.Checks == 0 {
 		t.Errorf("%s validate made no checks", w.Name())
 	}
+	if len(v.Figures) > 0 {
+		t.Logf("%s validate figures: %v", w.Name(), v.Figures)
+	}
 	return v
 }
 

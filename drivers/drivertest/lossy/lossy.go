@@ -60,7 +60,7 @@ type Conn struct {
 	reorder   bool
 	ambiguous bool
 	writes    atomic.Int64
-	dropped atomic.Int64
+	dropped   atomic.Int64
 
 	mu   sync.Mutex
 	held map[string]heldUpdate // Reorder: updates held back, by table and key
