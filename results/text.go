@@ -139,6 +139,18 @@ func writeCellText(ew *errWriter, c *Cell) {
 			ew.printf(" — %s", v.Reason)
 		}
 		ew.printf("\n")
+		if len(v.Figures) > 0 {
+			names := make([]string, 0, len(v.Figures))
+			for k := range v.Figures {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			var kv []string
+			for _, k := range names {
+				kv = append(kv, fmt.Sprintf("%s=%.4g", k, v.Figures[k]))
+			}
+			ew.printf("   figures: %s\n", strings.Join(kv, " "))
+		}
 		if vr := v.Verify; vr != nil {
 			ew.printf("   verified after the run: %s — %s writes", vr.Status, FormatCount(vr.Writes))
 			if vr.Unknown > 0 {
