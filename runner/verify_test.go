@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/storefit/storefit/drivers/drivertest/lossy"
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/wide"
 )
 
 func init() {
@@ -198,5 +200,65 @@ func TestVerifyShardAndRerun(t *testing.T) {
 			}
 			t.Logf("shard: %d checks, skipped %q; rerun: %d checks", share.Checks, share.Skipped, rerun.Checks)
 		})
+	}
+}
+
+// driftDriver serves the memory store's wide table with a column index
+// (wide.Counter) that drifts once the run writes: after the first
+// SetColumns, every count is one too high — an index a store failed to
+// keep in step with its rows.
+type driftDriver struct{}
+
+func (driftDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+	c, err := drivers.Open(ctx, "memory", "")
+	return &driftConn{Conn: c}, err
+}
+
+type driftConn struct {
+	drivers.Conn
+	wrote atomic.Bool
+}
+
+func (c *driftConn) WideStore(s wide.Schema) (wide.Store, error) {
+	in, err := c.Conn.(wide.Provider).WideStore(s)
+	return &driftStore{Store: in, cnt: in.(wide.Counter), c: c}, err
+}
+
+type driftStore struct {
+	wide.Store
+	cnt wide.Counter
+	c   *driftConn
+}
+
+func (s *driftStore) SetColumns(ctx context.Context, id int64, cols []int, values [][]byte) error {
+	s.c.wrote.Store(true)
+	return s.Store.SetColumns(ctx, id, cols, values)
+}
+
+func (s *driftStore) CountRowsWith(ctx context.Context, col int) (int64, error) {
+	n, err := s.cnt.CountRowsWith(ctx, col)
+	if s.c.wrote.Load() {
+		n++
+	}
+	return n, err
+}
+
+func init() { drivers.Register("drift-test", driftDriver{}) }
+
+// The wide verify step also counts the rows setting each column the run's
+// writes touched: an index that drifted from the rows fails it, though
+// every row reads back right.
+func TestVerifyCatchesDriftedCounts(t *testing.T) {
+	cell := writingCells("drift-test")[3]
+	res, err := runOne(t, context.Background(), cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusOK || c.Validation.Verify == nil {
+		t.Fatalf("status %s: %s", c.Status, c.Error)
+	}
+	if c.Validation.Verify.Failed == 0 || !strings.Contains(c.Validation.Failures[0], "count rows with") {
+		t.Fatalf("verify %+v, failures %v: want count failures", c.Validation.Verify, c.Validation.Failures)
 	}
 }
