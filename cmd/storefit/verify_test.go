@@ -15,7 +15,8 @@ func init() { drivers.Register("lossy", lossy.Driver{Every: 1000}) }
 // validation runs before warm-up only, so a driver that acknowledges writes
 // and loses some passes storefit run." The whole `storefit run` on a store
 // that silently drops 1 write in 1 000 ends with the cell's validation
-// failed by the verify step.
+// failed by the verify step, and exits with the status of a failed
+// validation.
 func TestRunOnLossyStoreFailsValidation(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	code := quiet(t, "run", "--workload", "point/a", "--store", "lossy", "--ops", "30000", "--warmup", "0",
@@ -31,5 +32,8 @@ func TestRunOnLossyStoreFailsValidation(t *testing.T) {
 	if c.Validation.Status != results.ValidationFailed || c.Validation.Verify.Status != results.ValidationFailed {
 		t.Fatalf("exit %d, validation %s, verify %+v: want both failed", code, c.Validation.Status, c.Validation.Verify)
 	}
-	t.Logf("exit %d; %d of %d checks failed after the run", code, c.Validation.Verify.Failed, c.Validation.Verify.Checks)
+	if code != exitValidationFailed {
+		t.Errorf("exit status %d, want %d (validation failed)", code, exitValidationFailed)
+	}
+	t.Logf("%d of %d checks failed after the run", c.Validation.Verify.Failed, c.Validation.Verify.Checks)
 }
