@@ -61,9 +61,10 @@ type VerifyScope struct {
 	// then verifies only the keys no other worker can write.
 	Workers []Worker
 	// Fresh is true when the store held exactly the loaded data when the
-	// workers' first operation began (setup and load ran in this cell).
-	// When false (--phase run on data an earlier run may have changed),
-	// only what the workers' own acknowledged writes imply is checked.
+	// workers' first operation began (setup and the whole load ran in this
+	// cell). When false (--phase run on data an earlier run may have
+	// changed, a shard that loaded only its share), only what the workers'
+	// own acknowledged writes imply is checked.
 	Fresh bool
 	// Shard and Shards place this process among the shards of the run (0
 	// of 1 unsharded): read-backs that no worker's writes decide (series'

@@ -147,8 +147,10 @@ func (ck *tweetChecker) check(ctx context.Context, r *workloads.Record, v *workl
 	if loaded && !ck.complete {
 		body = nil // other shards' workers update it too
 	}
-	// May the tweet exist, or be gone?
-	mayExist, mayBeGone := true, false
+	// May the tweet exist, or be gone? A loaded tweet is never deleted, but
+	// without freshly loaded data it may never have been there (a shard
+	// loads its share), unless an acknowledged update or like found it.
+	mayExist, mayBeGone := true, !ck.fresh && (body == nil || body.Prior) && (likes == nil || likes.Added == 0)
 	var meta tweetMeta
 	if !loaded {
 		own := int64(t) - w.cfg.Tweets - 1

@@ -88,10 +88,12 @@ func (ck *checker) check(ctx context.Context, r *workloads.Record, v *workloads.
 	w := ck.w
 	keynum := int64(r.ID)
 	fields := r.Keys
-	// Must the record exist, or be absent? A loaded record or one whose
-	// insert or an update was acknowledged exists; one whose insert the
-	// store rejected does not (in a run on freshly loaded data).
-	mustExist, mayBeAbsent := keynum < w.cfg.Records, keynum >= w.cfg.Records
+	// Must the record exist, or be absent? A loaded record (in a run on
+	// freshly loaded data) or one whose insert or an update was
+	// acknowledged exists; one whose insert the store rejected does not
+	// (freshly loaded data again).
+	mustExist := ck.fresh && keynum < w.cfg.Records
+	mayBeAbsent := !mustExist
 	if last := fields[len(fields)-1]; last.Key&insertMark == insertMark {
 		fields = fields[:len(fields)-1]
 		if !last.Prior && slices.Equal(last.States, []uint64{inserted}) {

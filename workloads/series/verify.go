@@ -18,7 +18,7 @@ var _ workloads.Verifier = (*Workload)(nil)
 // of one reading interval, whose every bucket holds exactly one reading, so
 // the answer is the host's readings, which must be the generated ones (time
 // by time, values within Tolerance). In a sharded run each shard reads back
-// the hosts congruent to its index.
+// the hosts its load parts hold.
 func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.VerifyScope) (workloads.Verification, error) {
 	var ver workloads.Verification
 	s, err := w.store(c)
@@ -28,8 +28,11 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 	if err := workloads.RefreshStore(ctx, s); err != nil {
 		return ver, err
 	}
+	// A shard reads back the hosts its own load parts hold (the parts of
+	// shard i of n cover gen.CPUPartHosts(hosts, i, n)).
 	shards := max(sc.Shards, 1)
-	keep := func(h int) bool { return h%shards == sc.Shard }
+	lo, hi := gen.CPUPartHosts(w.cfg.Hosts, sc.Shard, shards)
+	keep := func(h int) bool { return h >= lo && h < hi }
 	v, hosts, err := workloads.ReadEach(ctx, w.cfg.Hosts, sc.Readers, keep, func() func(context.Context, int, *workloads.Validation) error {
 		hc := &hostChecker{w: w, s: s, raw: make([]gen.CPURow, w.data.Points)}
 		return hc.check
