@@ -58,7 +58,7 @@ func benchEngineMix(b *testing.B, store, mix string, workers int, rate float64, 
 	if acks {
 		e.acknowledge()
 	}
-	e.ivs = newIntervals(workers)
+	e.ivs = newIntervals(workers, len(w.OpKinds()))
 	period := 0.0
 	if rate > 0 {
 		period = 1e9 * float64(workers) / rate
@@ -119,7 +119,7 @@ func BenchmarkPatternsNoop(b *testing.B) {
 			if acks {
 				e.acknowledge()
 			}
-			e.ivs = newIntervals(1)
+			e.ivs = newIntervals(1, len(w.OpKinds()))
 			b.ReportAllocs()
 			b.ResetTimer()
 			e.run(ctx, phase{base: time.Now(), measure: true}, splitQuota(int64(b.N), 1))
