@@ -179,6 +179,9 @@ type Workload struct {
 	kinds []string
 	index [numOps]int // op → index in kinds, -1 when absent
 	props [numOps]float64
+	// refCache bounds the edges the validation reference caches
+	// (cacheEdges; tests lower it to exercise regeneration).
+	refCache int64
 }
 
 // New returns the graph workload variant ("mix", "neighbours", "fof",
@@ -201,7 +204,7 @@ func New(variant string, p workloads.Params) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workload{name: "graph/" + variant, seed: p.Seed, cfg: cfg, model: model}
+	w := &Workload{name: "graph/" + variant, seed: p.Seed, cfg: cfg, model: model, refCache: cacheEdges}
 	w.edges = model.EdgeCount(0, cfg.Users)
 	w.props = [numOps]float64{cfg.NeighboursProportion, cfg.FoFProportion, cfg.WTFProportion, cfg.PathProportion, cfg.ReachProportion}
 	for op := range numOps {

@@ -13,8 +13,9 @@ import (
 // first users in a cache of at most cacheEdges edges (compressed sparse
 // rows of int32: the whole graph up to about factor 80) and regenerates
 // the others' when a query needs them. Its memory is bounded whatever the
-// graph's size — the cache, one byte per user for the distances of a
-// breadth-first search, and the sets one query touches. It answers by
+// graph's size: the cache, one byte per user for the distances of a
+// breadth-first search and four for the scores of who-to-follow, nothing
+// per edge. It answers by
 // plain traversals, independently of any store's code, and is not safe for
 // concurrent use (it keeps scratch buffers).
 type adjacency struct {
@@ -27,25 +28,24 @@ type adjacency struct {
 	off []int64
 	dst []int32
 
-	bufs [2][]int64 // followee lists being walked, by nesting depth
-	dist []int8     // breadth-first search: hops from the source, -1 unreached
-	list []int64    // candidates in order of discovery
-	next []int64
+	bufs  [2][]int64 // followee lists being walked, by nesting depth
+	dist  []int8     // breadth-first search: hops from the source, -1 unreached
+	score []int32    // who-to-follow: score per user, -1 excluded
 }
 
 // cacheEdges bounds the edges the reference keeps (64 MB of int32).
 const cacheEdges = 1 << 24
 
 // newReference returns the reference of the graph model generates, with
-// the followees of its first users cached.
-func newReference(model *gen.Follows) *adjacency {
+// the followees of its first users cached, at most maxEdges edges.
+func newReference(model *gen.Follows, maxEdges int64) *adjacency {
 	d := model.Drawer()
 	a := &adjacency{users: model.Config().Users, followees: d.AppendFollowees}
 	a.off = []int64{0}
 	var buf []int64
 	for u := range a.users {
 		deg := model.OutDegree(u)
-		if int64(len(a.dst))+deg > cacheEdges {
+		if int64(len(a.dst))+deg > maxEdges {
 			break
 		}
 		buf = d.AppendFollowees(buf[:0], u)
@@ -88,9 +88,6 @@ func (a *adjacency) out(u UserID, level int) []int64 {
 	return b
 }
 
-// outDegree returns the number of users u follows.
-func (a *adjacency) outDegree(u UserID) int64 { return int64(len(a.out(u, 0))) }
-
 // neighbours returns the followees of u, ascending.
 func (a *adjacency) neighbours(u UserID) []UserID {
 	out := []UserID{}
@@ -100,58 +97,68 @@ func (a *adjacency) neighbours(u UserID) []UserID {
 	return out
 }
 
-// candidates returns the users exactly two hops from u (u and its
-// followees excluded) with the number of u's followees that follow each,
-// and lists them in a.list in order of discovery.
-func (a *adjacency) candidates(u UserID) map[int64]int64 {
-	a.list = a.list[:0]
-	score := map[int64]int64{}
-	if !a.known(u) {
-		return score
+// candidates scores the users exactly two hops from u (u and its
+// followees excluded): a.score of each is the number of u's followees that
+// follow it, -1 for u and its followees, 0 for the others. It returns the
+// number of candidates. The scores live in one dense table over the users
+// (four bytes each), so a query over a hub holds no set of what it reached.
+func (a *adjacency) candidates(u UserID) int64 {
+	if a.score == nil {
+		a.score = make([]int32, a.users)
 	}
-	// Score -1: u and its followees, never candidates.
-	score[int64(u)] = -1
+	clear(a.score)
+	if !a.known(u) {
+		return 0
+	}
+	a.score[u] = -1
 	direct := a.out(u, 0)
 	for _, x := range direct {
-		score[x] = -1
+		a.score[x] = -1
 	}
+	var n int64
 	for _, x := range direct {
 		for _, w := range a.out(UserID(x), 1) {
-			s, seen := score[w]
-			if !seen {
-				a.list = append(a.list, w)
-			}
-			if s >= 0 {
-				score[w] = s + 1
+			switch s := a.score[w]; {
+			case s == 0:
+				n++
+				a.score[w] = 1
+			case s > 0:
+				a.score[w] = s + 1
 			}
 		}
 	}
-	return score
+	return n
 }
 
 // friendsOfFriends counts the users exactly two hops from u.
-func (a *adjacency) friendsOfFriends(u UserID) int64 {
-	a.candidates(u)
-	return int64(len(a.list))
-}
+func (a *adjacency) friendsOfFriends(u UserID) int64 { return a.candidates(u) }
 
 // whoToFollow returns the top k candidates of u by score descending, ties
-// by id ascending.
+// by id ascending, kept in a list of k as the scores are scanned in id
+// order.
 func (a *adjacency) whoToFollow(u UserID, k int) []Suggestion {
-	score := a.candidates(u)
-	all := make([]Suggestion, len(a.list))
-	for i, w := range a.list {
-		all[i] = Suggestion{User: UserID(w), Score: score[w]}
+	n := a.candidates(u)
+	top := make([]Suggestion, 0, min(int64(k), n)+1)
+	for w, sc := range a.score {
+		if sc <= 0 {
+			continue
+		}
+		s := Suggestion{User: UserID(w), Score: int64(sc)}
+		i, _ := slices.BinarySearchFunc(top, s, CompareSuggestions)
+		if i < k {
+			top = slices.Insert(top, i, s)
+			top = top[:min(len(top), k)]
+		}
 	}
-	slices.SortFunc(all, CompareSuggestions)
-	return all[:min(k, len(all))]
+	return top
 }
 
 // distances runs a breadth-first search from u up to maxHops levels
 // (maxHops < 0: no bound, at most 127) and returns a.dist, where dist[w] is
 // the hop count of w, or -1 for users not reached. When stop is a known
-// user the search ends as soon as it is reached. Only valid until the next
-// query.
+// user the search ends as soon as it is reached. Each level scans dist
+// for the users the previous one reached, so the search holds no frontier
+// list, only the byte per user. Only valid until the next query.
 func (a *adjacency) distances(u UserID, maxHops int, stop UserID) []int8 {
 	if a.dist == nil {
 		a.dist = make([]int8, a.users)
@@ -166,24 +173,26 @@ func (a *adjacency) distances(u UserID, maxHops int, stop UserID) []int8 {
 		maxHops = 127
 	}
 	a.dist[u] = 0
-	frontier := append(a.list[:0], int64(u))
-	for hop := 1; len(frontier) > 0 && hop <= maxHops; hop++ {
-		a.next = a.next[:0]
-		for _, x := range frontier {
+	for hop := 1; hop <= maxHops; hop++ {
+		grew := false
+		for x, d := range a.dist {
+			if int(d) != hop-1 {
+				continue
+			}
 			for _, w := range a.out(UserID(x), 0) {
 				if a.dist[w] < 0 {
 					a.dist[w] = int8(hop)
+					grew = true
 					if UserID(w) == stop {
-						a.list = frontier[:0]
 						return a.dist
 					}
-					a.next = append(a.next, w)
 				}
 			}
 		}
-		frontier, a.next = a.next, frontier
+		if !grew {
+			break
+		}
 	}
-	a.list = frontier[:0]
 	return a.dist
 }
 

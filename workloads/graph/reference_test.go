@@ -121,7 +121,7 @@ func TestReferenceReach(t *testing.T) {
 // against one built from the exported edge list, on every query.
 func TestReferenceRegenerates(t *testing.T) {
 	w := newWorkload(t, "mix", workloads.Quick, map[string]any{"users": 1500})
-	regen := newReference(w.model)
+	regen := newReference(w.model, 2000) // a few users cached, the rest regenerated
 	fromEdges := newAdjacency(w.cfg.Users, exportEdges(t, w, 0, 1))
 	for u := UserID(0); u < UserID(w.cfg.Users); u += 37 {
 		if diff := cmp.Diff(fromEdges.neighbours(u), regen.neighbours(u)); diff != "" {

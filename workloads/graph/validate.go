@@ -63,7 +63,7 @@ func (q *query) String() string {
 // unknown ids, with a tighter and a looser hop bound, and between random
 // pairs.
 func (w *Workload) queries(ctx context.Context) ([]query, error) {
-	a := newReference(w.model)
+	a := newReference(w.model, w.refCache)
 	users := w.cfg.Users
 	outDeg := w.model.OutDegree
 
