@@ -52,6 +52,16 @@ type Versioner interface {
 	Version(ctx context.Context) (string, error)
 }
 
+// MemoryBounder is an optional interface a Conn implements to report the
+// memory bound its server runs under — a cap on the server's caches or on
+// the memory it may use (PostgreSQL started with a bound, Redis's
+// maxmemory), read from the server itself — so that results of a data set
+// larger than the bound say so. It returns "" when the server runs without
+// one.
+type MemoryBounder interface {
+	MemoryBound(ctx context.Context) (string, error)
+}
+
 // Sink is an optional interface implemented by stores that accept every
 // operation and keep nothing (the noop driver). Their answers are not
 // checked: validation is reported as skipped.
@@ -247,6 +257,16 @@ func Version(ctx context.Context, c Conn) string {
 		return "unknown"
 	}
 	return s
+}
+
+// MemoryBound returns the memory bound c's server runs under if c
+// implements MemoryBounder, or "" (none, or it cannot tell).
+func MemoryBound(ctx context.Context, c Conn) (string, error) {
+	m, ok := c.(MemoryBounder)
+	if !ok {
+		return "", nil
+	}
+	return m.MemoryBound(ctx)
 }
 
 // DiscardsData reports whether c is a Sink that keeps nothing.

@@ -564,7 +564,8 @@ func leaderSentences(w string, cs []*CostCurve) []string {
 
 // growthSentence states how a contender's throughput and p99 grow with the
 // data: "sqlite on graph/deep: throughput ∝ size^-0.62, p99 ∝ size^0.71
-// over 100 k–14 M edges".
+// over 100 k–14 M edges", and the memory bound the server ran under, if
+// any.
 func growthSentence(c *CostCurve) string {
 	us := c.Usable()
 	if len(us) < 2 {
@@ -575,8 +576,18 @@ func growthSentence(c *CostCurve) string {
 	if !ok1 || !ok2 {
 		return ""
 	}
-	return fmt.Sprintf("%s on %s: throughput ∝ size^%+.2f, p99 ∝ size^%+.2f over %s–%s %s.", c.Label, c.Workload, t, p,
-		FormatSize(float64(us[0].Records)), FormatSize(float64(us[len(us)-1].Records)), RecordUnit(c.Pattern))
+	var bounds []string
+	for _, u := range us {
+		if u.MemoryBound != "" && !slices.Contains(bounds, u.MemoryBound) {
+			bounds = append(bounds, u.MemoryBound)
+		}
+	}
+	under := ""
+	if len(bounds) > 0 {
+		under = ", under the memory bound " + strings.Join(bounds, " / ")
+	}
+	return fmt.Sprintf("%s on %s: throughput ∝ size^%+.2f, p99 ∝ size^%+.2f over %s–%s %s%s.", c.Label, c.Workload, t, p,
+		FormatSize(float64(us[0].Records)), FormatSize(float64(us[len(us)-1].Records)), RecordUnit(c.Pattern), under)
 }
 
 // CheckScale reports a scale or size that rs cannot answer for: a scale

@@ -2,6 +2,7 @@ package results_test
 
 import (
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -148,6 +149,24 @@ func TestCostSummary(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestCostSummaryMemoryBound: a curve measured on a server under a memory
+// bound says so, others do not.
+func TestCostSummaryMemoryBound(t *testing.T) {
+	r := resultstest.GraphSweep()
+	for i := range r.Cells {
+		if r.Cells[i].Store == "neo4j" {
+			r.Cells[i].MemoryBound = "heap 1 GiB"
+		}
+	}
+	text := strings.Join(results.CostSummary(results.CostCurves([]*results.Result{r})), "\n")
+	if !regexp.MustCompile(`neo4j on graph/deep: throughput ∝ size\^\S+, p99 ∝ size\^\S+ over \S+ \S+–\S+ \S+ edges, under the memory bound heap 1 GiB\.`).MatchString(text) {
+		t.Errorf("summary does not say neo4j ran under its bound:\n%s", text)
+	}
+	if strings.Contains(text, "sqlite on graph/deep: throughput") && regexp.MustCompile(`sqlite on graph/deep:[^\n]*memory bound`).MatchString(text) {
+		t.Errorf("sqlite's curve claims a bound:\n%s", text)
 	}
 }
 

@@ -351,6 +351,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
 	rc.Sink = drivers.DiscardsData(conn)
+	if mb, err := drivers.MemoryBound(ctx, conn); err != nil {
+		disp.Logf("%s: memory bound not known: %v", cell.Store, err)
+	} else if mb != "" {
+		rc.MemoryBound = mb
+		disp.Logf("%s runs under a memory bound: %s", cell.Store, mb)
+	}
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
 	}

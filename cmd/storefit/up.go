@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ import (
 const composeDirEnv = "STOREFIT_COMPOSE_DIR"
 
 func newUpCmd() *cobra.Command {
-	var format string
+	var format, memory string
 	cmd := &cobra.Command{
 		Use:   "up NAME...",
 		Short: "Start server stores natively (no Docker) and print their DSNs",
@@ -35,10 +36,20 @@ is left as it is. Up prints one line per server on stdout:
 storefit run uses $STOREFIT_NAME_DSN when a store is given without a DSN.
 compose/ is found from $STOREFIT_COMPOSE_DIR, else in the working directory or
 one of its parents, else next to the storefit binary. With Docker, use
-compose/docker-compose.yml instead.`,
+compose/docker-compose.yml instead.
+
+--memory SIZE (512MiB, 2GiB) starts the servers under a memory bound, to study
+a data set larger than the server's memory on a machine with more: PostgreSQL
+and TimescaleDB size their caches for it (shared_buffers a quarter,
+effective_cache_size all of it; the OS page cache below them is not bounded),
+Redis gets maxmemory with the noeviction policy (a larger data set fails its
+load). Results of runs against them record the bound (memory_bound), read from
+the server. A server that already runs under another bound is an error: stop
+it first.`,
 		Example: `  eval "$(storefit up redis postgres)"
   storefit run --workload point/c --store redis
-  storefit down`,
+  storefit down
+  eval "$(storefit up --memory 512MiB postgres)"`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "export" && format != "plain" {
@@ -52,8 +63,12 @@ compose/docker-compose.yml instead.`,
 			if err != nil {
 				return err
 			}
+			env, err := memoryEnv(memory, args, scripts)
+			if err != nil {
+				return err
+			}
 			for i, name := range args {
-				dsn, err := runScript(cmd.Context(), scripts[i], "start", os.Stderr)
+				dsn, err := runScript(cmd.Context(), scripts[i], "start", os.Stderr, env...)
 				if err != nil {
 					return fmt.Errorf("up %s: %w", name, err)
 				}
@@ -66,7 +81,50 @@ compose/docker-compose.yml instead.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "export", "output: export (shell lines to eval) or plain (NAME=DSN)")
+	cmd.Flags().StringVar(&memory, "memory", "", "start the servers under a memory bound, e.g. 512MiB or 2GiB (postgres, timescale, redis)")
 	return cmd
+}
+
+// memoryEnv returns the environment that passes a --memory bound to the
+// scripts (STOREFIT_MEMORY in MiB), or a usage error for a size it cannot
+// read or a server whose script takes no bound.
+func memoryEnv(memory string, names, scripts []string) ([]string, error) {
+	if memory == "" {
+		return nil, nil
+	}
+	mib, err := parseMiB(memory)
+	if err != nil {
+		return nil, usagef("--memory %q: %v", memory, err)
+	}
+	for i, s := range scripts {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(b, []byte("STOREFIT_MEMORY")) {
+			return nil, usagef("--memory: %s takes no memory bound (postgres, timescale and redis do); start it without --memory", names[i])
+		}
+	}
+	return []string{"STOREFIT_MEMORY=" + strconv.FormatInt(mib, 10) + "MiB"}, nil
+}
+
+// parseMiB reads a size of whole MiB or GiB: 512MiB, 512M, 2GiB, 2g.
+func parseMiB(s string) (int64, error) {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i <= 0 {
+		return 0, errors.New("give a size such as 512MiB or 2GiB")
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil || n <= 0 || n > 1<<30 {
+		return 0, errors.New("give a size such as 512MiB or 2GiB")
+	}
+	switch strings.ToLower(s[i:]) {
+	case "m", "mb", "mib":
+		return n, nil
+	case "g", "gb", "gib":
+		return n * 1024, nil
+	}
+	return 0, errors.New("give a size such as 512MiB or 2GiB (unit M or G)")
 }
 
 func newDownCmd() *cobra.Command {
@@ -179,11 +237,15 @@ func nativeScripts(dir string, names []string) ([]string, error) {
 	return scripts, nil
 }
 
-// runScript runs "bash script action", passing its stderr (progress and
-// errors) to stderr, and returns the last line it printed on stdout.
-func runScript(ctx context.Context, script, action string, stderr io.Writer) (string, error) {
+// runScript runs "bash script action" with env added to storefit's
+// environment, passing its stderr (progress and errors) to stderr, and
+// returns the last line it printed on stdout.
+func runScript(ctx context.Context, script, action string, stderr io.Writer, env ...string) (string, error) {
 	var out bytes.Buffer
 	c := exec.CommandContext(ctx, "bash", script, action)
+	if len(env) > 0 {
+		c.Env = append(os.Environ(), env...)
+	}
 	c.Stdout = &out
 	c.Stderr = stderr
 	if err := c.Run(); err != nil {

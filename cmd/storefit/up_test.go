@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/storefit/storefit/results"
 )
 
 // execute runs the storefit command line args and returns its stdout.
@@ -195,5 +197,99 @@ func TestUpRedisNative(t *testing.T) {
 	}
 	if _, err := execute(t, "down", "redis"); err != nil {
 		t.Errorf("second down: %v", err)
+	}
+}
+
+func TestParseMiB(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"512MiB", 512, true}, {"512m", 512, true}, {"512MB", 512, true},
+		{"2GiB", 2048, true}, {"2g", 2048, true},
+		{"", 0, false}, {"MiB", 0, false}, {"0MiB", 0, false}, {"512", 0, false},
+		{"1.5GiB", 0, false}, {"512KiB", 0, false}, {"-1g", 0, false},
+	} {
+		got, err := parseMiB(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseMiB(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestUpMemoryRefused: --memory is refused, before anything starts, for a
+// size it cannot read and for a server whose script takes no bound.
+func TestUpMemoryRefused(t *testing.T) {
+	t.Setenv(composeDirEnv, "")
+	t.Chdir("../..")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"up", "--memory", "lots", "redis"}, "give a size"},
+		{[]string{"up", "--memory", "1GiB", "redis", "influx"}, "influx takes no memory bound"},
+	} {
+		_, err := execute(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want one containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestUpRedisMemoryBound starts the real compose/native/redis.sh under a
+// memory bound of 16 MiB and runs point/a on it: a data set that fits is
+// measured with the bound recorded in the result (read from the server), a
+// data set of about 40 MB fails its load with Redis's out-of-memory error
+// instead of losing keys. It needs redis-server installed: skipped without,
+// failed under STOREFIT_REQUIRE_SERVERS=1.
+func TestUpRedisMemoryBound(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("STOREFIT_REQUIRE_SERVERS") == "1" {
+			t.Fatal("redis-server is not installed and STOREFIT_REQUIRE_SERVERS=1")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	t.Setenv("STOREFIT_NATIVE_DIR", t.TempDir())
+	t.Setenv("STOREFIT_REDIS_PORT", strconv.Itoa(port))
+	t.Setenv("STOREFIT_REDIS_PASSWORD", "")
+	t.Setenv(composeDirEnv, "")
+	t.Chdir("../..")
+	t.Cleanup(func() { execute(t, "down", "redis") })
+
+	out, err := execute(t, "up", "--format", "plain", "--memory", "16MiB", "redis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := strings.TrimPrefix(strings.TrimSpace(out), "redis=")
+	if _, err := execute(t, "up", "redis"); err == nil || !strings.Contains(err.Error(), "failed") {
+		t.Errorf("up without --memory reused the bounded server: %v", err)
+	}
+
+	dir := t.TempDir()
+	run := func(records string) (int, results.Cell) {
+		t.Helper()
+		res := filepath.Join(dir, records+".json")
+		_, stderr, code := storefit(t, dir, "run", "--workload", "point/a", "--store", "redis="+dsn, "--records", records,
+			"--ops", "2000", "--warmup", "0s", "--workers", "2", "--quiet", "--out", res)
+		r, err := results.ReadFile(res)
+		if err != nil || len(r.Cells) != 1 {
+			t.Fatalf("%s records: exit %d, %v: %s", records, code, err, stderr)
+		}
+		return code, r.Cells[0]
+	}
+	code, c := run("2000")
+	if code != 0 || c.MemoryBound != "maxmemory 16 MiB, policy noeviction" {
+		t.Errorf("2000 records: exit %d, memory bound %q, error %q; want 0 and maxmemory 16 MiB, policy noeviction", code, c.MemoryBound, c.Error)
+	}
+	code, c = run("40000")
+	if code != 3 || !strings.Contains(c.Error, "OOM") || c.MemoryBound == "" {
+		t.Errorf("40000 records (about 40 MB): exit %d, error %q, bound %q; want exit 3 and Redis's OOM error under the bound", code, c.Error, c.MemoryBound)
 	}
 }

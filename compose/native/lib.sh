@@ -130,3 +130,35 @@ maven_jars() {
 	rm -rf "$lib"
 	mv "$tmp" "$lib"
 }
+
+# memory_mib prints $STOREFIT_MEMORY, the memory bound a server is started
+# with (storefit up --memory; "512MiB", "512m", "2GiB", "2g"), in MiB, or
+# nothing when it is unset. A value it cannot read ends the script.
+memory_mib() {
+	local v=${STOREFIT_MEMORY:-} n unit
+	[ -n "$v" ] || return 0
+	n=${v%%[!0-9]*}
+	unit=${v#"$n"}
+	[ -n "$n" ] || die "STOREFIT_MEMORY=$v: give a size such as 512MiB or 2GiB"
+	[ $((10#$n)) -gt 0 ] || die "STOREFIT_MEMORY=$v: the bound must be more than 0"
+	case "$unit" in
+	m | M | MB | MiB | mb) echo $((10#$n)) ;;
+	g | G | GB | GiB | gb) echo $((10#$n * 1024)) ;;
+	*) die "STOREFIT_MEMORY=$v: give a size such as 512MiB or 2GiB" ;;
+	esac
+}
+
+# same_memory_bound DIR NAME checks that a running server in DIR was started
+# with the memory bound asked for now (DIR/memory records it; none when
+# empty): a reused server must not run under another bound than the one a
+# result will claim.
+same_memory_bound() {
+	local dir=$1 name=$2 want had=""
+	want=$(memory_mib)
+	[ -f "$dir/memory" ] && had=$(cat "$dir/memory")
+	[ "$want" = "$had" ] && return 0
+	local was="no memory bound" asked="none"
+	[ -n "$had" ] && was="a memory bound of $had MiB"
+	[ -n "$want" ] && asked="$want MiB"
+	die "$name: the server was started with $was, this start asks for $asked; stop it first ($name.sh stop)"
+}

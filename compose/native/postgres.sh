@@ -15,6 +15,12 @@
 #                               next free port above it when 5432 is taken (said on stderr)
 #   STOREFIT_POSTGRES_PASSWORD  password of the storefit user (default storefit, the
 #                               password the postgres driver's default DSN uses)
+#   STOREFIT_MEMORY             a memory bound (storefit up --memory 512MiB): the
+#                               server's caches are sized for it instead of the
+#                               settings below (see memory_conf), and the bound is
+#                               recorded as the setting storefit.memory_bound, which
+#                               the driver reports into results. It bounds what the
+#                               server caches, not the OS page cache under it.
 #
 # The server runs as the postgres system user when this script runs as root
 # (initdb refuses root), as the calling user otherwise. Its unix socket lives in
@@ -179,6 +185,35 @@ log_min_messages = warning
 log_checkpoints = off
 EOF
 	pg_extra_conf >>"$PG_DATA/postgresql.conf"
+	memory_conf >>"$PG_DATA/postgresql.conf"
+}
+
+# memory_conf prints the settings of a memory bound of M MiB
+# ($STOREFIT_MEMORY), later in postgresql.conf than the ones they replace:
+# shared buffers a quarter of it (PostgreSQL's own advice for a machine's
+# memory), the planner told that the bound is all the cache there is,
+# work_mem M/64 (at most the 64MB above) so two workers' sorts and hashes
+# stay well inside it, maintenance_work_mem M/8 (at most 1GB).
+memory_conf() {
+	local m
+	m=$(memory_mib)
+	[ -n "$m" ] || return 0
+	local shared=$((m / 4)) work=$((m / 64)) maint=$((m / 8))
+	[ $shared -ge 16 ] || shared=16
+	[ $work -ge 1 ] || work=1
+	[ $work -le 64 ] || work=64
+	[ $maint -ge 16 ] || maint=16
+	[ $maint -le 1024 ] || maint=1024
+	cat <<CONF
+
+# --- memory bound of ${m}MiB (STOREFIT_MEMORY) ---
+storefit.memory_bound = '${m}MiB'
+shared_buffers = ${shared}MB
+effective_cache_size = ${m}MB
+work_mem = ${work}MB
+maintenance_work_mem = ${maint}MB
+wal_buffers = -1
+CONF
 }
 
 start() {
@@ -186,6 +221,7 @@ start() {
 	exec 9>"$PG_DIR/.lock"
 	flock 9 # one start at a time: a second waits, then finds the server running
 	if running; then
+		same_memory_bound "$PG_DIR" "$PG_NAME"
 		dsn
 		return 0
 	fi
@@ -218,10 +254,12 @@ start() {
 			sed -i "s/^local\(.*\)peer$/local\1trust/" "$PG_DATA/pg_hba.conf"
 		fi
 		write_conf
+		memory_mib >"$PG_DIR/memory"
 		fresh=1
 	else
 		# Stopped but initialized: start it again on the port it had.
 		port_free "$(port)" || die "port $(port) of the stopped server in $PG_DIR is taken; run '$0 stop' first"
+		same_memory_bound "$PG_DIR" "$PG_NAME"
 		fresh=0
 	fi
 	log "starting $PG_NAME on 127.0.0.1:$(port)"

@@ -19,6 +19,12 @@
 #   STOREFIT_REDIS_PORT      port on 127.0.0.1 (default 6379)
 #   STOREFIT_REDIS_PASSWORD  if set, the server requires it (requirepass) and
 #                            the DSN carries it: redis://:PASSWORD@127.0.0.1:PORT/0
+#   STOREFIT_MEMORY          a memory bound (storefit up --memory 512MiB): the
+#                            server starts with --maxmemory of it and
+#                            --maxmemory-policy noeviction, so a data set larger
+#                            than the bound fails its load with OOM errors instead
+#                            of losing keys; the driver reports the bound into
+#                            results
 #
 # Idempotent: start finds a server it started before by its pid file and only
 # prints the DSN; a lock serializes concurrent starts and stops.
@@ -82,6 +88,7 @@ start() {
 	need_packages redis-server
 	lock
 	if pid >/dev/null; then
+		same_memory_bound "$DIR" redis
 		wait_for 30 ping || die "redis: the server started before (pid $(pid)) does not answer on 127.0.0.1:$PORT; run '$0 stop'"
 		dsn
 		return 0
@@ -95,9 +102,13 @@ start() {
 	if [ -n "$PASSWORD" ]; then
 		printf 'requirepass "%s"\n' "${PASSWORD//\"/\\\"}" >"$DIR/redis.conf"
 	fi
-	log "redis: starting redis-server on 127.0.0.1:$PORT (data in $DIR)"
+	local mem bound=()
+	mem=$(memory_mib)
+	echo "$mem" >"$DIR/memory"
+	[ -n "$mem" ] && bound=(--maxmemory "${mem}mb" --maxmemory-policy noeviction)
+	log "redis: starting redis-server on 127.0.0.1:$PORT (data in $DIR${mem:+, maxmemory $mem MiB})"
 	# fd 9 (the lock) is closed for the daemon, or it would hold the lock.
-	redis-server "$DIR/redis.conf" --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no \
+	redis-server "$DIR/redis.conf" --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no "${bound[@]}" \
 		--daemonize yes --dir "$DIR" --pidfile "$PIDFILE" --logfile "$DIR/redis.log" \
 		9>&- </dev/null >/dev/null 2>&1 ||
 		die "redis: redis-server failed to start; see $DIR/redis.log"

@@ -104,6 +104,33 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 	return v, nil
 }
 
+// MemoryBound reports the memory bound the server was started with
+// (compose/native/postgres.sh with STOREFIT_MEMORY, which records it as the
+// setting storefit.memory_bound) and the cache settings it implies, read
+// from the server: "256MiB: shared_buffers 64MB, effective_cache_size
+// 256MB, work_mem 4MB (the OS page cache is not bounded)". It returns ""
+// for a server started without one.
+func (c *Conn) MemoryBound(ctx context.Context) (string, error) {
+	var bound, shared, cache, work *string
+	err := c.pool.QueryRow(ctx, `SELECT current_setting('storefit.memory_bound', true),
+		current_setting('shared_buffers'), current_setting('effective_cache_size'), current_setting('work_mem')`).Scan(&bound, &shared, &cache, &work)
+	if err != nil {
+		return "", c.wrap(err, "memory settings")
+	}
+	if bound == nil || *bound == "" {
+		return "", nil
+	}
+	return fmt.Sprintf("%s: shared_buffers %s, effective_cache_size %s, work_mem %s (the OS page cache is not bounded)",
+		*bound, deref(shared), deref(cache), deref(work)), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "?"
+	}
+	return *s
+}
+
 // Config returns the configuration the Conn was opened with.
 func (c *Conn) Config() Config { return c.cfg }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/drivers/drivertest"
 	"github.com/storefit/storefit/drivers/postgres"
@@ -586,5 +588,46 @@ func TestTimescaleNotPreloaded(t *testing.T) {
 		if !strings.Contains(err.Error(), "not preloaded") || !strings.Contains(err.Error(), "shared_preload_libraries") {
 			t.Errorf("%s: error %q does not say to preload timescaledb", name, err)
 		}
+	}
+}
+
+// TestMemoryBound reads the bound a server started with STOREFIT_MEMORY
+// records (storefit.memory_bound; given here as a session setting in the
+// DSN, as the server's configuration would give it) with the cache settings
+// the server really runs with, and nothing from a server without one.
+func TestMemoryBound(t *testing.T) {
+	dsn := serverDSN(t)
+	ctx := context.Background()
+	plain := open(t, dsn)
+	defer plain.Close()
+	got, err := plain.MemoryBound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close(ctx)
+	var bounded bool
+	if err := pc.QueryRow(ctx, "SELECT coalesce(current_setting('storefit.memory_bound', true), '') <> ''").Scan(&bounded); err != nil {
+		t.Fatal(err)
+	}
+	if !bounded && got != "" {
+		t.Errorf("a server without a bound reports %q", got)
+	}
+
+	c := open(t, withOptions(dsn, "storefit.memory_bound=256MiB"))
+	defer c.Close()
+	got, err = c.MemoryBound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shared string
+	if err := pc.QueryRow(ctx, "SHOW shared_buffers").Scan(&shared); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "256MiB: shared_buffers "+shared+", effective_cache_size ") || !strings.HasSuffix(got, "(the OS page cache is not bounded)") {
+		t.Errorf("MemoryBound = %q, want 256MiB: shared_buffers %s, effective_cache_size …", got, shared)
 	}
 }

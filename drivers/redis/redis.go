@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/redis/rueidis"
@@ -118,6 +119,35 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("redis at %s: no redis_version in INFO", c.cfg.Addr)
+}
+
+// MemoryBound reports Redis's maxmemory and its eviction policy, as
+// "maxmemory 64 MiB, policy noeviction", or "" when maxmemory is 0 (no
+// bound). Redis keeps every key in memory: under noeviction a load larger
+// than the bound fails with OOM errors, which is the answer to "does the
+// data set fit".
+func (c *Conn) MemoryBound(ctx context.Context) (string, error) {
+	m, err := c.client.Do(ctx, c.client.B().ConfigGet().Parameter("maxmemory", "maxmemory-policy").Build()).AsStrMap()
+	if err != nil {
+		return "", c.wrap("config get maxmemory", err)
+	}
+	n, err := strconv.ParseInt(m["maxmemory"], 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("redis at %s: maxmemory %q: %w", c.cfg.Addr, m["maxmemory"], err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("maxmemory %s, policy %s", formatMiB(n), m["maxmemory-policy"]), nil
+}
+
+// formatMiB prints a byte count in MiB (GiB from 10 GiB), as the bounds
+// are given.
+func formatMiB(n int64) string {
+	if n >= 10<<30 {
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', -1, 64) + " GiB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
 }
 
 // wrap gives an error of the server the context of the address and the
