@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +55,34 @@ type Versioner interface {
 type Sink interface {
 	// DiscardsData reports whether the store throws away what it is given.
 	DiscardsData() bool
+}
+
+// DSNParser is an optional interface a Driver implements to check a DSN
+// without connecting, so that a malformed one is refused before a run
+// starts rather than failing its cells. ParseDSN returns nil for a DSN
+// Open would accept, else an error that says what is wrong and never shows
+// a password. If a driver does not implement it, its DSNs are checked only
+// when Open is called.
+type DSNParser interface {
+	ParseDSN(dsn string) error
+}
+
+// ParseDSN checks dsn with the driver registered under name, if that driver
+// implements DSNParser; an unknown name is an error. The error is scrubbed
+// of the DSN's secrets whatever the driver wrote.
+func ParseDSN(name, dsn string) error {
+	d, ok := Lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown store %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	p, ok := d.(DSNParser)
+	if !ok {
+		return nil
+	}
+	if err := p.ParseDSN(dsn); err != nil {
+		return errors.New(NewRedactor(dsn).Redact(err.Error()))
+	}
+	return nil
 }
 
 // Info describes a driver for `storefit list` and results.
@@ -172,7 +199,7 @@ func Open(ctx context.Context, name, dsn string) (Conn, error) {
 	}
 	c, err := d.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s %s: %w", name, RedactDSN(dsn), err)
+		return nil, redactedError{fmt.Errorf("open %s %s: %w", name, RedactDSN(dsn), err), NewRedactor(dsn)}
 	}
 	return c, nil
 }
@@ -196,53 +223,12 @@ func DiscardsData(c Conn) bool {
 	return ok && s.DiscardsData()
 }
 
-// RedactDSN returns dsn with any password replaced by "xxxxx", for logs,
-// reports and result files. It understands URL DSNs (scheme://user:pw@host),
-// key=value DSNs (password=… or pwd=…), and leaves anything else as it is.
-func RedactDSN(dsn string) string {
-	if dsn == "" {
-		return dsn
-	}
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			}
-			q := u.Query()
-			changed := false
-			for k := range q {
-				if isSecretKey(k) {
-					q.Set(k, "xxxxx")
-					changed = true
-				}
-			}
-			if changed {
-				u.RawQuery = q.Encode()
-			}
-			return u.String()
-		}
-		// Unparsable URL: blank everything between "://" and the last "@".
-		i := strings.Index(dsn, "://") + 3
-		if j := strings.LastIndex(dsn, "@"); j > i {
-			return dsn[:i] + "xxxxx" + dsn[j:]
-		}
-		return dsn
-	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		k, _, ok := strings.Cut(f, "=")
-		if ok && isSecretKey(k) {
-			fields[i] = k + "=xxxxx"
-		}
-	}
-	return strings.Join(fields, " ")
+// redactedError is an error whose text is scrubbed of secrets; errors.Is
+// and errors.As still see the error it wraps.
+type redactedError struct {
+	err error
+	r   *Redactor
 }
 
-func isSecretKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "password", "pwd", "pass", "passwd", "secret", "token", "sslpassword":
-		return true
-	}
-	return false
-}
+func (e redactedError) Error() string { return e.r.Redact(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }

@@ -35,6 +35,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open opens the database dsn names (see ParseConfig): a temporary file when
 // the path is empty, removed again by Close.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

@@ -32,6 +32,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the server dsn names (DefaultDSN when empty; see
 // ParseConfig), asks its version on /ping and chooses the API by it (unless
 // the DSN sets api=). On a 1.x server it creates the database if missing.

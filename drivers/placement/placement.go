@@ -57,6 +57,13 @@ var (
 	_ twitter.Reporter  = (*Conn)(nil)
 )
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open reads the placement file dsn names and opens its stores.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 	cfg, err := ParseConfig(dsn)

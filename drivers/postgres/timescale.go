@@ -30,21 +30,38 @@ func (TimescaleDriver) Describe() drivers.Info {
 	}
 }
 
-// Open connects like the postgres driver (DefaultTimescaleDSN when dsn is
-// empty) and fails unless the server offers the timescaledb extension. The
-// DSN option timescaledb is not allowed: the store name decides.
-func (TimescaleDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (TimescaleDriver) ParseDSN(dsn string) error {
+	_, err := parseTimescale(dsn)
+	return err
+}
+
+// parseTimescale parses a timescale DSN: a postgres one (DefaultTimescaleDSN
+// when empty) without the timescaledb option.
+func parseTimescale(dsn string) (Config, error) {
 	if strings.TrimSpace(dsn) == "" {
 		dsn = DefaultTimescaleDSN
 	}
 	cfg, err := ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	if cfg.Timescale != TimescaleAuto {
-		return nil, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (use the postgres store for plain tables)", cfg.Redacted, cfg.Timescale)
+		return Config{}, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (use the postgres store for plain tables)", cfg.Redacted, cfg.Timescale)
 	}
 	cfg.Timescale = TimescaleRequire
+	return cfg, nil
+}
+
+// Open connects like the postgres driver (DefaultTimescaleDSN when dsn is
+// empty) and fails unless the server offers the timescaledb extension. The
+// DSN option timescaledb is not allowed: the store name decides.
+func (TimescaleDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+	cfg, err := parseTimescale(dsn)
+	if err != nil {
+		return nil, err
+	}
 	c, err := OpenConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
