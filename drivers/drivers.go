@@ -85,6 +85,51 @@ func ParseDSN(name, dsn string) error {
 	return nil
 }
 
+// NestedDSNs is an optional interface of a Driver whose DSN names other
+// stores' DSNs (a placement file): NestedDSNs returns them, expanded as
+// Open would, so that their secrets are redacted from output like those
+// of the DSN itself. If a driver does not implement it, only dsn's own
+// secrets are known.
+type NestedDSNs interface {
+	NestedDSNs(dsn string) []string
+}
+
+// RedactorFor returns a Redactor of the secrets of dsn, a DSN of the store
+// name, and of the DSNs nested in it (NestedDSNs).
+func RedactorFor(name, dsn string) *Redactor {
+	r := NewRedactor(dsn)
+	if d, ok := Lookup(name); ok {
+		if n, ok := d.(NestedDSNs); ok {
+			for _, x := range n.NestedDSNs(dsn) {
+				r.Add(x)
+			}
+		}
+	}
+	return r
+}
+
+// MemoryResident is an optional interface of a Driver whose stores can keep
+// all their data in storefit's own memory (the memory oracle, an in-memory
+// DuckDB): MemoryResident reports whether a store opened with dsn does.
+// Before loading such a store, storefit estimates the memory the data will
+// take and refuses, unless forced, what will not fit. If a driver does not
+// implement it, its stores are taken to keep their data elsewhere (on disk,
+// in a server).
+type MemoryResident interface {
+	MemoryResident(dsn string) bool
+}
+
+// IsMemoryResident reports whether the store name opened with dsn keeps its
+// data in storefit's memory (see MemoryResident).
+func IsMemoryResident(name, dsn string) bool {
+	d, ok := Lookup(name)
+	if !ok {
+		return false
+	}
+	m, ok := d.(MemoryResident)
+	return ok && m.MemoryResident(dsn)
+}
+
 // Info describes a driver for `storefit list` and results.
 type Info struct {
 	// Summary is one line on what the store is.

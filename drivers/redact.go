@@ -70,16 +70,25 @@ func NewRedactor(dsns ...string) *Redactor {
 // Add adds the secrets of dsn.
 func (r *Redactor) Add(dsn string) {
 	for _, s := range Secrets(dsn) {
-		switch {
-		case len(s) >= minAnywhere || strings.HasPrefix(s, "%"):
-			if !slices.Contains(r.long, s) {
-				r.long = append(r.long, s)
-			}
-		case !slices.Contains(r.short, s):
-			r.short = append(r.short, s)
-		}
+		r.addSecret(s)
 	}
-	// Longest first, so a secret is replaced whole before any part of it.
+	r.sort()
+}
+
+func (r *Redactor) addSecret(s string) {
+	switch {
+	case len(s) >= minAnywhere || strings.HasPrefix(s, "%"):
+		if !slices.Contains(r.long, s) {
+			r.long = append(r.long, s)
+		}
+	case !slices.Contains(r.short, s):
+		r.short = append(r.short, s)
+	}
+}
+
+// sort puts the longest secrets first, so a secret is replaced whole
+// before any part of it.
+func (r *Redactor) sort() {
 	byLen := func(a, b string) int { return len(b) - len(a) }
 	slices.SortFunc(r.long, byLen)
 	slices.SortFunc(r.short, byLen)
@@ -432,4 +441,17 @@ func isSecretKey(k string) bool {
 		}
 	}
 	return false
+}
+
+// Merge adds the secrets o knows.
+func (r *Redactor) Merge(o *Redactor) {
+	if o == nil {
+		return
+	}
+	for _, group := range [][]string{o.long, o.short} {
+		for _, s := range group {
+			r.addSecret(s)
+		}
+	}
+	r.sort()
 }

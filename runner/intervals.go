@@ -24,7 +24,8 @@ type intervals struct {
 	done      []results.Interval
 	last      results.Interval
 	failing   int // consecutive final intervals in which every operation failed
-	lastMu    sync.Mutex
+	// lastMu guards done's growth (snapshot reads it), last and failing.
+	lastMu sync.Mutex
 }
 
 type ivSample struct {
@@ -112,8 +113,8 @@ func (iv *intervals) finalize(idx int, length time.Duration) *hdr.Histogram {
 	if enc, err := results.EncodeHistogram(a.hist); err == nil {
 		out.Histogram = enc
 	}
-	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
+	iv.done = append(iv.done, out)
 	iv.last = out
 	if out.Ops == 0 && out.Errors > 0 {
 		iv.failing++
@@ -131,6 +132,14 @@ func (iv *intervals) failingFor() int {
 	iv.lastMu.Lock()
 	defer iv.lastMu.Unlock()
 	return iv.failing
+}
+
+// snapshot returns a copy of the final intervals so far, for a result
+// written while the phase runs.
+func (iv *intervals) snapshot() []results.Interval {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	return append([]results.Interval(nil), iv.done...)
 }
 
 // latest returns the newest final interval, for the live display.

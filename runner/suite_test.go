@@ -26,7 +26,7 @@ func TestSuitePlan(t *testing.T) {
 		c.Config.Duration != 2*time.Second || c.Config.Warmup != 500*time.Millisecond || c.Config.Timeout != 10*time.Second {
 		t.Errorf("first cell: %+v", c)
 	}
-	if plan.Cells[1].Store != "noop" || plan.Cells[1].DSN != "ignored" || plan.Cells[2].DSN != "second" {
+	if plan.Cells[1].Store != "noop" || plan.Cells[1].DSN != "ignored" || plan.Cells[2].Store != "memory:second" || plan.Cells[2].DSN != "second" {
 		t.Errorf("stores: %+v %+v", plan.Cells[1], plan.Cells[2])
 	}
 	e := plan.Cells[3]

@@ -35,6 +35,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// MemoryResident reports whether dsn selects an in-memory database
+// (drivers.MemoryResident).
+func (Driver) MemoryResident(dsn string) bool {
+	cfg, err := ParseConfig(dsn)
+	return err == nil && cfg.Path == MemoryPath
+}
+
 // ParseDSN checks dsn as Open would, without connecting
 // (drivers.DSNParser).
 func (Driver) ParseDSN(dsn string) error {
