@@ -188,8 +188,8 @@ type recordingDisplay struct {
 }
 
 func (d *recordingDisplay) StartPhase(label string, total int64, unit string) { d.add(label) }
-func (d *recordingDisplay) Update(current int64, detail string)             { d.add(detail) }
-func (d *recordingDisplay) EndPhase(summary string)                         { d.add(summary) }
+func (d *recordingDisplay) Update(current int64, detail string)               { d.add(detail) }
+func (d *recordingDisplay) EndPhase(summary string)                           { d.add(summary) }
 func (d *recordingDisplay) Logf(format string, args ...any) {
 	d.add(format)
 	for _, a := range args {
@@ -227,5 +227,89 @@ func TestProcessSamples(t *testing.T) {
 		if s.Goroutines < 2 || s.HeapBytes == 0 {
 			t.Errorf("sample %+v", s)
 		}
+	}
+}
+
+// pauser is a FaultInjector that pauses a faulty store, and records calls.
+type pauser struct {
+	f     *faults
+	mu    sync.Mutex
+	calls []string
+}
+
+func (p *pauser) Begin(ctx context.Context, f Fault, store, dsn string) error {
+	p.mu.Lock()
+	p.calls = append(p.calls, "begin "+f.String())
+	p.mu.Unlock()
+	p.f.paused.Store(true)
+	return nil
+}
+
+func (p *pauser) End(ctx context.Context, f Fault, store, dsn string) error {
+	p.mu.Lock()
+	p.calls = append(p.calls, "end "+f.String())
+	p.mu.Unlock()
+	p.f.paused.Store(false)
+	return nil
+}
+
+// Faults are injected at their time in the measured phase; the result
+// records each fault's window and the time the store took to recover.
+func TestFaultsAreInjectedAndRecovered(t *testing.T) {
+	f := &faults{}
+	store := register(t, f)
+	inj := &pauser{f: f}
+	c := pointCell(store, "c", Config{Workers: 2, Duration: 5 * time.Second, Timeout: 10 * time.Second,
+		Faults: []Fault{{Kind: FaultPause, At: 2 * time.Second, For: 1500 * time.Millisecond}}}, map[string]any{"records": 100})
+	res, err := Run(context.Background(), Plan{Cells: []Cell{c}}, Options{Faults: inj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := res.Cells[0].Run
+	if len(run.Faults) != 1 {
+		t.Fatalf("faults: %+v", run.Faults)
+	}
+	rf := run.Faults[0]
+	if rf.Kind != FaultPause || rf.Server != store || rf.Error != "" {
+		t.Errorf("fault: %+v", rf)
+	}
+	if rf.StartSeconds < 1.95 || rf.StartSeconds > 2.5 || rf.EndSeconds < 3.45 || rf.EndSeconds > 4.2 {
+		t.Errorf("window %.2f–%.2f s, want about 2–3.5 s", rf.StartSeconds, rf.EndSeconds)
+	}
+	if rf.PreFaultOpsPerSec <= 0 || rf.RecoverySeconds == nil || *rf.RecoverySeconds > 1 {
+		t.Errorf("recovery: pre-fault %.0f ops/s, recovered at %v, in %v", rf.PreFaultOpsPerSec, rf.RecoveredAtSeconds, rf.RecoverySeconds)
+	}
+	// The second the store was paused has (almost) no operations.
+	if iv := run.Intervals[2]; iv.OpsPerSec > 0.2*rf.PreFaultOpsPerSec {
+		t.Errorf("second 2 of a paused store: %.0f ops/s", iv.OpsPerSec)
+	}
+	if got := strings.Join(inj.calls, ", "); got != "begin pause@2s+1.5s, end pause@2s+1.5s" {
+		t.Errorf("calls: %s", got)
+	}
+}
+
+// A fault in progress when the run is interrupted is ended at once: a
+// paused server must never be left paused.
+func TestInterruptEndsTheFault(t *testing.T) {
+	f := &faults{}
+	store := register(t, f)
+	inj := &pauser{f: f}
+	c := pointCell(store, "c", Config{Workers: 1, Duration: time.Hour,
+		Faults: []Fault{{Kind: FaultPause, At: 500 * time.Millisecond, For: time.Minute}}}, map[string]any{"records": 100})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(1500*time.Millisecond, cancel)
+	start := time.Now()
+	res, _ := Run(ctx, Plan{Cells: []Cell{c}}, Options{Faults: inj})
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if f.paused.Load() {
+		t.Error("the store was left paused")
+	}
+	if got := strings.Join(inj.calls, ", "); got != "begin pause@500ms+1m0s, end pause@500ms+1m0s" {
+		t.Errorf("calls: %s", got)
+	}
+	if r := res.Cells[0].Run; r == nil || len(r.Faults) != 1 {
+		t.Errorf("run: %+v", r)
 	}
 }

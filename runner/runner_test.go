@@ -44,6 +44,8 @@ type faults struct {
 	// the first read past delayFrom: a server that stalls mid-phase.
 	stallAfter time.Duration
 	first      atomic.Int64 // unix ns of the first read past delayFrom
+	// paused makes reads wait until it is cleared (a SIGSTOPped server).
+	paused atomic.Bool
 	// cancelErr, when set, is what a delayed read returns on cancellation
 	// instead of an error wrapping the context's: drivers word it their
 	// own way ("conn closed").
@@ -106,6 +108,13 @@ func (s *faultyStore) Load(ctx context.Context, recs []point.Record) error {
 }
 
 func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst [][]byte) ([][]byte, error) {
+	for s.f.paused.Load() {
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+	}
 	if s.f.delays(s.f.reads.Add(1)) {
 		if s.f.stuck {
 			time.Sleep(s.f.readDelay)
