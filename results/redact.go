@@ -15,8 +15,20 @@ func (c *Cell) Redact(f func(string) string) { redactValue(reflect.ValueOf(c), f
 // fields tagged redact:"-" are skipped.
 func redactValue(v reflect.Value, f func(string) string) {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
+	case reflect.Pointer:
 		if !v.IsNil() {
+			redactValue(v.Elem(), f)
+		}
+	case reflect.Interface:
+		// What an interface holds cannot be set in place: copy, redact,
+		// store back.
+		if !v.IsNil() && v.CanSet() {
+			e := v.Elem()
+			c := reflect.New(e.Type()).Elem()
+			c.Set(e)
+			redactValue(c, f)
+			v.Set(c)
+		} else if !v.IsNil() {
 			redactValue(v.Elem(), f)
 		}
 	case reflect.String:
@@ -40,11 +52,7 @@ func redactValue(v reflect.Value, f func(string) string) {
 			// Map values cannot be set in place: copy, redact, store.
 			c := reflect.New(e.Type()).Elem()
 			c.Set(e)
-			if c.Kind() == reflect.Interface && !c.IsNil() && c.Elem().Kind() == reflect.String {
-				c.Set(reflect.ValueOf(f(c.Elem().String())))
-			} else {
-				redactValue(c, f)
-			}
+			redactValue(c, f)
 			v.SetMapIndex(k, c)
 		}
 	}

@@ -2,8 +2,12 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/results"
@@ -40,6 +44,12 @@ const (
 // above) into a fresh store, measures how much the Go heap and the
 // process's resident memory grew, and scales that to every record.
 func EstimateMemory(ctx context.Context, cell Cell, shard results.Shard) (need MemoryNeed, ok bool, err error) {
+	return estimateMemory(ctx, cell, shard, 0)
+}
+
+// estimateMemory is EstimateMemory, sampling only as much as it takes to
+// tell whether the data fits in avail (0: sample for precision).
+func estimateMemory(ctx context.Context, cell Cell, shard results.Shard, avail uint64) (need MemoryNeed, ok bool, err error) {
 	if !drivers.IsMemoryResident(cell.Store, cell.DSN) {
 		return MemoryNeed{}, false, nil
 	}
@@ -62,15 +72,17 @@ func EstimateMemory(ctx context.Context, cell Cell, shard results.Shard) (need M
 			return MemoryNeed{}, false, nil
 		}
 		grown := heap + other
-		if parts > 1 && grown < sampleBytes && want < maxSampleRecords {
-			want *= 4
-			continue
-		}
 		scale := float64(total) / float64(rows)
 		need = MemoryNeed{
 			Records:   total,
 			PerRecord: float64(grown) / float64(rows),
 			Bytes:     uint64(float64(2*heap+other) * scale),
+		}
+		// A small sample is noisy: take a larger one, unless the answer
+		// is clear anyway (far below what is available).
+		if parts > 1 && grown < sampleBytes && want < maxSampleRecords && (avail == 0 || need.Bytes > avail/4) {
+			want *= 4
+			continue
 		}
 		return need, true, nil
 	}
@@ -143,7 +155,10 @@ func (e *MemoryError) Error() string {
 // container's limit). It checks nothing where the available memory cannot
 // be read.
 func (p Plan) CheckMemory(ctx context.Context) error {
-	avail, ok := availableMemory()
+	avail, ok, err := memoryBudget()
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return nil
 	}
@@ -152,15 +167,57 @@ func (p Plan) CheckMemory(ctx context.Context) error {
 		shard = results.Shard{Count: 1}
 	}
 	for _, c := range p.Cells {
-		need, ok, err := EstimateMemory(ctx, c, shard)
+		need, ok, err := estimateMemory(ctx, c, shard, avail)
 		if err != nil {
 			return fmt.Errorf("%s on %s: %w", c.Workload, c.Store, err)
 		}
 		if ok && need.Bytes > avail {
+			// (avail is the budget: the machine's available memory or
+			// $STOREFIT_MEMORY_AVAILABLE.)
 			return &MemoryError{Cell: c, Need: need, Available: avail}
 		}
 	}
 	return nil
+}
+
+// MemoryEnv, when set, is the memory a run may take (e.g. 8GiB) instead
+// of what the machine (or container) has available: to leave room for a
+// server on the same machine, or to test the check.
+const MemoryEnv = "STOREFIT_MEMORY_AVAILABLE"
+
+// memoryBudget returns the memory a run may take: $STOREFIT_MEMORY_AVAILABLE,
+// else the available memory.
+func memoryBudget() (uint64, bool, error) {
+	v := strings.TrimSpace(os.Getenv(MemoryEnv))
+	if v == "" {
+		avail, ok := availableMemory()
+		return avail, ok, nil
+	}
+	n, err := parseBytes(v)
+	if err != nil {
+		return 0, false, fmt.Errorf("$%s=%q: %w", MemoryEnv, v, err)
+	}
+	return n, true, nil
+}
+
+// parseBytes parses a size: a number with an optional unit B, KiB, MiB,
+// GiB, TiB (KB, MB, GB, TB and K, M, G, T count in 1024s too).
+func parseBytes(s string) (uint64, error) {
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.ToUpper(strings.TrimSpace(s[i:]))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, errors.New("not a size (e.g. 8GiB, 512MiB)")
+	}
+	shift := map[string]uint{"": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20, "G": 30, "GB": 30, "GIB": 30, "T": 40, "TB": 40, "TIB": 40}
+	sh, ok := shift[unit]
+	if !ok {
+		return 0, fmt.Errorf("unknown unit %q (use B, KiB, MiB, GiB or TiB)", unit)
+	}
+	return uint64(f * float64(uint64(1)<<sh)), nil
 }
 
 // formatBytes formats a size in bytes with a binary unit.

@@ -85,3 +85,21 @@ func TestCheckMemoryRefusesWhatWillNotFit(t *testing.T) {
 		t.Errorf("a small plan: %v", err)
 	}
 }
+
+func TestMemoryBudget(t *testing.T) {
+	t.Setenv(MemoryEnv, "64MiB")
+	plan := Plan{Cells: []Cell{pointCell("memory", "a", Config{}, map[string]any{"records": 200_000})}}
+	var me *MemoryError
+	if err := plan.CheckMemory(context.Background()); !errors.As(err, &me) || me.Available != 64<<20 || !strings.Contains(err.Error(), "64.0 MiB are available") {
+		t.Errorf("with a 64 MiB budget: %v", err)
+	}
+	t.Setenv(MemoryEnv, "lots")
+	if err := plan.CheckMemory(context.Background()); err == nil || !strings.Contains(err.Error(), MemoryEnv) {
+		t.Errorf("bad budget: %v", err)
+	}
+	for in, want := range map[string]uint64{"1024": 1024, "1.5KiB": 1536, "8GiB": 8 << 30, "2 G": 2 << 30, "3MB": 3 << 20} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v", in, got, err)
+		}
+	}
+}

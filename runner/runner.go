@@ -491,7 +491,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	}
 	defer func() {
 		cp.set(&rc, "closing the store")
-		if err := conn.Close(); err != nil && rc.Error == "" {
+		if err := closeBounded(conn, &rc); err != nil && rc.Error == "" {
 			rc.Error = fmt.Sprintf("close %s: %v", cell.Store, err)
 		}
 	}()
@@ -538,6 +538,33 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 		return fail(err)
 	}
 	return rc
+}
+
+// Bounds on closing a store: a pool closing its connections to a stalled
+// server waits on each (pgxpool up to 15 s).
+const (
+	closeBound      = 10 * time.Second
+	closeAfterStall = time.Second
+)
+
+// closeBounded closes conn, waiting at most closeBound (closeAfterStall
+// when the cell's measured phase stalled); a Close that takes longer is
+// left running and reported.
+func closeBounded(conn drivers.Conn, rc *results.Cell) error {
+	bound := closeBound
+	if rc.Run != nil && rc.Run.Stalled != nil {
+		bound = closeAfterStall
+	}
+	done := make(chan error, 1)
+	go func() { done <- conn.Close() }()
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("the store did not close within %s (a stalled server?); left closing", bound)
+	}
 }
 
 // prepareCell runs the phases before the warm-up: setup and load (unless

@@ -119,9 +119,10 @@ before the fault); the report marks them on the per-second plots.
 
 Before anything runs, every DSN is checked by its driver, --out must be
 writable, and a store that keeps its data in storefit's memory (memory,
-duckdb=:memory:) must fit in the memory available: storefit loads a sample,
-estimates what the whole data needs and refuses what will not fit (--force
-runs anyway). Any of these is one line and exit status 2.
+duckdb=:memory:) must fit in the memory available ($STOREFIT_MEMORY_AVAILABLE,
+e.g. 8GiB, sets a smaller budget): storefit loads a sample, estimates what
+the whole data needs and refuses what will not fit (--force runs anyway).
+Any of these is one line and exit status 2.
 
 The default result file is results/<time to the millisecond>-<run id>.json,
 so runs never overwrite each other; the run id is also in the result.
@@ -199,15 +200,6 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	if !f.force {
-		if err := plan.CheckMemory(ctx); err != nil {
-			var me *runner.MemoryError
-			if errors.As(err, &me) {
-				return usageError{err}
-			}
-			return err
-		}
-	}
 	opts := runner.Options{Display: disp, Tool: tool(), RunID: runID, Checkpoint: w.checkpoint, Progress: &runner.Progress{}}
 	for _, c := range plan.Cells {
 		if len(c.Config.Faults) > 0 {
@@ -217,6 +209,15 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			}
 			opts.Faults = inj
 			break
+		}
+	}
+	if !f.force {
+		if err := plan.CheckMemory(ctx); err != nil {
+			var me *runner.MemoryError
+			if errors.As(err, &me) || strings.Contains(err.Error(), runner.MemoryEnv) {
+				return usageError{err}
+			}
+			return err
 		}
 	}
 	sess.setQuit(func(sig stopSignal) {

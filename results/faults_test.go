@@ -1,0 +1,74 @@
+package results
+
+import (
+	"strings"
+	"testing"
+)
+
+func ivs(rates ...float64) []Interval {
+	out := make([]Interval, len(rates))
+	for i, r := range rates {
+		out[i] = Interval{T: i, Ops: int64(r), OpsPerSec: r}
+	}
+	return out
+}
+
+func TestFaultRecovery(t *testing.T) {
+	tests := []struct {
+		name       string
+		rates      []float64
+		start, end float64
+		pre        float64
+		recAt      float64 // -1: not recovered
+	}{
+		// 1000 ops/s before; paused 3.2–5.1; back at 95% in second 7.
+		{"recovered", []float64{1000, 1000, 1000, 400, 0, 100, 850, 950, 1000}, 3.2, 5.1, 1000, 7},
+		// The first whole second after the window counts, even at once.
+		{"at once", []float64{500, 500, 0, 480, 500}, 2.0, 3.0, 500, 3},
+		// Never back to 90%: not recovered.
+		{"not recovered", []float64{1000, 1000, 0, 500, 600}, 2.0, 2.5, 1000, -1},
+		// The server never came back.
+		{"no end", []float64{1000, 1000, 0, 0}, 2.0, 0, 1000, -1},
+		// No second before the fault to compare with.
+		{"at the start", []float64{0, 1000}, 0.1, 0.5, 0, -1},
+	}
+	for _, tt := range tests {
+		f := Fault{Kind: "pause", Server: "pg", StartSeconds: tt.start, EndSeconds: tt.end}
+		f.SetRecovery(ivs(tt.rates...))
+		if f.PreFaultOpsPerSec != tt.pre {
+			t.Errorf("%s: pre-fault %.0f, want %.0f", tt.name, f.PreFaultOpsPerSec, tt.pre)
+		}
+		switch {
+		case tt.recAt < 0 && f.RecoveredAtSeconds != nil:
+			t.Errorf("%s: recovered at %v", tt.name, *f.RecoveredAtSeconds)
+		case tt.recAt >= 0 && (f.RecoveredAtSeconds == nil || *f.RecoveredAtSeconds != tt.recAt || *f.RecoverySeconds != tt.recAt-tt.end):
+			t.Errorf("%s: recovered at %v in %v, want %v", tt.name, f.RecoveredAtSeconds, f.RecoverySeconds, tt.recAt)
+		}
+	}
+	f := Fault{Kind: "kill", Server: "redis", StartSeconds: 10, EndSeconds: 12.5}
+	f.SetRecovery(ivs(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 9))
+	if l := f.Label(); !strings.Contains(l, "kill redis 10.0–12.5 s, recovered in 0.5 s") {
+		t.Errorf("label %q", l)
+	}
+}
+
+// Result.Redact reaches every string — nested in pointers, slices, maps
+// of any — but leaves encoded histograms alone.
+func TestRedactReachesEveryString(t *testing.T) {
+	r := &Result{Suite: "s PW", Interrupted: "PW", Cells: []Cell{{
+		Error: "auth PW", DSN: "x", Settings: map[string]any{"redis": "redis://:PW@h", "n": 3, "nested": map[string]any{"a": "PW"}, "list": []any{"PW"}},
+		Validation: &Validation{Failures: []string{"got PW"}},
+		Run: &Run{Kinds: []OpStats{{Kind: "read", ErrorSamples: []string{"PW!"}, Histogram: "HISTPW"}},
+			Intervals: []Interval{{Histogram: "PWPW"}}, Faults: []Fault{{Error: "PW"}}, Figures: map[string]float64{"PW": 1}},
+	}}}
+	r.Redact(func(s string) string { return strings.ReplaceAll(s, "PW", "xxxxx") })
+	c := r.Cells[0]
+	if r.Suite != "s xxxxx" || r.Interrupted != "xxxxx" || c.Error != "auth xxxxx" || c.Settings["redis"] != "redis://:xxxxx@h" ||
+		c.Settings["n"] != 3 || c.Settings["nested"].(map[string]any)["a"] != "xxxxx" || c.Settings["list"].([]any)[0] != "xxxxx" ||
+		c.Validation.Failures[0] != "got xxxxx" || c.Run.Kinds[0].ErrorSamples[0] != "xxxxx!" || c.Run.Faults[0].Error != "xxxxx" {
+		t.Errorf("not redacted: %+v / %+v", r, c)
+	}
+	if c.Run.Kinds[0].Histogram != "HISTPW" || c.Run.Intervals[0].Histogram != "PWPW" {
+		t.Error("a histogram was changed")
+	}
+}
