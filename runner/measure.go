@@ -158,7 +158,7 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	for _, w := range e.workers {
 		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
 	}
-	run, err := e.summarize(elapsed)
+	run, err := e.summarize(ph, quota, elapsed)
 	m.live.measuring(time.Time{}, nil)
 	if err != nil {
 		return nil, err
@@ -176,9 +176,6 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	}
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
-		if run.IntendedOps = e.intended(ph, quota); run.IntendedOps > 0 {
-			run.DroppedOps = max(0, run.IntendedOps-e.completed())
-		}
 	}
 	run.Harness = harnessOf(before, after, elapsed)
 	if st != nil {

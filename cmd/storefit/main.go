@@ -27,9 +27,10 @@ var (
 	commit  = ""
 )
 
-// Exit codes.
+// Exit codes; a run that wrote its result but went wrong has its own
+// (verdict.go).
 const (
-	exitFailure     = 1   // the run failed
+	exitFailure     = 1   // storefit failed (or compare found a regression)
 	exitUsage       = 2   // bad input: flags, names, files, DSNs
 	exitInterrupted = 130 // SIGINT (Ctrl-C); partial results were written
 	exitTerminated  = 143 // SIGTERM (128+15); partial results were written
@@ -180,6 +181,7 @@ func run(args []string) int {
 	fmt.Fprintf(os.Stderr, "storefit: %s\n", sess.redact(err.Error()))
 	var ue usageError
 	var ie interruptedError
+	var xe exitError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
@@ -189,6 +191,8 @@ func run(args []string) int {
 			return sig.exitCode()
 		}
 		return exitInterrupted
+	case errors.As(err, &xe):
+		return xe.code
 	}
 	return exitFailure
 }
