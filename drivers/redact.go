@@ -67,9 +67,16 @@ func NewRedactor(dsns ...string) *Redactor {
 	return r
 }
 
-// Add adds the secrets of dsn.
+// Add adds the secrets of dsn. A password that its DSN shows anyway — as
+// the user or database name, a whole word of the redacted DSN, such as
+// the default storefit:storefit@…/storefit — is no secret, and is left in
+// text rather than blanking every word that matches it.
 func (r *Redactor) Add(dsn string) {
+	shown := RedactDSN(dsn)
 	for _, s := range Secrets(dsn) {
+		if replaceWord(shown, s) != shown {
+			continue
+		}
 		r.addSecret(s)
 	}
 	r.sort()

@@ -65,6 +65,15 @@ func TestRedactor(t *testing.T) {
 	if got := s.Redact("cabin ab, 'ab'"); got != "cabin xxxxx, 'xxxxx'" {
 		t.Errorf("short password: %q", got)
 	}
+	// A password the DSN shows anyway (the user's or database's name) is
+	// no secret: text is left alone.
+	d := NewRedactor("postgres://storefit:storefit@127.0.0.1:5432/storefit?sslmode=disable")
+	if got := d.Redact("storefit native: table storefit_usertable"); got != "storefit native: table storefit_usertable" || !d.Empty() {
+		t.Errorf("default password: %q", got)
+	}
+	if e := NewRedactor("postgres://u:able@h/db?sslmode=disable"); e.Redact("pw able") != "pw xxxxx" {
+		t.Error("a password inside a word of the DSN is still a secret")
+	}
 	var nilR *Redactor
 	if nilR.Redact("x") != "x" || !nilR.Empty() || r.Empty() {
 		t.Error("nil or empty Redactor")

@@ -132,6 +132,10 @@ type engine struct {
 	// aborted, when set, says why the measured phase was cut short (the
 	// store stopped answering).
 	aborted atomic.Pointer[string]
+	// rideOut keeps a measured phase going when every operation fails: a
+	// fault was injected on purpose, and recovering from it is what is
+	// measured.
+	rideOut bool
 	// idBase and idTotal place this engine's workers among all workers of
 	// a sharded plan: worker w has global id idBase+w of idTotal. Unsharded,
 	// idBase is 0 and idTotal the number of workers.

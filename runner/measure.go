@@ -142,6 +142,7 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	sampler := startSampler(ph.base, m.sampleEvery)
 	var faults *faultRun
 	if len(cfg.Faults) > 0 && m.faults != nil {
+		e.rideOut = true
 		faults = startFaults(ctx, m.faults, cfg.Faults, m.store, m.dsn, ph.base, disp)
 	}
 	stop := tickPhase(disp, ph.base, cfg.Duration, e)

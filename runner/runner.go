@@ -792,7 +792,7 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 				}
 			}
 			disp.Update(cur, detail)
-			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
+			if e != nil && !e.rideOut && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
 				e.stop.Store(true)
@@ -804,7 +804,8 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 
 // deadAfter is how many consecutive seconds in which every operation
 // failed end a measured phase early: measuring a store that stopped
-// answering only piles up errors.
+// answering only piles up errors. (Not when faults are injected: the phase
+// then runs its course, to measure the recovery.)
 const deadAfter = 3
 
 // mostlyFailed is the share of failed operations above which a measured

@@ -194,15 +194,21 @@ func (s *nativeServer) kill(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range processTree(main) {
+	tree := processTree(main)
+	for _, p := range tree {
 		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for alive(main) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the %s server (pid %d) did not die within 10 s of SIGKILL", s.name, main)
+	// Wait until the processes are gone, reaped too: a server refuses to
+	// start while its old process id still exists, and a zombie's does
+	// (some init processes reap orphans only every few seconds).
+	deadline := time.Now().Add(30 * time.Second)
+	for _, p := range tree {
+		for exists(p) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the %s server's process %d still exists 30 s after SIGKILL", s.name, p)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
 }
@@ -227,6 +233,9 @@ func (s *nativeServer) run(ctx context.Context, action string, env []string) (st
 	var out, errb bytes.Buffer
 	c := exec.CommandContext(ctx, "bash", s.script, action)
 	c.Env = append(os.Environ(), env...)
+	// A server may run as another user (postgres, when storefit runs as
+	// root), who cannot enter storefit's working directory.
+	c.Dir = "/"
 	c.Stdout, c.Stderr = &out, &errb
 	if err := c.Run(); err != nil {
 		msg := strings.Join(strings.Fields(errb.String()), " ")
@@ -269,14 +278,10 @@ func processTree(pid int) []int {
 	return tree
 }
 
-// alive reports whether process pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || !bytes.HasPrefix(bytes.TrimSpace(b[i+1:]), []byte("Z"))
+// exists reports whether process pid exists (a zombie does).
+func exists(pid int) bool {
+	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
+	return err == nil
 }
 
 // dsnAddress returns the host:port a DSN names, or "" when it cannot tell
