@@ -97,3 +97,28 @@ func (f *Fault) Label() string {
 	}
 	return s
 }
+
+// MemoryTrend fits a line (least squares) to the resident set sizes of
+// ps taken at or after skip seconds into the phase and returns its slope in
+// bytes per hour, with the mean and the largest RSS of those samples; ok is
+// false with fewer than three of them. A load generator that leaks shows a
+// positive slope; a flat one stays within the noise of the samples.
+func MemoryTrend(ps []ProcessSample, skip float64) (perHour, mean float64, peak uint64, ok bool) {
+	var n, sx, sy, sxx, sxy float64
+	for _, p := range ps {
+		if p.T < skip || p.RSSBytes == 0 {
+			continue
+		}
+		x, y := p.T/3600, float64(p.RSSBytes)
+		n++
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+		peak = max(peak, p.RSSBytes)
+	}
+	if n < 3 || n*sxx-sx*sx == 0 {
+		return 0, 0, peak, false
+	}
+	return (n*sxy - sx*sy) / (n*sxx - sx*sx), sy / n, peak, true
+}

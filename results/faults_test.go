@@ -72,3 +72,22 @@ func TestRedactReachesEveryString(t *testing.T) {
 		t.Error("a histogram was changed")
 	}
 }
+
+func TestMemoryTrend(t *testing.T) {
+	var flat, leak []ProcessSample
+	for i := range 19 {
+		ts := float64(i * 10)
+		wobble := uint64((i % 3) * 100_000)
+		flat = append(flat, ProcessSample{T: ts, RSSBytes: 50_000_000 + wobble})
+		leak = append(leak, ProcessSample{T: ts, RSSBytes: 50_000_000 + uint64(i)*1_000_000}) // +1 MB per 10 s
+	}
+	if slope, mean, peak, ok := MemoryTrend(flat, 0); !ok || slope > 2e6 || slope < -2e6 || mean < 50e6 || peak != 50_200_000 {
+		t.Errorf("flat: %.0f B/h, mean %.0f, peak %d, %v", slope, mean, peak, ok)
+	}
+	if slope, _, _, ok := MemoryTrend(leak, 0); !ok || slope < 359e6 || slope > 361e6 {
+		t.Errorf("leak: %.0f B/h, want 360 MB/h", slope)
+	}
+	if _, _, _, ok := MemoryTrend(flat[:5], 30); ok {
+		t.Error("a trend from two samples")
+	}
+}

@@ -380,8 +380,12 @@ func runNotes(run *Run) []string {
 			peak = max(peak, p.RSSBytes)
 			maxG = max(maxG, p.Goroutines)
 		}
-		out = append(out, fmt.Sprintf("storefit's memory: RSS %s at the start, %s at the end, %s at most; up to %d goroutines (%d samples)",
-			formatMB(first.RSSBytes), formatMB(last.RSSBytes), formatMB(peak), maxG, len(ps)))
+		line := fmt.Sprintf("storefit's memory: RSS %s at the start, %s at the end, %s at most; up to %d goroutines (%d samples)",
+			formatMB(first.RSSBytes), formatMB(last.RSSBytes), formatMB(peak), maxG, len(ps))
+		if slope, _, _, ok := MemoryTrend(ps, 60); ok && len(ps) >= 10 {
+			line += fmt.Sprintf("; trend after the first minute %+.1f MB/h", slope/1e6)
+		}
+		out = append(out, line)
 	}
 	return out
 }

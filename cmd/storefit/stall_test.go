@@ -233,6 +233,7 @@ func TestCtrlCWithStalledServer(t *testing.T) {
 				if took > 2*time.Second {
 					t.Errorf("%d Ctrl-C: exited %v after the first, want at most 2 s", presses, took.Round(time.Millisecond))
 				}
+				t.Logf("%s stalled, %d Ctrl-C: exited %v after the first", store, presses, took.Round(time.Millisecond))
 				r := readResult(t, out)
 				if r.Complete || len(r.Cells) != 1 || r.Cells[0].Status != results.StatusInterrupted {
 					t.Fatalf("%d Ctrl-C: complete %v, cells %+v", presses, r.Complete, r.Cells)
