@@ -336,6 +336,7 @@ func (e *engine) watchdog(base time.Time, done <-chan struct{}) {
 func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	open := ph.period > 0
 	stopped := e.stop.Load
+	interrupted := w.parent.Done() // nil when the run cannot be cancelled
 	// Stagger the workers' schedules evenly over one period (over all
 	// workers of all shards).
 	offset := e.offset(w, ph)
@@ -375,7 +376,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		if !ph.measure {
 			continue
 		}
-		if err != nil && w.parent.Err() != nil {
+		if err != nil && isDone(interrupted) {
 			// Cut short by the interruption of the run, not a failure of
 			// the store: drivers report a cancelled operation in their own
 			// words, so any error once the run is cancelled counts as
@@ -423,6 +424,17 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		}
 	}
 	w.done.Store(n)
+}
+
+// isDone reports whether c is closed, without blocking or, on an open
+// channel, locking (a failed non-blocking receive takes no lock).
+func isDone(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // offset is the intended start of worker w's first operation under open

@@ -278,8 +278,8 @@ func TestServerStallNearTheEnd(t *testing.T) {
 	if c.Status != results.StatusFailed || !strings.Contains(c.Error, "stalled") {
 		t.Errorf("cell %s: %s", c.Status, c.Error)
 	}
-	if code == 0 {
-		t.Log("exit 0 with a failed cell (the exit codes of failed cells are issue 16's)")
+	if code != exitCellFailed {
+		t.Errorf("exit %d, want %d (a failed cell)", code, exitCellFailed)
 	}
 	b, _ := json.Marshal(c.Run.Stalled)
 	t.Logf("stall: %s, run %.1f s", b, c.Run.Seconds)
