@@ -233,6 +233,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	if !f.force {
 		if err := plan.CheckMemory(ctx); err != nil {
+			if ctx.Err() != nil {
+				return interruptedError{fmt.Errorf("%w before the run started: nothing was measured", runner.ErrInterrupted)}
+			}
 			var me *runner.MemoryError
 			if errors.As(err, &me) || strings.Contains(err.Error(), runner.MemoryEnv) {
 				return usageError{err}
