@@ -150,6 +150,10 @@ type Info struct {
 	Oracle bool
 	// DSNExample shows the form of a DSN.
 	DSNExample string
+	// Libraries are the Go modules of the store's client (or, for an
+	// embedded store, of the store itself), whose versions `storefit
+	// version` prints; none for a store written in storefit.
+	Libraries []string
 }
 
 // Describer is an optional interface a Driver implements to describe itself.
@@ -179,6 +183,20 @@ func Describe(name string) (Info, bool) {
 // FinishLoad (conformance tests append data), and must stay correct.
 type LoadFinisher interface {
 	FinishLoad(ctx context.Context) error
+}
+
+// Refresher is an optional interface of a pattern store whose reads may
+// not see an acknowledged write at once: a search engine that publishes
+// writes at its refresh interval, a replicated store that acknowledges a
+// write on one replica and may read from another. Before the verify step
+// reads back what a run wrote, storefit calls Refresh; from its return on,
+// reads through this store must see every write acknowledged before the
+// call (a search engine refreshes its index; a replicated store reads at a
+// consistency level that overlaps every write's, as its operators would
+// for an audit). If a store does not implement it, every acknowledged write
+// must be visible to the reads that follow it.
+type Refresher interface {
+	Refresh(ctx context.Context) error
 }
 
 // ErrUnsupported reports that a store does not implement an access pattern or

@@ -76,6 +76,9 @@ const (
 type wstate struct {
 	id  int
 	gen workloads.Worker
+	// ack, when set, is told the outcome of every operation performed
+	// (the worker's ledger for the verify step), untimed.
+	ack workloads.Acknowledger
 
 	// inflight is the start (ns since phase base, +1) of the operation in
 	// flight, 0 when idle, timedOut after the watchdog cancelled it, or
@@ -101,11 +104,9 @@ type wstate struct {
 	late   int64
 	maxLag time.Duration
 
-	// interval being filled
-	ivIdx  int
-	ivHist *hdr.Histogram
-	ivOps  int64
-	ivErrs int64
+	// interval being filled, per kind
+	ivIdx int
+	iv    []ivKind
 
 	_ [64]byte // keep the next worker's atomics off this cache line
 }
@@ -160,10 +161,19 @@ func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads
 				w.uhist[k] = results.NewHistogram()
 			}
 		}
-		w.ivHist = results.NewIntervalHistogram()
+		w.iv = newIvSet(len(kinds))
 		e.workers = append(e.workers, w)
 	}
 	return e
+}
+
+// acknowledge has every worker whose operation stream implements
+// workloads.Acknowledger told the outcome of each operation it performs, so
+// the verify step can read its writes back.
+func (e *engine) acknowledge() {
+	for _, w := range e.workers {
+		w.ack, _ = w.gen.(workloads.Acknowledger)
+	}
 }
 
 // stall describes the operations a phase abandoned: still in flight when
@@ -331,8 +341,9 @@ func (e *engine) watchdog(base time.Time, done <-chan struct{}) {
 	}
 }
 
-// loop is a worker's hot path: choose, (wait,) do, time, record. It
-// allocates nothing and takes no lock per operation.
+// loop is a worker's hot path: choose, (wait,) do, time, (acknowledge,)
+// record. It allocates nothing and takes no lock per operation (a worker's
+// Acknowledge, outside the timed part, keeps a map of the keys it wrote).
 func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	open := ph.period > 0
 	stopped := e.stop.Load
@@ -372,6 +383,9 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			<-w.ctx.Done() // the watchdog has cancelled (or is cancelling) it
 			w.renewCtx()
 		}
+		if w.ack != nil {
+			w.ack.Acknowledge(err)
+		}
 		n++
 		if !ph.measure {
 			continue
@@ -399,7 +413,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			// rule: every scheduled operation is measured).
 			c := classify(err)
 			w.errs[k][c]++
-			w.ivErrs++
+			w.iv[k].errs[c]++
 			if c == classError && len(w.samples[k]) < maxErrorSamples {
 				w.addSample(k, err)
 			}
@@ -416,8 +430,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 				}
 			}
 			record(w.hist[k], lat)
-			record(w.ivHist, lat)
-			w.ivOps++
+			record(w.iv[k].hist, lat)
 		}
 		if n&127 == 0 {
 			w.done.Store(n)
@@ -548,8 +561,7 @@ func record(h *hdr.Histogram, d time.Duration) {
 // flushInterval hands the worker's finished interval to the collector and
 // starts interval idx.
 func (e *engine) flushInterval(w *wstate, idx int) {
-	w.ivHist = e.ivs.submit(w.id, w.ivIdx, idx, w.ivHist, w.ivOps, w.ivErrs)
-	w.ivOps, w.ivErrs = 0, 0
+	w.iv = e.ivs.submit(w.id, w.ivIdx, idx, w.iv)
 	w.ivIdx = idx
 }
 
@@ -568,8 +580,8 @@ func (e *engine) reset() {
 			w.samples[k] = nil
 		}
 		w.late, w.maxLag = 0, 0
-		w.ivHist.Reset()
-		w.ivOps, w.ivErrs, w.ivIdx = 0, 0, 0
+		resetIvSet(w.iv)
+		w.ivIdx = 0
 		w.done.Store(0)
 	}
 }

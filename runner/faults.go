@@ -236,3 +236,16 @@ func (fr *faultRun) finish(ivs []results.Interval) []results.Fault {
 	}
 	return fr.recs
 }
+
+// losesWrites reports whether one of the faults killed or emptied a server:
+// writes acknowledged before it may be gone (a store without durable
+// commits loses them on a kill; restart-empty removes them all), so the
+// verify step cannot hold the store to them.
+func losesWrites(faults []results.Fault) bool {
+	for _, f := range faults {
+		if f.Kind == FaultKill || f.Kind == FaultRestartEmpty {
+			return true
+		}
+	}
+	return false
+}

@@ -32,8 +32,13 @@ type measurer struct {
 	faults FaultInjector
 	// sampleEvery is the period of the process samples.
 	sampleEvery time.Duration
-	// live, when set, is told about the measured phase in progress.
-	live *cellProgress
+	// progress, when set, is told about the measured phase in progress.
+	progress *cellProgress
+	// acks has the workers told their operations' outcomes (for the
+	// verify step).
+	acks bool
+	// live receives the phases and every measured second.
+	live liveCell
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
@@ -61,6 +66,9 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	// Workers of all shards share the total rate.
 	all := m.shard.Count * cfg.Workers
 	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
+	if m.acks {
+		e.acknowledge()
+	}
 	period := 0.0
 	if cfg.Rate > 0 {
 		period = 1e9 * float64(all) / cfg.Rate
@@ -90,7 +98,8 @@ func (m *measurer) warmUp(ctx context.Context, e *engine, period float64) error 
 		return nil
 	}
 	m.warmed = true
-	m.disp.StartPhase("warm-up "+m.wl.Name(), int64(warmup/time.Millisecond), "ms")
+	m.live.phase("warmup")
+	m.disp.StartPhase("warm-up "+m.live.name(), int64(warmup/time.Millisecond), "ms")
 	stop := tickPhase(m.disp, wb, warmup, nil)
 	st := e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, e.idTotal))
 	stop()
@@ -109,12 +118,14 @@ func (m *measurer) warmUp(ctx context.Context, e *engine, period float64) error 
 func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period float64) (*results.Run, error) {
 	disp := m.disp
 	quota := splitQuota(cfg.Ops, e.idTotal)
-	e.ivs = newIntervals(cfg.Workers)
+	e.ivs = newIntervals(cfg.Workers, len(m.wl.OpKinds()))
+	e.ivs.live = m.live.collector(m.wl.OpKinds())
+	m.live.phase("run")
 	total, unit := int64(cfg.Duration/time.Millisecond), "ms"
 	if cfg.Duration == 0 {
 		total, unit = cfg.Ops/int64(m.shard.Count), "ops"
 	}
-	label := "run " + m.wl.Name()
+	label := "run " + m.live.name()
 	if cfg.Rate > 0 && cfg.FindMax {
 		label += " at " + results.FormatRate(cfg.Rate) + " ops/s"
 	}
@@ -138,7 +149,7 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 		lag = time.Since(base)
 	}
 	ph := phase{base: base, deadline: cfg.Duration, measure: true, period: period}
-	m.live.measuring(ph.base, e)
+	m.progress.measuring(ph.base, e)
 	sampler := startSampler(ph.base, m.sampleEvery)
 	var faults *faultRun
 	if len(cfg.Faults) > 0 && m.faults != nil {
@@ -157,10 +168,10 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	close(stopCollect)
 	<-collected
 	for _, w := range e.workers {
-		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
+		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.iv)
 	}
 	run, err := e.summarize(ph, quota, elapsed)
-	m.live.measuring(time.Time{}, nil)
+	m.progress.measuring(time.Time{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +193,7 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	if st != nil {
 		run.Stalled = &results.Stall{Ops: st.ops, OldestSeconds: st.oldest.Seconds(), AfterSeconds: st.after.Seconds()}
 	}
-	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))
+	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
 	return run, m.verdict(ctx, e, run, st)
 }
 

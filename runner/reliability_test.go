@@ -188,8 +188,12 @@ type recordingDisplay struct {
 }
 
 func (d *recordingDisplay) StartPhase(label string, total int64, unit string) { d.add(label) }
-func (d *recordingDisplay) Update(current int64, detail string)               { d.add(detail) }
-func (d *recordingDisplay) EndPhase(summary string)                           { d.add(summary) }
+func (d *recordingDisplay) Update(current int64, s Status) {
+	for _, st := range s.Stats {
+		d.add(st.Text)
+	}
+}
+func (d *recordingDisplay) EndPhase(summary string) { d.add(summary) }
 func (d *recordingDisplay) Logf(format string, args ...any) {
 	d.add(format)
 	for _, a := range args {

@@ -221,6 +221,9 @@ type Options struct {
 	// SampleEvery is the period of the process samples of measured phases
 	// (0: DefaultSampleEvery).
 	SampleEvery time.Duration
+	// Live, when set, receives the run's figures as it goes (phases, load
+	// progress, every measured second per operation kind).
+	Live Live
 }
 
 // ErrInterrupted is returned (wrapped) when the context is cancelled during
@@ -285,7 +288,9 @@ run:
 		for _, cell := range plan.Cells {
 			done++
 			disp.Logf("%s", plan.cellLabel(cell, done, total, rep))
-			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), opts, live)
+			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
+			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), opts, live, lc)
+			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
@@ -434,10 +439,10 @@ func (p Plan) Redactor() *drivers.Redactor {
 // runBounded runs a cell and returns its record; once ctx is done it waits
 // at most cellGrace for the cell, then abandons it with what it had
 // published.
-func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, live *Progress) results.Cell {
+func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, live *Progress, lc liveCell) results.Cell {
 	cp := live.startCell(results.Cell{Workload: cell.Workload, Store: cell.Store, DSN: drivers.RedactDSN(cell.DSN), Status: results.StatusInterrupted})
 	done := make(chan results.Cell, 1)
-	go func() { done <- runCell(ctx, cell, plan, start, opts, cp) }()
+	go func() { done <- runCell(ctx, cell, plan, start, opts, cp, lc) }()
 	select {
 	case rc := <-done:
 		return rc
@@ -460,8 +465,8 @@ func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
 // measured phase. It publishes the cell's progress to cp at the end of each
-// phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, cp *cellProgress) (rc results.Cell) {
+// phase, and its phases and figures to lc.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	info, _ := drivers.Describe(cell.Store)
 	rc = results.Cell{
@@ -529,7 +534,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 			}()
 		}
 	}
-	if err := prepareCell(ctx, &rc, wl, conn, cfg, plan, opts.Display, cp); err != nil {
+	if err := prepareCell(ctx, &rc, wl, conn, cfg, plan, opts.Display, cp, lc); err != nil {
 		return fail(err)
 	}
 	if plan.Phase == PhaseLoad {
@@ -540,10 +545,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	if err != nil {
 		return fail(err)
 	}
-	m.start, m.store, m.dsn, m.faults, m.live = start, cell.Store, cell.DSN, opts.Faults, cp
+	m.start, m.store, m.dsn, m.faults, m.progress, m.live = start, cell.Store, cell.DSN, opts.Faults, cp, lc
 	if opts.SampleEvery > 0 {
 		m.sampleEvery = opts.SampleEvery
 	}
+	vf, verifies := wl.(workloads.Verifier)
+	m.acks = verifies && !rc.Sink
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -554,7 +561,42 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	if err != nil {
 		return fail(err)
 	}
+	if m.acks {
+		cp.set(&rc, "verifying")
+		verifyCell(ctx, &rc, vf, conn, m, plan, opts.Display)
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+	}
 	return rc
+}
+
+// verifyCell runs the verify step after the measured phase and adds its
+// outcome to the cell's validation, unless the phase left it nothing
+// trustworthy to read back: operations abandoned on a stalled store (their
+// outcome unknown, the store perhaps still stalled), or a fault that
+// killed or emptied the server, which loses writes by design.
+func verifyCell(ctx context.Context, rc *results.Cell, vf workloads.Verifier, conn drivers.Conn, m *measurer, plan Plan, disp Display) {
+	skip := ""
+	switch {
+	case rc.Run != nil && rc.Run.Stalled != nil:
+		skip = "not verified: the store stalled and operations were abandoned"
+	case rc.Run != nil && losesWrites(rc.Run.Faults):
+		skip = "not verified: a fault killed or emptied the server, which loses writes by design"
+	}
+	if skip != "" {
+		rc.Validation.Verify = &results.Verify{Status: results.ValidationSkipped, Reason: skip}
+		disp.Logf("verify skipped: %s", strings.TrimPrefix(skip, "not verified: "))
+		return
+	}
+	// A shard of a full run loaded only its share; a run phase measures
+	// data an earlier run may have changed: neither may assume the store
+	// held exactly the loaded data.
+	shard := plan.Shard
+	scope := workloads.VerifyScope{Workers: m.gens, Fresh: plan.Phase != PhaseRun && shard.Count == 1,
+		Shard: shard.Index, Shards: shard.Count, Readers: m.cfg.Loaders}
+	vr, failures := verify(ctx, vf, conn, scope, disp)
+	addVerify(rc.Validation, vr, failures)
 }
 
 // Bounds on closing a store: a pool closing its connections to a stalled
@@ -586,16 +628,18 @@ func closeBounded(conn drivers.Conn, rc *results.Cell) error {
 
 // prepareCell runs the phases before the warm-up: setup and load (unless
 // an earlier load phase did them) and validation, recording them in rc.
-func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, cp *cellProgress) error {
+func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, cp *cellProgress, lc liveCell) error {
 	shard := plan.Shard
 	if plan.Phase != PhaseRun {
 		cp.set(rc, "loading")
 		t0 := time.Now()
+		lc.phase("setup")
 		if err := wl.Setup(ctx, conn); err != nil {
 			return err
 		}
 		setup := time.Since(t0)
-		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		lc.phase("load")
+		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
 		if err != nil {
@@ -608,8 +652,56 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 		return nil
 	}
 	cp.set(rc, "validating")
-	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp)
+	lc.phase("validate")
+	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp, lc)
 	return ctx.Err()
+}
+
+// verify runs the verify step: it reads back what the run's acknowledged
+// writes should have left (see workloads.Verifier).
+func verify(ctx context.Context, vf workloads.Verifier, conn drivers.Conn, scope workloads.VerifyScope, disp Display) (*results.Verify, []string) {
+	t0 := time.Now()
+	v, err := vf.Verify(ctx, conn, scope)
+	out := &results.Verify{Status: results.ValidationPassed, Checks: v.Checks, Failed: v.Failed,
+		Writes: v.Writes, Unknown: v.Unknown, Keys: v.Keys, Skipped: v.Skipped, Seconds: time.Since(t0).Seconds()}
+	switch {
+	case err != nil:
+		out.Status = results.ValidationFailed
+		out.Reason = "verify: " + err.Error()
+	case !v.OK():
+		out.Status = results.ValidationFailed
+	case v.Checks == 0 && v.Skipped != "":
+		out.Status = results.ValidationSkipped
+		out.Reason = "nothing read back; not covered: " + v.Skipped
+	case v.Checks == 0:
+		out.Status = results.ValidationSkipped
+		out.Reason = "nothing to read back: the run acknowledged no writes"
+	}
+	failures := make([]string, len(v.Failures))
+	for i, f := range v.Failures {
+		failures[i] = results.VerifyFailurePrefix + f
+	}
+	mark := map[string]string{results.ValidationPassed: "passed", results.ValidationFailed: "FAILED", results.ValidationSkipped: "skipped"}[out.Status]
+	disp.Logf("verify %s: %d writes (%d of unknown outcome) read back as %d checks on %d keys, %d failed", mark, out.Writes, out.Unknown, out.Checks, out.Keys, out.Failed)
+	if out.Reason != "" {
+		disp.Logf("%s", out.Reason)
+	}
+	return out, failures
+}
+
+// addVerify adds the verify step's outcome to the cell's validation: its
+// checks and failures count there too, and a failed verify fails it.
+func addVerify(val *results.Validation, vr *results.Verify, failures []string) {
+	val.Verify = vr
+	val.Checks += vr.Checks
+	val.Failed += vr.Failed
+	val.Failures = append(val.Failures, failures...)
+	if vr.Status == results.ValidationFailed {
+		val.Status = results.ValidationFailed
+		if val.Reason == "" {
+			val.Reason = vr.Reason
+		}
+	}
 }
 
 // validatePhase checks the store's answers as the plan asks: all the data
@@ -617,7 +709,7 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 // it (a shard of a full run, when the workload can check a share), or
 // nothing (SkipValidation, or a share the workload cannot check), saying
 // why.
-func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display) *results.Validation {
+func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, lc liveCell) *results.Validation {
 	shard := plan.Shard
 	switch {
 	case plan.SkipValidation:
@@ -629,11 +721,11 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 				Reason: fmt.Sprintf("shard %s loaded only its share of the data, which %s cannot check alone: load with --phase load, then measure with --phase run, which validates all of it", shard, wl.Name())}
 		}
 		first, parts := shard.Index*cfg.Loaders, shard.Count*cfg.Loaders
-		return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+		return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 			return sv.ValidateShare(ctx, conn, first, cfg.Loaders, parts)
 		})
 	}
-	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+	return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 		return wl.Validate(ctx, conn)
 	})
 }
@@ -655,10 +747,10 @@ func (p *progress) Add(rows int64) { p.n.Add(rows) }
 
 // loadAll runs the load phase with n concurrent loaders: parts
 // shard.Index·n … shard.Index·n+n-1 of shard.Count·n.
-func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display) (results.Load, error) {
+func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display, lc liveCell) (results.Load, error) {
 	total := wl.Records() / int64(shard.Count)
 	var p progress
-	disp.StartPhase("load "+wl.Name(), total, "rows")
+	disp.StartPhase("load "+lc.name(), total, "rows")
 	t0 := time.Now()
 	stopTick := make(chan struct{})
 	var tickWG sync.WaitGroup
@@ -673,7 +765,8 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 				return
 			case <-t.C:
 				done := p.n.Load()
-				disp.Update(done, fmt.Sprintf("%s rows/s", results.FormatRate(float64(done)/time.Since(t0).Seconds())))
+				lc.loadRows(done)
+				disp.Update(done, Status{Stats: []Stat{{Text: results.FormatRate(float64(done)/time.Since(t0).Seconds()) + " rows/s"}}})
 			}
 		}
 	}()
@@ -694,11 +787,12 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	wg.Wait()
 	finishErr := error(nil)
 	if f, ok := wl.(workloads.Finisher); ok && lctx.Err() == nil {
-		disp.Update(p.n.Load(), "finishing (indexes)")
+		disp.Update(p.n.Load(), Status{Stats: []Stat{{Text: "finishing (indexes)"}}})
 		finishErr = f.FinishLoad(lctx, conn)
 	}
 	close(stopTick)
 	tickWG.Wait()
+	lc.loadRows(p.n.Load())
 	el := time.Since(t0)
 	l := results.Load{Rows: p.n.Load(), Seconds: el.Seconds(), Loaders: n}
 	if el > 0 {
@@ -707,7 +801,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 			l.ValuesPerSec = l.RowsPerSec * vc.ValuesPerRow()
 		}
 	}
-	disp.EndPhase(fmt.Sprintf("loaded %d rows in %.2f s (%s rows/s)", l.Rows, l.Seconds, results.FormatRate(l.RowsPerSec)))
+	disp.EndPhase(fmt.Sprintf("loaded %s in %.2f s (%s rows/s)", results.Plural(l.Rows, "row"), l.Seconds, results.FormatRate(l.RowsPerSec)))
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for _, err := range errs {
@@ -726,7 +820,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 
 // validateWith runs a validation and turns its outcome into the result's
 // record; a store that keeps no data is not asked.
-func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check func(context.Context) (workloads.Validation, error)) *results.Validation {
+func validateWith(ctx context.Context, conn drivers.Conn, disp Display, lc liveCell, check func(context.Context) (workloads.Validation, error)) *results.Validation {
 	if drivers.DiscardsData(conn) {
 		return &results.Validation{Status: results.ValidationSkipped, Reason: "store keeps no data"}
 	}
@@ -746,7 +840,7 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check fu
 	if out.Status != results.ValidationPassed {
 		mark = "FAILED"
 	}
-	disp.Logf("validation %s: %d checks, %d failed", mark, out.Checks, out.Failed)
+	disp.Logf("validate %s: %s, %s, %d failed", lc.name(), mark, results.Plural(out.Checks, "check"), out.Failed)
 	return out
 }
 
@@ -779,19 +873,15 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 			}
 			el := time.Since(base)
 			cur := int64(el / time.Millisecond)
-			detail := ""
+			var st Status
 			if e != nil {
 				ops := e.completed()
 				if d == 0 {
 					cur = ops
 				}
-				iv := e.ivs.latest()
-				detail = fmt.Sprintf("%s ops/s avg", results.FormatRate(float64(ops)/el.Seconds()))
-				if iv.Ops > 0 || iv.Errors > 0 {
-					detail += fmt.Sprintf(" | last s: %s ops/s p50 %s p99 %s µs, %d errors", results.FormatRate(iv.OpsPerSec), results.FormatMicros(iv.P50Us), results.FormatMicros(iv.P99Us), iv.Errors)
-				}
+				st = e.status(ops, el)
 			}
-			disp.Update(cur, detail)
+			disp.Update(cur, st)
 			if e != nil && !e.rideOut && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
@@ -800,6 +890,29 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// status returns the measured phase's figures for the display: the last
+// complete second's rate, p99 and p50, the average rate, and errors when
+// there are any — a narrow terminal drops p50 first, then the average, p99,
+// the rate and errors — and per-kind figures.
+func (e *engine) status(ops int64, el time.Duration) Status {
+	avg := Stat{Text: "avg " + results.FormatRate(float64(ops)/el.Seconds()) + " ops/s", Drop: 4}
+	iv := e.ivs.latest()
+	if iv.Ops == 0 && iv.Errors == 0 {
+		return Status{Stats: []Stat{avg}}
+	}
+	st := Status{Stats: []Stat{
+		{Text: results.FormatRate(iv.OpsPerSec) + " ops/s", Drop: 2},
+		{Text: "p99 " + results.FormatMicros(iv.P99Us) + " µs", Drop: 3},
+		{Text: "p50 " + results.FormatMicros(iv.P50Us) + " µs", Drop: 5},
+		avg,
+	}}
+	if iv.Errors > 0 {
+		st.Stats = append(st.Stats, Stat{Text: results.Plural(iv.Errors, "error"), Drop: 1})
+	}
+	st.Kinds = e.ivs.kindStatus(e.kinds)
+	return st
 }
 
 // deadAfter is how many consecutive seconds in which every operation

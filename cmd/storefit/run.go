@@ -52,6 +52,9 @@ type runFlags struct {
 	every     time.Duration
 	faults    []string
 	force     bool
+	ycsbFiles []string
+	ycsbProps []string
+	metrics   string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -62,8 +65,10 @@ func newRunCmdFlags(f *runFlags) *cobra.Command {
 		Use:   "run",
 		Short: "Run workloads against stores and write a result file",
 		Long: `Run executes every given workload on every given store, through the phases
-setup, load, validate, warm-up and measured run, prints a summary table and
-writes the result document (JSON) to --out.
+setup, load, validate, warm-up, measured run and verify (what the run's
+acknowledged writes should have left is read back; a store that lost or
+reordered some fails validation), prints a summary table and writes the
+result document (JSON) to --out.
 
 Stores are given as NAME or NAME=DSN. Without a DSN, a server store uses
 $STOREFIT_<NAME>_DSN if set, else the driver's default. Passwords in DSNs are
@@ -120,6 +125,21 @@ when a validation failed (wrong answers); 5 when a threshold was breached;
 when interrupted. A run with several problems exits with the lowest of 3,
 4, 5 and prints them all (docs/verdicts.md).
 
+-P FILE reads a YCSB property file unchanged (workloads/workloada …, or
+your own; repeatable, later files win) and -p NAME=VALUE sets one YCSB
+property over them, as YCSB's own -P and -p do: the CoreWorkload properties
+become point's options (the core mixes run as point/a … point/f, any other
+mix as point/ycsb), threadcount, target, operationcount and
+maxexecutiontime become --workers, --rate, --ops and --duration (flags
+given win), and every property storefit does not use is named with the
+reason.
+
+--metrics-addr host:port serves the run's live figures to Prometheus
+(OpenMetrics on request) at /metrics while it runs: operations, errors by
+class and latency histograms per workload, store and kind, the phase of
+each cell, load progress and storefit's own CPU use; the Grafana dashboard
+metrics/grafana-dashboard.json charts them.
+
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
 
@@ -155,6 +175,7 @@ of the phase, after its deadline) is cut there and marked: its cell
 failed, the result incomplete.`,
 		Example: `  storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
+  storefit run -P workloads/workloada -p recordcount=100000 --store postgres
   storefit run --workload point/b --store memory --workers 4 --ops 1000000 --set readallfields=false
   storefit run --suite suites/quick.yaml --store memory --out results/quick.json --report
   storefit run --workload point/c --store memory --repeat 5 --duration 5s
@@ -181,6 +202,8 @@ failed, the result incomplete.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
 	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
+	fl.StringArrayVarP(&f.ycsbFiles, "ycsb-properties", "P", nil, "YCSB property file, e.g. workloads/workloada (repeatable)")
+	fl.StringArrayVarP(&f.ycsbProps, "ycsb-property", "p", nil, "YCSB property NAME=VALUE over the -P files (repeatable)")
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>-<run id>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
@@ -194,6 +217,7 @@ failed, the result incomplete.`,
 	fl.BoolVar(&f.validate, "validate", true, "check the store's answers before measuring (=false: cells are unvalidated and never ranked)")
 	fl.StringArrayVar(&f.thresh, "threshold", nil, "pass/fail criterion [SCOPE:]METRIC<VALUE, e.g. p99<10ms, errors<0.1%, point/a:rate>=5000 (repeatable)")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
+	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
 	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
 	fl.StringArrayVar(&f.faults, "fault", nil, "inject a fault into the store's server: KIND@AT[+FOR][:SERVER], e.g. pause@10s+5s, kill@20s+2s, restart-empty@30s (repeatable)")
 	fl.BoolVar(&f.force, "force", false, "run even when the data will not fit in the memory available")
@@ -242,6 +266,14 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			}
 			return err
 		}
+	}
+	if f.metrics != "" {
+		l, stop, err := startMetrics(os.Stderr, f.metrics)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		opts.Live = l
 	}
 	sess.setQuit(func(sig stopSignal) {
 		if r := opts.Progress.Snapshot(sig.Error() + " twice: storefit quit at once, with the cell in progress unfinished"); r != nil {
@@ -316,7 +348,7 @@ func newDisplay(f *runFlags) (runner.Display, error) {
 	case f.quiet:
 		return nil, nil
 	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
-		return runner.NewBarDisplay(os.Stderr), nil
+		return runner.NewBarDisplay(os.Stderr, termWidth(os.Stderr)), nil
 	case f.progress == "lines" || f.progress == "auto":
 		return runner.NewLineDisplay(os.Stderr, 5*time.Second), nil
 	}
@@ -495,6 +527,15 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 
 	var suite *runner.Suite
 	switch {
+	case len(f.ycsbFiles) > 0 || len(f.ycsbProps) > 0:
+		if f.suite != "" || len(f.workloads) > 0 {
+			return runner.Plan{}, errors.New("-P/-p describe the workload: give no --workload or --suite with them")
+		}
+		s, err := ycsbSuite(cmd.ErrOrStderr(), f.ycsbFiles, f.ycsbProps)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		suite = s
 	case f.suite != "" && len(f.workloads) > 0:
 		return runner.Plan{}, errors.New("give either --suite or --workload, not both")
 	case f.suite != "":

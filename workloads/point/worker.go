@@ -25,6 +25,13 @@ type worker struct {
 	inserted int64  // own inserts so far
 	updates  uint64 // own updates so far, for value versions
 
+	// pending is the operation Next prepared last (opRead …), version the
+	// value version of a pending update, and ledger the outcomes of the
+	// worker's writes, for Verify.
+	pending int
+	version uint64
+	ledger  workloads.Ledger
+
 	keynum int64
 	key    []byte
 	fields []int // nil: all fields
@@ -76,14 +83,21 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	case "hotspot":
 		k.keys = gen.NewHotspot(k.r, 0, cfg.Records-1, cfg.HotspotDataFraction, cfg.HotspotOpnFraction)
 	case "latest":
-		k.keys = gen.NewLatest(k.r, func() int64 { return cfg.Records + k.inserted - 1 }, gen.ZipfianConstant, w.zetan)
+		k.keys = gen.NewLatest(k.r, k.newest, gen.ZipfianConstant, w.zetan)
+	case "exponential":
+		k.keys = gen.NewExponential(k.r, cfg.ExponentialPercentile, float64(cfg.Records)*cfg.ExponentialFrac)
 	default: // zipfian
-		k.keys = gen.NewScrambledZipfian(k.r, 0, cfg.Records+cfg.InsertHeadroom-1)
+		// YCSB's ScrambledZipfianGenerator(insertstart, insertstart +
+		// insertcount + expectednewkeys): the upper bound is inclusive, so
+		// the hashed item count is records + headroom + 1, and the hot keys
+		// are the ones YCSB's are. Draws beyond the keys known to exist
+		// are drawn again (nextKeynum).
+		k.keys = gen.NewScrambledZipfian(k.r, 0, cfg.Records+cfg.InsertHeadroom)
 	}
 	if cfg.ScanLengthDistribution == "zipfian" {
-		k.scanLen = gen.NewZipfian(k.r, 1, int64(cfg.MaxScanLength), gen.ZipfianConstant)
+		k.scanLen = gen.NewZipfian(k.r, int64(cfg.MinScanLength), int64(cfg.MaxScanLength), gen.ZipfianConstant)
 	} else {
-		k.scanLen = gen.NewUniform(k.r, 1, int64(cfg.MaxScanLength))
+		k.scanLen = gen.NewUniform(k.r, int64(cfg.MinScanLength), int64(cfg.MaxScanLength))
 	}
 	k.allIdx = make([]int, cfg.FieldCount)
 	for i := range k.allIdx {
@@ -111,6 +125,10 @@ func (k *worker) exists(n int64) bool {
 	return d%k.n == k.id && d/k.n < k.inserted
 }
 
+// newest returns the logical index (see logical) of the newest key this
+// worker knows to exist.
+func (k *worker) newest() int64 { return k.w.cfg.Records + k.inserted - 1 }
+
 // logical maps the latest generator's logical index (loaded keys, then this
 // worker's inserts in order) to a key number.
 func (k *worker) logical(i int64) int64 {
@@ -124,8 +142,18 @@ func (k *worker) logical(i int64) int64 {
 // nextKeynum draws the key of the next read, update or scan, redrawing keys
 // not known to exist as YCSB does.
 func (k *worker) nextKeynum() int64 {
-	if k.w.cfg.RequestDistribution == "latest" {
+	switch k.w.cfg.RequestDistribution {
+	case "latest":
 		return k.logical(k.keys.Next())
+	case "exponential":
+		// YCSB: the newest key minus an exponential distance, drawn
+		// again while it falls before key 0.
+		for range 64 {
+			if i := k.newest() - k.keys.Next(); i >= 0 {
+				return k.logical(i)
+			}
+		}
+		return k.logical(k.newest())
 	}
 	for range 64 {
 		if n := k.keys.Next(); k.exists(n) {
@@ -148,7 +176,7 @@ func (k *worker) chooseReadFields() {
 // prepareUpdate chooses the fields to write and fills their new values.
 func (k *worker) prepareUpdate() {
 	k.updates++
-	version := k.updates*uint64(k.n) + uint64(k.id) // unique per (worker, update)
+	k.version = k.updates*uint64(k.n) + uint64(k.id) // unique per (worker, update), never 0
 	if k.w.cfg.WriteAllFields {
 		k.upd = k.allIdx
 	} else {
@@ -157,7 +185,7 @@ func (k *worker) prepareUpdate() {
 	}
 	k.values = k.values[:len(k.upd)]
 	for i, f := range k.upd {
-		k.values[i] = k.w.AppendValue(k.values[i][:0], k.keynum, f, version)
+		k.values[i] = k.w.AppendValue(k.values[i][:0], k.keynum, f, k.version)
 	}
 }
 
@@ -168,7 +196,8 @@ func (k *worker) setKey(n int64) {
 
 // Next chooses the next operation and prepares its arguments.
 func (k *worker) Next() workloads.Op {
-	switch k.mixOps[k.mix.Next()] {
+	k.pending = k.mixOps[k.mix.Next()]
+	switch k.pending {
 	case opRead:
 		k.setKey(k.nextKeynum())
 		k.chooseReadFields()
@@ -194,6 +223,29 @@ func (k *worker) Next() workloads.Op {
 		k.chooseReadFields()
 		k.prepareUpdate()
 		return &k.rmw
+	}
+}
+
+// Acknowledge records the outcome of the operation Next prepared last in
+// the worker's ledger, if it wrote: an update's new version of the fields it
+// set, an insert's new record.
+func (k *worker) Acknowledge(err error) {
+	switch k.pending {
+	case opUpdate, opRMW:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		for _, f := range k.upd {
+			k.ledger.Set(ledgerKey(k.keynum, f), k.version, o)
+		}
+	case opInsert:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		if o == workloads.Rejected {
+			// The store's word on the only write of this key: not there.
+			k.ledger.Set(ledgerKey(k.keynum, insertMark), insertRejected, workloads.Acked)
+		} else {
+			k.ledger.Set(ledgerKey(k.keynum, insertMark), inserted, o)
+		}
 	}
 }
 
