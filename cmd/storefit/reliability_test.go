@@ -38,6 +38,11 @@ func TestBadInputBeforeAnythingRuns(t *testing.T) {
 		{[]string{"--store", "redis=http://%zz"}, "store redis: redis DSN"},
 		{[]string{"--store", "redis=redis://127.0.0.1:99999/0"}, `port "99999" is not in 1..65535`},
 		{[]string{"--store", "redis=:s3cr3t@127.0.0.1:6389"}, `redis DSN ":xxxxx@127.0.0.1:6389" is not a URL`},
+		// A password with an unencoded '%': neither it nor its tail shows.
+		{[]string{"--store", "postgres=postgres://u:s3cr3t%zzpw@127.0.0.1:1/db"}, "bad DSN postgres://u:xxxxx@127.0.0.1:1/db"},
+		// Drivers added since (hbase, influx2) are checked before the run too.
+		{[]string{"--store", "hbase=http://127.0.0.1:99999"}, `hbase DSN "http://127.0.0.1:99999": port "99999" is not in 1..65535`},
+		{[]string{"--store", "influx2=http://127.0.0.1:8087?api=v1"}, "influx2 DSN"},
 		{[]string{"--store", "memory", "--out", dir}, "is a directory; give a file name"},
 		{[]string{"--store", "memory", "--out", filepath.Join(file, "r.json")}, "cannot create its directory"},
 		{[]string{"--store", "memory", "--workers", "0"}, "workers must be at least 1, not 0"},
@@ -55,7 +60,7 @@ func TestBadInputBeforeAnythingRuns(t *testing.T) {
 		if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: stderr %q, want one line containing %q", tt.args, stderr, tt.want)
 		}
-		if stdout != "" || strings.Contains(stderr, "s3cr3t") {
+		if stdout != "" || strings.Contains(stderr, "s3cr3t") || strings.Contains(stderr, "zzpw") {
 			t.Errorf("%v: stdout %q, stderr %q", tt.args, stdout, stderr)
 		}
 	}
