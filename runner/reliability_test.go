@@ -317,3 +317,38 @@ func TestInterruptEndsTheFault(t *testing.T) {
 		t.Errorf("run: %+v", r)
 	}
 }
+
+// The verify step runs after a pause, which loses nothing, and is skipped,
+// saying why, after a kill or a restart-empty, which lose writes by design:
+// a store must not fail its validation for a fault storefit injected.
+func TestVerifyAfterFaults(t *testing.T) {
+	for _, kind := range []string{FaultPause, FaultKill, FaultRestartEmpty} {
+		t.Run(kind, func(t *testing.T) {
+			f := &faults{}
+			store := register(t, f)
+			c := pointCell(store, "a", Config{Workers: 2, Duration: 2500 * time.Millisecond, Timeout: 10 * time.Second,
+				Faults: []Fault{{Kind: kind, At: time.Second, For: 500 * time.Millisecond}}}, map[string]any{"records": 100})
+			res, err := Run(context.Background(), Plan{Cells: []Cell{c}}, Options{Faults: &pauser{f: f}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			val := res.Cells[0].Validation
+			if val == nil || val.Verify == nil {
+				t.Fatalf("validation: %+v", val)
+			}
+			v := val.Verify
+			if kind == FaultPause {
+				if v.Status != results.ValidationPassed || v.Checks == 0 {
+					t.Errorf("after a pause: verify %s, %d checks (%s)", v.Status, v.Checks, v.Reason)
+				}
+				return
+			}
+			if v.Status != results.ValidationSkipped || !strings.Contains(v.Reason, "killed or emptied") || v.Checks != 0 {
+				t.Errorf("after %s: verify %s, %d checks (%s)", kind, v.Status, v.Checks, v.Reason)
+			}
+			if val.Status != results.ValidationPassed {
+				t.Errorf("after %s: validation %s", kind, val.Status)
+			}
+		})
+	}
+}
