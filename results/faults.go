@@ -104,18 +104,30 @@ func (f *Fault) Label() string {
 // false with fewer than three of them. A load generator that leaks shows a
 // positive slope; a flat one stays within the noise of the samples.
 func MemoryTrend(ps []ProcessSample, skip float64) (perHour, mean float64, peak uint64, ok bool) {
+	return sampleTrend(ps, skip, func(p ProcessSample) uint64 { return p.RSSBytes })
+}
+
+// HeapTrend is MemoryTrend of the Go heap (ProcessSample.HeapBytes).
+func HeapTrend(ps []ProcessSample, skip float64) (perHour, mean float64, peak uint64, ok bool) {
+	return sampleTrend(ps, skip, func(p ProcessSample) uint64 { return p.HeapBytes })
+}
+
+// sampleTrend fits a line to value of the samples at or after skip
+// seconds, leaving out those where it is 0 (not measured).
+func sampleTrend(ps []ProcessSample, skip float64, value func(ProcessSample) uint64) (perHour, mean float64, peak uint64, ok bool) {
 	var n, sx, sy, sxx, sxy float64
 	for _, p := range ps {
-		if p.T < skip || p.RSSBytes == 0 {
+		v := value(p)
+		if p.T < skip || v == 0 {
 			continue
 		}
-		x, y := p.T/3600, float64(p.RSSBytes)
+		x, y := p.T/3600, float64(v)
 		n++
 		sx += x
 		sy += y
 		sxx += x * x
 		sxy += x * y
-		peak = max(peak, p.RSSBytes)
+		peak = max(peak, v)
 	}
 	if n < 3 || n*sxx-sx*sx == 0 {
 		return 0, 0, peak, false

@@ -90,4 +90,12 @@ func TestMemoryTrend(t *testing.T) {
 	if _, _, _, ok := MemoryTrend(flat[:5], 30); ok {
 		t.Error("a trend from two samples")
 	}
+	// The heap's trend reads HeapBytes, not the RSS.
+	heap := make([]ProcessSample, len(leak))
+	for i, p := range leak {
+		heap[i] = ProcessSample{T: p.T, RSSBytes: flat[i].RSSBytes, HeapBytes: p.RSSBytes}
+	}
+	if slope, _, peak, ok := HeapTrend(heap, 0); !ok || slope < 359e6 || slope > 361e6 || peak != 68_000_000 {
+		t.Errorf("heap: %.0f B/h, peak %d, want 360 MB/h, 68 MB", slope, peak)
+	}
 }

@@ -77,6 +77,10 @@ func TestSoak(t *testing.T) {
 		fmt.Sprintf("RSS trend after the first minute: %+.2f MB/h, %+.2f MB over the soak", slope/1e6, growth/1e6),
 		fmt.Sprintf("goroutines after the first minute: %d to %d; %d samples every 10 s", minG, maxG, len(ps)),
 	}
+	if hSlope, hMean, hPeak, ok := results.HeapTrend(ps, 60); ok {
+		summary = append(summary, fmt.Sprintf("Go heap: %.1f MB at the start, %.1f MB at the end, mean %.1f MB, max %.1f MB, trend %+.2f MB/h (after the first minute)",
+			float64(ps[0].HeapBytes)/1e6, float64(ps[len(ps)-1].HeapBytes)/1e6, hMean/1e6, float64(hPeak)/1e6, hSlope/1e6))
+	}
 	if h := run.Harness; h != nil {
 		summary = append(summary, fmt.Sprintf("storefit used %.2f cores; other processes %s; load average %.1f", h.Cores, otherCoresText(h), h.LoadAverage))
 	}
