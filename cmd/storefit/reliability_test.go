@@ -162,3 +162,44 @@ func TestPasswordsNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: when the result could not be written after measuring, the
+// measurements were lost and the summary table was not printed. --out is
+// checked before the run, but its place can still break during it (here
+// its directory is replaced by a file): the table is printed, the result
+// goes to the temporary directory, and storefit says where (exit 1).
+func TestResultKeptWhenOutBreaksDuringTheRun(t *testing.T) {
+	dir := t.TempDir()
+	tmp := filepath.Join(dir, "tmp")
+	os.Mkdir(tmp, 0o755)
+	outDir := filepath.Join(dir, "out")
+	cmd := exec.Command(binary, "run", "--progress", "lines", "--workload", "point/c", "--store", "memory", "--records", "1000",
+		"--duration", "2s", "--warmup", "0s", "--out", filepath.Join(outDir, "r.json"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := os.RemoveAll(outDir); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(outDir, []byte("not a directory"), 0o644)
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code != exitFailure {
+		t.Errorf("exit %d (%v), want %d", code, err, exitFailure)
+	}
+	if !strings.Contains(stdout.String(), "point/c") {
+		t.Errorf("no summary table on stdout:\n%s", stdout.String())
+	}
+	spares, _ := filepath.Glob(filepath.Join(tmp, "storefit-*.json"))
+	if len(spares) != 1 || !strings.Contains(stderr.String(), spares[0]) {
+		t.Fatalf("spare copies %v; stderr:\n%s", spares, stderr.String())
+	}
+	if r := readResult(t, spares[0]); len(r.Cells) != 1 || r.Cells[0].Run == nil || r.Cells[0].Run.Ops == 0 {
+		t.Errorf("the spare result lost the measurements: %+v", r.Cells)
+	}
+}
