@@ -63,10 +63,10 @@ func TestSoak(t *testing.T) {
 	}
 	growth := slope * d.Hours()
 	// Goroutines in the steady part: after the first minute, before the
-	// last sample (taken as the workers stop).
+	// deadline (the samples taken then see the workers stop).
 	minG, maxG := 1<<30, 0
-	for _, p := range ps[:len(ps)-1] {
-		if p.T >= 60 {
+	for _, p := range ps {
+		if p.T >= 60 && p.T < d.Seconds()-1 {
 			minG, maxG = min(minG, p.Goroutines), max(maxG, p.Goroutines)
 		}
 	}
