@@ -202,6 +202,8 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 // failed; nil when it is.
 func (m *measurer) verdict(ctx context.Context, e *engine, run *results.Run, st *stall) error {
 	switch {
+	case ctx.Err() != nil && st != nil:
+		return fmt.Errorf("%w; %s", ctx.Err(), describeStall(st))
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case st != nil:

@@ -39,7 +39,9 @@ func TestInterruptWithStalledStore(t *testing.T) {
 	if c.Run.Errors != 0 {
 		t.Errorf("%d errors: abandoned operations are not failures of the store", c.Run.Errors)
 	}
-	if !strings.Contains(c.Error, "did not let go") {
+	// Abandoned by the cell (its operations in flight) or, when closing the
+	// store takes it past cellGrace, by the run: either way it says so.
+	if !strings.Contains(c.Error, "abandoned") {
 		t.Errorf("cell error %q does not say the store was abandoned", c.Error)
 	}
 }
