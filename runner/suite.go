@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +56,9 @@ type Suite struct {
 	Defaults  Settings        `yaml:"defaults"`
 	Stores    []StoreRef      `yaml:"stores"`
 	Workloads []SuiteWorkload `yaml:"workloads"`
+	// Faults are injected into every cell's server (a workload's own
+	// faults: list replaces them): see Fault.
+	Faults []Fault `yaml:"faults"`
 	// SLO holds latency objectives for ranking, "[SCOPE:]p99=10ms" each;
 	// the result records them for pick and the reports.
 	SLO ScopedList `yaml:"slo"`
@@ -151,6 +156,9 @@ type Settings struct {
 	FindMax *string `yaml:"find_max"`
 	// MaxLoad is the load budget (Config.MaxLoad).
 	MaxLoad *Duration `yaml:"max_load"`
+	// Faults are injected into the store's server during the measured
+	// phase: "pause@10s+5s" or {kind: pause, at: 10s, for: 5s}.
+	Faults []Fault `yaml:"faults"`
 }
 
 // Over returns s with the fields set in o replacing its own.
@@ -181,6 +189,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.MaxLoad != nil {
 		s.MaxLoad = o.MaxLoad
+	}
+	if o.Faults != nil {
+		s.Faults = o.Faults
 	}
 	return s
 }
@@ -216,6 +227,7 @@ func (s Settings) Config() Config {
 	if s.MaxLoad != nil {
 		c.MaxLoad = time.Duration(*s.MaxLoad)
 	}
+	c.Faults = s.Faults
 	return c
 }
 
@@ -311,12 +323,21 @@ func decodeStrict(n *yaml.Node, dst any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		// Line numbers of the re-encoded node are relative to it; name the
-		// node's own line.
-		return fmt.Errorf("line %d: %w", n.Line, workloads.YAMLError(err))
+		// The decoder numbers lines of the re-encoded node, from 1: name
+		// the line of the file instead, once.
+		msg := workloads.YAMLError(err).Error()
+		line := n.Line
+		if m := innerLine.FindStringSubmatch(msg); m != nil {
+			l, _ := strconv.Atoi(m[1])
+			line, msg = n.Line+l-1, msg[len(m[0]):]
+		}
+		return fmt.Errorf("line %d: %s", line, msg)
 	}
 	return nil
 }
+
+// innerLine is the line number a decoding error starts with.
+var innerLine = regexp.MustCompile(`^line (\d+): `)
 
 // ParseSuite parses a suite document.
 func ParseSuite(data []byte) (*Suite, error) {
@@ -393,6 +414,27 @@ type Overrides struct {
 	Thresholds []results.Threshold
 }
 
+// checkDuplicates refuses a workload or a store listed twice: their cells
+// would run twice and could not be told apart in results. A store may be
+// given twice with labels (redis:a=DSN1, redis:b=DSN2).
+func checkDuplicates(ws []SuiteWorkload, stores []StoreRef) error {
+	seen := map[string]int{}
+	for i, w := range ws {
+		if j, ok := seen[w.Workload]; ok {
+			return fmt.Errorf("workload %s is listed twice (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or run the variants as separate suites", w.Workload, j+1, i+1)
+		}
+		seen[w.Workload] = i
+	}
+	seen = map[string]int{}
+	for i, st := range stores {
+		if j, ok := seen[st.Name]; ok {
+			return fmt.Errorf("store %s is listed twice (entries %d and %d): results could not tell its cells apart; label each (%s:a=DSN, %s:b=DSN) to compare two servers", st.Name, j+1, i+1, st.Name, st.Name)
+		}
+		seen[st.Name] = i
+	}
+	return nil
+}
+
 // Plan expands the suite into cells (every workload × every store),
 // applying overrides, and checks every cell's settings and workload options
 // so bad input fails before anything runs.
@@ -415,10 +457,21 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	if len(stores) == 0 {
 		return Plan{}, errors.New("no store given (use --store NAME or list stores in the suite)")
 	}
+	if err := checkDuplicates(s.Workloads, stores); err != nil {
+		return Plan{}, err
+	}
 	plan := Plan{Suite: s.Name}
+	defaults := s.Defaults
+	if defaults.Faults == nil {
+		defaults.Faults = s.Faults
+	}
 	kinds := map[string][]string{} // workload → its operation kinds
 	var ths []results.Threshold
 	for _, w := range s.Workloads {
+		set := defaults.Over(w.Settings).Over(o.Settings)
+		if set.Workers != nil && *set.Workers < 1 {
+			return Plan{}, fmt.Errorf("workload %s: workers must be at least 1, not %d", w.Workload, *set.Workers)
+		}
 		opts := map[string]any{}
 		for k, v := range w.Options {
 			opts[k] = v
@@ -435,7 +488,6 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			return Plan{}, err
 		}
 		kinds[w.Workload] = wl.OpKinds()
-		set := s.Defaults.Over(w.Settings).Over(o.Settings)
 		cfg := set.Config()
 		if set.FindMax != nil {
 			slo, err := results.ParseSLO(*set.FindMax)
