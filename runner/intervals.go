@@ -24,7 +24,10 @@ type intervals struct {
 	done      []results.Interval
 	last      results.Interval
 	failing   int // consecutive final intervals in which every operation failed
-	lastMu    sync.Mutex
+	// finals copies done without histograms, for readers other than the
+	// collector (the automatic warm-up's watcher); guarded by lastMu.
+	finals []results.Interval
+	lastMu sync.Mutex
 }
 
 type ivSample struct {
@@ -115,6 +118,9 @@ func (iv *intervals) finalize(idx int, length time.Duration) *hdr.Histogram {
 	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
 	iv.last = out
+	brief := out
+	brief.Histogram = ""
+	iv.finals = append(iv.finals, brief)
 	if out.Ops == 0 && out.Errors > 0 {
 		iv.failing++
 	} else {

@@ -32,8 +32,15 @@ import (
 
 // Config holds the runner settings of a cell.
 type Config struct {
-	// Workers is the number of concurrent workers (default 1).
+	// Workers is the number of concurrent workers (default 1); under
+	// WorkersRule auto, the ramp chooses it.
 	Workers int
+	// WorkersRule is "" (Workers as given), results.WorkersLow (two
+	// workers: latency at low load) or results.WorkersAuto: the capacity
+	// ramp (see ramp) chooses the count, at most WorkersMax.
+	WorkersRule string
+	// WorkersMax bounds the capacity ramp (default DefaultWorkersMax).
+	WorkersMax int
 	// Rate is the target total rate in operations per second; 0 runs a
 	// closed loop.
 	Rate float64
@@ -43,8 +50,16 @@ type Config struct {
 	// Ops bounds the number of measured operations over all workers; 0
 	// means no count limit.
 	Ops int64
-	// Warmup is run before the measured phase and discarded.
+	// Warmup is run before the measured phase and discarded: for this
+	// long under WarmupMode fixed.
 	Warmup time.Duration
+	// WarmupMode is results.WarmupAuto (run until throughput and p99 are
+	// steady, see steady, at most WarmupMax), results.WarmupFixed or ""
+	// (run Warmup), or WarmupByStore: auto on server stores, Warmup on
+	// embedded ones (the command line's and suites' default).
+	WarmupMode string
+	// WarmupMax caps an automatic warm-up (default DefaultWarmupMax).
+	WarmupMax time.Duration
 	// Timeout bounds each operation; 0 means no per-operation timeout.
 	Timeout time.Duration
 	// Loaders is the number of concurrent loaders (default: number of CPUs,
@@ -61,16 +76,61 @@ type Config struct {
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
 func DefaultLoaders() int { return min(runtime.NumCPU(), 8) }
 
+// WarmupByStore is the warm-up mode that picks auto for server stores and
+// the fixed Warmup for embedded ones (Config.WarmupMode).
+const WarmupByStore = "by-store"
+
+// Defaults of the automatic warm-up and worker count.
+const (
+	// DefaultWarmupMax caps an automatic warm-up: two minutes, what a
+	// JVM server's just-in-time compiler took here to reach steady
+	// throughput after a start (Neo4j, OpenSearch).
+	DefaultWarmupMax = 2 * time.Minute
+	// DefaultWorkersMax bounds the capacity ramp.
+	DefaultWorkersMax = 64
+)
+
 // Validate checks the settings and fills defaults.
 func (c *Config) Validate() error {
-	if c.Workers == 0 {
-		c.Workers = 1
+	switch c.WorkersRule {
+	case "":
+		if c.Workers == 0 {
+			c.Workers = 1
+		}
+	case results.WorkersLow:
+		c.Workers = results.LowLoadWorkers
+	case results.WorkersAuto:
+		if c.WorkersMax == 0 {
+			c.WorkersMax = DefaultWorkersMax
+		}
+		if c.WorkersMax < 1 || c.WorkersMax > 4096 {
+			return fmt.Errorf("workers-max must be in 1..4096, not %d", c.WorkersMax)
+		}
+		if c.Rate > 0 {
+			return errors.New("workers auto finds the closed-loop capacity: give an open-loop rate a worker count (--workers N)")
+		}
+	default:
+		return fmt.Errorf("workers %q: give a number, auto or low", c.WorkersRule)
+	}
+	switch c.WarmupMode {
+	case "", results.WarmupFixed, WarmupByStore:
+	case results.WarmupAuto:
+		if c.WarmupMax == 0 {
+			c.WarmupMax = DefaultWarmupMax
+		}
+	default:
+		return fmt.Errorf("warmup mode %q: give a duration or auto", c.WarmupMode)
+	}
+	if c.WarmupMax == 0 {
+		c.WarmupMax = DefaultWarmupMax
 	}
 	if c.Loaders == 0 {
 		c.Loaders = DefaultLoaders()
 	}
 	switch {
-	case c.Workers < 0 || c.Workers > 10000:
+	case c.WarmupMax < 0:
+		return fmt.Errorf("durations must not be negative")
+	case c.WorkersRule != results.WorkersAuto && (c.Workers < 0 || c.Workers > 10000):
 		return fmt.Errorf("workers must be in 1..10000, not %d", c.Workers)
 	case c.Loaders < 0 || c.Loaders > 1024:
 		return fmt.Errorf("loaders must be in 1..1024, not %d", c.Loaders)
@@ -165,6 +225,16 @@ func (p Plan) Check() error {
 			if c.Config.FindMax {
 				return errors.New("find-max cannot run sharded: the shards would search for different rates")
 			}
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run sharded: the shards would choose different counts (give --workers N)")
+			}
+		}
+	}
+	if !p.StartAt.IsZero() {
+		for _, c := range p.Cells {
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run with --start-at: its ramp takes an unknown time before the coordinated start (give --workers N)")
+			}
 		}
 	}
 	return p.checkPhase()
@@ -239,9 +309,12 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 	var runErr error
 	total := plan.Repeat * len(plan.Cells)
 	done := 0
+	// The worker count a cell's first repetition found (workers auto),
+	// kept for its later repetitions so they all measure the same thing.
+	ramps := make([]*results.WorkerRamp, len(plan.Cells))
 run:
 	for rep := 1; rep <= plan.Repeat; rep++ {
-		for _, cell := range plan.Cells {
+		for ci, cell := range plan.Cells {
 			done++
 			label := fmt.Sprintf("[%d/%d] %s on %s", done, total, cell.Workload, cell.Store)
 			if plan.Repeat > 1 {
@@ -251,9 +324,13 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display)
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), ramps[ci], opts.Display)
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
+			}
+			if ramps[ci] == nil && rc.Ramp != nil && rc.Status == results.StatusOK {
+				ramps[ci] = &results.WorkerRamp{Workers: rc.Ramp.Workers, Max: rc.Ramp.Max, Gain: rc.Ramp.Gain,
+					Reason: "the count repetition " + fmt.Sprint(max(rep, 1)) + "'s ramp chose", FromRepetition: max(rep, 1)}
 			}
 			res.Cells = append(res.Cells, rc)
 			if ctx.Err() != nil {
@@ -280,11 +357,29 @@ run:
 
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
-// measured phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display) (rc results.Cell) {
+// measured phase; prior, when set, is the worker count an earlier
+// repetition's ramp chose.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, disp Display) (rc results.Cell) {
 	cfg := cell.Config
 	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
+	switch cfg.WarmupMode {
+	case "":
+		cfg.WarmupMode = results.WarmupFixed
+	case WarmupByStore:
+		// Server stores warm up until steady: a JVM server's compiler and
+		// caches take tens of seconds to minutes after a start. Embedded
+		// stores are compiled ahead of time and have no connection pool
+		// to fill: a fixed warm-up suffices, and the trend test on the
+		// measured phase flags one that did not.
+		cfg.WarmupMode = results.WarmupAuto
+		if info.Embedded {
+			cfg.WarmupMode = results.WarmupFixed
+		}
+	}
+	if cfg.WarmupMode == results.WarmupAuto && cfg.WarmupMax == 0 {
+		cfg.WarmupMax = DefaultWarmupMax
+	}
 	rc = results.Cell{
 		Workload: cell.Workload,
 		Store:    cell.Store,
@@ -311,8 +406,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	rc.Params = results.RunParams{
-		Workers: cfg.Workers, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
-		WarmupSeconds: cfg.Warmup.Seconds(), TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+		Workers: cfg.Workers, WorkersRule: cfg.WorkersRule, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
+		WarmupSeconds: cfg.Warmup.Seconds(), WarmupMode: cfg.WarmupMode, TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+	}
+	if cfg.WarmupMode == results.WarmupAuto {
+		rc.Params.WarmupSeconds = 0
+		rc.Params.WarmupMaxSeconds = cfg.WarmupMax.Seconds()
 	}
 	wl, err := workloads.New(cell.Workload, cell.Params)
 	if err != nil {
@@ -331,13 +430,14 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.StoreSettings = drivers.Settings(conn)
 	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
 	}
 	// Ask for a worker first: a store that lacks an operation of the mix
 	// is n/a before anything is loaded.
-	if _, err := wl.Worker(conn, shard.Index*cfg.Workers, shard.Count*cfg.Workers); err != nil {
+	if _, err := wl.Worker(conn, shard.Index*cfg.pool(), shard.Count*cfg.pool()); err != nil {
 		return fail(err)
 	}
 
@@ -374,10 +474,16 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	m.start = start
+	m.obj = results.NewObjectives(plan.Objectives, results.DefaultObjectives())
+	m.ramp = prior
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
 		rc.Run, err = m.measure(ctx, cfg.Rate)
+	}
+	rc.Warmup, rc.Ramp = m.warm, m.ramp
+	if m.ramp != nil {
+		rc.Params.Workers = m.workers
 	}
 	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
 	if err != nil {
@@ -528,22 +634,42 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check fu
 // operation streams continue from one measured phase to the next (the
 // steps of a find-max search).
 type measurer struct {
-	wl     workloads.Workload
-	conn   drivers.Conn
-	cfg    Config
-	shard  results.Shard
-	disp   Display
-	gens   []workloads.Worker
-	warmed bool
+	wl    workloads.Workload
+	conn  drivers.Conn
+	cfg   Config
+	shard results.Shard
+	disp  Display
+	// gens are the operation streams of the pool of workers; the first
+	// workers of them run (all of them, unless the ramp chose fewer).
+	gens    []workloads.Worker
+	workers int
+	warmed  bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
+	// obj are the latency objectives the ramp holds each step to.
+	obj results.Objectives
+	// warm and ramp record the warm-up and the capacity ramp; ramp, when
+	// set before the first measure, is an earlier repetition's choice.
+	warm *results.Warmup
+	ramp *results.WorkerRamp
+}
+
+// pool is the number of operation streams a cell needs: the workers, or
+// under the capacity ramp the most it may try. Each stream is worker i of
+// pool (its writes partitioned accordingly), whichever of them run.
+func (c Config) pool() int {
+	if c.WorkersRule == results.WorkersAuto {
+		return c.WorkersMax
+	}
+	return c.Workers
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
-	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp}
-	m.gens = make([]workloads.Worker, cfg.Workers)
+	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp, workers: cfg.pool()}
+	n := cfg.pool()
+	m.gens = make([]workloads.Worker, n)
 	for i := range m.gens {
-		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
+		g, err := wl.Worker(conn, shard.Index*n+i, shard.Count*n)
 		if err != nil {
 			return nil, err
 		}
@@ -552,45 +678,29 @@ func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, 
 	return m, nil
 }
 
-// measure runs the warm-up (the first time only) and one measured phase at
-// rate (0: closed loop).
+// measure runs the warm-up (and the capacity ramp; the first time only)
+// and one measured phase at rate (0: closed loop).
 func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, error) {
-	cfg := m.cfg
-	cfg.Rate = rate
-	disp := m.disp
-	name := m.wl.Name()
-	// Workers of all shards share the total rate.
-	all := m.shard.Count * cfg.Workers
-	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
-	period := 0.0
-	if cfg.Rate > 0 {
-		period = 1e9 * float64(all) / cfg.Rate
-	}
-	quota := splitQuota(cfg.Ops, all)
 	if !m.start.IsZero() {
-		if err := m.awaitStart(ctx, cfg.Warmup); err != nil {
+		if err := m.awaitStart(ctx, m.warmupLength()); err != nil {
 			return nil, err
 		}
 	}
-	warmup := cfg.Warmup
-	wb := time.Now()
-	if !m.start.IsZero() {
-		// End early enough to settle before the coordinated start (a
-		// cell that is ready late warms up less, or not at all).
-		warmup = min(warmup, m.start.Add(-startSettle).Sub(wb))
-	}
-	if warmup > 0 && !m.warmed {
+	if !m.warmed {
 		m.warmed = true
-		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
-		stop := tickPhase(disp, wb, warmup, nil)
-		e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, all))
-		stop()
-		disp.EndPhase("warm-up done")
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		if err := m.prepare(ctx, rate); err != nil {
+			return nil, err
 		}
-		e.reset()
 	}
+	cfg := m.cfg
+	cfg.Rate = rate
+	cfg.Workers = m.workers
+	disp := m.disp
+	name := m.wl.Name()
+	e, period := m.engine(ctx, m.workers, rate)
+	// Workers of all shards share the total rate.
+	all := m.shard.Count * cfg.Workers
+	quota := splitQuota(cfg.Ops, all)
 	e.ivs = newIntervals(cfg.Workers)
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
@@ -651,6 +761,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	}
 	run.Figures = figures
 	run.Intervals = e.ivs.close(elapsed)
+	run.Trend = run.SteadinessTrend()
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
 	}

@@ -36,7 +36,7 @@ func TestSuitePlan(t *testing.T) {
 
 	// Command-line overrides win.
 	seed := uint64(9)
-	w := 1
+	w := Workers{N: 1}
 	plan, err = s.Plan(Overrides{Seed: &seed, Stores: []StoreRef{{Name: "noop"}}, Settings: Settings{Workers: &w},
 		Options: map[string]any{"records": "100"}})
 	if err != nil {
@@ -57,8 +57,9 @@ func TestSuiteErrors(t *testing.T) {
 		{"workloads: [point/a]\nscale: huge", `unknown scale "huge"`},
 		{"workloads: [point/zz]\nstores: [memory]", `unknown workload "point/zz"`},
 		{"workloads: [point/a]\nstores: [memory]\ndefaults: {duration: 10}", "not a duration"},
-		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: many}", "cannot unmarshal"},
-		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: -2}", "workers must be"},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: many}", "give workers a number, auto or low"},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {warmup: soon}", "give warmup a duration (e.g. 5s) or auto"},
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: -2}", "give workers a number"},
 		{"workloads: [{workload: point/a, options: {fieldcount: 0}}]\nstores: [memory]", "fieldcount must be"},
 		{"workloads: [{workload: point/a, options: {colour: red}}]\nstores: [memory]", "unknown field colour"},
 		{"workloads: [{workload: point/a, speed: 3}]\nstores: [memory]", "unknown field speed"},

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/storefit/storefit/results"
+)
+
+// The capacity ramp (--workers auto).
+var (
+	// rampGain is the least throughput gain that makes doubling the
+	// workers worth it: past the knee, more workers only queue at the
+	// store and lengthen the latency.
+	rampGain = 0.10
+	// rampSettle is run, unmeasured, at the start of each step: new
+	// connections open, queues fill.
+	rampSettle = time.Second
+	// rampStep is each step's measured length.
+	rampStep = 4 * time.Second
+	// rampWarmupWorkers is the worker count the warm-up before the ramp
+	// runs with: enough to drive a server with millisecond round trips to
+	// thousands of operations a second, so its compiler warms up quickly,
+	// without overloading a slow one.
+	rampWarmupWorkers = 8
+)
+
+// rampUp finds the worker count that reaches the store's capacity. It
+// runs closed-loop steps of 1, 2, 4, … workers (rampSettle unmeasured,
+// then rampStep measured) up to WorkersMax, and stops at the first step
+// that misses the pattern's latency objective for one of its operation
+// kinds (or fails more than 0.1% of its operations), or whose throughput
+// is less than 1+rampGain times the step before. It keeps the step before
+// that: the fewest workers within rampGain of the most throughput the
+// ramp found under the objective. A count of 1 that misses the objective
+// is kept all the same (there is nothing lower), and the reason says so.
+//
+// This is how YCSB and similar tools are used by hand — add threads until
+// throughput stops rising — made a rule, with the objective as the bound
+// on latency that find-max also uses. The steps continue the cell's
+// operation streams (worker i of the pool), so no write collides with one
+// of the warm-up's or the measured phase's.
+func (m *measurer) rampUp(ctx context.Context) (*results.WorkerRamp, error) {
+	max := len(m.gens)
+	r := &results.WorkerRamp{Max: max, Gain: rampGain}
+	var prev *results.RampStep
+	for n := 1; n <= max; n *= 2 {
+		st, err := m.rampStep(ctx, n)
+		if err != nil {
+			return r, err
+		}
+		r.Steps = append(r.Steps, st)
+		m.disp.Logf("workers auto: %d → %s ops/s, p99 %s µs%s", n, results.FormatRate(st.OpsPerSec), results.FormatMicros(st.P99Us), missText(st.Miss))
+		switch {
+		case prev == nil && st.Miss != "":
+			r.Workers, r.Reason = 1, "1 worker already misses the objective ("+st.Miss+"): kept, there is no lower count"
+			return r, nil
+		case prev == nil:
+		case st.Miss != "":
+			r.Workers, r.Reason = prev.Workers, fmt.Sprintf("%d workers missed the objective (%s)", n, st.Miss)
+			return r, nil
+		case st.OpsPerSec < (1+rampGain)*prev.OpsPerSec:
+			r.Workers, r.Reason = prev.Workers, fmt.Sprintf("throughput rose only %+.0f%% from %d to %d workers (less than %.0f%%)", 100*(st.OpsPerSec/prev.OpsPerSec-1), prev.Workers, n, 100*rampGain)
+			return r, nil
+		}
+		prev = &r.Steps[len(r.Steps)-1]
+	}
+	r.Workers, r.Reason = prev.Workers, fmt.Sprintf("throughput still rose at %d workers, the most the ramp tries (--workers-max)", prev.Workers)
+	return r, nil
+}
+
+func missText(miss string) string {
+	if miss == "" {
+		return ""
+	}
+	return " — misses: " + miss
+}
+
+// rampStep runs one step of the ramp with n workers and judges it against
+// the objectives.
+func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error) {
+	st := results.RampStep{Workers: n}
+	quota := splitQuota(0, n)
+	m.disp.StartPhase(fmt.Sprintf("workers auto: %s with %d workers", m.wl.Name(), n), int64((rampSettle+rampStep)/time.Millisecond), "ms")
+	base := time.Now()
+	stop := tickPhase(m.disp, base, rampSettle+rampStep, nil)
+	defer stop()
+	e, _ := m.engine(ctx, n, 0)
+	e.run(ctx, phase{base: base, deadline: rampSettle}, quota)
+	if ctx.Err() != nil {
+		return st, ctx.Err()
+	}
+	e.reset()
+	e.ivs = newIntervals(n)
+	ph := phase{base: time.Now(), deadline: rampStep, measure: true}
+	e.run(ctx, ph, quota)
+	elapsed := time.Since(ph.base)
+	m.disp.EndPhase("")
+	if ctx.Err() != nil {
+		return st, ctx.Err()
+	}
+	run, err := e.summarize(ph, quota, elapsed)
+	if err != nil {
+		return st, err
+	}
+	st.Seconds, st.Ops, st.OpsPerSec = run.Seconds, run.Ops+run.Errors, run.OpsPerSec
+	if h := run.InclusiveHistogram(); h != nil {
+		st.P99Us = results.Quantile(h, 99)
+	}
+	if started := run.Ops + run.Errors; started > 0 && float64(run.Errors) > results.DefaultMaxErrorRate*float64(started) {
+		st.Miss = fmt.Sprintf("%d of %d operations failed", run.Errors, started)
+		return st, nil
+	}
+	worst := 0.0
+	for _, k := range run.Kinds {
+		obj, ok := m.obj.For(m.wl.Name(), k.Kind)
+		if !ok || k.Count+k.ErrorCount() == 0 {
+			continue
+		}
+		ratio, b, got := obj.SLO.Miss(k.InclusivePercentile)
+		if ratio > 1 && ratio > worst {
+			worst = ratio
+			st.Miss = fmt.Sprintf("p%g of %s %s > %s", b.Percentile, k.Kind, results.FormatDuration(got), b.Limit)
+		}
+	}
+	return st, nil
+}
