@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -265,4 +266,46 @@ func briefSeconds(s float64) string {
 		return fmt.Sprintf("%.0f s", s)
 	}
 	return fmt.Sprintf("%.1f s", s)
+}
+
+// Concurrency says what load the group's measured repetitions ran under
+// (Cell.ConcurrencyText; the repetitions' texts joined when they differ).
+func (g *Group) Concurrency() string {
+	var out []string
+	for _, c := range g.Measured() {
+		if t := c.ConcurrencyText(); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// SteadyText sums up the steady-state checks of the group's measured
+// repetitions: the warm-up (the longest) and the trend test ("warm-up
+// auto: steady after 23 s; trend: steady"), and what did not hold.
+func (g *Group) SteadyText() string {
+	var parts []string
+	var longest *Warmup
+	trending, tested := 0, 0
+	for _, c := range g.Measured() {
+		if w := c.Warmup; w != nil && (longest == nil || w.Seconds > longest.Seconds || !w.Steady) {
+			longest = w
+		}
+		if t := c.Run.Trend; t != nil && t.Tested {
+			tested++
+			if t.Trending {
+				trending++
+			}
+		}
+	}
+	if longest != nil {
+		parts = append(parts, "warm-up "+longest.Text())
+	}
+	switch {
+	case trending > 0:
+		parts = append(parts, fmt.Sprintf("STILL TRENDING in %d of %d runs", trending, tested))
+	case tested > 0:
+		parts = append(parts, "no trend")
+	}
+	return strings.Join(parts, "; ")
 }

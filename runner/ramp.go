@@ -42,32 +42,51 @@ var (
 // operation streams (worker i of the pool), so no write collides with one
 // of the warm-up's or the measured phase's.
 func (m *measurer) rampUp(ctx context.Context) (*results.WorkerRamp, error) {
-	max := len(m.gens)
-	r := &results.WorkerRamp{Max: max, Gain: rampGain}
-	var prev *results.RampStep
-	for n := 1; n <= max; n *= 2 {
+	most := len(m.gens)
+	r := &results.WorkerRamp{Max: most, Gain: rampGain}
+	for n := 1; n <= most; n *= 2 {
 		st, err := m.rampStep(ctx, n)
 		if err != nil {
 			return r, err
 		}
 		r.Steps = append(r.Steps, st)
 		m.disp.Logf("workers auto: %d → %s ops/s, p99 %s µs%s", n, results.FormatRate(st.OpsPerSec), results.FormatMicros(st.P99Us), missText(st.Miss))
-		switch {
-		case prev == nil && st.Miss != "":
-			r.Workers, r.Reason = 1, "1 worker already misses the objective ("+st.Miss+"): kept, there is no lower count"
-			return r, nil
-		case prev == nil:
-		case st.Miss != "":
-			r.Workers, r.Reason = prev.Workers, fmt.Sprintf("%d workers missed the objective (%s)", n, st.Miss)
-			return r, nil
-		case st.OpsPerSec < (1+rampGain)*prev.OpsPerSec:
-			r.Workers, r.Reason = prev.Workers, fmt.Sprintf("throughput rose only %+.0f%% from %d to %d workers (less than %.0f%%)", 100*(st.OpsPerSec/prev.OpsPerSec-1), prev.Workers, n, 100*rampGain)
+		if w, why, done := rampDecision(r.Steps, rampGain); done {
+			r.Workers, r.Reason = w, why
 			return r, nil
 		}
-		prev = &r.Steps[len(r.Steps)-1]
 	}
-	r.Workers, r.Reason = prev.Workers, fmt.Sprintf("throughput still rose at %d workers, the most the ramp tries (--workers-max)", prev.Workers)
+	last := r.Steps[len(r.Steps)-1].Workers
+	r.Workers, r.Reason = last, fmt.Sprintf("throughput still rose at %d workers, the most the ramp tries (--workers-max)", last)
 	return r, nil
+}
+
+// rampDecision applies the ramp's rule to the steps so far: done, with
+// the count to keep and why, when the last step missed the objective or
+// gained less than gain over the step before.
+func rampDecision(steps []results.RampStep, gain float64) (workers int, reason string, done bool) {
+	st := steps[len(steps)-1]
+	if len(steps) == 1 {
+		if st.Miss != "" {
+			return st.Workers, fmt.Sprintf("%s already misses the objective (%s): kept, there is no lower count", workersText(st.Workers), st.Miss), true
+		}
+		return 0, "", false
+	}
+	prev := steps[len(steps)-2]
+	switch {
+	case st.Miss != "":
+		return prev.Workers, fmt.Sprintf("%d workers missed the objective (%s)", st.Workers, st.Miss), true
+	case st.OpsPerSec < (1+gain)*prev.OpsPerSec:
+		return prev.Workers, fmt.Sprintf("throughput rose only %+.0f%% from %d to %d workers (less than %.0f%%)", 100*(st.OpsPerSec/prev.OpsPerSec-1), prev.Workers, st.Workers, 100*gain), true
+	}
+	return 0, "", false
+}
+
+func workersText(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }
 
 func missText(miss string) string {

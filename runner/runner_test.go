@@ -34,6 +34,14 @@ type faults struct {
 	// (after delayFrom), each after failAfter.
 	failOf, failIn int64
 	failAfter      time.Duration
+	// delayAt, when set, gives every read's delay from the time since the
+	// first read (a store warming up or slowing down).
+	delayAt func(since time.Duration) time.Duration
+	first   atomic.Pointer[time.Time]
+	// slots, when set, bounds the reads served at once (a store's
+	// capacity); each holds its slot for slotTime.
+	slots    chan struct{}
+	slotTime time.Duration
 }
 
 type faultyConn struct {
@@ -68,6 +76,20 @@ func (s *faultyStore) Load(ctx context.Context, recs []point.Record) error {
 
 func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst [][]byte) ([][]byte, error) {
 	n := s.f.reads.Add(1)
+	if s.f.delayAt != nil {
+		now := time.Now()
+		s.f.first.CompareAndSwap(nil, &now)
+		time.Sleep(s.f.delayAt(now.Sub(*s.f.first.Load())))
+	}
+	if s.f.slots != nil {
+		select {
+		case s.f.slots <- struct{}{}:
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+		time.Sleep(s.f.slotTime)
+		<-s.f.slots
+	}
 	if s.f.readDelay > 0 && n > s.f.delayFrom {
 		select {
 		case <-time.After(s.f.readDelay):
