@@ -227,8 +227,8 @@ type summaryRow struct {
 	// Workers is the load the figures were measured under; Steady the
 	// warm-up and trend test's outcome.
 	Workers, Steady string
-	Runs                                                                     int
-	OK, Invalid                                                              bool
+	Runs            int
+	OK, Invalid     bool
 }
 
 type harnessRow struct {
