@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"github.com/storefit/storefit/results"
 	"os"
 	"strings"
 	"testing"
@@ -92,9 +93,36 @@ func TestShippedSuitesParse(t *testing.T) {
 		if !strings.HasSuffix(e.Name(), ".yaml") {
 			continue
 		}
-		if _, err := LoadSuite("../suites/" + e.Name()); err != nil {
+		s, err := LoadSuite("../suites/" + e.Name())
+		if err != nil {
 			t.Errorf("%s: %v", e.Name(), err)
+			continue
 		}
+		if _, err := s.Plan(Overrides{}); err != nil {
+			t.Errorf("%s: plan: %v", e.Name(), err)
+		}
+	}
+	// The all-stores verdict measures capacity after a steady warm-up; its
+	// low-load twin names its two workers.
+	s, err := LoadSuite("../suites/allstores.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan(Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range plan.Cells {
+		if cfg := c.Config; cfg.WorkersRule != results.WorkersAuto || cfg.WarmupMode != results.WarmupAuto || cfg.WarmupMax != 3*time.Minute {
+			t.Fatalf("allstores cell %s on %s: %+v", c.Workload, c.Store, cfg)
+		}
+	}
+	s, err = LoadSuite("../suites/allstores-lowload.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan, err = s.Plan(Overrides{}); err != nil || plan.Cells[0].Config.WorkersRule != results.WorkersLow {
+		t.Fatalf("allstores-lowload: %+v, %v", plan.Cells[0].Config, err)
 	}
 }
 
