@@ -1,12 +1,12 @@
 package runner
 
 import (
-	"github.com/storefit/storefit/results"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/storefit/storefit/results"
 	_ "github.com/storefit/storefit/workloads/point"
 )
 
