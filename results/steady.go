@@ -37,19 +37,21 @@ func (w *Warmup) Text() string {
 	if w == nil {
 		return ""
 	}
-	var s string
-	switch {
-	case w.Mode != WarmupAuto:
-		s = fmt.Sprintf("fixed %s", briefSeconds(w.Seconds))
-	case w.Steady:
-		s = fmt.Sprintf("auto: steady after %s", briefSeconds(w.Seconds))
-	default:
-		s = fmt.Sprintf("auto: NOT steady at its %s cap", briefSeconds(w.MaxSeconds))
-	}
+	s := w.text()
 	if w.Settle != nil {
-		s += "; " + w.Settle.Text() + " at the ramp's count"
+		s += "; then " + w.Settle.text() + " at the ramp's count"
 	}
 	return s
+}
+
+func (w *Warmup) text() string {
+	switch {
+	case w.Mode != WarmupAuto:
+		return fmt.Sprintf("fixed %s", briefSeconds(w.Seconds))
+	case w.Steady:
+		return fmt.Sprintf("auto: steady after %s", briefSeconds(w.Seconds))
+	}
+	return fmt.Sprintf("auto: NOT steady at its %s cap", briefSeconds(w.MaxSeconds))
 }
 
 // WorkerRamp is the outcome of the capacity ramp (--workers auto): closed
@@ -191,8 +193,8 @@ func TrendOf(metric string, xs []float64) *Trend {
 	return t
 }
 
-// Text says what the test found: "rose 12% over 15 s (Mann-Kendall p =
-// 0.002)", "no trend (+1% over 15 s, p = 0.41)".
+// Text says what the test found: "ops/s rose 12% over 15 s (Mann-Kendall
+// p = 0.002)", "no trend (+1% over 15 s, Mann-Kendall p = 0.41)".
 func (t *Trend) Text() string {
 	switch {
 	case t == nil:
@@ -204,7 +206,7 @@ func (t *Trend) Text() string {
 	case t.Trending:
 		return fmt.Sprintf("%s fell %.0f%% over %d s (Mann-Kendall p = %.2g)", t.Metric, -100*t.Change, t.Intervals, t.P)
 	}
-	return fmt.Sprintf("steady (%+.0f%% over %d s, p = %.2g)", 100*t.Change, t.Intervals, t.P)
+	return fmt.Sprintf("no trend (%+.0f%% over %d s, Mann-Kendall p = %.2g)", 100*t.Change, t.Intervals, t.P)
 }
 
 // SteadinessTrend tests the run for a trend, leaving out a short last

@@ -25,12 +25,12 @@ func TestTrendOf(t *testing.T) {
 		text     string
 	}{
 		{"short", flat[:7], false, false, "not tested (7 s measured; 8 s needed)"},
-		{"flat and noisy", flat, true, false, "steady"},
+		{"flat and noisy", flat, true, false, "no trend"},
 		{"rising", rising, true, true, "ops/s rose 1"},
 		{"falling", reverse(rising), true, true, "ops/s fell 1"},
 		// A tiny but perfectly regular drift is significant, not material.
-		{"tiny drift", ramp(15, 1000, 0.5), true, false, "steady (+1% over 15 s"},
-		{"all tied", ramp(12, 500, 0), true, false, "steady (+0%"},
+		{"tiny drift", ramp(15, 1000, 0.5), true, false, "no trend (+1% over 15 s"},
+		{"all tied", ramp(12, 500, 0), true, false, "no trend (+0%"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := results.TrendOf("ops/s", tc.xs)
@@ -106,7 +106,7 @@ func TestPickCautionsUnsteadyThroughput(t *testing.T) {
 	if err := results.WriteText(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"store settings: cache=off", "warm-up: auto: steady after 23 s; auto: steady after 10 s at the ramp's count — throughput +1%",
+	for _, want := range []string{"store settings: cache=off", "warm-up: auto: steady after 23 s with 8 workers — throughput +1%", "warm-up at the ramp's count: auto: steady after 10 s with 8 workers",
 		"workers auto: 8 — throughput rose only +4%", "steps 1: 5,000 ops/s p99 300.0 µs; 2: 9,000", "trend: ops/s rose 15% over 15 s (Mann-Kendall p = 0.001)", "8 workers (auto)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, out.String())
@@ -116,7 +116,7 @@ func TestPickCautionsUnsteadyThroughput(t *testing.T) {
 	if err := results.WriteMarkdown(&out, []*results.Result{r}, results.PickOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "| 8 workers (auto) | warm-up auto: steady after 23 s; auto: steady after 10 s at the ramp's count; STILL TRENDING in 1 of 1 runs |") {
+	if !strings.Contains(out.String(), "| 8 workers (auto) | warm-up auto: steady after 23 s; then auto: steady after 10 s at the ramp's count; STILL TRENDING in 1 of 1 runs |") {
 		t.Errorf("markdown summary lacks the workers and steady state:\n%s", out.String())
 	}
 	notes := r.Cells[0].HarnessNotes()

@@ -227,8 +227,12 @@ func writeSteadyText(ew *errWriter, c *Cell) {
 		}
 		ew.printf("   store settings: %s\n", strings.Join(kv, ", "))
 	}
-	if w := c.Warmup; w != nil {
-		ew.printf("   warm-up: %s", w.Text())
+	for i, w := 0, c.Warmup; w != nil; i, w = i+1, w.Settle {
+		label := "warm-up"
+		if i > 0 {
+			label = "warm-up at the ramp's count"
+		}
+		ew.printf("   %s: %s with %d workers", label, w.text(), w.Workers)
 		if w.Reason != "" {
 			ew.printf(" — %s", w.Reason)
 		}

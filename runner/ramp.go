@@ -50,7 +50,7 @@ func (m *measurer) rampUp(ctx context.Context) (*results.WorkerRamp, error) {
 			return r, err
 		}
 		r.Steps = append(r.Steps, st)
-		m.disp.Logf("workers auto: %d → %s ops/s, p99 %s µs%s", n, results.FormatRate(st.OpsPerSec), results.FormatMicros(st.P99Us), missText(st.Miss))
+		m.disp.Logf("workers auto: %s → %s ops/s, p99 %s µs%s", workersText(n), results.FormatRate(st.OpsPerSec), results.FormatMicros(st.P99Us), missText(st.Miss))
 		if w, why, done := rampDecision(r.Steps, rampGain); done {
 			r.Workers, r.Reason = w, why
 			return r, nil
@@ -76,8 +76,10 @@ func rampDecision(steps []results.RampStep, gain float64) (workers int, reason s
 	switch {
 	case st.Miss != "":
 		return prev.Workers, fmt.Sprintf("%d workers missed the objective (%s)", st.Workers, st.Miss), true
+	case st.OpsPerSec < prev.OpsPerSec:
+		return prev.Workers, fmt.Sprintf("throughput fell %.0f%% from %s to %d workers", 100*(1-st.OpsPerSec/prev.OpsPerSec), workersText(prev.Workers), st.Workers), true
 	case st.OpsPerSec < (1+gain)*prev.OpsPerSec:
-		return prev.Workers, fmt.Sprintf("throughput rose only %+.0f%% from %d to %d workers (less than %.0f%%)", 100*(st.OpsPerSec/prev.OpsPerSec-1), prev.Workers, st.Workers, 100*gain), true
+		return prev.Workers, fmt.Sprintf("throughput rose only %+.0f%% from %s to %d workers (less than %.0f%%)", 100*(st.OpsPerSec/prev.OpsPerSec-1), workersText(prev.Workers), st.Workers, 100*gain), true
 	}
 	return 0, "", false
 }
@@ -101,7 +103,7 @@ func missText(miss string) string {
 func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error) {
 	st := results.RampStep{Workers: n}
 	quota := splitQuota(0, n)
-	m.disp.StartPhase(fmt.Sprintf("workers auto: %s with %d workers", m.wl.Name(), n), int64((rampSettle+rampStep)/time.Millisecond), "ms")
+	m.disp.StartPhase(fmt.Sprintf("workers auto: %s with %s", m.wl.Name(), workersText(n)), int64((rampSettle+rampStep)/time.Millisecond), "ms")
 	base := time.Now()
 	stop := tickPhase(m.disp, base, rampSettle+rampStep, nil)
 	defer stop()
@@ -115,7 +117,7 @@ func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error
 	ph := phase{base: time.Now(), deadline: rampStep, measure: true}
 	e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
-	m.disp.EndPhase("")
+	m.disp.EndPhase("step done")
 	if ctx.Err() != nil {
 		return st, ctx.Err()
 	}

@@ -167,8 +167,8 @@ func TestRampDecision(t *testing.T) {
 		{"first step misses", []results.RampStep{step(1, 1000, "p99 of read 20 ms > 10ms")}, 1, true, "1 worker already misses the objective"},
 		{"doubling pays", []results.RampStep{step(1, 1000, ""), step(2, 1900, "")}, 0, false, ""},
 		{"gain 10% is enough", []results.RampStep{step(1, 1000, ""), step(2, 1100, "")}, 0, false, ""},
-		{"gain below 10%", []results.RampStep{step(1, 1000, ""), step(2, 1900, ""), step(4, 2050, "")}, 2, true, "throughput rose only +8% from 2 to 4 workers"},
-		{"throughput falls", []results.RampStep{step(1, 1000, ""), step(2, 900, "")}, 1, true, "rose only -10%"},
+		{"gain below 10%", []results.RampStep{step(1, 1000, ""), step(2, 1900, ""), step(4, 2050, "")}, 2, true, "throughput rose only +8% from 2 workers to 4 workers"},
+		{"throughput falls", []results.RampStep{step(1, 1000, ""), step(2, 900, "")}, 1, true, "throughput fell 10% from 1 worker to 2 workers"},
 		{"objective missed", []results.RampStep{step(1, 1000, ""), step(2, 1900, ""), step(4, 3800, "p99 of read 12 ms > 10ms")}, 2, true, "4 workers missed the objective (p99 of read 12 ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 	all := splitQuota(0, m.shard.Count*n)
 	name := m.wl.Name()
 	if !auto {
-		m.disp.StartPhase(fmt.Sprintf("warm-up %s (%d workers)", name, n), int64(d/time.Millisecond), "ms")
+		m.disp.StartPhase(fmt.Sprintf("warm-up %s (%s)", name, workersText(n)), int64(d/time.Millisecond), "ms")
 		stop := tickPhase(m.disp, base, d, nil)
 		e.run(ctx, phase{base: base, deadline: d, period: period}, all)
 		stop()
@@ -178,7 +178,7 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 		m.disp.EndPhase("warm-up done")
 		return w, ctx.Err()
 	}
-	m.disp.StartPhase(fmt.Sprintf("warm-up %s until steady (%d workers, at most %s)", name, n, d), int64(d/time.Millisecond), "ms")
+	m.disp.StartPhase(fmt.Sprintf("warm-up %s until steady (%s, at most %s)", name, workersText(n), d), int64(d/time.Millisecond), "ms")
 	stopTick := tickPhase(m.disp, base, d, nil)
 	e.ivs = newIntervals(n)
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
