@@ -11,7 +11,8 @@
 # Usage: docs/bench/allstores.sh [repetitions] [output directory]
 #        (defaults: 5, results/allstores-<time>)
 # Needs: make, Go, and what compose/native installs (Debian packages, a
-# JDK 17 and Maven for the JVM servers). Servers already running on the
+# JDK 17 and Maven for the JVM servers; influx2 and timescale build their
+# server once per machine, 5-15 min). Servers already running on the
 # default ports are stopped first (storefit down), so every one starts
 # cold, as a freshly deployed store would; the automatic warm-up is what
 # brings it to its steady state.
@@ -19,7 +20,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 reps=${1:-5}
 out=${2:-results/allstores-$(date -u +%Y-%m-%dT%H-%M-%S)}
-servers="postgres redis cassandra neo4j opensearch elastic influx clickhouse"
+servers="postgres timescale redis cassandra hbase neo4j opensearch elastic influx influx2 clickhouse"
 mkdir -p "$out"
 make build >/dev/null || exit 1
 bin=bin/storefit
