@@ -149,3 +149,30 @@ func TestGroupsNameConcurrency(t *testing.T) {
 		t.Errorf("low: %q", got)
 	}
 }
+
+// compare checks that both sides ran the same plan: under workers auto
+// the rule is the plan (the count each side's ramp chose is an outcome),
+// and the store settings are part of it.
+func TestCompareWorkersRuleAndStoreSettings(t *testing.T) {
+	side := func(workers int, writes string) *results.Result {
+		r := resultstest.Result([]resultstest.Spec{{Workload: "point/a", Store: "cassandra", OpsPerSec: 9000, P50Us: 400}}, 1)
+		c := &r.Cells[0]
+		c.Params.Workers, c.Params.WorkersRule = workers, results.WorkersAuto
+		c.StoreSettings = map[string]string{"point_writes": writes}
+		return r
+	}
+	cmp, err := results.Compare("old", []*results.Result{side(16, "blind")}, "new", []*results.Result{side(32, "blind")}, results.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Differences) != 0 {
+		t.Errorf("different counts chosen by the same rule: %q", cmp.Differences)
+	}
+	cmp, err = results.Compare("old", []*results.Result{side(16, "blind")}, "new", []*results.Result{side(16, "checked")}, results.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Differences) != 1 || !strings.Contains(cmp.Differences[0], "store point_writes blind → checked") {
+		t.Errorf("differences %q", cmp.Differences)
+	}
+}
