@@ -103,7 +103,7 @@ func missText(miss string) string {
 func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error) {
 	st := results.RampStep{Workers: n}
 	quota := splitQuota(0, n)
-	m.disp.StartPhase(fmt.Sprintf("workers auto: %s with %s", m.wl.Name(), workersText(n)), int64((rampSettle+rampStep)/time.Millisecond), "ms")
+	m.disp.StartPhase(fmt.Sprintf("workers auto: %s with %s", m.live.name(), workersText(n)), int64((rampSettle+rampStep)/time.Millisecond), "ms")
 	base := time.Now()
 	stop := tickPhase(m.disp, base, rampSettle+rampStep, nil)
 	defer stop()
@@ -113,7 +113,7 @@ func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error
 		return st, ctx.Err()
 	}
 	e.reset()
-	e.ivs = newIntervals(n)
+	e.ivs = newIntervals(n, len(m.wl.OpKinds()))
 	ph := phase{base: time.Now(), deadline: rampStep, measure: true}
 	e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)

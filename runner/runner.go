@@ -252,6 +252,9 @@ type Options struct {
 	Checkpoint func(*results.Result) error
 	// Tool identifies this build in the result.
 	Tool results.Tool
+	// Live, when set, receives the run's figures as it goes (phases, load
+	// progress, every measured second per operation kind).
+	Live Live
 }
 
 // ErrInterrupted is returned (wrapped) when the context is cancelled during
@@ -324,7 +327,9 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), ramps[ci], opts.Display)
+			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), ramps[ci], opts.Display, lc)
+			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
@@ -359,7 +364,7 @@ run:
 // are recorded in the cell. start, when set, is the coordinated start of its
 // measured phase; prior, when set, is the worker count an earlier
 // repetition's ramp chose.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, disp Display) (rc results.Cell) {
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, disp Display, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
@@ -447,11 +452,13 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 			defer func() { f.FinishRun(ctx, conn, &rc) }()
 		}
 		t0 := time.Now()
+		lc.phase("setup")
 		if err := wl.Setup(ctx, conn); err != nil {
 			return fail(err)
 		}
 		setup := time.Since(t0)
-		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		lc.phase("load")
+		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
 		if err != nil {
@@ -463,7 +470,10 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 			Reason: "load phase only: the run phase (--phase run) validates the data"}
 		return rc
 	}
-	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp)
+
+	// Validate.
+	lc.phase("validate")
+	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp, lc)
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
@@ -476,6 +486,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 	m.start = start
 	m.obj = results.NewObjectives(plan.Objectives, results.DefaultObjectives())
 	m.ramp = prior
+	m.live = lc
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -497,7 +508,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 // it (a shard of a full run, when the workload can check a share), or
 // nothing (SkipValidation, or a share the workload cannot check), saying
 // why.
-func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display) *results.Validation {
+func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, lc liveCell) *results.Validation {
 	shard := plan.Shard
 	switch {
 	case plan.SkipValidation:
@@ -509,11 +520,11 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 				Reason: fmt.Sprintf("shard %s loaded only its share of the data, which %s cannot check alone: load with --phase load, then measure with --phase run, which validates all of it", shard, wl.Name())}
 		}
 		first, parts := shard.Index*cfg.Loaders, shard.Count*cfg.Loaders
-		return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+		return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 			return sv.ValidateShare(ctx, conn, first, cfg.Loaders, parts)
 		})
 	}
-	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+	return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 		return wl.Validate(ctx, conn)
 	})
 }
@@ -535,10 +546,10 @@ func (p *progress) Add(rows int64) { p.n.Add(rows) }
 
 // loadAll runs the load phase with n concurrent loaders: parts
 // shard.Index·n … shard.Index·n+n-1 of shard.Count·n.
-func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display) (results.Load, error) {
+func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display, lc liveCell) (results.Load, error) {
 	total := wl.Records() / int64(shard.Count)
 	var p progress
-	disp.StartPhase("load "+wl.Name(), total, "rows")
+	disp.StartPhase("load "+lc.name(), total, "rows")
 	t0 := time.Now()
 	stopTick := make(chan struct{})
 	var tickWG sync.WaitGroup
@@ -553,7 +564,8 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 				return
 			case <-t.C:
 				done := p.n.Load()
-				disp.Update(done, fmt.Sprintf("%s rows/s", results.FormatRate(float64(done)/time.Since(t0).Seconds())))
+				lc.loadRows(done)
+				disp.Update(done, Status{Stats: []Stat{{Text: results.FormatRate(float64(done)/time.Since(t0).Seconds()) + " rows/s"}}})
 			}
 		}
 	}()
@@ -574,11 +586,12 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	wg.Wait()
 	finishErr := error(nil)
 	if f, ok := wl.(workloads.Finisher); ok && lctx.Err() == nil {
-		disp.Update(p.n.Load(), "finishing (indexes)")
+		disp.Update(p.n.Load(), Status{Stats: []Stat{{Text: "finishing (indexes)"}}})
 		finishErr = f.FinishLoad(lctx, conn)
 	}
 	close(stopTick)
 	tickWG.Wait()
+	lc.loadRows(p.n.Load())
 	el := time.Since(t0)
 	l := results.Load{Rows: p.n.Load(), Seconds: el.Seconds(), Loaders: n}
 	if el > 0 {
@@ -587,7 +600,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 			l.ValuesPerSec = l.RowsPerSec * vc.ValuesPerRow()
 		}
 	}
-	disp.EndPhase(fmt.Sprintf("loaded %d rows in %.2f s (%s rows/s)", l.Rows, l.Seconds, results.FormatRate(l.RowsPerSec)))
+	disp.EndPhase(fmt.Sprintf("loaded %s in %.2f s (%s rows/s)", results.Plural(l.Rows, "row"), l.Seconds, results.FormatRate(l.RowsPerSec)))
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for _, err := range errs {
@@ -606,7 +619,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 
 // validateWith runs a validation and turns its outcome into the result's
 // record; a store that keeps no data is not asked.
-func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check func(context.Context) (workloads.Validation, error)) *results.Validation {
+func validateWith(ctx context.Context, conn drivers.Conn, disp Display, lc liveCell, check func(context.Context) (workloads.Validation, error)) *results.Validation {
 	if drivers.DiscardsData(conn) {
 		return &results.Validation{Status: results.ValidationSkipped, Reason: "store keeps no data"}
 	}
@@ -626,7 +639,7 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check fu
 	if out.Status != results.ValidationPassed {
 		mark = "FAILED"
 	}
-	disp.Logf("validation %s: %d checks, %d failed", mark, out.Checks, out.Failed)
+	disp.Logf("validate %s: %s, %s, %d failed", lc.name(), mark, results.Plural(out.Checks, "check"), out.Failed)
 	return out
 }
 
@@ -652,6 +665,8 @@ type measurer struct {
 	// set before the first measure, is an earlier repetition's choice.
 	warm *results.Warmup
 	ramp *results.WorkerRamp
+	// live receives the phases and every measured second.
+	live liveCell
 }
 
 // pool is the number of operation streams a cell needs: the workers, or
@@ -688,6 +703,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	}
 	if !m.warmed {
 		m.warmed = true
+		m.live.phase("warmup")
 		if err := m.prepare(ctx, rate); err != nil {
 			return nil, err
 		}
@@ -696,12 +712,14 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	cfg.Rate = rate
 	cfg.Workers = m.workers
 	disp := m.disp
-	name := m.wl.Name()
+	name := m.live.name()
 	e, period := m.engine(ctx, m.workers, rate)
 	// Workers of all shards share the total rate.
 	all := m.shard.Count * cfg.Workers
 	quota := splitQuota(cfg.Ops, all)
-	e.ivs = newIntervals(cfg.Workers)
+	e.ivs = newIntervals(cfg.Workers, len(m.wl.OpKinds()))
+	e.ivs.live = m.live.collector(m.wl.OpKinds())
+	m.live.phase("run")
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
 	if cfg.Duration == 0 {
@@ -748,7 +766,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	close(stopCollect)
 	<-collected
 	for _, w := range e.workers {
-		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
+		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.iv)
 	}
 	run, err := e.summarize(ph, quota, elapsed)
 	if err != nil {
@@ -781,7 +799,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		h.CPUs = runtime.NumCPU()
 		run.Harness = h
 	}
-	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))
+	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
 	if ctx.Err() != nil {
 		return run, ctx.Err()
 	}
@@ -823,19 +841,15 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 			}
 			el := time.Since(base)
 			cur := int64(el / time.Millisecond)
-			detail := ""
+			var st Status
 			if e != nil {
 				ops := e.completed()
 				if d == 0 {
 					cur = ops
 				}
-				iv := e.ivs.latest()
-				detail = fmt.Sprintf("%s ops/s avg", results.FormatRate(float64(ops)/el.Seconds()))
-				if iv.Ops > 0 || iv.Errors > 0 {
-					detail += fmt.Sprintf(" | last s: %s ops/s p50 %s p99 %s µs, %d errors", results.FormatRate(iv.OpsPerSec), results.FormatMicros(iv.P50Us), results.FormatMicros(iv.P99Us), iv.Errors)
-				}
+				st = e.status(ops, el)
 			}
-			disp.Update(cur, detail)
+			disp.Update(cur, st)
 			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
@@ -844,6 +858,29 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// status returns the measured phase's figures for the display: the last
+// complete second's rate, p99 and p50, the average rate, and errors when
+// there are any — a narrow terminal drops p50 first, then the average, p99,
+// the rate and errors — and per-kind figures.
+func (e *engine) status(ops int64, el time.Duration) Status {
+	avg := Stat{Text: "avg " + results.FormatRate(float64(ops)/el.Seconds()) + " ops/s", Drop: 4}
+	iv := e.ivs.latest()
+	if iv.Ops == 0 && iv.Errors == 0 {
+		return Status{Stats: []Stat{avg}}
+	}
+	st := Status{Stats: []Stat{
+		{Text: results.FormatRate(iv.OpsPerSec) + " ops/s", Drop: 2},
+		{Text: "p99 " + results.FormatMicros(iv.P99Us) + " µs", Drop: 3},
+		{Text: "p50 " + results.FormatMicros(iv.P50Us) + " µs", Drop: 5},
+		avg,
+	}}
+	if iv.Errors > 0 {
+		st.Stats = append(st.Stats, Stat{Text: results.Plural(iv.Errors, "error"), Drop: 1})
+	}
+	st.Kinds = e.ivs.kindStatus(e.kinds)
+	return st
 }
 
 // deadAfter is how many consecutive seconds in which every operation

@@ -168,7 +168,7 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 	}
 	e, period := m.engine(ctx, n, rate)
 	all := splitQuota(0, m.shard.Count*n)
-	name := m.wl.Name()
+	name := m.live.name()
 	if !auto {
 		m.disp.StartPhase(fmt.Sprintf("warm-up %s (%s)", name, workersText(n)), int64(d/time.Millisecond), "ms")
 		stop := tickPhase(m.disp, base, d, nil)
@@ -180,7 +180,7 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 	}
 	m.disp.StartPhase(fmt.Sprintf("warm-up %s until steady (%s, at most %s)", name, workersText(n), d), int64(d/time.Millisecond), "ms")
 	stopTick := tickPhase(m.disp, base, d, nil)
-	e.ivs = newIntervals(n)
+	e.ivs = newIntervals(n, len(m.wl.OpKinds()))
 	stopCollect, collected := make(chan struct{}), make(chan struct{})
 	go e.ivs.run(stopCollect, collected)
 	// The watcher ends the phase once the intervals so far are steady.

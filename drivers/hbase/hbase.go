@@ -27,6 +27,9 @@ type Driver struct{}
 // Describe describes the hbase driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		// The REST client is storefit's own (net/http); protowire encodes
+		// the cell sets.
+		Libraries:  []string{"google.golang.org/protobuf"},
 		Summary:    "Apache HBase through its REST gateway (net/http, protobuf cell sets): point, wide — one column family, a cell per field or set column",
 		Conn:       (*Conn)(nil),
 		DSNExample: DefaultDSN,

@@ -26,6 +26,7 @@ type Driver struct{}
 // Describe describes the influx driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/influxdata/influxdb-client-go/v2"},
 		Summary:    "InfluxDB 1.x (line protocol on /write, InfluxQL) or 2.x (influxdb-client-go, Flux), chosen by the server's version: series",
 		Conn:       (*Conn)(nil),
 		DSNExample: DefaultDSN,
@@ -225,6 +226,7 @@ type V2Driver struct{}
 // Describe describes the influx2 driver.
 func (V2Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/influxdata/influxdb-client-go/v2"},
 		Summary:    "InfluxDB 2.x only (the influx driver's v2 API: influxdb-client-go, Flux): series",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultV2DSN),

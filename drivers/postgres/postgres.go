@@ -58,6 +58,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 // Describe describes the postgres driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/jackc/pgx/v5"},
 		Summary:    "PostgreSQL (pgx, pgxpool): every pattern in SQL — COPY loads, indexes after the load, tsvector+GIN with BM25, hstore",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultDSN),

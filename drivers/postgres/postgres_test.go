@@ -160,9 +160,9 @@ func (d *stopDisplay) StartPhase(label string, total int64, unit string) {
 		}()
 	}
 }
-func (d *stopDisplay) Update(int64, string) {}
-func (d *stopDisplay) EndPhase(string)      {}
-func (d *stopDisplay) Logf(string, ...any)  {}
+func (d *stopDisplay) Update(int64, runner.Status) {}
+func (d *stopDisplay) EndPhase(string)             {}
+func (d *stopDisplay) Logf(string, ...any)         {}
 
 // TestServerStopsMidRun starts a server of its own with
 // compose/native/postgres.sh, runs a point/c cell against it and stops the

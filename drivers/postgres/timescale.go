@@ -24,6 +24,7 @@ type TimescaleDriver struct{}
 // Describe describes the timescale driver.
 func (TimescaleDriver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/jackc/pgx/v5"},
 		Summary:    "TimescaleDB (the postgres driver): series on a compressed hypertable with time_bucket; other patterns as postgres",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultTimescaleDSN),
