@@ -176,3 +176,21 @@ func TestCompareWorkersRuleAndStoreSettings(t *testing.T) {
 		t.Errorf("differences %q", cmp.Differences)
 	}
 }
+
+// The side-by-side table shows the workers a rule chose beside each
+// throughput.
+func TestSideBySideShowsRuleWorkers(t *testing.T) {
+	mk := func(label string, workers int) *results.Result {
+		r := resultstest.Result([]resultstest.Spec{{Workload: "point/c", Store: "cassandra", OpsPerSec: 9000, P50Us: 400}}, 1)
+		r.Label = label
+		r.Cells[0].Params.Workers, r.Cells[0].Params.WorkersRule = workers, results.WorkersAuto
+		return r
+	}
+	sb := results.CompareSideBySide([]*results.Result{mk("before", 8), mk("after", 16)})
+	if sb == nil || len(sb.Rows) != 1 {
+		t.Fatalf("comparison %+v", sb)
+	}
+	if got := sb.Rows[0].Cells[1].Value(false); got != "9,000 · 16 workers (auto)" {
+		t.Errorf("throughput cell %q", got)
+	}
+}
