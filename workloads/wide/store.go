@@ -20,7 +20,9 @@ type Schema struct {
 	// Uncounted is true when the workload never counts rows by column
 	// (wide/rows): a store that keeps a structure only for counting (a
 	// query table, an index) may leave it out, and need not then
-	// implement Counter.
+	// implement Counter. Data loaded so cannot then be counted: load with
+	// the mix that will run (a --phase run of wide/mix needs a load of
+	// wide/mix).
 	Uncounted bool
 }
 
