@@ -16,6 +16,14 @@ const (
 	// windows the rule compares: the last five seconds against the five
 	// before them.
 	steadyWindow = 5
+	// steadyP99Ops is the number of operations each window needs for its
+	// p99 to be compared: with fewer, a p99 is one of the last few
+	// samples (results.MinOpsFor) and only throughput is compared.
+	steadyP99Ops = 1000
+)
+
+// The steady rule's tolerances (variables for tests on a busy machine).
+var (
 	// steadyThroughput is how far the two windows' mean throughput may
 	// differ, relative to the earlier one, for the workload to count as
 	// steady (widened for windows of few operations, see steady).
@@ -23,10 +31,6 @@ const (
 	// steadyP99 is how far the windows' p99 (the median of their
 	// per-second p99s) may differ.
 	steadyP99 = 0.10
-	// steadyP99Ops is the number of operations each window needs for its
-	// p99 to be compared: with fewer, a p99 is one of the last few
-	// samples (results.MinOpsFor) and only throughput is compared.
-	steadyP99Ops = 1000
 )
 
 // steady applies the steady-state rule to the intervals of a warm-up so
