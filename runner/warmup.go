@@ -106,7 +106,11 @@ func (m *measurer) engine(ctx context.Context, n int, rate float64) (*engine, fl
 	if rate > 0 {
 		period = 1e9 * float64(all) / rate
 	}
-	return newEngine(ctx, cfg, m.wl.OpKinds(), m.gens[:n], m.shard.Index*n, all), period
+	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens[:n], m.shard.Index*n, all)
+	if m.acks {
+		e.acknowledge()
+	}
+	return e, period
 }
 
 // warmupLength is the longest the warm-up may take, for a coordinated
