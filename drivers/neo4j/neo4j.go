@@ -128,12 +128,13 @@ func (c *Conn) Close() error {
 }
 
 // Settings states how reads are run (results record it): "reads":
-// "auto-commit" or "managed transaction".
+// "auto-commit" or "managed transaction"; and that no result is cached.
 func (c *Conn) Settings() map[string]string {
+	reads := "auto-commit"
 	if c.cfg.Reads == ReadsManaged {
-		return map[string]string{"reads": "managed transaction (reads=managed)"}
+		reads = "managed transaction (reads=managed)"
 	}
-	return map[string]string{"reads": "auto-commit"}
+	return map[string]string{"reads": reads, "cache": "off (Neo4j caches query plans, not results; the graph in its page cache)"}
 }
 
 // Version reports the server's version and edition, as "Neo4j 5.26.30
