@@ -23,7 +23,11 @@
 // shards (1), replicas (0), cache (false), tiebreak (validation: the
 // id tie-break only on validation's queries; always or never), forcemerge
 // (true), analyzer (pattern or standard), timeout (30s), insecure. Results
-// state the cache and tie-break settings (store settings).
+// state the cache and tie-break settings (store settings). The expert
+// settings are the opensearch driver's, with its measurements: the score,
+// then id tie-break only on validation's queries (the sort with
+// track_scores measured +12% on search/mix and +19–36% on top-10
+// queries), the request and query caches off and said so.
 //
 // # Servers
 //
