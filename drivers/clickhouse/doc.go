@@ -107,6 +107,13 @@
 // 18.16's INSERT … SELECT parsed per batch, and server-side query
 // parameters instead of clickhouse-go binding literals into the text,
 // which with 18.16's per-query set-up is most of its 2–6 ms floor per
-// query. compose/ runs ClickHouse 24.9 for that comparison; this machine
-// has only Debian's 18.16, and the figures must be read as 18.16's.
+// query (measured: docs/benchmarks.md, "Time series and analytics
+// servers", quick scale, 2-core machine — Q5 reads one primary-key range
+// in 2.3 ms against Postgres' 0.1 ms — and the arrayjoin insert path's 30×
+// over literal floats above). Neither remedy could be measured here: this
+// machine has only Debian's 18.16, and the figures must be read as
+// 18.16's. compose/ runs ClickHouse 24.9 for that comparison: storefit run
+// -w agg/mix -w series/mix --workers auto against it with insert=batch
+// and with insert=arrayjoin gives the insert path's share, and against
+// 18.16 the server's.
 package clickhouse
