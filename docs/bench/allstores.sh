@@ -11,6 +11,19 @@
 # Usage: docs/bench/allstores.sh [repetitions] [output directory]
 #        (defaults: 5, results/allstores-<time>)
 #
+# How long: every store × workload the stores support is a cell (66 with
+# all 15 stores), and every repetition of a cell loads, validates, warms
+# up until steady, measures and verifies again; the first also ramps the
+# workers. On a quiet 2-core machine a cell takes about 60-90 s in its
+# first repetition (a JVM server's first cells up to 4 min, its warm-up
+# capped at 3 min) and 35-50 s in each later one, so
+#   docs/bench/allstores.sh 5                          about 8-9 h (both suites)
+#   LOWREPS=3 DURATION=10s docs/bench/allstores.sh 3   about 4-5 h
+#   LOWLOAD=0 DURATION=10s docs/bench/allstores.sh 3   about 2.5-3 h
+# It needs no terminal: nohup docs/bench/allstores.sh 5 >allstores.log 2>&1 &
+# keeps going after a logout; each run writes its result as it goes (an
+# interrupted run keeps the cells it finished).
+#
 # Servers: a server store whose STOREFIT_<NAME>_DSN is set (e.g. after
 # `source /work/srv/env.sh`, or an earlier `eval "$(storefit up …)"`) is
 # used as it runs, after a check that it answers; every other one is
@@ -30,6 +43,8 @@
 #                                   the suites', 3 min)
 #   SCALE=quick                     data scale (default: the suites', quick)
 #   LOWLOAD=0                       skip the low-load suite
+#   LOWREPS=3                       repetitions of the low-load suite
+#                                   (default: as many as the capacity one)
 #   FRESH=1                         stop and start again the servers this
 #                                   script starts
 #   BASELINE=old.json               also compare the low-load run with it
@@ -45,11 +60,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 reps=${1:-5}
 out=${2:-results/allstores-$(date -u +%Y-%m-%dT%H-%M-%S)}
-case $reps in '' | *[!0-9]* | 0)
-	echo "allstores: repetitions must be a number >= 1, not '$reps'" >&2
-	exit 2
-	;;
-esac
+lowreps=${LOWREPS:-$reps}
+for n in "$reps" "$lowreps"; do
+	case $n in '' | *[!0-9]* | 0)
+		echo "allstores: repetitions (and LOWREPS) must be numbers >= 1, not '$n'" >&2
+		exit 2
+		;;
+	esac
+done
 mkdir -p "$out" || exit 1
 make build >/dev/null || exit 1
 bin=bin/storefit
@@ -61,6 +79,22 @@ if ((${#stores[@]} == 0)); then
 	echo "allstores: no store to run (STORES is empty and suites/allstores.yaml lists none)" >&2
 	exit 2
 fi
+# The suites, filtered to $WORKLOADS when given (kept beside the results).
+suite=suites/allstores.yaml lowsuite=suites/allstores-lowload.yaml
+if [[ -n ${WORKLOADS:-} ]]; then
+	for f in suite lowsuite; do
+		awk -v keep=" ${WORKLOADS} " '
+			/^[a-z]/ { inw = ($0 ~ /^workloads:/) }
+			inw && /^  - / { w = $2; if (index(keep, " " w " ") == 0) next }
+			{ print }' "${!f}" >"$out/$(basename "${!f}")" || exit 1
+		if ! grep -q '^  - ' <(sed -n '/^workloads:/,$p' "$out/$(basename "${!f}")"); then
+			echo "allstores: none of WORKLOADS=\"$WORKLOADS\" is in ${!f}" >&2
+			exit 2
+		fi
+		printf -v "$f" '%s' "$out/$(basename "${!f}")"
+	done
+fi
+
 running=() start=()
 for s in "${stores[@]}"; do
 	[[ -f compose/native/$s.sh ]] || continue
@@ -101,29 +135,13 @@ if ((${#start[@]} > 0)); then
 	fi
 	eval "$up"
 fi
-echo "allstores: ${#stores[@]} stores (${running[*]:+running: ${running[*]}; }${start[*]:+started: ${start[*]}; }embedded: the rest), $reps repetitions, results in $out"
+echo "allstores: ${#stores[@]} stores (${running[*]:+running: ${running[*]}; }${start[*]:+started: ${start[*]}; }embedded: the rest), $reps repetitions (low load: $lowreps), results in $out"
 
-flags=(--repeat "$reps" --progress lines)
+flags=(--progress lines)
 for s in "${stores[@]}"; do flags+=(--store "$s"); done
 [[ -n ${DURATION:-} ]] && flags+=(--duration "$DURATION")
 [[ -n ${WARMUP_MAX:-} ]] && flags+=(--warmup-max "$WARMUP_MAX")
 [[ -n ${SCALE:-} ]] && flags+=(--scale "$SCALE")
-
-# The suites, filtered to $WORKLOADS when given (kept beside the results).
-suite=suites/allstores.yaml lowsuite=suites/allstores-lowload.yaml
-if [[ -n ${WORKLOADS:-} ]]; then
-	for f in suite lowsuite; do
-		awk -v keep=" ${WORKLOADS} " '
-			/^[a-z]/ { inw = ($0 ~ /^workloads:/) }
-			inw && /^  - / { w = $2; if (index(keep, " " w " ") == 0) next }
-			{ print }' "${!f}" >"$out/$(basename "${!f}")" || exit 1
-		if ! grep -q '^  - ' <(sed -n '/^workloads:/,$p' "$out/$(basename "${!f}")"); then
-			echo "allstores: none of WORKLOADS=\"$WORKLOADS\" is in ${!f}" >&2
-			exit 2
-		fi
-		printf -v "$f" '%s' "$out/$(basename "${!f}")"
-	done
-fi
 
 load() { echo "$1: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt"; }
 status=0
@@ -131,12 +149,12 @@ worst() { # keeps the lowest non-zero exit status, as storefit run does
 	if (($1 != 0 && (status == 0 || $1 < status))); then status=$1; fi
 }
 load "capacity start"
-$bin run --suite "$suite" "${flags[@]}" --out "$out/capacity.json" 2>&1 | tee "$out/capacity.log"
+$bin run --suite "$suite" --repeat "$reps" "${flags[@]}" --out "$out/capacity.json" 2>&1 | tee "$out/capacity.log"
 worst "${PIPESTATUS[0]}"
 files=("$out/capacity.json")
 if [[ ${LOWLOAD:-1} != 0 ]]; then
 	load "low load start"
-	$bin run --suite "$lowsuite" "${flags[@]}" --out "$out/lowload.json" 2>&1 | tee "$out/lowload.log"
+	$bin run --suite "$lowsuite" --repeat "$lowreps" "${flags[@]}" --out "$out/lowload.json" 2>&1 | tee "$out/lowload.log"
 	worst "${PIPESTATUS[0]}"
 	files+=("$out/lowload.json")
 fi
