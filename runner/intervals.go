@@ -30,8 +30,10 @@ type intervals struct {
 	failing   int          // consecutive final intervals in which every operation failed
 	lastKinds []KindStatus // per kind: counts so far, figures of the newest final interval
 	// finals copies done without histograms, for readers other than the
-	// collector (the automatic warm-up's watcher); guarded by lastMu.
+	// collector (the automatic warm-up's watcher).
 	finals []results.Interval
+	// lastMu guards done's growth (snapshot reads it), last, failing,
+	// lastKinds and finals.
 	lastMu sync.Mutex
 	// live, when set, receives every final interval's figures per kind.
 	live func(idx int, set []ivKind)
@@ -153,8 +155,8 @@ func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
 	if iv.live != nil {
 		iv.live(idx, set)
 	}
-	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
+	iv.done = append(iv.done, out)
 	iv.last = out
 	brief := out
 	brief.Histogram = ""
@@ -213,6 +215,14 @@ func (iv *intervals) failingFor() int {
 	iv.lastMu.Lock()
 	defer iv.lastMu.Unlock()
 	return iv.failing
+}
+
+// snapshot returns a copy of the final intervals so far, for a result
+// written while the phase runs.
+func (iv *intervals) snapshot() []results.Interval {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	return append([]results.Interval(nil), iv.done...)
 }
 
 // latest returns the newest final interval, for the live display.

@@ -108,19 +108,31 @@ func (m *measurer) rampStep(ctx context.Context, n int) (results.RampStep, error
 	stop := tickPhase(m.disp, base, rampSettle+rampStep, nil)
 	defer stop()
 	e, _ := m.engine(ctx, n, 0)
-	e.run(ctx, phase{base: base, deadline: rampSettle}, quota)
+	stalled := e.run(ctx, phase{base: base, deadline: rampSettle}, quota)
 	if ctx.Err() != nil {
 		return st, ctx.Err()
 	}
-	e.reset()
-	e.ivs = newIntervals(n, len(m.wl.OpKinds()))
-	ph := phase{base: time.Now(), deadline: rampStep, measure: true}
-	e.run(ctx, ph, quota)
-	elapsed := time.Since(ph.base)
-	m.disp.EndPhase("step done")
-	if ctx.Err() != nil {
-		return st, ctx.Err()
+	if stalled != nil {
+		m.disp.EndPhase("stalled")
+	} else {
+		e.reset()
+		e.ivs = newIntervals(n, len(m.wl.OpKinds()))
+		ph := phase{base: time.Now(), deadline: rampStep, measure: true}
+		stalled = e.run(ctx, ph, quota)
+		elapsed := time.Since(ph.base)
+		m.disp.EndPhase("step done")
+		if ctx.Err() != nil {
+			return st, ctx.Err()
+		}
+		if stalled == nil {
+			return m.judgeStep(st, e, ph, quota, elapsed)
+		}
 	}
+	return st, fmt.Errorf("the store stalled during the capacity ramp (%s): %s", workersText(n), describeStall(stalled))
+}
+
+// judgeStep summarizes a ramp step and judges it against the objectives.
+func (m *measurer) judgeStep(st results.RampStep, e *engine, ph phase, quota func(int) int64, elapsed time.Duration) (results.RampStep, error) {
 	run, err := e.summarize(ph, quota, elapsed)
 	if err != nil {
 		return st, err

@@ -180,10 +180,13 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 	if !auto {
 		m.disp.StartPhase(fmt.Sprintf("warm-up %s (%s)", name, workersText(n)), int64(d/time.Millisecond), "ms")
 		stop := tickPhase(m.disp, base, d, nil)
-		e.run(ctx, phase{base: base, deadline: d, period: period}, all)
+		stalled := e.run(ctx, phase{base: base, deadline: d, period: period}, all)
 		stop()
 		w.Seconds = time.Since(base).Seconds()
 		m.disp.EndPhase("warm-up done")
+		if stalled != nil && ctx.Err() == nil {
+			return w, fmt.Errorf("the store stalled during the warm-up: %s", describeStall(stalled))
+		}
 		return w, ctx.Err()
 	}
 	m.disp.StartPhase(fmt.Sprintf("warm-up %s until steady (%s, at most %s)", name, workersText(n), d), int64(d/time.Millisecond), "ms")
@@ -217,7 +220,7 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 		}
 	}()
 	ph := phase{base: base, deadline: d, measure: true, period: period}
-	e.run(ctx, ph, all)
+	stalled := e.run(ctx, ph, all)
 	elapsed := time.Since(base)
 	close(done)
 	<-watched
@@ -238,6 +241,9 @@ func (m *measurer) warmUp(ctx context.Context, n int, rate float64) (*results.Wa
 		mark = "NOT steady at the " + d.String() + " cap: " + w.Reason
 	}
 	m.disp.EndPhase("warm-up " + mark)
+	if stalled != nil && ctx.Err() == nil {
+		return w, fmt.Errorf("the store stalled during the warm-up: %s", describeStall(stalled))
+	}
 	return w, ctx.Err()
 }
 

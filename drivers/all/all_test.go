@@ -1,43 +1,35 @@
-package all_test
+package all
 
 import (
-	"context"
 	"testing"
 
 	"github.com/storefit/storefit/drivers"
-	_ "github.com/storefit/storefit/drivers/all"
 )
 
-// Issue 24: "caches on or off stated in every result". Every store's
-// connection states its settings (results record them as store settings),
-// a "cache" among them; the embedded stores are opened to read it. The
-// oracle, the sink and placements (which open other stores) are exempt.
-func TestEveryStoreStatesItsCache(t *testing.T) {
+// ignoresDSN lists the drivers whose Open ignores its DSN: they have
+// nothing to parse.
+var ignoresDSN = map[string]bool{"memory": true, "noop": true}
+
+// needsDSN lists the drivers without a default DSN.
+var needsDSN = map[string]bool{"placement": true}
+
+// Issue 17: a malformed DSN ran the whole plan and ended as a failed cell
+// with exit status 0. Every driver that reads a DSN must check it before
+// the run (drivers.DSNParser) — a driver added without ParseDSN (as hbase
+// and influx2 were) fails here — and accept its own default DSN.
+func TestEveryDriverParsesItsDSN(t *testing.T) {
 	for _, name := range drivers.Names() {
-		info, ok := drivers.Describe(name)
-		if !ok {
-			t.Errorf("%s: no description", name)
+		d, _ := drivers.Lookup(name)
+		p, ok := d.(drivers.DSNParser)
+		switch {
+		case ignoresDSN[name]:
+			continue
+		case !ok:
+			t.Errorf("%s does not implement drivers.DSNParser: its malformed DSNs would be found only once the run started", name)
 			continue
 		}
-		if info.Oracle || info.Composite || name == "noop" {
-			continue
-		}
-		if _, ok := info.Conn.(drivers.Settingser); !ok {
-			t.Errorf("%s: its Conn states no settings (drivers.Settingser): results would not say whether caches were on", name)
-			continue
-		}
-		if !info.Embedded {
-			continue // a server's settings are checked against the server in its own tests
-		}
-		c, err := drivers.Open(context.Background(), name, "")
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if got := drivers.Settings(c)["cache"]; got == "" {
-			t.Errorf("%s: settings %v state no cache", name, drivers.Settings(c))
-		}
-		if err := c.Close(); err != nil {
-			t.Errorf("%s: close: %v", name, err)
+		if err := p.ParseDSN(""); err != nil && !needsDSN[name] {
+			t.Errorf("%s refuses its default DSN: %v", name, err)
 		}
 	}
 }
