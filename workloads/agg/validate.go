@@ -298,7 +298,8 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		check(&v, "Q4 distinct customers by region", diffSlices(q4, ref.q4, func(x, y RegionCustomers) bool { return x == y }))
 	}
 
-	return v, w.askCases(ctx, s, *ref, &v)
+	err = w.askCases(ctx, s, *ref, &v)
+	return v, err
 }
 
 // askCases asks the Q3 and Q5 queries of ref and checks their answers.
@@ -391,7 +392,8 @@ func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, cou
 			return x.Category == y.Category && x.Month.Equal(y.Month) && x.RevenueCents == y.RevenueCents
 		}))
 	}
-	return v, w.askCases(ctx, s, ref, &v)
+	err = w.askCases(ctx, s, ref, &v)
+	return v, err
 }
 
 // shareWindow returns the window [from, to) that holds exactly the sales
