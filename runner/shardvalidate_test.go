@@ -195,7 +195,9 @@ type halfAgg struct {
 	agg.DistinctCounter
 }
 
-func (s halfAgg) Load(ctx context.Context, rows []agg.Sale) error { return s.Store.Load(ctx, half(rows)) }
+func (s halfAgg) Load(ctx context.Context, rows []agg.Sale) error {
+	return s.Store.Load(ctx, half(rows))
+}
 
 func (c halfConn) AggStore(s agg.Schema) (agg.Store, error) {
 	st, err := c.Conn.AggStore(s)

@@ -98,7 +98,7 @@ func (w *Workload) expect(ctx context.Context, sh share) (*expected, error) {
 	// Pass 1.
 	perUser := make([]int32, cfg.Users+1)
 	outside := make([]bool, cfg.Users+1) // a tweet of the user is not in the share
-	var mostLiked []likeCount             // the 5 most liked, most first, ties by id
+	var mostLiked []likeCount            // the 5 most liked, most first, ties by id
 	var unliked []TweetID
 	for id := int64(1); id <= cfg.Tweets; id++ {
 		if id%(1<<20) == 0 && ctx.Err() != nil {
