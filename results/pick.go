@@ -908,8 +908,12 @@ func (p PatternRanking) Explain() string {
 	if p.Objective != "" {
 		s += ", every operation kind within its objective (" + p.Objective + ")"
 	}
-	if n > 1 {
-		s += fmt.Sprintf("; %s follows at %s", p.Ranked[1].Store, FormatSlowdown(p.Ranked[1].Slowdown))
+	for i, c := range p.Ranked[1:] {
+		if i == 0 {
+			s += fmt.Sprintf("; %s follows at %s", c.Store, FormatSlowdown(c.Slowdown))
+		} else {
+			s += fmt.Sprintf(", %s at %s", c.Store, FormatSlowdown(c.Slowdown))
+		}
 	}
 	s += p.caveats()
 	var missed []string
