@@ -876,7 +876,7 @@ func ordinal(k int) string {
 func (p PatternRanking) Explain() string {
 	if len(p.Ranked) == 0 {
 		if p.Closest != nil {
-			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats())
+			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats(), p.notRanked(p.Closest.Store))
 		}
 		var measured int
 		for _, c := range p.Excluded {
@@ -915,18 +915,25 @@ func (p PatternRanking) Explain() string {
 			s += fmt.Sprintf(", %s at %s", c.Store, FormatSlowdown(c.Slowdown))
 		}
 	}
-	s += p.caveats()
+	return s + p.caveats() + p.notRanked("") + "."
+}
+
+// notRanked lists the measured contenders other than skip that were not
+// ranked, with their reasons ("; not ranked: …"), or returns "".
+func (p PatternRanking) notRanked(skip string) string {
 	var missed []string
 	for _, c := range p.Excluded {
 		switch c.Why {
 		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed:
-			missed = append(missed, c.Store+" — "+c.Reason)
+			if c.Store != skip {
+				missed = append(missed, c.Store+" — "+c.Reason)
+			}
 		}
 	}
-	if len(missed) > 0 {
-		s += "; not ranked: " + strings.Join(missed, "; ")
+	if len(missed) == 0 {
+		return ""
 	}
-	return s + "."
+	return "; not ranked: " + strings.Join(missed, "; ")
 }
 
 // caveats warns when the figures the pattern's verdict rests on are thin:
