@@ -773,8 +773,12 @@ func sentences(v Verdict, best map[string]string) []string {
 	// all names the patterns the verdict can cover.
 	all := "all " + patternsWord(N) + " measured"
 	if n < N {
-		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured have a store to recommend; no combination covers the others.",
-			strings.Join(v.Unranked, ", "), n, patternsWord(N)))
+		have := "have"
+		if n == 1 {
+			have = "has"
+		}
+		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured %s a store to recommend; no combination covers the others.",
+			strings.Join(v.Unranked, ", "), n, patternsWord(N), have))
 		all = fmt.Sprintf("all %d of those", n)
 		if n == 1 {
 			all = "that one"
