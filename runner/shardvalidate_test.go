@@ -38,9 +38,11 @@ func shardCell(workload, store string, opts map[string]any) Cell {
 // Issue 16, "Rank only what was checked": every --shard run used to leave
 // crud, agg, search and series "unvalidated", so a sharded run was never
 // ranked. Each shard now checks what its share alone determines: run as
-// shards of 2 and of 3 (each shard with its own embedded store, as shards
-// on different machines have), every shard passes with real checks, and
-// the merged result is validated and ranked like a single run.
+// shards of 2 and of 3 (each shard with a store of its own holding only its
+// share, as the runner's tests simulate shards; the server case, every
+// share in one store, is TestShareValidationBesideOtherShares and each
+// driver's conformance test), every shard passes with real checks, and the
+// merged result is validated and ranked like a single run.
 func TestShardsValidateEveryPattern(t *testing.T) {
 	for _, store := range []string{"memory", "sqlite"} {
 		for _, tc := range shardCells {
