@@ -117,10 +117,14 @@ type Cell struct {
 	// DSN is the connection string with any password redacted.
 	DSN          string `json:"dsn,omitempty"`
 	StoreVersion string `json:"store_version,omitempty"`
-	Status       string `json:"status"`
-	Error        string `json:"error,omitempty"`
-	Seed         uint64 `json:"seed"`
-	Scale        string `json:"scale"`
+	// Connection says how the client reached the store: connections
+	// shared or one per worker, pipelining, prepared statements, network
+	// I/O. Nil when the driver does not say.
+	Connection *Connection `json:"connection,omitempty"`
+	Status     string      `json:"status"`
+	Error      string      `json:"error,omitempty"`
+	Seed       uint64      `json:"seed"`
+	Scale      string      `json:"scale"`
 	// Settings are the workload's effective settings.
 	Settings   map[string]any `json:"settings,omitempty"`
 	Params     RunParams      `json:"params"`
@@ -135,6 +139,35 @@ type Cell struct {
 	Sync *Sync `json:"sync,omitempty"`
 	// Thresholds are the outcomes of the run's thresholds on this cell.
 	Thresholds []ThresholdCheck `json:"thresholds,omitempty"`
+}
+
+// Connection says how a cell's client reached its store, so a result states
+// which system was measured (drivers.Connection).
+type Connection struct {
+	// Client names the client library and how it was used.
+	Client string `json:"client,omitempty"`
+	// Conns is "shared" (the workers share the client's connections: a
+	// pool, or connections it pipelines or multiplexes on), "worker" (a
+	// connection per worker, held for the phase) or "in-process" (an
+	// embedded store).
+	Conns string `json:"conns"`
+	// PoolSize is the most connections shared workers use (0: unbounded or
+	// the client's choice).
+	PoolSize int `json:"pool_size,omitempty"`
+	// Pipelining is "off" (one request at a time per connection), "auto"
+	// (concurrent requests written together on a shared connection) or
+	// "multiplexed" (concurrent requests on a connection, answered in any
+	// order).
+	Pipelining string `json:"pipelining,omitempty"`
+	// Prepared says how statements were sent, where the store has
+	// prepared statements.
+	Prepared string `json:"prepared,omitempty"`
+	// IO is "netpoll" (Go's network poller) or "blocking" (blocking system
+	// calls on the worker's thread).
+	IO string `json:"io,omitempty"`
+	// YCSB is true for YCSB's semantics: one connection per worker, one
+	// request in flight on it.
+	YCSB bool `json:"ycsb_semantics,omitempty"`
 }
 
 // MaxRate is the outcome of a maximum-rate search.

@@ -336,6 +336,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.Connection = connectionOf(conn, info)
 	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
@@ -380,6 +381,13 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 
 	// Warm up and run.
 	m, err := newMeasurer(ctx, wl, conn, cfg, shard, disp)
+	if m != nil {
+		defer func() {
+			if err := m.closeConns(); err != nil && rc.Error == "" {
+				rc.Error = fmt.Sprintf("close the workers' connections: %v", err)
+			}
+		}()
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -541,13 +549,15 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, lc liveC
 // operation streams continue from one measured phase to the next (the
 // steps of a find-max search).
 type measurer struct {
-	wl     workloads.Workload
-	conn   drivers.Conn
-	cfg    Config
-	shard  results.Shard
-	disp   Display
-	gens   []workloads.Worker
-	warmed bool
+	wl    workloads.Workload
+	conn  drivers.Conn
+	cfg   Config
+	shard results.Shard
+	disp  Display
+	gens  []workloads.Worker
+	// closeConns closes the workers' own connections (conns=worker).
+	closeConns func() error
+	warmed     bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
 	// live receives the phases and every measured second.
@@ -556,11 +566,16 @@ type measurer struct {
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
 	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp}
+	conns, closeConns, err := drivers.WorkerConns(ctx, conn, shard.Index*cfg.Workers, cfg.Workers)
+	m.closeConns = closeConns
+	if err != nil {
+		return m, err
+	}
 	m.gens = make([]workloads.Worker, cfg.Workers)
 	for i := range m.gens {
-		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
+		g, err := wl.Worker(conns[i], shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
 		if err != nil {
-			return nil, err
+			return m, err
 		}
 		m.gens[i] = g
 	}
