@@ -34,6 +34,10 @@ type Config struct {
 	MaxConnections int
 	// DialTimeout bounds opening a connection (default 5 s).
 	DialTimeout time.Duration
+	// Conn holds the connection option conns: shared (the default: one
+	// Go driver, whose pool lends each session a connection) or worker (a
+	// Go driver per worker with a pool of one connection).
+	Conn drivers.ConnOptions
 }
 
 var schemes = map[string]bool{
@@ -51,8 +55,9 @@ var databaseName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,62}$`)
 // or the same with neo4j:// (routing; the driver asks the server for its
 // routing table), and with +s / +ssc for TLS (verified / self-signed). An
 // empty dsn is DefaultDSN. Options: database (default neo4j),
-// max_connections (default 100), dial_timeout (a Go duration, default 5s).
-// Errors never include the password.
+// max_connections (default 100), dial_timeout (a Go duration, default 5s),
+// conns (shared or worker, Config.Conn). Errors never include the
+// password.
 func ParseConfig(dsn string) (Config, error) {
 	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second}
 	if dsn == "" {
@@ -113,8 +118,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.DialTimeout = d
 		default:
-			return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("neo4j", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

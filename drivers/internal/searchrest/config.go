@@ -56,6 +56,10 @@ type Options struct {
 	// Insecure skips the verification of the server's TLS certificate
 	// (https only; default false).
 	Insecure bool
+	// Conn holds the connection option conns: shared (the default: one
+	// HTTP client whose idle connections the workers share) or worker (an
+	// HTTP client per worker, with one connection).
+	Conn drivers.ConnOptions
 }
 
 // Config is a parsed DSN.
@@ -73,7 +77,7 @@ type Config struct {
 func (c Config) Addr() string { return c.URL }
 
 // optionNames are the DSN options, for the error on an unknown one.
-const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure"
+const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure, conns"
 
 // ParseDSN parses a DSN of the form
 //
@@ -179,8 +183,17 @@ func ParseDSN(store, dsn, defaultDSN string) (Config, error) {
 			}
 			cfg.Timeout = d
 		default:
-			return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			}
 		}
+	}
+	if err := cfg.Conn.Check(store, drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
 	}
 	if cfg.Insecure && u.Scheme != "https" {
 		return cfg, fmt.Errorf("%s DSN %q: insecure=true needs https://", store, safe)
