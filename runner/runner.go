@@ -105,6 +105,10 @@ type Cell struct {
 	// Thresholds are checked on the cell's measured run; their outcomes
 	// are recorded in the result's cell.
 	Thresholds []results.Threshold
+	// ServerPID, when set, is the store's server process: its tree's CPU
+	// time and memory during each measured phase go into the result
+	// (results.Server).
+	ServerPID int
 }
 
 // Plan is what one run executes.
@@ -358,6 +362,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 			return fail(err)
 		}
 		setup := time.Since(t0)
+		size := startSize(ctx, conn, shard)
 		lc.phase("load")
 		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
@@ -365,6 +370,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		if err != nil {
 			return fail(err)
 		}
+		size.finish(ctx, &load)
 	}
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
@@ -395,6 +401,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	vf, verifies := wl.(workloads.Verifier)
 	m.acks = verifies && !rc.Sink
 	m.live = lc
+	m.serverPID = cell.ServerPID
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -621,6 +628,9 @@ type measurer struct {
 	warmed     bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
+	// serverPID, when set, is the store's server process, measured
+	// during each measured phase.
+	serverPID int
 	// acks has the workers told their operations' outcomes (for the
 	// verify step).
 	acks bool
@@ -709,6 +719,10 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	if obs != nil {
 		obs.BeginMeasure(ctx, m.conn)
 	}
+	sm, err := startServerMeter(m.serverPID)
+	if err != nil {
+		return nil, err
+	}
 	u0, s0, cpuOK := processCPU()
 	d0, delayOK := runDelay()
 	m0, busyOK := machineBusy()
@@ -730,6 +744,11 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	u1, s1, _ := processCPU()
 	d1, _ := runDelay()
 	m1, _ := machineBusy()
+	var server *results.Server
+	var serverErr error
+	if sm != nil {
+		server, serverErr = sm.finish(elapsed)
+	}
 	var figures map[string]float64
 	if obs != nil {
 		figures = obs.EndMeasure(ctx, m.conn)
@@ -750,6 +769,10 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		run.StartLagUs = float64(lag) / 1e3
 	}
 	run.Figures = figures
+	if server != nil {
+		server.PerOp(run.Ops)
+		run.Server = server
+	}
 	run.Intervals = e.ivs.close(elapsed)
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
@@ -768,11 +791,17 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 			h.OtherCores = &other
 		}
 		h.CPUs = runtime.NumCPU()
+		if started := run.Ops + run.Errors; started > 0 {
+			h.CPUMicrosPerOp = (h.UserSeconds + h.SystemSeconds) * 1e6 / float64(started)
+		}
 		run.Harness = h
 	}
 	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
 	if ctx.Err() != nil {
 		return run, ctx.Err()
+	}
+	if serverErr != nil {
+		return run, fmt.Errorf("measure the server: %w", serverErr)
 	}
 	if r := e.aborted.Load(); r != nil {
 		return run, fmt.Errorf("%s%s", *r, firstSample(run))
