@@ -245,8 +245,8 @@ type harnessRow struct {
 	Workload, Store, Mode, CPU, Util, Target, Achieved, Dropped, Late string
 	Connection                                                        string
 	results.Resources
-	Notes                                                             []results.HarnessNote
-	Embedded                                                          bool
+	Notes    []results.HarnessNote
+	Embedded bool
 }
 
 type kindRow struct {
