@@ -23,7 +23,7 @@
 // shards (1), replicas (0), cache (false), tiebreak (true), forcemerge
 // (true), analyzer (pattern or standard), timeout (30s), insecure.
 //
-// conns=shared|worker (both drivers over HTTP): one HTTP client whose
+// conns=shared|worker, as the opensearch driver's: one HTTP client whose
 // keep-alive connections the workers share (default), or a client of one
 // connection per worker (YCSB's semantics). HTTP/1.1 carries one request
 // at a time on a connection; the result records the arrangement
