@@ -94,4 +94,14 @@
 // data under $STOREFIT_NATIVE_DIR and prints the DSN; CI runs the
 // conformance suite against it (STOREFIT_CLICKHOUSE_DSN). The batch insert
 // path runs only against a current server (compose/: clickhouse 24.9).
+//
+// # Connections
+//
+//	conns=shared|worker   one clickhouse-go pool for all workers (default,
+//	                      max_open_conns connections), or a pool of one
+//	                      connection per worker, one query in flight on it
+//	                      (YCSB's semantics)
+//
+// The native protocol carries one query at a time on a connection; the
+// result records the arrangement (results.Connection).
 package clickhouse

@@ -125,4 +125,13 @@
 // plumbing (version choice, gzip'd writes, reading annotated CSV answers
 // back) by a fake server (v2_test.go), so a change shows in review before
 // it reaches a server.
+//
+// # Connections
+//
+//	conns=shared|worker   one HTTP client whose keep-alive connections the
+//	                      workers share (default), or a client of one
+//	                      connection per worker (YCSB's semantics)
+//
+// HTTP/1.1 carries one request at a time on a connection; the result
+// records the arrangement (results.Connection).
 package influx
