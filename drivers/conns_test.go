@@ -84,7 +84,7 @@ type workerConner struct {
 
 type ownConn struct{ closed bool }
 
-func (o *ownConn) Close() error     { o.closed = true; return nil }
+func (o *ownConn) Close() error      { o.closed = true; return nil }
 func (w *workerConner) Close() error { return nil }
 func (w *workerConner) WorkerConn(_ context.Context, worker int) (Conn, error) {
 	if worker == w.fail {
