@@ -9,9 +9,10 @@
 #   <server>.sh stop    stop it and remove its data directory. Idempotent.
 #   <server>.sh status  exit 0 if it runs (printing the DSN), 1 if not.
 #   <server>.sh dsn     print the DSN it uses (running or not).
-#   <server>.sh pid     print the pid of the server's main process (its
-#                       children included, it is the server storefit run
-#                       measures: run --server-pid, $STOREFIT_<SERVER>_PID);
+#   <server>.sh pid     print the process id of the running server (its main
+#                       process: storefit's faults signal it and its children,
+#                       and storefit run measures them: run --server-pid,
+#                       $STOREFIT_<SERVER>_PID, which storefit up exports);
 #                       exit 1 if it does not run.
 # Progress and errors go to stderr, one line each.
 

@@ -8,7 +8,7 @@
 #   postgres.sh stop     stop it and remove its data directory. Idempotent.
 #   postgres.sh status   exit 0 and print the DSN if it runs, exit 1 if not.
 #   postgres.sh dsn      print the DSN it uses (running or not).
-#   postgres.sh pid      print the postmaster's pid if it runs, exit 1 if not.
+#   postgres.sh pid      print the postmaster's process id if it runs, exit 1 if not.
 #
 # Environment:
 #   STOREFIT_NATIVE_DIR         parent of the data directory (default /tmp/storefit-native)
@@ -87,6 +87,12 @@ dsn() {
 	*) pw=$PG_PASSWORD ;;
 	esac
 	echo "postgres://storefit:$pw@127.0.0.1:$(port)/storefit?sslmode=disable"
+}
+
+# pid prints the postmaster's process id, if the server runs.
+pid() {
+	running || return 1
+	head -n 1 "$PG_DATA/postmaster.pid"
 }
 
 running() {
@@ -243,13 +249,6 @@ EOF
 	wait_for 30 "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$(port)" -d storefit -U storefit \
 		|| die "$PG_NAME on 127.0.0.1:$(port) does not answer; see $PG_DIR/server.log"
 	dsn
-}
-
-# pid prints the postmaster's pid (the first line of postmaster.pid) if the
-# server runs.
-pid() {
-	running || return 1
-	head -n 1 "$PG_DATA/postmaster.pid"
 }
 
 stop() {
