@@ -23,6 +23,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	groups := Groups(rs)
 	writeSummaryMarkdown(ew, groups)
 	writeHarnessMarkdown(ew, groups)
+	writeResourcesMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
 	writeSyncMarkdown(ew, rs)
 	writeRunNotesMarkdown(ew, rs)
@@ -197,6 +198,32 @@ func writeHarnessMarkdown(ew *errWriter, groups []*Group) {
 	}
 	for _, l := range lines {
 		ew.printf("- %s\n", mdCell(l))
+	}
+	ew.printf("\n")
+}
+
+// writeResourcesMarkdown writes how each cell's client reached its store
+// and the resource-normalized figures, when any cell has them.
+func writeResourcesMarkdown(ew *errWriter, groups []*Group) {
+	var rows []string
+	for _, g := range groups {
+		for _, c := range g.Cells {
+			r := c.Resources()
+			conn := c.Connection.Text()
+			if conn == "" && r == (Resources{}) {
+				continue
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", c.workloadLabel(), mdCell(g.Label), mdCell(conn),
+				r.ClientCPU, r.ServerCores, r.ServerCPU, r.OpsPerCore, r.PeakMemory, r.BytesPerRow))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	ew.printf("## Connections and resources\n\nHow the client reached each store, and the figures per operation: storefit's CPU time, the server's (its process and children, when run knew its pid), operations per second per server core, the server's peak memory and what a loaded row added to the store.\n\n")
+	ew.printf("| workload | store | connection | storefit CPU/op | server cores | server CPU/op | ops/s per server core | server peak memory | bytes per row |\n|---|---|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rows {
+		ew.printf("%s\n", r)
 	}
 	ew.printf("\n")
 }

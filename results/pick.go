@@ -36,7 +36,21 @@ type PickOptions struct {
 	// Within is the slowdown the verdict counts as close to the best store
 	// (default 1.5).
 	Within float64
+	// By is the figure the objectives rule ranks by: ByThroughput (also
+	// "") or ByOpsPerCore.
+	By string
 }
+
+// The figures the objectives rule can rank by (PickOptions.By).
+const (
+	// ByThroughput ranks by operations per second.
+	ByThroughput = "throughput"
+	// ByOpsPerCore ranks by operations per second per core the server
+	// kept busy (Server.OpsPerCore): the store that does most with a core,
+	// for teams whose cost is cores. Stores whose server was not measured
+	// are not ranked.
+	ByOpsPerCore = "ops-per-core"
+)
 
 // DefaultMaxErrorRate is the share of failed (or dropped) operations above
 // which a contender is not ranked: 0.1%, one operation in a thousand. A
@@ -62,6 +76,7 @@ const (
 	WhyDropped     = "dropped"     // too many scheduled operations never started
 	WhySLO         = "slo"         // missed a latency objective
 	WhyNothing     = "nothing"     // no successful operation
+	WhyNoServer    = "no-server"   // ranking by ops per core, the server was not measured
 )
 
 // Recommendation is the answer to "which store for which pattern?" and "is
@@ -263,6 +278,9 @@ func (pk picker) rule() string {
 	if pk.o.Score {
 		return fmt.Sprintf("relative score (%s + t) / (%s + t_best), t the mean latency of each operation, combined by geometric mean over the pattern's operations (1.00 is the best); %s", pk.o.Floor, pk.o.Floor, common)
 	}
+	if pk.o.By == ByOpsPerCore {
+		return "highest operations per second per server core (the server's CPU time measured during the run) among the stores whose every operation kind meets the pattern's latency objective on every workload of the pattern (geometric mean over the workloads of ops per core relative to the best); " + common
+	}
 	return "highest throughput among the stores whose every operation kind meets the pattern's latency objective on every workload of the pattern (geometric mean over the workloads of throughput relative to the best); " + common
 }
 
@@ -301,10 +319,33 @@ func (pk picker) eligibility(g *Group) verdictOf {
 	if v := pk.errorVerdict(g); v.why != "" {
 		return v
 	}
+	if pk.o.By == ByOpsPerCore {
+		for _, c := range g.Measured() {
+			if c.Run.Server == nil || c.Run.Server.OpsPerCore <= 0 {
+				return verdictOf{why: WhyNoServer, reason: "server CPU not measured on " + g.Workload + " (run --server-pid, or start it with storefit up): cannot rank by ops per core"}
+			}
+		}
+	}
 	if !pk.obj.IsZero() {
 		return pk.objectiveVerdict(g)
 	}
 	return verdictOf{}
+}
+
+// figure returns the group's figure the objectives rule ranks by: the
+// median over its measured repetitions of its throughput, or of its
+// operations per server core.
+func (pk picker) figure(g *Group) float64 {
+	if pk.o.By != ByOpsPerCore {
+		return Median(g.Throughputs())
+	}
+	var per []float64
+	for _, c := range g.Measured() {
+		if c.Run.Server != nil {
+			per = append(per, c.Run.Server.OpsPerCore)
+		}
+	}
+	return Median(per)
 }
 
 // statusVerdict refuses a group with a repetition that did not complete.
@@ -620,7 +661,7 @@ func (pk picker) score(labels []string, entries map[string]*rankEntry, pr *Patte
 			continue
 		}
 		for _, g := range e.groups {
-			bestThr[g.Workload] = max(bestThr[g.Workload], Median(g.Throughputs()))
+			bestThr[g.Workload] = max(bestThr[g.Workload], pk.figure(g))
 			for kind, t := range kindLatencies(g) {
 				k := g.Workload + "\x00" + kind
 				if b, ok := bestLat[k]; !ok || t < b {
@@ -639,10 +680,9 @@ func (pk picker) score(labels []string, entries map[string]*rankEntry, pr *Patte
 		}
 		var rel, thr []float64
 		for _, g := range e.groups {
-			t := Median(g.Throughputs())
-			thr = append(thr, t)
-			if bestThr[g.Workload] > 0 {
-				rel = append(rel, t/bestThr[g.Workload])
+			thr = append(thr, Median(g.Throughputs()))
+			if f := pk.figure(g); bestThr[g.Workload] > 0 {
+				rel = append(rel, f/bestThr[g.Workload])
 			}
 			e.c.P99 = max(e.c.P99, Median(g.InclusivePercentiles(99)))
 		}
@@ -969,7 +1009,7 @@ func (p PatternRanking) notRanked(skip string) string {
 	var missed []string
 	for _, c := range p.Excluded {
 		switch c.Why {
-		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed:
+		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed, WhyNoServer:
 			if c.Store != skip {
 				missed = append(missed, c.Store+" — "+c.Reason)
 			}

@@ -124,10 +124,14 @@ type Cell struct {
 	// DSN is the connection string with any password redacted.
 	DSN          string `json:"dsn,omitempty"`
 	StoreVersion string `json:"store_version,omitempty"`
-	Status       string `json:"status"`
-	Error        string `json:"error,omitempty"`
-	Seed         uint64 `json:"seed"`
-	Scale        string `json:"scale"`
+	// Connection says how the client reached the store: connections
+	// shared or one per worker, pipelining, prepared statements, network
+	// I/O. Nil when the driver does not say.
+	Connection *Connection `json:"connection,omitempty"`
+	Status     string      `json:"status"`
+	Error      string      `json:"error,omitempty"`
+	Seed       uint64      `json:"seed"`
+	Scale      string      `json:"scale"`
 	// Settings are the workload's effective settings.
 	Settings   map[string]any `json:"settings,omitempty"`
 	Params     RunParams      `json:"params"`
@@ -153,6 +157,35 @@ type Cell struct {
 	Sync *Sync `json:"sync,omitempty"`
 	// Thresholds are the outcomes of the run's thresholds on this cell.
 	Thresholds []ThresholdCheck `json:"thresholds,omitempty"`
+}
+
+// Connection says how a cell's client reached its store, so a result states
+// which system was measured (drivers.Connection).
+type Connection struct {
+	// Client names the client library and how it was used.
+	Client string `json:"client,omitempty"`
+	// Conns is "shared" (the workers share the client's connections: a
+	// pool, or connections it pipelines or multiplexes on), "worker" (a
+	// connection per worker, held for the phase) or "in-process" (an
+	// embedded store).
+	Conns string `json:"conns"`
+	// PoolSize is the most connections shared workers use (0: unbounded or
+	// the client's choice).
+	PoolSize int `json:"pool_size,omitempty"`
+	// Pipelining is "off" (one request at a time per connection), "auto"
+	// (concurrent requests written together on a shared connection) or
+	// "multiplexed" (concurrent requests on a connection, answered in any
+	// order).
+	Pipelining string `json:"pipelining,omitempty"`
+	// Prepared says how statements were sent, where the store has
+	// prepared statements.
+	Prepared string `json:"prepared,omitempty"`
+	// IO is "netpoll" (Go's network poller) or "blocking" (blocking system
+	// calls on the worker's thread).
+	IO string `json:"io,omitempty"`
+	// YCSB is true for YCSB's semantics: one connection per worker, one
+	// request in flight on it.
+	YCSB bool `json:"ycsb_semantics,omitempty"`
 }
 
 // MaxRate is the outcome of a maximum-rate search.
@@ -250,6 +283,13 @@ type Load struct {
 	Loaders      int     `json:"loaders"`
 	// SetupSeconds is the time schema creation took.
 	SetupSeconds float64 `json:"setup_s"`
+	// StoreBytes is how much the load made the store's data grow, from
+	// after setup to after the load (drivers.Sizer), where the driver can
+	// tell; Size says what was counted ("disk: pg_database_size",
+	// "memory: used_memory", …), and BytesPerRow is StoreBytes / Rows.
+	StoreBytes  int64   `json:"store_bytes,omitempty"`
+	BytesPerRow float64 `json:"bytes_per_row,omitempty"`
+	Size        string  `json:"size,omitempty"`
 }
 
 // Validation outcomes.
@@ -351,6 +391,10 @@ type Run struct {
 	OverlapOpsPerSec float64 `json:"overlap_ops_per_s,omitempty"`
 	// Harness is storefit's own resource use during the measured phase.
 	Harness *Harness `json:"harness,omitempty"`
+	// Server is the store's server processes' resource use during the
+	// measured phase, when their process is known (run --server-pid,
+	// $STOREFIT_<STORE>_PID as storefit up exports it).
+	Server *Server `json:"server,omitempty"`
 	// Figures are measured figures of the phase beyond latency, by name,
 	// from workloads that observe them (workloads.Observer): the twitter
 	// scenario's routing counts, stale reads, lag and resource use.
@@ -421,6 +465,11 @@ type Harness struct {
 	Utilization float64 `json:"cpu_utilization"`
 	// GOMAXPROCS is the number of cores storefit could use.
 	GOMAXPROCS int `json:"gomaxprocs"`
+	// CPUMicrosPerOp is storefit's CPU time (user and system) per started
+	// operation, in µs: what the client costs the machine per operation,
+	// taken from the cores the server could have had when both share a
+	// machine. For an embedded store it includes the store's own work.
+	CPUMicrosPerOp float64 `json:"cpu_us_per_op,omitempty"`
 	// RunDelaySeconds is the time storefit's threads were ready to run
 	// but waited for a CPU, summed over threads (Linux schedstat): other
 	// processes competing for the machine's cores.
@@ -433,6 +482,46 @@ type Harness struct {
 	// during the measured phase (the machine's CPU time, from /proc/stat,
 	// minus storefit's); nil where it could not be measured.
 	OtherCores *float64 `json:"other_cores,omitempty"`
+}
+
+// Server is the resource use of a store's server during the measured
+// phase: the process given (run --server-pid) and all its descendants, read
+// from /proc (Linux).
+type Server struct {
+	// PID is the server's main process.
+	PID int `json:"pid"`
+	// Processes is the most processes its tree held at a sample.
+	Processes int `json:"processes"`
+	// CPUSeconds is the CPU time (user and system) the tree used, with
+	// that of its children that exited and were waited for.
+	CPUSeconds float64 `json:"cpu_s"`
+	// Cores is CPUSeconds divided by the phase's wall time: the average
+	// number of cores the server kept busy.
+	Cores float64 `json:"cpu_cores"`
+	// OpsPerCore is the successful operations per second per core the
+	// server kept busy (operations per CPU-second of the server): the
+	// throughput a core of this server delivers on this workload.
+	OpsPerCore float64 `json:"ops_per_core,omitempty"`
+	// CPUMicrosPerOp is the server's CPU time per successful operation,
+	// in µs.
+	CPUMicrosPerOp float64 `json:"cpu_us_per_op,omitempty"`
+	// PeakMemoryBytes is the highest memory of the tree at a sample (every
+	// 250 ms and at the phase's end), summed over its processes, and
+	// Memory says how it is counted: "pss" (proportional set size: shared
+	// pages, such as PostgreSQL's shared buffers, divided among the
+	// processes that map them) or "rss" (resident set, where the PSS
+	// cannot be read).
+	PeakMemoryBytes int64  `json:"peak_memory_bytes"`
+	Memory          string `json:"memory"`
+}
+
+// PerOp sets the figures per operation of the server, for ops successful
+// operations in the phase.
+func (s *Server) PerOp(ops int64) {
+	if s.CPUSeconds > 0 && ops > 0 {
+		s.OpsPerCore = float64(ops) / s.CPUSeconds
+		s.CPUMicrosPerOp = s.CPUSeconds * 1e6 / float64(ops)
+	}
 }
 
 // OpStats are the figures of one operation kind.

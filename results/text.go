@@ -133,6 +133,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 		}
 		ew.printf("\n")
 	}
+	if t := c.Connection.Text(); t != "" {
+		ew.printf("   connection: %s\n", t)
+	}
 	if l := c.Load; l != nil {
 		ew.printf("   load: %s in %.2f s (%s rows/s, %s)\n", Plural(l.Rows, "row"), l.Seconds, FormatRate(l.RowsPerSec), Plural(l.Loaders, "loader"))
 	}
@@ -203,6 +206,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 			ew.printf("; waited %.2f s for a CPU", h.RunDelaySeconds)
 		}
 		ew.printf("\n")
+	}
+	if t := c.Resources().Text(); t != "" {
+		ew.printf("   resources: %s\n", t)
 	}
 	for _, line := range runNotes(run) {
 		ew.printf("   %s\n", line)

@@ -48,6 +48,11 @@ type measurer struct {
 	acks bool
 	// live receives the phases and every measured second.
 	live liveCell
+	// closeConns closes the workers' own connections (conns=worker).
+	closeConns func() error
+	// serverPID, when set, is the store's server process, measured
+	// during each measured phase.
+	serverPID int
 }
 
 // pool is the number of operation streams a cell needs: the workers, or
@@ -63,11 +68,16 @@ func (c Config) pool() int {
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
 	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp, sampleEvery: DefaultSampleEvery, workers: cfg.pool()}
 	n := cfg.pool()
+	conns, closeConns, err := drivers.WorkerConns(ctx, conn, shard.Index*n, n)
+	m.closeConns = closeConns
+	if err != nil {
+		return m, err
+	}
 	m.gens = make([]workloads.Worker, n)
 	for i := range m.gens {
-		g, err := wl.Worker(conn, shard.Index*n+i, shard.Count*n)
+		g, err := wl.Worker(conns[i], shard.Index*n+i, shard.Count*n)
 		if err != nil {
-			return nil, err
+			return m, err
 		}
 		m.gens[i] = g
 	}
@@ -123,6 +133,10 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	if obs != nil {
 		obs.BeginMeasure(ctx, m.conn)
 	}
+	sm, err := startServerMeter(m.serverPID)
+	if err != nil {
+		return nil, fmt.Errorf("measure the server: %w", err)
+	}
 	before := readHarness()
 	base := time.Now()
 	var lag time.Duration
@@ -146,6 +160,11 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	st := e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
 	after := readHarness()
+	var server *results.Server
+	var serverErr error
+	if sm != nil {
+		server, serverErr = sm.finish(elapsed)
+	}
 	var figures map[string]float64
 	if obs != nil {
 		figures = obs.EndMeasure(ctx, m.conn)
@@ -177,11 +196,24 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
 	}
 	run.Harness = harnessOf(before, after, elapsed)
+	if h := run.Harness; h != nil && run.Ops+run.Errors > 0 {
+		h.CPUMicrosPerOp = (h.UserSeconds + h.SystemSeconds) * 1e6 / float64(run.Ops+run.Errors)
+	}
+	if server != nil {
+		server.PerOp(run.Ops)
+		run.Server = server
+	}
 	if st != nil {
 		run.Stalled = &results.Stall{Ops: st.ops, OldestSeconds: st.oldest.Seconds(), AfterSeconds: st.after.Seconds()}
 	}
 	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
-	return run, m.verdict(ctx, e, run, st)
+	if err := m.verdict(ctx, e, run, st); err != nil {
+		return run, err
+	}
+	if serverErr != nil {
+		return run, fmt.Errorf("measure the server: %w", serverErr)
+	}
+	return run, nil
 }
 
 // verdict returns why a measured run is not a figure to rank: interrupted,

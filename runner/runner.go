@@ -172,6 +172,10 @@ type Cell struct {
 	// Thresholds are checked on the cell's measured run; their outcomes
 	// are recorded in the result's cell.
 	Thresholds []results.Threshold
+	// ServerPID, when set, is the store's server process: its tree's CPU
+	// time and memory during each measured phase go into the result
+	// (results.Server).
+	ServerPID int
 }
 
 // Plan is what one run executes.
@@ -617,6 +621,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.Connection = connectionOf(conn, info)
 	rc.StoreSettings = drivers.Settings(conn)
 	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
@@ -643,10 +648,18 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *
 	}
 	cp.set(&rc, "warming up")
 	m, err := newMeasurer(ctx, wl, conn, cfg, plan.Shard, opts.Display)
+	if m != nil {
+		defer func() {
+			if err := m.closeConns(); err != nil && rc.Error == "" {
+				rc.Error = fmt.Sprintf("close the workers' connections: %v", err)
+			}
+		}()
+	}
 	if err != nil {
 		return fail(err)
 	}
 	m.start, m.store, m.dsn, m.faults, m.progress, m.live = start, cell.Store, cell.DSN, opts.Faults, cp, lc
+	m.serverPID = cell.ServerPID
 	if opts.SampleEvery > 0 {
 		m.sampleEvery = opts.SampleEvery
 	}
@@ -738,6 +751,7 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 			return err
 		}
 		setup := time.Since(t0)
+		size := startSize(ctx, conn, shard)
 		lc.phase("load")
 		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
@@ -745,6 +759,7 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 		if err != nil {
 			return err
 		}
+		size.finish(ctx, &load)
 	}
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,

@@ -57,6 +57,7 @@ type runFlags struct {
 	ycsbFiles []string
 	ycsbProps []string
 	metrics   string
+	serverPID []string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -159,6 +160,14 @@ class and latency histograms per workload, store and kind, the phase of
 each cell, load progress and storefit's own CPU use; the Grafana dashboard
 metrics/grafana-dashboard.json charts them.
 
+--server-pid STORE=PID (repeatable; default $STOREFIT_<STORE>_PID, which
+'storefit up' exports) names the process of a store's server on this machine:
+its CPU time and memory, with those of its child processes, are read from
+/proc during every measured phase and recorded per cell, with operations per
+server core ('storefit pick --by ops-per-core' ranks by it). Every result
+also records storefit's own CPU time per operation and, where the driver can
+tell, how many bytes per row the load added to the store.
+
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
 
@@ -236,6 +245,7 @@ failed, the result incomplete.`,
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
 	fl.BoolVar(&f.validate, "validate", true, "check the store's answers before measuring (=false: cells are unvalidated and never ranked)")
+	fl.StringArrayVar(&f.serverPID, "server-pid", nil, "STORE=PID of the store's server process on this machine, measured during the run (repeatable; default $STOREFIT_<STORE>_PID)")
 	fl.StringArrayVar(&f.thresh, "threshold", nil, "pass/fail criterion [SCOPE:]METRIC<VALUE, e.g. p99<10ms, errors<0.1%, point/a:rate>=5000 (repeatable)")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
 	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
@@ -618,6 +628,10 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		plan.StartAt = t
 	}
 	plan.StartEvery = f.every
+	pids, err := serverPIDs(f.serverPID)
+	if err != nil {
+		return runner.Plan{}, err
+	}
 	for i := range plan.Cells {
 		c := &plan.Cells[i]
 		if _, ok := drivers.Lookup(c.Store); !ok {
@@ -630,6 +644,9 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 			} else {
 				c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
 			}
+		}
+		if c.ServerPID, err = pids.pid(c.Store); err != nil {
+			return runner.Plan{}, err
 		}
 	}
 	for _, c := range plan.Cells {
@@ -644,6 +661,41 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		return runner.Plan{}, err
 	}
 	return plan, nil
+}
+
+// serverPIDs parses the --server-pid flags.
+func serverPIDs(flags []string) (serverPIDMap, error) {
+	m := serverPIDMap{}
+	for _, f := range flags {
+		store, v, ok := strings.Cut(f, "=")
+		pid, err := strconv.Atoi(v)
+		if !ok || store == "" || err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--server-pid %q: give STORE=PID, e.g. postgres=$(compose/native/postgres.sh pid)", f)
+		}
+		m[store] = pid
+	}
+	return m, nil
+}
+
+// serverPIDMap holds the --server-pid flags by store.
+type serverPIDMap map[string]int
+
+// pid returns the server process of store: its --server-pid, else
+// $STOREFIT_<STORE>_PID, else 0.
+func (m serverPIDMap) pid(store string) (int, error) {
+	if p, ok := m[store]; ok {
+		return p, nil
+	}
+	env := envName(store, "PID")
+	v := os.Getenv(env)
+	if v == "" {
+		return 0, nil
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p <= 0 {
+		return 0, fmt.Errorf("$%s=%q is not a process id", env, v)
+	}
+	return p, nil
 }
 
 // criteriaFlags adds the flags that judge a run — thresholds, and the SLO

@@ -42,6 +42,18 @@
 // 1 106–1 157 reads/s (p50 1.4–1.5 ms) with the 200 µs default: with few
 // requests in flight, each one waits out the timer.
 //
+// # Connections
+//
+//	conns=shared|worker   one gocql session for all workers (default): its
+//	                      num_conns connections per node multiplex the
+//	                      workers' requests by stream id; or a session per
+//	                      worker with one connection per node, one request
+//	                      in flight on it (YCSB's semantics)
+//
+// The result records which (results.Connection), with how statements are
+// sent (prepared once per session). io=blocking and pipelining are refused:
+// gocql reads its connections on goroutines of its own.
+//
 // # Setup
 //
 // Setup creates the keyspace if missing (SimpleStrategy, replication

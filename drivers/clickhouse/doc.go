@@ -116,4 +116,14 @@
 // -w agg/mix -w series/mix --workers auto against it with insert=batch
 // and with insert=arrayjoin gives the insert path's share, and against
 // 18.16 the server's.
+//
+// # Connections
+//
+//	conns=shared|worker   one clickhouse-go pool for all workers (default,
+//	                      max_open_conns connections), or a pool of one
+//	                      connection per worker, one query in flight on it
+//	                      (YCSB's semantics)
+//
+// The native protocol carries one query at a time on a connection; the
+// result records the arrangement (results.Connection).
 package clickhouse

@@ -137,15 +137,26 @@ func validateShares(t *testing.T, w workloads.Workload, c drivers.Conn) {
 }
 
 // runWorkers runs ops operations from each of n workers of w concurrently
-// on c, failing on errors other than those allowed. Each worker is told its
-// operations' outcomes, as the runner tells them (workloads.Acknowledger);
-// runWorkers returns the workers, for verifyWrites.
+// on c (on connections of their own where c gives workers theirs, as the
+// runner does), failing on errors other than those allowed. Each worker is
+// told its operations' outcomes, as the runner tells them
+// (workloads.Acknowledger); runWorkers returns the workers, for
+// verifyWrites.
 func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, allowed func(error) bool) []workloads.Worker {
 	t.Helper()
+	conns, closeConns, err := drivers.WorkerConns(context.Background(), c, 0, n)
+	defer func() {
+		if err := closeConns(); err != nil {
+			t.Errorf("close the workers' connections: %v", err)
+		}
+	}()
+	if err != nil {
+		t.Fatalf("%s: %v", w.Name(), err)
+	}
 	errs := make(chan error, n)
 	gens := make([]workloads.Worker, n)
 	for id := range n {
-		wk, err := w.Worker(c, id, n)
+		wk, err := w.Worker(conns[id], id, n)
 		if err != nil {
 			t.Fatalf("%s worker: %v", w.Name(), err)
 		}

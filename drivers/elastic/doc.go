@@ -29,6 +29,12 @@
 // track_scores measured +12% on search/mix and +19–36% on top-10
 // queries), the request and query caches off and said so.
 //
+// conns=shared|worker, as the opensearch driver's: one HTTP client whose
+// keep-alive connections the workers share (default), or a client of one
+// connection per worker (YCSB's semantics). HTTP/1.1 carries one request
+// at a time on a connection; the result records the arrangement
+// (results.Connection).
+//
 // # Servers
 //
 // Without Docker, compose/native/elastic.sh runs Elasticsearch 7.17 from

@@ -144,7 +144,7 @@ func newTransport(cfg Config) *http.Transport {
 	if cfg.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with insecure=true
 	}
-	return t
+	return drivers.OwnHTTP(t, cfg.Conn)
 }
 
 // connectError makes one line of a failure to reach the server at addr,

@@ -140,4 +140,13 @@
 // is the server — 1.6's inmem index against a later 1.x with TSI (not
 // installable here), or InfluxDB 2 (the influx2 store) — which the
 // all-stores comparison (docs/bench/allstores.sh) shows side by side.
+//
+// # Connections
+//
+//	conns=shared|worker   one HTTP client whose keep-alive connections the
+//	                      workers share (default), or a client of one
+//	                      connection per worker (YCSB's semantics)
+//
+// HTTP/1.1 carries one request at a time on a connection; the result
+// records the arrangement (results.Connection).
 package influx

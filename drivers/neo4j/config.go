@@ -34,6 +34,10 @@ type Config struct {
 	MaxConnections int
 	// DialTimeout bounds opening a connection (default 5 s).
 	DialTimeout time.Duration
+	// Conn holds the connection option conns: shared (the default: one
+	// Go driver, whose pool lends each session a connection) or worker (a
+	// Go driver per worker with a pool of one connection).
+	Conn drivers.ConnOptions
 	// Reads is how single-statement reads run: ReadsAutoCommit (the
 	// default) or ReadsManaged.
 	Reads string
@@ -65,8 +69,8 @@ var databaseName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,62}$`)
 // routing table), and with +s / +ssc for TLS (verified / self-signed). An
 // empty dsn is DefaultDSN. Options: database (default neo4j),
 // max_connections (default 100), dial_timeout (a Go duration, default
-// 5s), reads (autocommit, the default, or managed).
-// Errors never include the password.
+// 5s), reads (autocommit, the default, or managed), conns (shared or
+// worker, Config.Conn). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
 	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second, Reads: ReadsAutoCommit}
 	if dsn == "" {
@@ -132,8 +136,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.Reads = v
 		default:
-			return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout, reads)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout, reads, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("neo4j", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

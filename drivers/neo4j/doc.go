@@ -56,6 +56,17 @@
 // and '_'), checked before use, and the statements are built once per
 // store handle, so the server plans each once.
 //
+// # Connections
+//
+//	conns=shared|worker   one Go driver for all workers (default): each
+//	                      operation's session borrows a connection of its
+//	                      pool (max_connections); or a driver per worker
+//	                      whose pool holds one connection (YCSB's semantics)
+//
+// Bolt carries one transaction at a time on a connection; the result
+// records which arrangement ran (results.Connection). io=blocking and
+// pipelining are refused: the Go driver owns its sockets.
+//
 // # Patterns
 //
 // graph: the natural fit. A graph named N is the nodes labelled User_N,

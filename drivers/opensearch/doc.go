@@ -19,6 +19,11 @@
 // (true), analyzer (pattern), timeout (30s), insecure (false: with https,
 // skip certificate checks).
 //
+// conns=shared|worker: one HTTP client whose keep-alive connections the
+// workers share (default), or a client of one connection per worker
+// (YCSB's semantics). HTTP/1.1 carries one request at a time on a
+// connection; the result records the arrangement (results.Connection).
+//
 // # Index
 //
 // One index per search.Schema (storefit_tweets for the workload's

@@ -26,6 +26,33 @@
 // address, with the password redacted. Every later error starts with
 // "postgres host:port:" and says what was being done.
 //
+// # Connections
+//
+// The connection options state and choose which client system is measured;
+// the result records them (results.Connection) and reports show them:
+//
+//	conns=shared|worker   the workers share the pgxpool (default), or each
+//	                      has a pgx connection of its own for the phase, one
+//	                      statement in flight on it: YCSB's semantics, and
+//	                      pgbench's (-c N clients, N connections)
+//	io=netpoll|blocking   Go's network poller (default), or blocking reads
+//	                      and writes on the worker's thread
+//	                      (drivers/internal/blockconn, through pgx's
+//	                      DialFunc), as libpq and pgbench do
+//
+// pgx never pipelines the workers' statements (pipelining=… is refused).
+// Statements are prepared once per connection by default, as pgbench -M
+// prepared; pgx's default_query_exec_mode=exec|simple_protocol|… DSN
+// setting chooses another way, also recorded. With io=blocking a read that
+// waits for the server sleeps in the kernel instead of parking the
+// goroutine on the netpoller and waking through the scheduler: the
+// client's CPU per round trip falls, which on a machine the client shares
+// with the server is CPU the server gets. The thread is held while it
+// waits, so it suits conns=worker (a thread per worker, as libpq's); with
+// the shared pool it works too, each pooled connection blocking the thread
+// of the goroutine that uses it. A deadline (a cancelled or timed-out
+// operation) shuts the blocking connection down and pgx drops it.
+//
 // # Common ground
 //
 // Statements are parameterized and prepared: pgx's default statement cache

@@ -35,6 +35,13 @@ type Config struct {
 	// price of a Lua script on every set and delete; false makes writes
 	// plain HSET/HDEL and wide/mix n/a (default true).
 	WideCount bool
+	// Conn holds the connection options: conns (shared, the default: one
+	// rueidis client for all workers; worker: a client and connection per
+	// worker), pipelining (auto, the default: rueidis pipelines the
+	// workers' commands on its shared connections; off: a pool of
+	// connections, one command at a time on each) and io (netpoll, the
+	// default; blocking, with conns=worker or pipelining=off).
+	Conn drivers.ConnOptions
 	// BlindUpdates makes point updates one HSET, which creates a missing
 	// record, as YCSB's Redis binding writes (point.BlindWriter); false
 	// runs a Lua script that checks the record exists first, for exact
@@ -48,7 +55,8 @@ type Config struct {
 //
 // An empty dsn is DefaultDSN. Options: dial_timeout (a Go duration),
 // scanindex and widecount (true or false), point_writes (blind or
-// checked). Errors never include the password.
+// checked), and the connection options conns, pipelining and io
+// (Config.Conn). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
 	cfg := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true, BlindUpdates: true}
 	if dsn == "" {
@@ -118,8 +126,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.BlindUpdates = v == "blind"
 		default:
-			return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount, point_writes)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("redis DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount, point_writes, %s)", safe, k, strings.Join(drivers.ConnOptionNames, ", "))
+			}
 		}
+	}
+	if err := cfg.Conn.Check("redis", drivers.ConnCaps{Blocking: true, Pipelining: true}); err != nil {
+		return cfg, fmt.Errorf("redis DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

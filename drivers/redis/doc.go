@@ -44,6 +44,34 @@
 // connections (rueidis DisableAutoPipelining) used more system time and
 // were not faster. The runner itself costs about 0.7 µs a read (noop).
 //
+// # Connections
+//
+// The connection options state and choose which client system is measured;
+// the result records them (results.Connection) and reports show them:
+//
+//	conns=shared|worker      one rueidis client for all workers (default),
+//	                         or a client of one connection per worker, one
+//	                         command in flight on it: YCSB's semantics and
+//	                         redis-benchmark's (-c N, N blocking connections)
+//	pipelining=auto|off      with conns=shared: rueidis auto-pipelines the
+//	                         workers' commands on its few shared connections
+//	                         (default), or takes a pooled connection per
+//	                         command, one in flight (DisableAutoPipelining)
+//	io=netpoll|blocking      Go's network poller (default), or blocking
+//	                         reads and writes on the worker's thread
+//	                         (drivers/internal/blockconn through rueidis'
+//	                         DialCtxFn); needs conns=worker or pipelining=off,
+//	                         since auto-pipelined connections are read by
+//	                         rueidis' own goroutines
+//
+// Compare with redis-benchmark -c N (no -P) under conns=worker: N
+// connections, one request in flight on each. The default, auto-pipelining
+// on shared connections, is what a Go service using rueidis runs, and can
+// beat that figure by batching: a different system, which the result
+// names. Without auto-pipelining rueidis does not watch the context while
+// it waits for an answer, so a worker's client cuts its connection when the
+// operation's context ends (a timeout, the end of the run) and redials.
+//
 // # Patterns
 //
 // Every key starts with the pattern's name and its table (or prefix), so

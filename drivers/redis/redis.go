@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 
@@ -45,8 +44,9 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
-// Conn is a client of one Redis server: one rueidis client, which
-// pipelines the commands of concurrent callers on a shared connection. It
+// Conn is a client of one Redis server: one rueidis client, which by
+// default pipelines the commands of concurrent callers on shared
+// connections, or (from WorkerConn) one worker's own client. A shared Conn
 // is safe for concurrent use.
 type Conn struct {
 	cfg    Config
@@ -56,21 +56,7 @@ type Conn struct {
 // Connect connects to the server cfg describes and checks that it answers
 // (authenticating and selecting the database on the way).
 func Connect(ctx context.Context, cfg Config) (*Conn, error) {
-	opt := rueidis.ClientOption{
-		InitAddress:       []string{cfg.Addr},
-		Username:          cfg.Username,
-		Password:          cfg.Password,
-		SelectDB:          cfg.DB,
-		Dialer:            net.Dialer{Timeout: cfg.DialTimeout},
-		ForceSingleClient: true, // no CLUSTER probe: storefit speaks to one server
-		DisableCache:      true, // no client-side caching: every read goes to the server
-		// No silent retries: a failed operation is an error the runner
-		// counts, and a dead server fails operations at once instead of
-		// holding them until their timeout.
-		DisableRetry: true,
-		ClientName:   "storefit",
-	}
-	client, err := rueidis.NewClient(opt)
+	client, err := rueidis.NewClient(clientOption(cfg, cfg.Conn.Pipelining == drivers.PipeliningOff, nil))
 	if err != nil {
 		return nil, connectError(cfg.Addr, err)
 	}

@@ -112,6 +112,23 @@ func TestPointWrites(t *testing.T) {
 	}
 }
 
+// TestConformanceConnModes checks the connection modes of the DSN: a
+// client per worker (the YCSB semantics) with netpoll and blocking I/O, and
+// a shared client without auto-pipelining, with either I/O.
+func TestConformanceConnModes(t *testing.T) {
+	dsn := serverDSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	for _, opts := range []string{"conns=worker", "conns=worker&io=blocking", "pipelining=off", "pipelining=off&io=blocking"} {
+		t.Run(opts, func(t *testing.T) {
+			dsn := dsn + sep + opts
+			drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+		})
+	}
+}
+
 func TestVersion(t *testing.T) {
 	c := open(t, serverDSN(t))
 	defer c.Close()

@@ -246,8 +246,10 @@ type summaryRow struct {
 
 type harnessRow struct {
 	Workload, Store, Mode, CPU, Util, Target, Achieved, Dropped, Late string
-	Notes                                                             []results.HarnessNote
-	Embedded                                                          bool
+	Connection                                                        string
+	results.Resources
+	Notes    []results.HarnessNote
+	Embedded bool
 }
 
 type kindRow struct {
@@ -434,7 +436,8 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if c.Run == nil {
 				continue
 			}
-			hr := harnessRow{Workload: c.Workload, Store: g.Label, Mode: c.Run.Mode, Notes: c.HarnessNotes(), Embedded: c.Embedded}
+			hr := harnessRow{Workload: c.Workload, Store: g.Label, Mode: c.Run.Mode, Notes: c.HarnessNotes(), Embedded: c.Embedded,
+				Connection: c.Connection.Text(), Resources: c.Resources()}
 			if c.Repetition > 0 {
 				hr.Workload += fmt.Sprintf(" #%d", c.Repetition)
 			}

@@ -58,6 +58,10 @@ type Options struct {
 	// Insecure skips the verification of the server's TLS certificate
 	// (https only; default false).
 	Insecure bool
+	// Conn holds the connection option conns: shared (the default: one
+	// HTTP client whose idle connections the workers share) or worker (an
+	// HTTP client per worker, with one connection).
+	Conn drivers.ConnOptions
 }
 
 // When hits of equal score are ordered by id (Options.TieBreak).
@@ -82,7 +86,7 @@ type Config struct {
 func (c Config) Addr() string { return c.URL }
 
 // optionNames are the DSN options, for the error on an unknown one.
-const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure"
+const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure, conns"
 
 // ParseDSN parses a DSN of the form
 //
@@ -207,8 +211,17 @@ func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 			}
 			cfg.Timeout = d
 		default:
-			return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			}
 		}
+	}
+	if err := cfg.Conn.Check(store, drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
 	}
 	if cfg.Insecure && u.Scheme != "https" {
 		return cfg, fmt.Errorf("%s DSN %q: insecure=true needs https://", store, safe)
