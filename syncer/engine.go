@@ -42,11 +42,11 @@ type Config struct {
 // change in its Ledger, and reconciles the views with the source of truth.
 // See the package documentation for the strategies.
 type Engine struct {
-	info     StrategyInfo
-	env      *Env
-	strat    Strategy
-	servers  map[string]ServerStopper
-	source   int // index of the source's view, or -1
+	info    StrategyInfo
+	env     *Env
+	strat   Strategy
+	servers map[string]ServerStopper
+	source  int // index of the source's view, or -1
 
 	mu       sync.Mutex // guards the lifecycle fields below
 	started  bool

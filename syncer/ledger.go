@@ -44,8 +44,8 @@ type book struct {
 	byKey   map[Key][]*entry // pending entries per row, oldest first
 	head    *entry           // pending entries in registration order
 	tail    *entry
-	shown   map[Key]string   // the image each row shows, once the ledger saw one shown
-	pending atomic.Int64 // committed entries pending
+	shown   map[Key]string // the image each row shows, once the ledger saw one shown
+	pending atomic.Int64   // committed entries pending
 	replays atomic.Int64
 	applied atomic.Int64 // entries made visible, all time
 

@@ -46,7 +46,9 @@ func (m *MemorySource) Load(ctx context.Context, rows []Change) error {
 }
 
 // Scan calls fn with every row.
-func (m *MemorySource) Scan(ctx context.Context, fn func(c *Change) error) error { return m.st.Scan(ctx, fn) }
+func (m *MemorySource) Scan(ctx context.Context, fn func(c *Change) error) error {
+	return m.st.Scan(ctx, fn)
+}
 
 // MemorySink is a view held in memory: the memory store's sink, and the
 // reference the other stores' sinks are tested against.
@@ -83,7 +85,9 @@ func (m *MemorySink) Apply(ctx context.Context, batch []Change) error {
 func (m *MemorySink) Reset(ctx context.Context) error { return m.st.Reset(ctx) }
 
 // Scan calls fn with every row.
-func (m *MemorySink) Scan(ctx context.Context, fn func(c *Change) error) error { return m.st.Scan(ctx, fn) }
+func (m *MemorySink) Scan(ctx context.Context, fn func(c *Change) error) error {
+	return m.st.Scan(ctx, fn)
+}
 
 // String describes the view.
 func (m *MemorySink) String() string { return fmt.Sprintf("memory view %s (%s)", m.name, m.st.Keeps()) }

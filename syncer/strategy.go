@@ -110,13 +110,17 @@ type Deliver func(ctx context.Context, view int, batch []Change) error
 // Optional strategy interfaces, asserted by the engine.
 type (
 	// setupStrategy creates what the strategy needs before the load.
-	setupStrategy interface{ Setup(ctx context.Context) error }
+	setupStrategy interface {
+		Setup(ctx context.Context) error
+	}
 	// loadStrategy takes the initial rows too (event sourcing logs them).
 	loadStrategy interface {
 		Load(ctx context.Context, rows []Change) error
 	}
 	// drainStrategy brings the views up to date by itself (a refresh).
-	drainStrategy interface{ Drain(ctx context.Context) error }
+	drainStrategy interface {
+		Drain(ctx context.Context) error
+	}
 	// truthStrategy holds the source of truth itself (the log).
 	truthStrategy interface{ Truth() Scanner }
 	// figureStrategy reports figures of its own.

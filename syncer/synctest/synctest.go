@@ -29,7 +29,9 @@ func like(user, tw int64) crud.Like {
 	return crud.Like{UserID: crud.UserID(user), TweetID: crud.TweetID(tw), CreatedAt: at.Add(time.Duration(user) * time.Millisecond)}
 }
 
-func edge(src, dst int64) graph.Edge { return graph.Edge{Src: graph.UserID(src), Dst: graph.UserID(dst)} }
+func edge(src, dst int64) graph.Edge {
+	return graph.Edge{Src: graph.UserID(src), Dst: graph.UserID(dst)}
+}
 
 // Stream is a change stream over every entity with updates, deletes and a
 // row deleted and written again, then a suffix replayed (as a restarted
