@@ -87,7 +87,7 @@
 // DeleteConnector stops the connector but leaves its slot and publication
 // (a connector registered again resumes from them); DropSlot drops both,
 // waiting for the slot to be released. A slot left behind makes the server
-// keep WAL for it. DeleteTopics and DeleteGroup remove the Kafka side.
+// keep WAL for it. kafkalog.DeleteTopics and DeleteGroup remove the Kafka side.
 //
 // # Tests
 //

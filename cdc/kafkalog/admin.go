@@ -1,4 +1,4 @@
-package debezium
+package kafkalog
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// ParseKafkaDSN returns the seed brokers of a Kafka DSN:
+// ParseDSN returns the seed brokers of a Kafka DSN:
 // kafka://HOST:PORT[,HOST:PORT…] (what compose/native/kafka.sh prints), or
 // the bare HOST:PORT list. A malformed DSN is an error naming it.
-func ParseKafkaDSN(dsn string) ([]string, error) {
+func ParseDSN(dsn string) ([]string, error) {
 	hosts := dsn
 	if strings.Contains(dsn, "://") {
 		u, err := url.Parse(dsn)
@@ -48,7 +48,7 @@ func ParseKafkaDSN(dsn string) ([]string, error) {
 // admin opens a Kafka admin client on the DSN's brokers; closing the
 // returned client closes both.
 func admin(dsn string) (*kadm.Client, error) {
-	brokers, err := ParseKafkaDSN(dsn)
+	brokers, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +61,9 @@ func admin(dsn string) (*kadm.Client, error) {
 
 // EnsureTopics creates the topics that do not exist yet with one partition
 // (one partition keeps every change of a table in commit order) and
-// replication factor 1, the layout Debezium's connector would create them
-// with (see PostgresConnector). Existing topics are left as they are.
+// replication factor 1 (one partition keeps a topic's records in the order
+// they were written; it is the layout Debezium's connector creates its
+// topics with). Existing topics are left as they are.
 func EnsureTopics(ctx context.Context, kafkaDSN string, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
@@ -125,6 +126,52 @@ func DeleteGroup(ctx context.Context, kafkaDSN, group string) error {
 		if r.Err != nil && !errors.Is(r.Err, kerr.GroupIDNotFound) {
 			return fmt.Errorf("kafka %s: delete group %s: %w", kafkaDSN, group, r.Err)
 		}
+	}
+	return nil
+}
+
+// EndOffsets returns the end offset (high watermark: the offset the next
+// record will get) of every partition of topic.
+func EndOffsets(ctx context.Context, kafkaDSN, topic string) (map[int32]int64, error) {
+	adm, err := admin(kafkaDSN)
+	if err != nil {
+		return nil, err
+	}
+	defer adm.Close()
+	l, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = l.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kafka %s: end offsets of %s: %w", kafkaDSN, topic, err)
+	}
+	out := map[int32]int64{}
+	l.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("kafka %s: topic %s does not exist", kafkaDSN, topic)
+	}
+	return out, nil
+}
+
+// CommitGroup commits offsets (partition → next offset to read) of topic
+// for group, which must have no active member: the group then starts
+// there.
+func CommitGroup(ctx context.Context, kafkaDSN, group, topic string, offsets map[int32]int64) error {
+	adm, err := admin(kafkaDSN)
+	if err != nil {
+		return err
+	}
+	defer adm.Close()
+	var os kadm.Offsets
+	for p, at := range offsets {
+		os.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
+	}
+	resp, err := adm.CommitOffsets(ctx, group, os)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("kafka %s: commit offsets of group %s: %w", kafkaDSN, group, err)
 	}
 	return nil
 }
