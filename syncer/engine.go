@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/storefit/storefit/workloads"
 )
 
 // Config assembles an engine.
@@ -23,9 +25,9 @@ type Config struct {
 	// source is a projection (event sourcing); it must keep every entity
 	// the source holds.
 	SourceSink Sink
-	// Capture is the source database as capture strategies reach it (see
-	// Env.Capture).
-	Capture any
+	// Capture is the source database as capture strategies reach it (nil
+	// when the source is not a database).
+	Capture *Capture
 	// Options tune the strategy.
 	Options Options
 	// Faults injects failures (nil: none).
@@ -195,6 +197,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.started {
 		return errors.New("syncer: engine started twice")
 	}
+	// Stores that defer work to the end of the load (statistics,
+	// indexes) do it now.
+	for _, s := range append([]any{e.env.Source}, anys(e.env.Sinks)...) {
+		if err := workloads.FinishStore(ctx, s); err != nil {
+			return err
+		}
+	}
 	if err := e.strat.Prepare(ctx); err != nil {
 		return fmt.Errorf("%s: %w", e.info.Name, err)
 	}
@@ -202,10 +211,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopBg = cancel
 	if t, ok := e.strat.(Transport); ok {
+		g := e.newGeneration(bg)
 		e.bg.Add(1)
 		go func() {
 			defer e.bg.Done()
-			e.supervise(bg, t)
+			e.supervise(bg, t, g)
 		}()
 	}
 	e.bg.Add(1)
@@ -225,39 +235,59 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// supervise runs consumer generations of t until ctx ends: a generation
-// that fails, crashes or is killed (Restart) is followed by a new one,
-// which resumes from the durable positions.
-func (e *Engine) supervise(ctx context.Context, t Transport) {
-	for ctx.Err() == nil {
-		gctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		e.mu.Lock()
-		e.genStop, e.genDone = cancel, done
-		e.mu.Unlock()
-		err := t.Run(gctx, e.deliver)
-		killed := gctx.Err() != nil
-		cancel()
-		close(done)
+func anys(sinks []Sink) []any {
+	out := make([]any, len(sinks))
+	for i, s := range sinks {
+		out[i] = s
+	}
+	return out
+}
+
+// generation is one consumer generation's context.
+type generation struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newGeneration makes the next generation, the one Restart kills.
+func (e *Engine) newGeneration(ctx context.Context) generation {
+	g := generation{done: make(chan struct{})}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	e.genStop, e.genDone = g.cancel, g.done
+	return g
+}
+
+// supervise runs consumer generations of t, starting with g, until ctx
+// ends: a generation that fails, crashes or is killed (Restart) is
+// followed by a new one, which resumes from the durable positions.
+func (e *Engine) supervise(ctx context.Context, t Transport, g generation) {
+	for {
+		err := t.Run(g.ctx, e.deliver)
+		killed := g.ctx.Err() != nil
+		g.cancel()
+		close(g.done)
 		switch {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, ErrCrashed):
 			e.env.Logf("sync %s: %v; restarting the appliers", e.info.Name, err)
-			continue
 		case killed:
-			continue
 		case err != nil:
 			e.failures.Add(1)
 			e.mu.Lock()
 			e.lastErr = err
 			e.mu.Unlock()
 			e.env.Logf("sync %s: consumer failed: %v (restarting)", e.info.Name, err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(200 * time.Millisecond):
-		}
+		e.mu.Lock()
+		g = e.newGeneration(ctx)
+		e.mu.Unlock()
 	}
 }
 

@@ -26,6 +26,17 @@ func (t Tables) Of(e Entity) string {
 	return ""
 }
 
+// Capture describes the source database to the strategies that capture
+// changes inside it (outbox triggers, logical decoding, Debezium).
+type Capture struct {
+	// Tables names the captured tables.
+	Tables Tables
+	// DB reaches the database; its type says which: a *pgxpool.Config for
+	// PostgreSQL (syncer/pgsync, syncer/kafkasync), outbox.SQLite (a
+	// file) for SQLite.
+	DB any
+}
+
 // Source is the system of record's write side: it runs the application's
 // commands. Implementations are safe for concurrent use.
 type Source interface {
@@ -156,6 +167,10 @@ type Spec struct {
 	Views []SinkSpec
 	// Options tune the strategy.
 	Options Options
+	// Faults injects failures (nil: none).
+	Faults *Faults
+	// Logf logs background events (nil: nowhere).
+	Logf func(format string, args ...any)
 }
 
 // Provider is implemented by connections that assemble a sync system from

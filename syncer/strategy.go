@@ -221,9 +221,9 @@ type Env struct {
 	// Ledger is Sinks[i]. Under a strategy whose source is a projection,
 	// Sinks[0] is the source store.
 	Sinks []Sink
-	// Capture is the source database as the capture strategies reach it
-	// (a *sqlsync.Source), nil when the source is not a database.
-	Capture any
+	// Capture is the source database as the capture strategies reach it;
+	// nil when the source is not a database.
+	Capture *Capture
 	// Options tune the strategy (defaults filled in).
 	Options Options
 	// Ledger follows every change to every view.

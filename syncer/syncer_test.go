@@ -272,6 +272,9 @@ func TestRelayRecovers(t *testing.T) {
 	writeFrom(t, e, 0, 10, nil)
 	e.CrashNextApply()
 	writeFrom(t, e, 10, 10, nil)
+	for deadline := time.Now().Add(5 * time.Second); e.Stats().Crashes == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	e.Restart()
 	e.CrashNextApply()
 	writeFrom(t, e, 20, 10, nil)

@@ -26,7 +26,6 @@ import (
 	"github.com/storefit/storefit/cdc/debezium"
 	"github.com/storefit/storefit/cdc/kafkalog"
 	"github.com/storefit/storefit/syncer"
-	"github.com/storefit/storefit/syncer/sqlsync"
 	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/graph"
 )
@@ -75,7 +74,8 @@ func runID() (string, error) {
 // which the views do not need.
 type dbz struct {
 	env            *syncer.Env
-	src            *sqlsync.Source
+	cfg            *pgxpool.Config
+	tables         syncer.Tables
 	kafka, connect string
 	pgDSN          string
 	conn           debezium.PostgresConnector
@@ -85,17 +85,20 @@ type dbz struct {
 }
 
 func newDebezium(env *syncer.Env) (syncer.Strategy, error) {
-	src, ok := env.Capture.(*sqlsync.Source)
-	if !ok || src == nil || src.Postgres == nil {
+	var cfg *pgxpool.Config
+	if env.Capture != nil {
+		cfg, _ = env.Capture.DB.(*pgxpool.Config)
+	}
+	if cfg == nil {
 		return nil, errors.New("cdc-debezium reads PostgreSQL's WAL: it needs a postgres source")
 	}
-	cc := src.Postgres.ConnConfig
+	cc := cfg.ConnConfig
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(cc.User, cc.Password),
 		Host: net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))), Path: "/" + cc.Database}
 	if cc.TLSConfig == nil {
 		u.RawQuery = "sslmode=disable"
 	}
-	return &dbz{env: env, src: src, kafka: kafkaDSN(env.Options), connect: connectDSN(env.Options), pgDSN: u.String()}, nil
+	return &dbz{env: env, cfg: cfg, tables: env.Capture.Tables, kafka: kafkaDSN(env.Options), connect: connectDSN(env.Options), pgDSN: u.String()}, nil
 }
 
 // Prepare creates the publication (our own, of the captured tables and
@@ -117,8 +120,8 @@ func (d *dbz) Prepare(ctx context.Context) error {
 		for _, s := range d.env.Sinks {
 			if s.Keeps().Has(e) {
 				d.entities = append(d.entities, e)
-				d.conn.Tables = append(d.conn.Tables, d.src.Tables.Of(e))
-				quoted = append(quoted, pgx.Identifier{d.src.Tables.Of(e)}.Sanitize())
+				d.conn.Tables = append(d.conn.Tables, d.tables.Of(e))
+				quoted = append(quoted, pgx.Identifier{d.tables.Of(e)}.Sanitize())
 				break
 			}
 		}
@@ -126,7 +129,7 @@ func (d *dbz) Prepare(ctx context.Context) error {
 	if len(quoted) == 0 {
 		return errors.New("no view keeps anything to capture")
 	}
-	cfg := d.src.Postgres.Copy()
+	cfg := d.cfg.Copy()
 	cfg.MaxConns = 1
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -204,11 +207,11 @@ func (d *dbz) decode(e *debezium.Change) (syncer.Change, bool, error) {
 	}
 	var ent syncer.Entity
 	switch e.Table {
-	case d.src.Tables.Tweets:
+	case d.tables.Tweets:
 		ent = syncer.EntityTweet
-	case d.src.Tables.Likes:
+	case d.tables.Likes:
 		ent = syncer.EntityLike
-	case d.src.Tables.Follows:
+	case d.tables.Follows:
 		ent = syncer.EntityFollow
 	default:
 		return syncer.Change{}, false, nil

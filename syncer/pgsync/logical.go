@@ -1,4 +1,4 @@
-package sqlsync
+package pgsync
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/storefit/storefit/cdc/pgoutput"
 	"github.com/storefit/storefit/syncer"
+	"github.com/storefit/storefit/syncer/outbox"
 	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/graph"
 )
@@ -36,21 +37,22 @@ import (
 // delivered again.
 type logical struct {
 	env       *syncer.Env
-	src       *Source
+	cfg       *pgxpool.Config
+	tables    syncer.Tables
 	pool      *pgxpool.Pool
 	repl      *pgconn.Config
 	pub, slot string
 }
 
 func newLogical(env *syncer.Env) (syncer.Strategy, error) {
-	src, err := source(env, "cdc-logical")
-	if err != nil {
-		return nil, err
+	var cfg *pgxpool.Config
+	if env.Capture != nil {
+		cfg, _ = env.Capture.DB.(*pgxpool.Config)
 	}
-	if src.Postgres == nil {
+	if cfg == nil {
 		return nil, fmt.Errorf("cdc-logical reads PostgreSQL's WAL: it needs a postgres source")
 	}
-	return &logical{env: env, src: src}, nil
+	return &logical{env: env, cfg: cfg, tables: env.Capture.Tables}, nil
 }
 
 // Prepare drops what a crashed run of the same name left (inactive slots,
@@ -58,11 +60,11 @@ func newLogical(env *syncer.Env) (syncer.Strategy, error) {
 // the stream starts after it), and gives the captured tables replica
 // identity full so updates and deletes carry the whole old row.
 func (l *logical) Prepare(ctx context.Context) error {
-	masks, err := captured(l.env, l.src.Tables)
+	masks, err := outbox.Masks(l.env)
 	if err != nil {
 		return err
 	}
-	cfg := l.src.Postgres.Copy()
+	cfg := l.cfg.Copy()
 	cfg.MaxConns = 2
 	if l.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -77,7 +79,7 @@ func (l *logical) Prepare(ctx context.Context) error {
 	if err := l.dropStale(ctx, prefix); err != nil {
 		return err
 	}
-	run, err := runName("")
+	run, err := runName()
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func (l *logical) Prepare(ctx context.Context) error {
 		if masks[e] == 0 {
 			continue
 		}
-		t := ident(l.src.Tables.Of(e))
+		t := ident(l.tables.Of(e))
 		tables = append(tables, t)
 		if !l.env.Options.InsertsOnly {
 			if _, err := l.pool.Exec(ctx, "ALTER TABLE "+t+" REPLICA IDENTITY FULL"); err != nil {
@@ -352,8 +354,15 @@ func (l *logical) read(ctx context.Context, queues []*viewQueue) error {
 // decode turns a row of a captured table into a change; ok is false for
 // other tables.
 func (l *logical) decode(r pgoutput.Row) (syncer.Change, bool, error) {
-	e, ok := entityOf(l.src.Tables, r.Table)
-	if !ok {
+	var e syncer.Entity
+	switch r.Table {
+	case l.tables.Tweets:
+		e = syncer.EntityTweet
+	case l.tables.Likes:
+		e = syncer.EntityLike
+	case l.tables.Follows:
+		e = syncer.EntityFollow
+	default:
 		return syncer.Change{}, false, nil
 	}
 	col := r.Cols
@@ -432,7 +441,7 @@ func (l *logical) Cleanup(ctx context.Context) error {
 		err = fmt.Errorf("drop slot %s: %w", l.slot, err)
 	}
 	if _, perr := l.pool.Exec(ctx, "DROP PUBLICATION IF EXISTS "+ident(l.pub)); perr != nil {
-		err = errJoin(err, fmt.Errorf("drop publication: %w", perr))
+		err = errors.Join(err, fmt.Errorf("drop publication: %w", perr))
 	}
 	return err
 }

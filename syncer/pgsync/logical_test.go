@@ -1,4 +1,4 @@
-package sqlsync
+package pgsync
 
 import (
 	"context"
@@ -78,7 +78,7 @@ func tuple(vals ...string) *pglogrepl.TupleData {
 // pgoutput rows of the captured tables decode into full images; a like's
 // delete under its primary key's replica identity carries the key only.
 func TestDecodeRow(t *testing.T) {
-	l := &logical{src: &Source{Tables: syncer.Tables{Tweets: "p_tweets", Likes: "p_likes", Follows: "p_follows"}}}
+	l := &logical{tables: syncer.Tables{Tweets: "p_tweets", Likes: "p_likes", Follows: "p_follows"}}
 	row := func(r *pgoutput.Relation, op pgoutput.Op, tup *pglogrepl.TupleData) pgoutput.Row {
 		t.Helper()
 		rw, err := pgoutput.Decode(r, op, tup)
@@ -108,24 +108,5 @@ func TestDecodeRow(t *testing.T) {
 	}
 	if _, _, err := l.decode(row(tweets, pgoutput.Insert, tuple("x", "9", "b", "2024-01-02 03:04:05+00", "2"))); err == nil {
 		t.Error("bad id accepted")
-	}
-}
-
-// Outbox rows decode from PostgreSQL's to_jsonb and SQLite's json_object.
-func TestDecodeJSON(t *testing.T) {
-	at := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
-	want := syncer.TweetUpsert(crud.Tweet{ID: 5, UserID: 9, Body: `a "body"`, CreatedAt: at, LikeCount: 2})
-	for _, row := range []string{
-		`{"id": 5, "body": "a \"body\"", "user_id": 9, "created_at": "2024-01-02T05:04:05.123456+02:00", "like_count": 2}`,
-		`{"id":5,"user_id":9,"body":"a \"body\"","created_at":1704164645123456000,"like_count":2}`,
-	} {
-		c, err := decodeJSON(syncer.EntityTweet, "UPDATE", []byte(row))
-		if err != nil || c.Digest() != want.Digest() {
-			t.Errorf("%s: %v %v", row, c.Digest(), err)
-		}
-	}
-	c, err := decodeJSON(syncer.EntityFollow, "DELETE", []byte(`{"src": 1, "dst": 2}`))
-	if err != nil || c.Op != syncer.Delete || c.Edge != (graph.Edge{Src: 1, Dst: 2}) {
-		t.Errorf("follow delete: %+v %v", c, err)
 	}
 }
