@@ -60,6 +60,8 @@ type Engine struct {
 	inflight sync.WaitGroup
 
 	restarts, failures atomic.Int64
+	closeOnce          sync.Once
+	closeErr           error
 }
 
 // New assembles an engine.
@@ -425,8 +427,14 @@ func (e *Engine) Stop() {
 }
 
 // Close stops the engine, removes what the strategy created, and closes
-// the views and the source (those that are io.Closers).
+// the views and the source (those that are io.Closers). Closing it again
+// does nothing.
 func (e *Engine) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() { e.closeErr = e.close(ctx) })
+	return e.closeErr
+}
+
+func (e *Engine) close(ctx context.Context) error {
 	e.Stop()
 	var errs []error
 	if err := e.strat.Cleanup(ctx); err != nil {

@@ -46,8 +46,8 @@ type book struct {
 	tail    *entry
 	shown   map[Key]string // the image each row shows, once the ledger saw one shown
 	pending atomic.Int64   // committed entries pending
-	replays atomic.Int64
-	applied atomic.Int64 // entries made visible, all time
+	replays atomic.Int64   // since the last window began
+	applied atomic.Int64   // entries made visible since the last window began
 
 	hist         *hdrhistogram.Histogram // µs, over the window
 	sum, max     time.Duration
@@ -367,6 +367,8 @@ func (l *Ledger) BeginMeasure(start time.Time) {
 	l.open, l.start = true, start
 	for _, b := range l.books {
 		b.hist.Reset()
+		b.replays.Store(0)
+		b.applied.Store(0)
 		b.sum, b.max, b.pendingAtEnd, b.oldestAtEnd, b.series = 0, 0, 0, 0, nil
 		for e := b.head; e != nil; e = e.next {
 			e.measure = false
@@ -441,7 +443,8 @@ type Lag struct {
 	// age of the oldest committed change the view did not show, in ms.
 	Series []float64
 	// Replays counts changes the view was handed again after it had
-	// shown them (all time), Applied the changes it showed (all time).
+	// shown them, Applied the changes it showed, both since the window
+	// began (and after it ended).
 	Replays, Applied int64
 }
 
