@@ -1,6 +1,7 @@
-// Package debezium is the transport of the sync workload's cdc-debezium
-// strategy: PostgreSQL changes captured by Debezium's PostgreSQL connector,
-// carried by Kafka, and read back as typed changes by a consumer group.
+// Package debezium is the transport of the sync engine's cdc-debezium
+// strategy (syncer/kafkasync): PostgreSQL changes captured by Debezium's
+// PostgreSQL connector, carried by Kafka, and read back as typed changes by
+// a consumer group (cdc/kafkalog).
 //
 // # Data path
 //

@@ -79,6 +79,14 @@
 //
 // Hit counts are exact under both; only the ranking differs.
 //
+// # Sync views
+//
+// SyncSink keeps tweets (only: a search index holds no likes or follows)
+// as documents whose body is indexed by the contract analyzer and stored,
+// with the author, creation time and like count stored, so a
+// reconciliation can read every row back; a batch is one bleve batch of
+// each tweet's last change, searchable when Batch returns.
+//
 // # Not supported
 //
 // Every other pattern is n/a: bleve is a text index, not a general store.

@@ -280,6 +280,7 @@ func TestConfig(t *testing.T) {
 		{map[string]any{"redisserver": "redis-server"}, "unknown field redisserver"},
 		{map[string]any{"createtweetproportion": 0}, "deletetweetproportion"},
 		{map[string]any{"prefix": "Bad-Prefix"}, "prefix"},
+		{map[string]any{"crashp": 0.1}, "dual writes"},
 	} {
 		_, err := syncwl.New("outbox", workloads.Params{Seed: 1, Options: tc.opts})
 		if (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
@@ -313,5 +314,33 @@ func TestVerdict(t *testing.T) {
 	want = "event sourcing without faults, 5 writes: 0 rows lost or different in any view after draining; worst commit-to-visible lag p99 180 ms (2 changes still pending as the phase ended counted at their age)."
 	if got := syncwl.Verdict(s); got != want {
 		t.Errorf("verdict\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestSuite: suites/sync.yaml compares the five strategies on the sync
+// placement, then sweeps rates; every cell's options are valid.
+func TestSuite(t *testing.T) {
+	s, err := runner.LoadSuite("../../suites/sync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan(runner.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []string
+	for i, c := range plan.Cells {
+		if c.Store != "placement:sync" || c.DSN != "suites/placements/sync.yaml" {
+			t.Errorf("cell %d: store %s=%s", i, c.Store, c.DSN)
+		}
+		if _, err := workloads.New(c.Workload, c.Params); err != nil {
+			t.Errorf("cell %d (%s): %v", i, c.Workload, err)
+		}
+		if i < 5 {
+			first = append(first, c.Workload)
+		}
+	}
+	if want := []string{"sync/dual", "sync/outbox", "sync/cdc-logical", "sync/cdc-debezium", "sync/event-sourcing"}; !cmp.Equal(first, want) {
+		t.Errorf("first cells %v, want %v", first, want)
 	}
 }

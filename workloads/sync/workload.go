@@ -128,7 +128,7 @@ func (c *Config) viewList() []string {
 	return out
 }
 
-func (c *Config) validate() error {
+func (c *Config) validate(strategy string) error {
 	switch {
 	case c.Users < 2 || c.Users > 1<<32:
 		return fmt.Errorf("users must be in 2..%d, not %d", int64(1)<<32, c.Users)
@@ -144,6 +144,8 @@ func (c *Config) validate() error {
 		return errors.New("fault times must not be negative")
 	case c.Retries < 0 || c.RetryBackoff < 0:
 		return errors.New("retries and retrybackoff must not be negative")
+	case strategy != "dual" && (c.CrashP > 0 || c.Retries > 0):
+		return errors.New("crashp and retries apply to dual writes (the other strategies retry until a view applies; crashat crashes their consumers)")
 	case c.CreateTweetProportion <= 0 && c.DeleteTweetProportion > 0:
 		return errors.New("deletetweetproportion needs a positive createtweetproportion (workers delete only their own tweets)")
 	case c.Prefix == "" || strings.Trim(c.Prefix, "abcdefghijklmnopqrstuvwxyz0123456789_") != "":
@@ -243,7 +245,7 @@ func New(strategy string, p workloads.Params) (*Workload, error) {
 	if err := workloads.DecodeOptions(p.Options, &cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validate(strategy); err != nil {
 		return nil, err
 	}
 	g, err := gen.NewTwitter(p.Seed, gen.TwitterConfig{Users: cfg.Users, Tweets: cfg.Tweets, LikesPerTweet: cfg.LikesPerTweet, AuthorTheta: gen.ZipfianConstant})
