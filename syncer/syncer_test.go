@@ -92,7 +92,6 @@ type countingSink struct {
 	*syncer.MemorySink
 	applies atomic.Int64
 	fail    atomic.Int64 // fail this many applies
-	once    bool         // NotIdempotent: count every row applied
 	mu      sync.Mutex
 	seen    map[syncer.Key]int
 }

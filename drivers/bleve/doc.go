@@ -85,7 +85,10 @@
 // as documents whose body is indexed by the contract analyzer and stored,
 // with the author, creation time and like count stored, so a
 // reconciliation can read every row back; a batch is one bleve batch of
-// each tweet's last change, searchable when Batch returns.
+// each tweet's last change, searchable when Batch returns, not waited on
+// for persistence (unsafe_batch: a view is rebuilt from its source of
+// truth, so its write path owes no fsync — a search engine's
+// near-real-time refresh).
 //
 // # Not supported
 //

@@ -47,6 +47,9 @@ func (c *Conn) SyncSink(spec syncer.SinkSpec) (syncer.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	ix.mu.Lock()
+	ix.nrt = true
+	ix.mu.Unlock()
 	return &syncSink{ix: ix, name: spec.Name}, nil
 }
 
@@ -67,7 +70,10 @@ func (s *syncSink) Reset(ctx context.Context) error {
 }
 
 // Apply indexes the batch's upserted tweets and deletes its deleted ones,
-// in one batch.
+// in one batch. It returns once the batch is searchable, not once it is on
+// disk (the index is opened with unsafe_batch): a view is rebuilt from its
+// source of truth, so the write path owes it no fsync, as a search engine's
+// near-real-time refresh does not.
 func (s *syncSink) Apply(ctx context.Context, batch []syncer.Change) error {
 	rows := syncer.LastPerKey(batch)
 	return s.ix.use(func(idx bv.Index, a analysis.Analyzer) error {

@@ -28,7 +28,7 @@ type Driver struct{}
 // Describe describes the placement driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
-		Summary:    "a placement of the twitter application over several stores (a file: which store serves which operation family, and the sync strategy)",
+		Summary:    "a placement over several stores (a file: which store holds each role, and the sync strategy) for the twitter application and the sync workloads",
 		Conn:       (*Conn)(nil),
 		Composite:  true,
 		DSNExample: "suites/placements/local.yaml (as --store placement:local=suites/placements/local.yaml)",

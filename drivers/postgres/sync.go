@@ -178,7 +178,6 @@ type syncSource struct {
 	pool *pgxpool.Pool
 	t    *syncTables
 	cfg  *pgxpool.Config
-	stmt map[syncer.CommandKind]string
 }
 
 // SyncSource returns PostgreSQL as the source of a sync system, over the
