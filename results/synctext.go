@@ -59,6 +59,10 @@ func SyncFaultsText(fs []SyncFault) string {
 			parts = append(parts, fmt.Sprintf("%s down %g s at %.0f s", f.Target, f.DurationSeconds, f.AtSeconds))
 		case "consumer-restart":
 			parts = append(parts, fmt.Sprintf("restart at %.0f s", f.AtSeconds))
+		case "consumer-crash":
+			parts = append(parts, fmt.Sprintf("crash between apply and commit at %.0f s", f.AtSeconds))
+		case "writer-crashes":
+			parts = append(parts, fmt.Sprintf("%g%% writer crashes", 100*f.Probability))
 		default:
 			parts = append(parts, f.Kind)
 		}

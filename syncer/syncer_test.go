@@ -404,3 +404,41 @@ func TestUnknownStrategy(t *testing.T) {
 		t.Fatal("unknown strategy accepted")
 	}
 }
+
+// blockingSink blocks in Apply until released, and records whether its
+// context was cancelled meanwhile.
+type blockingSink struct {
+	*syncer.MemorySink
+	started, release chan struct{}
+	cut              atomic.Bool
+}
+
+func (b *blockingSink) Apply(ctx context.Context, batch []syncer.Change) error {
+	close(b.started)
+	<-b.release
+	if ctx.Err() != nil {
+		b.cut.Store(true)
+		return ctx.Err()
+	}
+	return b.MemorySink.Apply(ctx, batch)
+}
+
+// A view write, once started, is not cut by its caller's cancellation (a
+// killed applier): cut inside a store that is not idempotent it could land
+// without being recorded and be applied twice. The kill takes effect
+// between writes.
+func TestViewWriteNotCut(t *testing.T) {
+	b := &blockingSink{MemorySink: syncer.NewMemorySink("v", syncer.AllEntities), started: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- syncer.NewFaults(1, nil).Apply(ctx, b, []syncer.Change{tw(1, 0, "x")}) }()
+	<-b.started
+	cancel()
+	close(b.release)
+	if err := <-done; err != nil || b.cut.Load() {
+		t.Errorf("a started write was cut: %v", err)
+	}
+	if err := syncer.NewFaults(1, nil).Apply(ctx, b, []syncer.Change{tw(2, 0, "y")}); err == nil {
+		t.Error("a write began after the cancellation")
+	}
+}

@@ -210,13 +210,9 @@ func Verdict(s *results.Sync) string {
 		case "view-down":
 			faults = append(faults, fmt.Sprintf("%s down %gs", f.Target, f.DurationSeconds))
 		case "consumer-restart":
-			if s.Strategy != "dual" {
-				faults = append(faults, "consumers killed and restarted")
-			}
+			faults = append(faults, "consumers killed and restarted")
 		case "consumer-crash":
-			if s.Strategy != "dual" {
-				faults = append(faults, "a consumer crashed between apply and commit")
-			}
+			faults = append(faults, "a consumer crashed between apply and commit")
 		}
 	}
 	under := "without faults"
