@@ -43,7 +43,8 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## bench: the default suite, a result file, a summary table and an HTML
+## bench: the default suite, a result file, a summary table, the store
+## recommended per pattern with the reason for each choice, and an HTML
 ## report (report.html next to the result). It builds an embedded-only
 ## binary (tag storefit_embedded: no server clients), which compiles in
 ## about half the time of the full CLI on a fresh machine.
@@ -52,6 +53,7 @@ bench:
 	$(GO) build -tags storefit_embedded -ldflags "$(LDFLAGS)" -o $(BENCH_BIN) ./cmd/storefit
 	@mkdir -p results
 	$(BENCH_BIN) run --suite $(SUITE) --out $(RESULT) --report
+	$(BENCH_BIN) pick $(RESULT)
 
 ## bench-go: microbenchmarks of the load generator itself (generators,
 ## histogram recording, the runner loop on the noop store).

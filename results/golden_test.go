@@ -45,13 +45,13 @@ func TestGoldenReports(t *testing.T) {
 		write func(*bytes.Buffer) error
 	}{
 		{"sample.txt", func(b *bytes.Buffer) error {
-			return results.WriteTextReport(b, rs, results.PickOptions{SLO: results.DefaultSLO})
+			return results.WriteTextReport(b, rs, results.PickOptions{})
 		}},
 		{"sample.md", func(b *bytes.Buffer) error {
-			return results.WriteMarkdown(b, rs, results.PickOptions{SLO: results.DefaultSLO})
+			return results.WriteMarkdown(b, rs, results.PickOptions{})
 		}},
 		{"pick-noslo.txt", func(b *bytes.Buffer) error {
-			return results.WritePickText(b, results.Pick(rs, results.PickOptions{}))
+			return results.WritePickText(b, results.Pick(rs, results.PickOptions{Score: true}))
 		}},
 	}
 	for _, tt := range tests {

@@ -192,6 +192,17 @@ func (g *Group) LatencyPercentiles(p float64) []float64 {
 	return out
 }
 
+// InclusivePercentiles returns percentile p (µs, all kinds together) of
+// each measured repetition over every scheduled operation: failed
+// operations at their time to failure and dropped ones included.
+func (g *Group) InclusivePercentiles(p float64) []float64 {
+	var out []float64
+	for _, c := range g.Measured() {
+		out = append(out, c.Run.InclusivePercentile(p))
+	}
+	return out
+}
+
 // LoadRates returns the load phase's rows per second of each repetition
 // that loaded.
 func (g *Group) LoadRates() []float64 {
@@ -309,10 +320,14 @@ func (f Figures) Spread() string {
 // KindFigures summarizes one operation kind over all measured repetitions
 // of a group: histograms merged, counts and errors added.
 type KindFigures struct {
-	Kind        string
-	Count       int64
-	Errors      int64
+	Kind    string
+	Count   int64
+	Errors  int64
+	Dropped int64
+	// Latency holds the successful operations; Inclusive, when some
+	// failed or were dropped, every scheduled one (OpStats.Inclusive).
 	Latency     Latency
+	Inclusive   *Latency
 	Uncorrected *Latency
 }
 
@@ -320,7 +335,15 @@ type KindFigures struct {
 func (g *Group) Kinds() []KindFigures {
 	var out []KindFigures
 	idx := map[string]int{}
-	hs := map[string][2]*hdr.Histogram{}
+	// Per kind: successful, all scheduled (when any failed or dropped),
+	// uncorrected.
+	hs := map[string]*[3]*hdr.Histogram{}
+	merge := func(dst **hdr.Histogram, h *hdr.Histogram) {
+		if *dst == nil {
+			*dst = NewHistogram()
+		}
+		(*dst).Merge(h)
+	}
 	for _, c := range g.Measured() {
 		for _, k := range c.Run.Kinds {
 			i, ok := idx[k.Kind]
@@ -328,30 +351,45 @@ func (g *Group) Kinds() []KindFigures {
 				i = len(out)
 				idx[k.Kind] = i
 				out = append(out, KindFigures{Kind: k.Kind})
-				hs[k.Kind] = [2]*hdr.Histogram{NewHistogram(), nil}
+				hs[k.Kind] = &[3]*hdr.Histogram{NewHistogram(), nil, nil}
 			}
 			out[i].Count += k.Count
 			out[i].Errors += k.ErrorCount()
-			pair := hs[k.Kind]
+			out[i].Dropped += k.Dropped
+			set := hs[k.Kind]
 			if h, err := DecodeHistogram(k.Histogram); err == nil {
-				pair[0].Merge(h)
+				set[0].Merge(h)
+			}
+			if k.Inclusive != nil {
+				merge(&set[1], k.InclusiveHistogram())
 			}
 			if k.UncorrectedHistogram != "" {
 				if h, err := DecodeHistogram(k.UncorrectedHistogram); err == nil {
-					if pair[1] == nil {
-						pair[1] = NewHistogram()
-					}
-					pair[1].Merge(h)
+					merge(&set[2], h)
 				}
 			}
-			hs[k.Kind] = pair
 		}
 	}
 	for i := range out {
-		pair := hs[out[i].Kind]
-		out[i].Latency = Summarize(pair[0])
-		if pair[1] != nil {
-			u := Summarize(pair[1])
+		set := hs[out[i].Kind]
+		out[i].Latency = Summarize(set[0])
+		if set[1] != nil {
+			// Repetitions without failures hold every operation in the
+			// successful histogram.
+			for _, c := range g.Measured() {
+				for _, k := range c.Run.Kinds {
+					if k.Kind == out[i].Kind && k.Inclusive == nil {
+						if h, err := DecodeHistogram(k.Histogram); err == nil {
+							set[1].Merge(h)
+						}
+					}
+				}
+			}
+			in := Summarize(set[1])
+			out[i].Inclusive = &in
+		}
+		if set[2] != nil {
+			u := Summarize(set[2])
 			out[i].Uncorrected = &u
 		}
 	}

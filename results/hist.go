@@ -99,3 +99,81 @@ func Quantile(h *hdr.Histogram, p float64) float64 {
 	}
 	return float64(h.ValueAtQuantile(p)) / 1e3
 }
+
+// InclusiveHistogram returns the histogram of every scheduled operation of
+// the kind: the successful ones (Histogram), the failed ones at their time
+// to failure and the dropped ones from their intended start to the end of
+// the phase. Parts that do not decode are left out.
+func (k OpStats) InclusiveHistogram() *hdr.Histogram {
+	h := NewHistogram()
+	for _, enc := range []string{k.Histogram, k.FailureHistogram, k.DroppedHistogram} {
+		if enc == "" {
+			continue
+		}
+		if kh, err := DecodeHistogram(enc); err == nil {
+			h.Merge(kh)
+		}
+	}
+	return h
+}
+
+// InclusiveLatency returns the kind's latency over every scheduled
+// operation (see OpStats.Inclusive): Inclusive when set, otherwise
+// Latency, which then holds every operation.
+func (k OpStats) InclusiveLatency() Latency {
+	if k.Inclusive != nil {
+		return *k.Inclusive
+	}
+	return k.Latency
+}
+
+// InclusivePercentile returns percentile p (µs) of the kind's latency over
+// every scheduled operation.
+func (k OpStats) InclusivePercentile(p float64) float64 {
+	if v, ok := k.InclusiveLatency().Percentile(p); ok {
+		return v
+	}
+	if k.Inclusive == nil {
+		h, err := DecodeHistogram(k.Histogram)
+		if err != nil {
+			return 0
+		}
+		return Quantile(h, p)
+	}
+	return Quantile(k.InclusiveHistogram(), p)
+}
+
+// InclusiveHistogram returns the histogram of every scheduled operation
+// of all kinds of the run together (see OpStats.InclusiveHistogram).
+func (r *Run) InclusiveHistogram() *hdr.Histogram {
+	h := NewHistogram()
+	for _, k := range r.Kinds {
+		h.Merge(k.InclusiveHistogram())
+	}
+	return h
+}
+
+// InclusiveOverall returns the latency summary of every scheduled
+// operation of all kinds of the run together.
+func (r *Run) InclusiveOverall() Latency {
+	if len(r.Kinds) == 1 {
+		return r.Kinds[0].InclusiveLatency()
+	}
+	return Summarize(r.InclusiveHistogram())
+}
+
+// InclusivePercentile returns latency percentile p (µs) of every scheduled
+// operation of the run, all kinds together.
+func (r *Run) InclusivePercentile(p float64) float64 {
+	if len(r.Kinds) == 1 {
+		return r.Kinds[0].InclusivePercentile(p)
+	}
+	return Quantile(r.InclusiveHistogram(), p)
+}
+
+// ErrorRate returns the share of the run's started operations that failed.
+func (r *Run) ErrorRate() float64 { return share(r.Errors, r.Ops+r.Errors) }
+
+// DropRate returns the share of the open-loop schedule's operations that
+// were never started (0 under closed loop).
+func (r *Run) DropRate() float64 { return share(r.DroppedOps, r.IntendedOps) }

@@ -80,9 +80,17 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 			ranked = append(ranked, fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown)))
 		}
 		for _, c := range pr.Excluded {
-			excluded = append(excluded, fmt.Sprintf("%s (%s)", mdCell(c.Store), mdCell(c.Reason)))
+			reason := c.Reason
+			if c.Why == WhyOracle {
+				reason = "reference: " + reason
+			}
+			excluded = append(excluded, fmt.Sprintf("%s (%s)", mdCell(c.Store), mdCell(reason)))
 		}
 		ew.printf("| %s | %s | %s | %s |\n", pr.Pattern, winner, strings.Join(ranked, ", "), strings.Join(excluded, "; "))
+	}
+	ew.printf("\n")
+	for _, pr := range rec.Patterns {
+		ew.printf("- **%s**: %s\n", pr.Pattern, mdCell(pr.Explain()))
 	}
 	ew.printf("\n### One DB to rule them all?\n\n")
 	for _, s := range rec.Verdict.Sentences {
@@ -91,7 +99,7 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 	if len(rec.Verdict.Best) > 0 {
 		ew.printf("| stores | best combination | geo-mean slowdown | patterns covered | served by |\n|--:|---|--:|--:|---|\n")
 		for i, c := range rec.Verdict.Best {
-			ew.printf("| %d | %s | %s | %d/%d | %s |\n", i+1, mdCell(strings.Join(c.Stores, " + ")), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), mdCell(servesText(c)))
+			ew.printf("| %d | %s | %s | %d/%d | %s |\n", i+1, mdCell(strings.Join(c.Stores, " + ")), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), mdCell(c.ServesText()))
 		}
 		ew.printf("\n")
 	}
@@ -198,7 +206,7 @@ func writeMaxRateMarkdown(ew *errWriter, groups []*Group) {
 }
 
 func writeKindsMarkdown(ew *errWriter, groups []*Group) {
-	ew.printf("## Operation kinds\n\nAll repetitions together (histograms merged). Latencies in µs.\n\n")
+	ew.printf("## Operation kinds\n\nAll repetitions together (histograms merged). Latencies in µs. Rows marked \"all scheduled\" count every scheduled operation: failed ones at their time to failure, dropped open-loop ones from their intended start to the end of the phase (ranking uses these).\n\n")
 	ew.printf("| workload | store | kind | count | errors | mean | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, g := range groups {
 		for _, k := range g.Kinds() {
@@ -209,6 +217,9 @@ func writeKindsMarkdown(ew *errWriter, groups []*Group) {
 			row(k.Kind, k.Latency)
 			if k.Uncorrected != nil {
 				row(k.Kind+" (uncorrected)", *k.Uncorrected)
+			}
+			if k.Inclusive != nil {
+				row(k.Kind+" (all scheduled)", *k.Inclusive)
 			}
 		}
 	}

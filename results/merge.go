@@ -193,7 +193,11 @@ func mergeLoads(cells []*Cell) *Load {
 	return out
 }
 
+// mergeValidations adds the shards' validations: the merged one takes the
+// worst status — failed, then skipped (a shard that did not check its
+// share leaves the merged answers unchecked), then passed.
 func mergeValidations(cells []*Cell) *Validation {
+	rank := map[string]int{ValidationPassed: 0, ValidationSkipped: 1, ValidationFailed: 2}
 	var out *Validation
 	for _, c := range cells {
 		v := c.Validation
@@ -203,11 +207,8 @@ func mergeValidations(cells []*Cell) *Validation {
 		if out == nil {
 			out = &Validation{Status: v.Status, Reason: v.Reason}
 		}
-		switch {
-		case v.Status == ValidationFailed:
-			out.Status, out.Reason = ValidationFailed, v.Reason
-		case v.Status == ValidationPassed && out.Status == ValidationSkipped:
-			out.Status, out.Reason = ValidationPassed, ""
+		if rank[v.Status] > rank[out.Status] {
+			out.Status, out.Reason = v.Status, v.Reason
 		}
 		out.Checks += v.Checks
 		out.Failed += v.Failed
@@ -417,5 +418,53 @@ func mergeKinds(name string, ks []*OpStats) (OpStats, error) {
 			return OpStats{}, err
 		}
 	}
+	if err := mergeFailures(&out, ks); err != nil {
+		return OpStats{}, err
+	}
 	return out, nil
+}
+
+// mergeFailures adds the shards' failed and dropped operations of a kind:
+// their histograms, and the latency over every scheduled operation.
+func mergeFailures(out *OpStats, ks []*OpStats) error {
+	var failed, dropped *hdr.Histogram
+	add := func(dst **hdr.Histogram, enc string) error {
+		if enc == "" {
+			return nil
+		}
+		h, err := DecodeHistogram(enc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", out.Kind, err)
+		}
+		if *dst == nil {
+			*dst = NewHistogram()
+		}
+		(*dst).Merge(h)
+		return nil
+	}
+	for _, k := range ks {
+		out.Dropped += k.Dropped
+		if err := add(&failed, k.FailureHistogram); err != nil {
+			return err
+		}
+		if err := add(&dropped, k.DroppedHistogram); err != nil {
+			return err
+		}
+	}
+	var err error
+	if failed != nil {
+		if out.FailureHistogram, err = EncodeHistogram(failed); err != nil {
+			return err
+		}
+	}
+	if dropped != nil {
+		if out.DroppedHistogram, err = EncodeHistogram(dropped); err != nil {
+			return err
+		}
+	}
+	if failed != nil || dropped != nil {
+		in := Summarize(out.InclusiveHistogram())
+		out.Inclusive = &in
+	}
+	return nil
 }

@@ -28,7 +28,7 @@ func WriteTextReport(w io.Writer, rs []*Result, o PickOptions) error {
 }
 
 // WritePickText writes a recommendation as plain text: the rule, a ranking
-// table per pattern, and the verdict.
+// table per pattern, why each pattern's store was chosen, and the verdict.
 func WritePickText(w io.Writer, rec *Recommendation) error {
 	ew := &errWriter{w: w}
 	ew.printf("Recommendation per pattern\n")
@@ -43,12 +43,16 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 		}
 		for _, c := range pr.Excluded {
 			// The reason goes last, so it does not widen the columns.
-			fmt.Fprintf(tw, "%s\t-\t%s\t-\t\t\t\tnot ranked: %s\n", name, c.Store, c.Reason)
+			fmt.Fprintf(tw, "%s\t-\t%s\t-\t\t\t\t%s\n", name, c.Store, notRankedText(c))
 			name = ""
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	ew.printf("\nWhy\n")
+	for _, pr := range rec.Patterns {
+		ew.printf("  %s: %s\n", pr.Pattern, pr.Explain())
 	}
 	ew.printf("\nOne DB to rule them all?\n")
 	for _, s := range rec.Verdict.Sentences {
@@ -59,7 +63,7 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "stores\tcombination\tgeo-mean slowdown\tpatterns covered\tserved by\n")
 		for i, c := range rec.Verdict.Best {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", i+1, strings.Join(c.Stores, " + "), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), servesText(c))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", i+1, strings.Join(c.Stores, " + "), FormatSlowdown(c.GeoMean), c.Covered, len(rec.Verdict.Patterns), c.ServesText())
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -68,9 +72,19 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 	return ew.err
 }
 
-// servesText lists which store serves which pattern, with its slowdown
-// where it is not the best.
-func servesText(c Combo) string {
+// notRankedText says why a contender is not ranked; the reference oracle
+// is shown as such.
+func notRankedText(c Contender) string {
+	if c.Why == WhyOracle {
+		return "reference (not ranked): " + c.Reason
+	}
+	return "not ranked: " + c.Reason
+}
+
+// ServesText lists which store serves each pattern, "pattern: store", with
+// its slowdown where it is not the best, and "none" where no store of the
+// combination is ranked: one format for every combination.
+func (c Combo) ServesText() string {
 	var parts []string
 	for _, s := range c.Serves {
 		if s.Store == "" {
@@ -78,9 +92,6 @@ func servesText(c Combo) string {
 			continue
 		}
 		p := s.Pattern + ": " + s.Store
-		if len(c.Stores) == 1 {
-			p = s.Pattern
-		}
 		if s.Slowdown > 1+1e-9 {
 			p += " " + FormatSlowdown(s.Slowdown)
 		}

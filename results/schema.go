@@ -45,7 +45,10 @@ type Result struct {
 	// coordinated starts of consecutive cells.
 	StartAt           time.Time `json:"start_at,omitzero"`
 	StartEverySeconds float64   `json:"start_every_s,omitempty"`
-	Cells             []Cell    `json:"cells"`
+	// Objectives are the latency objectives the suite set for ranking
+	// (pick and the reports use them before their defaults).
+	Objectives []Objective `json:"objectives,omitempty"`
+	Cells      []Cell      `json:"cells"`
 }
 
 // Shard says which share of a plan a run executed: shard Index of Count
@@ -125,6 +128,8 @@ type Cell struct {
 	// Sync is the outcome of a sync workload: freshness lag and divergence
 	// of each derived view under one sync strategy.
 	Sync *Sync `json:"sync,omitempty"`
+	// Thresholds are the outcomes of the run's thresholds on this cell.
+	Thresholds []ThresholdCheck `json:"thresholds,omitempty"`
 }
 
 // MaxRate is the outcome of a maximum-rate search.
@@ -150,14 +155,23 @@ type RateStep struct {
 	Rate      float64 `json:"rate"`
 	OpsPerSec float64 `json:"ops_per_s"`
 	Errors    int64   `json:"errors"`
-	P50Us     float64 `json:"p50_us"`
-	P99Us     float64 `json:"p99_us"`
+	// P50Us and P99Us are the latencies the SLO is checked on: corrected,
+	// failed operations at their time to failure and dropped ones from
+	// their intended start included.
+	P50Us float64 `json:"p50_us"`
+	P99Us float64 `json:"p99_us"`
 	// Uncorrected latencies (service time) beside the corrected ones.
 	UncorrectedP50Us float64 `json:"uncorrected_p50_us,omitempty"`
 	UncorrectedP99Us float64 `json:"uncorrected_p99_us,omitempty"`
 	// OK says whether the step met the SLO; Reason says why not.
 	OK     bool   `json:"ok"`
 	Reason string `json:"reason,omitempty"`
+	// Ops counts the step's completed operations (successful and failed).
+	Ops int64 `json:"ops,omitempty"`
+	// Starved is true when other processes kept storefit from the CPU
+	// during the step (Run.Starved): its latency says more about the
+	// machine than about the store.
+	Starved bool `json:"starved,omitempty"`
 }
 
 // RunParams are the runner settings of a cell.
@@ -299,7 +313,20 @@ type OpStats struct {
 	OpsPerSec    float64  `json:"ops_per_s"`
 	// Latency is measured from the intended start under open loop
 	// (coordinated omission corrected), from the actual start otherwise.
+	// It holds the successful operations only.
 	Latency Latency `json:"latency_us"`
+	// Dropped is this kind's share of the open-loop operations that were
+	// scheduled but never started (Run.DroppedOps, apportioned to the
+	// kinds by their share of the started operations: a dropped
+	// operation was never chosen, so its own kind is unknown).
+	Dropped int64 `json:"dropped,omitempty"`
+	// Inclusive is the latency of every scheduled operation of the kind,
+	// as wrk2 counts it: successful ones as in Latency, failed and
+	// timed-out ones at their time to failure, dropped ones from their
+	// intended start to the end of the measured phase. Ranking, SLOs and
+	// thresholds use it. Nil when no operation failed or was dropped (it
+	// is then Latency).
+	Inclusive *Latency `json:"inclusive_latency_us,omitempty"`
 	// Uncorrected is the latency from the actual start under open loop
 	// (service time), kept beside the corrected figure.
 	Uncorrected *Latency `json:"uncorrected_latency_us,omitempty"`
@@ -307,6 +334,11 @@ type OpStats struct {
 	// compressed encoding, base64).
 	Histogram            string `json:"histogram"`
 	UncorrectedHistogram string `json:"uncorrected_histogram,omitempty"`
+	// FailureHistogram holds the failed operations' times to failure and
+	// DroppedHistogram the dropped operations' times from their intended
+	// start to the end of the phase (ns, encoded as Histogram).
+	FailureHistogram string `json:"failure_histogram,omitempty"`
+	DroppedHistogram string `json:"dropped_histogram,omitempty"`
 }
 
 // Latency is a latency summary in microseconds.

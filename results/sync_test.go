@@ -36,7 +36,7 @@ func TestSyncRendering(t *testing.T) {
 	if err := WriteText(&txt, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteMarkdown(&md, []*Result{r}, PickOptions{SLO: DefaultSLO}); err != nil {
+	if err := WriteMarkdown(&md, []*Result{r}, PickOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"sync (dual)", "3 (expected 3)", "verdict: dual verdict."} {

@@ -103,10 +103,7 @@ func writeCellText(ew *errWriter, c *Cell) {
 		ew.printf("   error: %s\n", c.Error)
 	}
 	p := c.Params
-	mode := "closed loop"
-	if p.Rate > 0 {
-		mode = fmt.Sprintf("open loop at %s ops/s", FormatRate(p.Rate))
-	}
+	mode := c.modeText()
 	if p.Workers > 0 { // zero: the cell failed before it was configured
 		workers := "workers"
 		if p.Workers == 1 {
@@ -186,6 +183,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 		if k.Uncorrected != nil {
 			row(k.Kind+" (uncorrected)", k.Count, k.ErrorCount(), k.OpsPerSec, *k.Uncorrected)
 		}
+		if k.Inclusive != nil {
+			row(k.Kind+" (all scheduled)", k.Count+k.ErrorCount()+k.Dropped, k.ErrorCount(), k.OpsPerSec, *k.Inclusive)
+		}
 	}
 	tw.Flush()
 	for _, k := range run.Kinds {
@@ -204,6 +204,23 @@ func writeCellText(ew *errWriter, c *Cell) {
 	writeSyncText(ew, c)
 }
 
+// modeText says how the cell's load was generated: "closed loop", "open
+// loop at 5,000 ops/s", or for a find-max search which run it kept.
+func (c *Cell) modeText() string {
+	p := c.Params
+	switch {
+	case c.MaxRate != nil && c.Run != nil && c.Run.Mode == OpenLoop:
+		return fmt.Sprintf("find-max under %s, kept the open-loop run at %s ops/s", c.MaxRate.SLO, FormatRate(c.Run.IntendedRate))
+	case c.MaxRate != nil && c.Run != nil:
+		return fmt.Sprintf("find-max under %s, kept the closed-loop capacity probe", c.MaxRate.SLO)
+	case c.MaxRate != nil:
+		return "find-max under " + c.MaxRate.SLO
+	case p.Rate > 0:
+		return fmt.Sprintf("open loop at %s ops/s", FormatRate(p.Rate))
+	}
+	return "closed loop"
+}
+
 func writeMaxRateText(ew *errWriter, mr *MaxRate) {
 	switch {
 	case mr.Rate == 0:
@@ -214,7 +231,8 @@ func writeMaxRateText(ew *errWriter, mr *MaxRate) {
 		ew.printf("   find-max: highest rate meeting %s: %s ops/s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), FormatRate(mr.Capacity))
 	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "     target ops/s\tachieved\tp50\tp99\tp99 uncorr.\tSLO\t\n")
+	fmt.Fprintf(tw, "     target ops/s\tachieved\tops\tp50\tp99\tp99 uncorr.\tSLO\tmachine\t\n")
+	starved := false
 	for _, st := range mr.Steps {
 		target, ok := "closed loop", "-"
 		if st.Rate > 0 {
@@ -224,9 +242,16 @@ func writeMaxRateText(ew *errWriter, mr *MaxRate) {
 				ok = "missed: " + st.Reason
 			}
 		}
-		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok)
+		machine := "ok"
+		if st.Starved {
+			machine, starved = "STARVED", true
+		}
+		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatCount(st.Ops), FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok, machine)
 	}
 	tw.Flush()
+	if starved {
+		ew.printf("     WARNING: other processes starved storefit of CPU during a step marked STARVED: its latency is the machine's, so the rate found may be too low — rerun on a quiet machine\n")
+	}
 }
 
 // ErrorCount returns the number of failed operations of the kind.

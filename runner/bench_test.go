@@ -100,3 +100,14 @@ func BenchmarkPatternsNoop(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunnerFailing runs YCSB c with 2 workers on a store whose every
+// read fails (not found): the failure path — classify, count, record the
+// time to failure — which must not allocate either.
+func BenchmarkRunnerFailing(b *testing.B) {
+	name := "faulty-bench-failing"
+	if _, ok := drivers.Lookup(name); !ok {
+		drivers.Register(name, faultyDriver{&faults{readErr: drivers.ErrNotFound}})
+	}
+	benchEngine(b, name, 2, 0)
+}

@@ -71,8 +71,12 @@ type wstate struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	hist    []*hdr.Histogram // per kind; corrected under open loop
-	uhist   []*hdr.Histogram // per kind, uncorrected (open loop only)
+	hist  []*hdr.Histogram // per kind; corrected under open loop
+	uhist []*hdr.Histogram // per kind, uncorrected (open loop only)
+	// fhist holds per kind the failed operations' times to failure; a
+	// kind's histogram is made at its first failure (most never fail,
+	// and one histogram is a quarter megabyte).
+	fhist   []*hdr.Histogram
 	errs    [][numClasses]int64
 	samples [][]string
 
@@ -122,6 +126,7 @@ func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads
 		w := &wstate{id: i, gen: g, parent: ctx}
 		w.renewCtx()
 		w.hist = make([]*hdr.Histogram, len(kinds))
+		w.fhist = make([]*hdr.Histogram, len(kinds))
 		w.errs = make([][numClasses]int64, len(kinds))
 		w.samples = make([][]string, len(kinds))
 		for k := range kinds {
@@ -259,17 +264,25 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			e.flushInterval(w, idx)
 		}
 		k := op.Kind()
+		lat := t1 - t0
+		if open {
+			lat = t1 - intended
+		}
 		if err != nil {
+			// A failed operation counts at its time to failure (wrk2's
+			// rule: every scheduled operation is measured).
 			c := classify(err)
 			w.errs[k][c]++
 			w.ivErrs++
 			if c == classError && len(w.samples[k]) < maxErrorSamples {
 				w.addSample(k, err)
 			}
+			if w.fhist[k] == nil {
+				w.fhist[k] = results.NewHistogram()
+			}
+			record(w.fhist[k], lat)
 		} else {
-			lat := t1 - t0
 			if open {
-				lat = t1 - intended
 				record(w.uhist[k], t1-t0)
 				if lag := t0 - intended; lag >= lateThreshold {
 					w.late++
@@ -293,29 +306,85 @@ func (e *engine) offset(w *wstate, ph phase) float64 {
 	return ph.period * float64(e.idBase+w.id) / float64(e.idTotal)
 }
 
-// intended returns the number of operations the open-loop schedule planned
-// for the phase: those intended to start before its deadline, within the
-// workers' quotas. It is 0 for a closed loop or a phase without deadline.
-func (e *engine) intended(ph phase, quota func(worker int) int64) int64 {
+// scheduled returns the number of operations the open-loop schedule
+// planned for worker w in the phase: those intended to start before its
+// deadline, or before end when the phase ended earlier (a store that
+// stopped answering, an interrupt), within the worker's quota. It is 0 for
+// a closed loop or a phase without deadline.
+func (e *engine) scheduled(w *wstate, ph phase, quota func(worker int) int64, end time.Duration) int64 {
 	if ph.period <= 0 || ph.deadline <= 0 {
 		return 0
 	}
-	var n int64
-	for _, w := range e.workers {
-		off := e.offset(w, ph)
-		d := float64(ph.deadline)
-		if off >= d {
-			continue
-		}
-		k := int64(math.Ceil((d - off) / ph.period))
-		if q := quota(e.idBase + w.id); q > 0 {
-			k = min(k, q)
-		} else if q < 0 {
-			k = 0
-		}
-		n += k
+	off := e.offset(w, ph)
+	d := float64(min(ph.deadline, end))
+	if off >= d {
+		return 0
 	}
-	return n
+	k := int64(math.Ceil((d - off) / ph.period))
+	if q := quota(e.idBase + w.id); q > 0 {
+		k = min(k, q)
+	} else if q < 0 {
+		k = 0
+	}
+	return k
+}
+
+// drops records the open-loop operations the workers were scheduled to
+// start and never did: operation j of worker w, intended at offset +
+// j·period, counts from then to the end of the phase (wrk2's rule). A
+// dropped operation was never chosen, so its kind is unknown: the drops
+// are dealt to the kinds in proportion to each kind's share of the
+// started operations (by smooth weighted round-robin, so every kind gets
+// its share of early and late drops). It returns the operations intended
+// and dropped, and each kind's drops and their histogram (nil for a kind
+// without any).
+func (e *engine) drops(ph phase, quota func(worker int) int64, end time.Duration) (intended, dropped int64, perKind []int64, hists []*hdr.Histogram) {
+	perKind = make([]int64, len(e.kinds))
+	hists = make([]*hdr.Histogram, len(e.kinds))
+	shares := make([]float64, len(e.kinds))
+	var started float64
+	for k := range e.kinds {
+		for _, w := range e.workers {
+			n := float64(w.hist[k].TotalCount())
+			for _, c := range w.errs[k] {
+				n += float64(c)
+			}
+			shares[k] += n
+		}
+		started += shares[k]
+	}
+	for k := range shares {
+		if started > 0 {
+			shares[k] /= started
+		} else {
+			shares[k] = 1 / float64(len(shares))
+		}
+	}
+	credit := make([]float64, len(e.kinds))
+	for _, w := range e.workers {
+		planned := e.scheduled(w, ph, quota, end)
+		intended += planned
+		off := e.offset(w, ph)
+		for j := w.done.Load(); j < planned; j++ {
+			// Smooth weighted round-robin: every kind earns its share;
+			// the richest takes the drop and pays one.
+			best := 0
+			for k := range credit {
+				credit[k] += shares[k]
+				if credit[k] > credit[best] {
+					best = k
+				}
+			}
+			credit[best]--
+			if hists[best] == nil {
+				hists[best] = results.NewHistogram()
+			}
+			record(hists[best], end-time.Duration(off+float64(j)*ph.period))
+			perKind[best]++
+			dropped++
+		}
+	}
+	return intended, dropped, perKind, hists
 }
 
 func (w *wstate) addSample(k int, err error) {
@@ -355,6 +424,9 @@ func (e *engine) reset() {
 			if w.uhist != nil {
 				w.uhist[k].Reset()
 			}
+			if w.fhist[k] != nil {
+				w.fhist[k].Reset()
+			}
 			w.errs[k] = [numClasses]int64{}
 			w.samples[k] = nil
 		}
@@ -374,55 +446,27 @@ func (e *engine) completed() int64 {
 	return n
 }
 
-// summarize merges the workers' figures into the result of the run.
-func (e *engine) summarize(elapsed time.Duration) (*results.Run, error) {
+// summarize merges the workers' figures into the result of the phase ph,
+// which ended elapsed after its base: per kind the successful operations'
+// latencies, the failed ones' times to failure, and (open loop) the drops.
+func (e *engine) summarize(ph phase, quota func(worker int) int64, elapsed time.Duration) (*results.Run, error) {
 	secs := elapsed.Seconds()
 	run := &results.Run{Mode: results.ClosedLoop, Seconds: secs}
 	if e.cfg.Rate > 0 {
 		run.Mode = results.OpenLoop
 		run.IntendedRate = e.cfg.Rate
 	}
+	intended, dropped, kindDrops, dropHists := e.drops(ph, quota, elapsed)
+	if intended > 0 {
+		run.IntendedOps, run.DroppedOps = intended, dropped
+	}
 	for k, kind := range e.kinds {
-		h := results.NewHistogram()
-		var uh *hdr.Histogram
-		if e.cfg.Rate > 0 {
-			uh = results.NewHistogram()
-		}
-		st := results.OpStats{Kind: kind}
-		for _, w := range e.workers {
-			h.Merge(w.hist[k])
-			if uh != nil {
-				uh.Merge(w.uhist[k])
-			}
-			for c, n := range w.errs[k] {
-				if n > 0 {
-					if st.Errors == nil {
-						st.Errors = map[string]int64{}
-					}
-					st.Errors[classNames[c]] += n
-				}
-			}
-			for _, s := range w.samples[k] {
-				if len(st.ErrorSamples) < maxErrorSamples {
-					st.ErrorSamples = append(st.ErrorSamples, s)
-				}
-			}
-		}
-		st.Count = h.TotalCount()
-		if secs > 0 {
-			st.OpsPerSec = float64(st.Count) / secs
-		}
-		st.Latency = results.Summarize(h)
-		var err error
-		if st.Histogram, err = results.EncodeHistogram(h); err != nil {
+		st, h, err := e.summarizeKind(k, kind, secs)
+		if err != nil {
 			return nil, err
 		}
-		if uh != nil {
-			u := results.Summarize(uh)
-			st.Uncorrected = &u
-			if st.UncorrectedHistogram, err = results.EncodeHistogram(uh); err != nil {
-				return nil, err
-			}
+		if err := addFailures(&st, h, e.failures(k), kindDrops[k], dropHists[k]); err != nil {
+			return nil, err
 		}
 		run.Ops += st.Count
 		run.Errors += st.ErrorCount()
@@ -436,6 +480,96 @@ func (e *engine) summarize(elapsed time.Duration) (*results.Run, error) {
 		run.OpsPerSec = float64(run.Ops) / secs
 	}
 	return run, nil
+}
+
+// summarizeKind merges the workers' successful operations and errors of
+// kind k; it returns the kind's figures and the successful operations'
+// histogram.
+func (e *engine) summarizeKind(k int, kind string, secs float64) (results.OpStats, *hdr.Histogram, error) {
+	h := results.NewHistogram()
+	var uh *hdr.Histogram
+	if e.cfg.Rate > 0 {
+		uh = results.NewHistogram()
+	}
+	st := results.OpStats{Kind: kind}
+	for _, w := range e.workers {
+		h.Merge(w.hist[k])
+		if uh != nil {
+			uh.Merge(w.uhist[k])
+		}
+		for c, n := range w.errs[k] {
+			if n > 0 {
+				if st.Errors == nil {
+					st.Errors = map[string]int64{}
+				}
+				st.Errors[classNames[c]] += n
+			}
+		}
+		for _, s := range w.samples[k] {
+			if len(st.ErrorSamples) < maxErrorSamples {
+				st.ErrorSamples = append(st.ErrorSamples, s)
+			}
+		}
+	}
+	st.Count = h.TotalCount()
+	if secs > 0 {
+		st.OpsPerSec = float64(st.Count) / secs
+	}
+	st.Latency = results.Summarize(h)
+	var err error
+	if st.Histogram, err = results.EncodeHistogram(h); err != nil {
+		return st, nil, err
+	}
+	if uh != nil {
+		u := results.Summarize(uh)
+		st.Uncorrected = &u
+		if st.UncorrectedHistogram, err = results.EncodeHistogram(uh); err != nil {
+			return st, nil, err
+		}
+	}
+	return st, h, nil
+}
+
+// failures merges the workers' times to failure of kind k (nil when none
+// failed).
+func (e *engine) failures(k int) *hdr.Histogram {
+	var h *hdr.Histogram
+	for _, w := range e.workers {
+		if w.fhist[k] == nil {
+			continue
+		}
+		if h == nil {
+			h = results.NewHistogram()
+		}
+		h.Merge(w.fhist[k])
+	}
+	return h
+}
+
+// addFailures adds a kind's failed and dropped operations to its figures:
+// their histograms, and the latency over every scheduled operation. all,
+// the successful operations' histogram, receives them.
+func addFailures(st *results.OpStats, all, failed *hdr.Histogram, dropped int64, droppedHist *hdr.Histogram) error {
+	if failed == nil && droppedHist == nil {
+		return nil
+	}
+	var err error
+	if failed != nil {
+		all.Merge(failed)
+		if st.FailureHistogram, err = results.EncodeHistogram(failed); err != nil {
+			return err
+		}
+	}
+	if droppedHist != nil {
+		all.Merge(droppedHist)
+		st.Dropped = dropped
+		if st.DroppedHistogram, err = results.EncodeHistogram(droppedHist); err != nil {
+			return err
+		}
+	}
+	in := results.Summarize(all)
+	st.Inclusive = &in
+	return nil
 }
 
 // splitQuota splits a total operation count over workers: 0 means no limit,

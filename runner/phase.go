@@ -17,8 +17,8 @@ const (
 	// stops: the data stays in the store for later runs of PhaseRun.
 	PhaseLoad = "load"
 	// PhaseRun skips setup and load and measures against the data an
-	// earlier PhaseLoad run left in the store (validating it first only
-	// when Plan.ValidateRun is set). The store must keep its data between
+	// earlier PhaseLoad run left in the store, validating it first (unless
+	// Plan.SkipValidation). The store must keep its data between
 	// processes: a server store, or an embedded store given a DSN path.
 	PhaseRun = "run"
 )
@@ -36,9 +36,6 @@ func (p Plan) checkPhase() error {
 	case "", PhaseAll, PhaseLoad, PhaseRun:
 	default:
 		return fmt.Errorf("phase %q: use load, run or all", p.Phase)
-	}
-	if p.ValidateRun && p.Phase != PhaseRun {
-		return fmt.Errorf("validate-run applies to the run phase only (a full run always validates)")
 	}
 	if p.StartEvery < 0 {
 		return fmt.Errorf("start-every must not be negative")

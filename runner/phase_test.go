@@ -23,13 +23,12 @@ func TestPlanCheckPhases(t *testing.T) {
 		{"run on a sink", Plan{Cells: one, Phase: PhaseRun}, ""},
 		{"bad phase", Plan{Cells: one, Phase: "measure"}, `phase "measure"`},
 		{"run on memory", Plan{Cells: []Cell{pointCell("memory", "c", Config{Ops: 10}, nil)}, Phase: PhaseRun}, "keeps its data only inside one process"},
-		{"validate outside run", Plan{Cells: one, ValidateRun: true}, "run phase only"},
 		{"start-at", Plan{Cells: one, StartAt: soon}, ""},
 		{"start-at on load", Plan{Cells: one, StartAt: soon, Phase: PhaseLoad}, "load-only"},
 		{"start-at, two cells", Plan{Cells: two, StartAt: soon}, "give start-every"},
 		{"start-at, two cells, spaced", Plan{Cells: two, StartAt: soon, StartEvery: time.Minute}, ""},
 		{"start-every alone", Plan{Cells: one, StartEvery: time.Minute}, "give start-at"},
-		{"start-at, find-max", Plan{Cells: []Cell{pointCell("noop", "c", Config{Duration: time.Second, FindMax: true, SLO: results.DefaultSLO}, nil)}, StartAt: soon}, "find-max"},
+		{"start-at, find-max", Plan{Cells: []Cell{pointCell("noop", "c", Config{Duration: time.Second, FindMax: true, SLO: results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}}, nil)}, StartAt: soon}, "find-max"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

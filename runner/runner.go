@@ -51,7 +51,8 @@ type Config struct {
 	// at most 8).
 	Loaders int
 	// FindMax replaces the single measured run by a search for the highest
-	// open-loop rate that meets SLO (see findMax). Rate is then ignored.
+	// open-loop rate that meets SLO (see findMax); it chooses the rates
+	// itself, so Rate must be 0.
 	FindMax bool
 	// SLO is the latency objective of FindMax.
 	SLO results.SLO
@@ -85,6 +86,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("find-max needs an SLO (e.g. p99=10ms)")
 	case c.FindMax && c.Duration == 0:
 		return fmt.Errorf("find-max needs a duration per step, not an operation count")
+	case c.FindMax && c.Rate > 0:
+		return fmt.Errorf("find-max chooses the open-loop rates itself: drop the rate (%s ops/s)", results.FormatRate(c.Rate))
 	}
 	if c.Rate > 0 && c.Rate/float64(c.Workers) > 5e6 {
 		return fmt.Errorf("rate %.0f ops/s is more than 5M ops/s per worker; add workers", c.Rate)
@@ -99,6 +102,9 @@ type Cell struct {
 	Store    string
 	DSN      string
 	Config   Config
+	// Thresholds are checked on the cell's measured run; their outcomes
+	// are recorded in the result's cell.
+	Thresholds []results.Threshold
 }
 
 // Plan is what one run executes.
@@ -118,9 +124,15 @@ type Plan struct {
 	// PhaseRun, so the data of a sharded run is loaded once and measured
 	// as often as wanted.
 	Phase string
-	// ValidateRun, under PhaseRun, validates the loaded data before the
-	// warm-up (all of it: every shard's load phase has finished by then).
-	ValidateRun bool
+	// SkipValidation skips the validate phase: the cells are then
+	// "unvalidated — not ranked". By default every run validates — a run
+	// phase the data an earlier load phase left (all of it: every shard's
+	// load phase has finished by then), a shard of a full run its own
+	// share (see workloads.ShareValidator).
+	SkipValidation bool
+	// Objectives are latency objectives for ranking (a suite's), recorded
+	// in the result for pick and the reports.
+	Objectives []results.Objective
 	// StartAt, when set, is the wall-clock instant the measured phase of
 	// the first cell starts, so the shards of a plan, started at different
 	// times on different machines, measure side by side. Each cell warms up
@@ -214,6 +226,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 	if plan.Phase == PhaseLoad || plan.Phase == PhaseRun {
 		res.Phase = plan.Phase
 	}
+	res.Objectives = plan.Objectives
 	if !plan.StartAt.IsZero() {
 		res.StartAt = plan.StartAt.UTC()
 		res.StartEverySeconds = plan.StartEvery.Seconds()
@@ -347,23 +360,10 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
-			Reason: "load phase only: validate with the run phase (--phase run --validate)"}
+			Reason: "load phase only: the run phase (--phase run) validates the data"}
 		return rc
 	}
-
-	// Validate.
-	switch {
-	case plan.Phase == PhaseRun && !plan.ValidateRun:
-		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
-			Reason: "run phase without --validate: the data was loaded by an earlier load phase"}
-	case plan.Phase == PhaseRun:
-		rc.Validation = validate(ctx, wl, conn, disp)
-	case shard.Count > 1:
-		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
-			Reason: fmt.Sprintf("shard %s loaded only its share of the data", shard)}
-	default:
-		rc.Validation = validate(ctx, wl, conn, disp)
-	}
+	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp)
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
@@ -379,10 +379,37 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	} else {
 		rc.Run, err = m.measure(ctx, cfg.Rate)
 	}
+	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
 	if err != nil {
 		return fail(err)
 	}
 	return rc
+}
+
+// validatePhase checks the store's answers as the plan asks: all the data
+// (a full run, or a run phase after every shard's load), a shard's share of
+// it (a shard of a full run, when the workload can check a share), or
+// nothing (SkipValidation, or a share the workload cannot check), saying
+// why.
+func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display) *results.Validation {
+	shard := plan.Shard
+	switch {
+	case plan.SkipValidation:
+		return &results.Validation{Status: results.ValidationSkipped, Reason: results.Unvalidated + ": --validate=false skipped the check"}
+	case shard.Count > 1 && plan.Phase != PhaseRun:
+		sv, ok := wl.(workloads.ShareValidator)
+		if !ok {
+			return &results.Validation{Status: results.ValidationSkipped,
+				Reason: fmt.Sprintf("shard %s loaded only its share of the data, which %s cannot check alone: load with --phase load, then measure with --phase run, which validates all of it", shard, wl.Name())}
+		}
+		first, parts := shard.Index*cfg.Loaders, shard.Count*cfg.Loaders
+		return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+			return sv.ValidateShare(ctx, conn, first, cfg.Loaders, parts)
+		})
+	}
+	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+		return wl.Validate(ctx, conn)
+	})
 }
 
 // RunFinisher is an optional interface of a Workload with background work
@@ -471,12 +498,14 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	return l, nil
 }
 
-func validate(ctx context.Context, wl workloads.Workload, conn drivers.Conn, disp Display) *results.Validation {
+// validateWith runs a validation and turns its outcome into the result's
+// record; a store that keeps no data is not asked.
+func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check func(context.Context) (workloads.Validation, error)) *results.Validation {
 	if drivers.DiscardsData(conn) {
 		return &results.Validation{Status: results.ValidationSkipped, Reason: "store keeps no data"}
 	}
 	t0 := time.Now()
-	v, err := wl.Validate(ctx, conn)
+	v, err := check(ctx)
 	out := &results.Validation{
 		Status: results.ValidationPassed, Checks: v.Checks, Failed: v.Failed, Failures: v.Failures,
 		Figures: v.Figures, Seconds: time.Since(t0).Seconds(),
@@ -611,7 +640,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	for _, w := range e.workers {
 		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
 	}
-	run, err := e.summarize(elapsed)
+	run, err := e.summarize(ph, quota, elapsed)
 	if err != nil {
 		return nil, err
 	}
@@ -624,9 +653,6 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	run.Intervals = e.ivs.close(elapsed)
 	if period > 0 {
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
-		if run.IntendedOps = e.intended(ph, quota); run.IntendedOps > 0 {
-			run.DroppedOps = max(0, run.IntendedOps-e.completed())
-		}
 	}
 	if cpuOK && elapsed > 0 {
 		h := &results.Harness{UserSeconds: (u1 - u0).Seconds(), SystemSeconds: (s1 - s0).Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}

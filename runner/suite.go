@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,8 +31,16 @@ import (
 //	  - workload: point/c               # search for the highest rate
 //	    find_max: p99=1ms               # meeting an SLO (steps of 1s)
 //	    duration: 1s
+//	    thresholds: [p99<5ms]           # this workload's, as below
+//	slo:                                # ranking objectives over the defaults
+//	  agg: p99=500ms                    # SCOPE: objective
+//	  graph.fof: p99=20ms               # one operation kind of a pattern
+//	thresholds:                         # pass/fail, like k6's
+//	  "*": [errors<0.1%]                # SCOPE: [METRIC<VALUE, …]
+//	  point/a: [p99<10ms, rate>=5000]
 //
-// Every workload runs on every store. Unknown keys are errors.
+// Every workload runs on every store. Unknown keys are errors. slo and
+// thresholds may also be lists of "SCOPE:EXPRESSION" strings.
 type Suite struct {
 	Name      string          `yaml:"name"`
 	Seed      *uint64         `yaml:"seed"`
@@ -39,6 +48,53 @@ type Suite struct {
 	Defaults  Settings        `yaml:"defaults"`
 	Stores    []StoreRef      `yaml:"stores"`
 	Workloads []SuiteWorkload `yaml:"workloads"`
+	// SLO holds latency objectives for ranking, "[SCOPE:]p99=10ms" each;
+	// the result records them for pick and the reports.
+	SLO ScopedList `yaml:"slo"`
+	// Thresholds are pass/fail criteria, "[SCOPE:]p99<10ms" each: a run
+	// that breaches one exits with its own status.
+	Thresholds ScopedList `yaml:"thresholds"`
+}
+
+// ScopedList is a list of "SCOPE:EXPRESSION" strings, written in YAML as
+// such a list or as a mapping of scopes to an expression or a list of
+// them.
+type ScopedList []string
+
+// UnmarshalYAML accepts a sequence of strings or a mapping of scope to a
+// string or a sequence of strings.
+func (l *ScopedList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		var xs []string
+		if err := n.Decode(&xs); err != nil {
+			return fmt.Errorf("line %d: give a list of expressions such as p99<10ms", n.Line)
+		}
+		*l = xs
+		return nil
+	case yaml.MappingNode:
+		var out []string
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			scope, val := n.Content[i].Value, n.Content[i+1]
+			var xs []string
+			switch val.Kind {
+			case yaml.ScalarNode:
+				xs = []string{val.Value}
+			case yaml.SequenceNode:
+				if err := val.Decode(&xs); err != nil {
+					return fmt.Errorf("line %d: give %s a list of expressions", val.Line, scope)
+				}
+			default:
+				return fmt.Errorf("line %d: give %s an expression or a list of them", val.Line, scope)
+			}
+			for _, x := range xs {
+				out = append(out, scope+":"+x)
+			}
+		}
+		*l = out
+		return nil
+	}
+	return fmt.Errorf("line %d: give a mapping of scopes to expressions, or a list", n.Line)
 }
 
 // Settings are runner settings as a suite or the command line gives them;
@@ -176,6 +232,8 @@ type SuiteWorkload struct {
 	Workload string `yaml:"workload"`
 	Settings `yaml:",inline"`
 	Options  map[string]any `yaml:"options"`
+	// Thresholds apply to this workload: "p99<10ms", "rate>=5000".
+	Thresholds []string `yaml:"thresholds"`
 }
 
 // UnmarshalYAML accepts a workload name or a map.
@@ -259,6 +317,8 @@ type Overrides struct {
 	// FindMax, when set, makes every cell search for the highest open-loop
 	// rate that meets the SLO.
 	FindMax *results.SLO
+	// Thresholds are added to the suite's.
+	Thresholds []results.Threshold
 }
 
 // Plan expands the suite into cells (every workload × every store),
@@ -288,6 +348,8 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		return Plan{}, errors.New("no store given (use --store NAME or list stores in the suite)")
 	}
 	plan := Plan{Suite: s.Name}
+	kinds := map[string][]string{} // workload → its operation kinds
+	var ths []results.Threshold
 	for _, w := range s.Workloads {
 		set := s.Defaults.Over(w.Settings).Over(o.Settings)
 		opts := map[string]any{}
@@ -298,9 +360,11 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			opts[k] = v
 		}
 		p := workloads.Params{Seed: seed, Scale: scale, Options: opts}
-		if _, err := workloads.New(w.Workload, p); err != nil {
+		wl, err := workloads.New(w.Workload, p)
+		if err != nil {
 			return Plan{}, err
 		}
+		kinds[w.Workload] = wl.OpKinds()
 		cfg := set.Config()
 		if set.FindMax != nil {
 			slo, err := results.ParseSLO(*set.FindMax)
@@ -315,9 +379,106 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		if err := cfg.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
 		}
+		own, err := workloadThresholds(w)
+		if err != nil {
+			return Plan{}, err
+		}
 		for _, st := range stores {
-			plan.Cells = append(plan.Cells, Cell{Workload: w.Workload, Params: p, Store: st.Name, DSN: st.DSN, Config: cfg})
+			plan.Cells = append(plan.Cells, Cell{Workload: w.Workload, Params: p, Store: st.Name, DSN: st.DSN, Config: cfg, Thresholds: own})
 		}
 	}
+	for _, x := range s.Thresholds {
+		t, err := results.ParseThreshold(x)
+		if err != nil {
+			return Plan{}, fmt.Errorf("thresholds: %w", err)
+		}
+		ths = append(ths, t)
+	}
+	ths = append(ths, o.Thresholds...)
+	for _, t := range ths {
+		if err := checkScope(t.Scope, kinds, true); err != nil {
+			return Plan{}, fmt.Errorf("threshold %q: %w", t.Text, err)
+		}
+	}
+	for i := range plan.Cells {
+		plan.Cells[i].Thresholds = append(ths[:len(ths):len(ths)], plan.Cells[i].Thresholds...)
+	}
+	for _, x := range s.SLO {
+		obj, err := results.ParseObjective(x)
+		if err != nil {
+			return Plan{}, fmt.Errorf("slo: %w", err)
+		}
+		if err := checkScope(obj.Scope, kinds, false); err != nil {
+			return Plan{}, fmt.Errorf("slo %q: %w", x, err)
+		}
+		plan.Objectives = append(plan.Objectives, obj)
+	}
 	return plan, nil
+}
+
+// workloadThresholds parses the thresholds of a suite's workload entry,
+// scoped to the workload.
+func workloadThresholds(w SuiteWorkload) ([]results.Threshold, error) {
+	var out []results.Threshold
+	for _, x := range w.Thresholds {
+		if strings.Contains(x, ":") {
+			return nil, fmt.Errorf("workload %s: threshold %q: a workload's thresholds take no scope (give kinds' thresholds under the suite's thresholds, e.g. %s.KIND: [p99<10ms])", w.Workload, x, w.Workload)
+		}
+		t, err := results.ParseThreshold(w.Workload + ":" + x)
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %w", w.Workload, err)
+		}
+		t.Text = x
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// checkScope reports a scope that names nothing the plan (strict) or
+// storefit knows: an unknown pattern or workload, or a kind that no
+// workload of the plan in the scope has.
+func checkScope(sc results.Scope, kinds map[string][]string, strict bool) error {
+	if sc.IsAll() {
+		return nil
+	}
+	if sc.Workload != "" {
+		if _, err := workloads.Lookup(sc.Workload); err != nil {
+			return fmt.Errorf("unknown workload %q (see 'storefit list')", sc.Workload)
+		}
+	} else if !slices.Contains(workloads.Patterns(), sc.Pattern) {
+		return fmt.Errorf("unknown pattern %q (known: %s)", sc.Pattern, strings.Join(workloads.Patterns(), ", "))
+	}
+	var inScope []string
+	for _, w := range sortedNames(kinds) {
+		if sc.MatchesWorkload(w) {
+			inScope = append(inScope, w)
+		}
+	}
+	if len(inScope) == 0 {
+		if strict {
+			return fmt.Errorf("no workload of the plan is in scope %s", sc)
+		}
+		return nil
+	}
+	if sc.Kind == "" {
+		return nil
+	}
+	var known []string
+	for _, w := range inScope {
+		if slices.Contains(kinds[w], sc.Kind) {
+			return nil
+		}
+		known = append(known, kinds[w]...)
+	}
+	slices.Sort(known)
+	return fmt.Errorf("no workload in scope %s has an operation kind %q (kinds: %s)", sc, sc.Kind, strings.Join(slices.Compact(known), ", "))
+}
+
+func sortedNames(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

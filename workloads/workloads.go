@@ -52,6 +52,19 @@ type Workload interface {
 	Worker(c drivers.Conn, id, n int) (Worker, error)
 }
 
+// ShareValidator is an optional interface of a Workload whose answers can
+// be checked on a share of its data: load parts [first, first+count) of
+// parts, as one shard of a sharded run loads them. Other shards load the
+// other parts into the same store (a server) or into their own (an
+// embedded store), so ValidateShare may only ask what the share alone
+// determines: a record by its key, not a count, an aggregate or a scan.
+// The runner calls it in place of Validate in a shard of a full run;
+// without it such a shard is unvalidated (a run phase after a load phase
+// validates all the data instead).
+type ShareValidator interface {
+	ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (Validation, error)
+}
+
 // Finisher is implemented by workloads whose stores may defer work to the
 // end of the load phase (see drivers.LoadFinisher). The runner calls
 // FinishLoad once, after every part of Load has returned.

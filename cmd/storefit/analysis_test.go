@@ -56,6 +56,36 @@ func TestCompareExitStatus(t *testing.T) {
 	if code := quiet(t, "compare", "--fail-on-regression", "five", old, same); code != exitUsage {
 		t.Errorf("bad threshold: exit %d, want %d", code, exitUsage)
 	}
+
+	// Issue 16: compare passed "when the new result failed outright",
+	// "when the two files share no workload", and compared runs of
+	// different worker counts without a word.
+	failed := resultstest.Result(specs(1), 5)
+	for i := range failed.Cells {
+		failed.Cells[i].Status, failed.Cells[i].Error, failed.Cells[i].Run = results.StatusFailed, "connection refused", nil
+	}
+	failedPath := writeResult(t, dir, "failed.json", failed)
+	if code := quiet(t, "compare", "--fail-on-regression", "5%", old, failedPath); code != exitFailure {
+		t.Errorf("new side failed: exit %d, want %d", code, exitFailure)
+	}
+	other := writeResult(t, dir, "other.json", resultstest.Result([]resultstest.Spec{{Workload: "agg/q1", Store: "duckdb", OpsPerSec: 40, P50Us: 2000}}, 5))
+	if code := quiet(t, "compare", old, other); code != exitUsage {
+		t.Errorf("nothing in common: exit %d, want %d", code, exitUsage)
+	}
+	more := resultstest.Result(specs(1), 5)
+	for i := range more.Cells {
+		more.Cells[i].Params.Workers = 8
+	}
+	morePath := writeResult(t, dir, "more.json", more)
+	if code := quiet(t, "compare", "--strict", old, morePath); code != exitUsage {
+		t.Errorf("--strict with different workers: exit %d, want %d", code, exitUsage)
+	}
+	if code := quiet(t, "compare", "--strict", old, same); code != 0 {
+		t.Errorf("--strict on the same plan: exit %d, want 0", code)
+	}
+	if code := quiet(t, "compare", "--metrics", "p42x", old, same); code != exitUsage {
+		t.Errorf("unknown metric: exit %d, want %d", code, exitUsage)
+	}
 }
 
 // Every command that reads results works on the sample.

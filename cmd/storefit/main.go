@@ -25,9 +25,10 @@ var (
 	commit  = ""
 )
 
-// Exit codes.
+// Exit codes; a run that wrote its result but went wrong has its own
+// (verdict.go).
 const (
-	exitFailure     = 1   // the run failed
+	exitFailure     = 1   // storefit failed (or compare found a regression)
 	exitUsage       = 2   // bad input: flags, names, files
 	exitInterrupted = 130 // Ctrl-C; partial results were written
 )
@@ -111,11 +112,14 @@ func run(args []string) int {
 	fmt.Fprintf(os.Stderr, "storefit: %v\n", err)
 	var ue usageError
 	var ie interruptedError
+	var xe exitError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
 	case errors.As(err, &ie):
 		return exitInterrupted
+	case errors.As(err, &xe):
+		return xe.code
 	}
 	return exitFailure
 }

@@ -17,22 +17,38 @@ func newPickCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pick RESULT.json...",
 		Short: "Recommend a store per pattern, and say whether one store is enough",
-		Long: `Pick ranks the stores of the result files for each access pattern and answers
-"one DB to rule them all?".
+		Long: `Pick ranks the stores of the result files for each access pattern, says
+why each pattern's store was chosen, and answers "one DB to rule them all?".
 
-The rule (default): the highest throughput among the stores whose latency
-meets --slo (p99 at most 10 ms) on every workload of the pattern, relative to
-the best on each workload and combined over the pattern's workloads by
-geometric mean. With --slo none: the ClickBench-style relative score,
-(floor + t) / (floor + t_best) with t the mean latency of each operation,
-combined by geometric mean over the pattern's operations. A store whose
-answers failed validation is never ranked, nor one that keeps no data (noop).
+Only checked answers are ranked: a store is ranked on a pattern only if its
+validation passed with at least one check on every workload (a failed or
+skipped validation never ranks: "unvalidated — not ranked"), at most
+--max-error-rate (0.1%) of its operations failed and, under open loop, at
+most that share of its scheduled operations were dropped. Stores that keep
+no data (noop) are never ranked; the reference oracle (memory) is shown as
+the reference.
+
+The rule (default): the highest throughput among the stores whose every
+operation kind meets its latency objective on every workload of the pattern,
+relative to the best on each workload and combined by geometric mean.
+Latencies count failed operations at their time to failure and dropped
+open-loop operations from their intended start (wrk2's rule). The
+objectives are per pattern and operation kind — by default p99 ≤ 10 ms for
+point, crud and wide, 50 ms for graph, 100 ms for search, 1 s for agg and
+series, with tighter or looser bounds for a few kinds (docs/verdicts.md) — and
+a suite's slo: section, recorded in the result, and --slo override them:
+--slo p99=10ms holds every kind to one bound, --slo agg:p99=500ms one
+pattern, --slo graph.fof:p99=20ms one kind. When no store meets the
+objective, pick says which came closest and by how much. With --slo none:
+the ClickBench-style relative score, (floor + t) / (floor + t_best) with t
+the mean latency of each operation, combined by geometric mean.
 
 The verdict: for each store ranked on every pattern, its geometric-mean
 slowdown against the best store per pattern; and the best combinations of
-1, 2 and 3 stores.`,
+1, 2 and 3 stores, counting every pattern measured.`,
 		Example: `  storefit pick results/run.json
   storefit pick --slo p99=5ms results/a.json results/b.json
+  storefit pick --slo agg:p99=500ms --slo graph.fof:p99=20ms --max-error-rate 1% results/run.json
   storefit pick --slo none --exclude memory results/run.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -17,32 +17,53 @@ import (
 
 // pickFlags are the ranking-rule flags shared by report and pick.
 type pickFlags struct {
-	slo     string
+	slos    []string
 	floor   time.Duration
 	exclude []string
 	// includeOracle ranks the memory oracle too.
 	includeOracle bool
 	within        float64
+	maxErrors     string
 }
 
 func (f *pickFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.slo, "slo", "10ms", "rank by throughput among stores meeting this latency objective (p99=10ms, p50=1ms,p99=20ms, or a bare duration for p99); none ranks by the relative score")
-	fl.DurationVar(&f.floor, "floor", 10*time.Millisecond, "constant of the relative score (floor+t)/(floor+t_best) used without an SLO")
+	fl.StringArrayVar(&f.slos, "slo", nil, "latency objective [SCOPE:]pXX=DURATION,… (repeatable): p99=10ms for everything, agg:p99=500ms for a pattern, graph.fof:p99=20ms for one operation kind; over the result's and the default objectives (docs/verdicts.md); none ranks by the relative score")
+	fl.DurationVar(&f.floor, "floor", 10*time.Millisecond, "constant of the relative score (floor+t)/(floor+t_best) used with --slo none")
 	fl.StringSliceVar(&f.exclude, "exclude", nil, "stores to leave out of the ranking (comma-separated or repeated)")
 	fl.BoolVar(&f.includeOracle, "include-oracle", false, "rank the reference oracle (memory) like any store")
 	fl.Float64Var(&f.within, "within", 1.5, "slowdown the verdict counts as close to the best store")
+	fl.StringVar(&f.maxErrors, "max-error-rate", "0.1%", "share of failed (or, under open loop, dropped) operations above which a store is not ranked")
 }
 
 func (f *pickFlags) options() (results.PickOptions, error) {
-	slo, err := results.ParseSLO(f.slo)
-	if err != nil {
-		return results.PickOptions{}, usagef("--slo: %v", err)
+	o := results.PickOptions{Floor: f.floor, Exclude: f.exclude, IncludeOracle: f.includeOracle, Within: f.within}
+	for _, s := range f.slos {
+		if strings.TrimSpace(s) == "none" {
+			o.Score = true
+			continue
+		}
+		obj, err := results.ParseObjective(s)
+		if err != nil {
+			return results.PickOptions{}, usagef("--slo: %v", err)
+		}
+		o.Objectives = append(o.Objectives, obj)
+	}
+	if o.Score && len(o.Objectives) > 0 {
+		return results.PickOptions{}, usagef("--slo none ranks by the relative score: give it alone")
 	}
 	if f.floor <= 0 {
 		return results.PickOptions{}, usagef("--floor must be positive")
 	}
-	return results.PickOptions{SLO: slo, Floor: f.floor, Exclude: f.exclude, IncludeOracle: f.includeOracle, Within: f.within}, nil
+	rate, err := parsePercent(f.maxErrors)
+	if err != nil || rate > 1 {
+		return results.PickOptions{}, usagef("--max-error-rate %q: give a percentage such as 0.1%%", f.maxErrors)
+	}
+	o.MaxErrorRate = rate
+	if rate == 0 {
+		o.MaxErrorRate = -1 // none allowed
+	}
+	return o, nil
 }
 
 // readResults reads result files; a missing or malformed file is bad input.

@@ -44,6 +44,7 @@ type runFlags struct {
 	report    string
 	phase     string
 	validate  bool
+	thresh    []string
 	startAt   string
 	every     time.Duration
 }
@@ -91,10 +92,28 @@ than 1 s in the past is an error. With several cells, --start-every D
 spaces their measured starts D apart.
 
 --phase load runs setup and load only and stops; --phase run skips them and
-measures against the data an earlier load phase left in the store (add
---validate to check it first), so a sharded run loads its data once. The
-run phase needs a store that keeps data: a server store, or an embedded
-store with a DSN path (sqlite=/data/point.db) given to both phases.
+measures against the data an earlier load phase left in the store, after
+validating it, so a sharded run loads its data once. The run phase needs a
+store that keeps data: a server store, or an embedded store with a DSN path
+(sqlite=/data/point.db) given to both phases. A shard of a full run validates
+its own share of the data where the workload can check a share.
+--validate=false skips validation; the cells are then "unvalidated" and
+never ranked.
+
+--threshold EXPR (repeatable) sets a pass/fail criterion, as k6 does:
+p99<10ms, errors<0.1%, dropped<1%, rate>=5000, mean<2ms, max<1s, optionally
+scoped: point/a:p99<5ms, crud/mix.like:p99<20ms, graph:rate>=100. Latencies
+count failed operations at their time to failure and dropped open-loop
+operations from their intended start. Breaches are printed at the end and
+recorded in the result.
+
+Exit status: 0 when every cell ran (or is n/a), passed validation and met
+every threshold; 3 when a cell failed (an unreachable store, a failed load,
+most operations failing, find-max finding no rate that meets the SLO); 4
+when a validation failed (wrong answers); 5 when a threshold was breached;
+2 for bad input; 1 when storefit itself failed (results not written); 130
+when interrupted. A run with several problems exits with the lowest of 3,
+4, 5 and prints them all (docs/verdicts.md).
 
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
@@ -141,7 +160,8 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
-	fl.BoolVar(&f.validate, "validate", false, "with --phase run: validate the loaded data before measuring")
+	fl.BoolVar(&f.validate, "validate", true, "check the store's answers before measuring (=false: cells are unvalidated and never ranked)")
+	fl.StringArrayVar(&f.thresh, "threshold", nil, "pass/fail criterion [SCOPE:]METRIC<VALUE, e.g. p99<10ms, errors<0.1%, point/a:rate>=5000 (repeatable)")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
 	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
 	return cmd
@@ -186,7 +206,10 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 			return fmt.Errorf("write the result to stdout: %w", err)
 		}
-		return runErr
+		if runErr != nil {
+			return runErr
+		}
+		return runVerdict(os.Stderr, res)
 	}
 	if err := results.WriteFile(out, res); err != nil {
 		return fmt.Errorf("%w (results were not saved)", err)
@@ -204,7 +227,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		if path == "auto" {
 			path = filepath.Join(filepath.Dir(out), "report.html")
 		}
-		opts := report.Options{Pick: results.PickOptions{SLO: results.DefaultSLO}, Sources: []string{out}, Generated: time.Now()}
+		opts := report.Options{Sources: []string{out}, Generated: time.Now()}
 		if err := report.WriteHTMLFile(path, []*results.Result{res}, opts); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
@@ -216,7 +239,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		}
 		return runErr
 	}
-	return nil
+	return runVerdict(os.Stderr, res)
 }
 
 // parseShard parses "i/n" with 0 <= i < n.
@@ -300,21 +323,8 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	default:
 		return runner.Plan{}, errors.New("nothing to run: give --workload NAME or --suite FILE (see 'storefit list')")
 	}
-	if f.findMax {
-		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
-		if f.slo != "" {
-			s, err := results.ParseSLO(f.slo)
-			if err != nil {
-				return runner.Plan{}, fmt.Errorf("--slo: %w", err)
-			}
-			if s.IsZero() {
-				return runner.Plan{}, errors.New("--find-max needs an SLO (e.g. --slo p99=10ms)")
-			}
-			slo = s
-		}
-		o.FindMax = &slo
-	} else if f.slo != "" {
-		return runner.Plan{}, errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
+	if err := criteriaFlags(f, changed, &o); err != nil {
+		return runner.Plan{}, err
 	}
 	plan, err := suite.Plan(o)
 	if err != nil {
@@ -332,7 +342,7 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		plan.Shard = sh
 	}
 	plan.Phase = f.phase
-	plan.ValidateRun = f.validate
+	plan.SkipValidation = !f.validate
 	if f.startAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, f.startAt)
 		if err != nil {
@@ -362,4 +372,36 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		return runner.Plan{}, err
 	}
 	return plan, nil
+}
+
+// criteriaFlags adds the flags that judge a run — thresholds, and the SLO
+// of a find-max search — to the overrides.
+func criteriaFlags(f *runFlags, changed func(string) bool, o *runner.Overrides) error {
+	for _, x := range f.thresh {
+		t, err := results.ParseThreshold(x)
+		if err != nil {
+			return fmt.Errorf("--threshold: %w", err)
+		}
+		o.Thresholds = append(o.Thresholds, t)
+	}
+	if f.findMax && changed("rate") {
+		return errors.New("--find-max chooses the open-loop rates itself: drop --rate")
+	}
+	if f.findMax {
+		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+		if f.slo != "" {
+			s, err := results.ParseSLO(f.slo)
+			if err != nil {
+				return fmt.Errorf("--slo: %w", err)
+			}
+			if s.IsZero() {
+				return errors.New("--find-max needs an SLO (e.g. --slo p99=10ms)")
+			}
+			slo = s
+		}
+		o.FindMax = &slo
+	} else if f.slo != "" {
+		return errors.New("--slo is the objective of --find-max; give --find-max too (storefit pick and report take their own --slo)")
+	}
+	return nil
 }

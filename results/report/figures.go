@@ -70,9 +70,21 @@ func (m *model) labelsOf(workloads []string) []string {
 	return out
 }
 
-// sloP99 returns the SLO's p99 bound in µs, or 0.
-func (m *model) sloP99() float64 {
-	for _, b := range m.opts.Pick.SLO.Bounds {
+// sloP99 returns the p99 bound in µs of the objective that covers the
+// pattern as a whole (its kinds may have their own), or 0.
+func (m *model) sloP99(pattern string) float64 {
+	if m.opts.Pick.Score {
+		return 0
+	}
+	var recorded []results.Objective
+	for _, r := range m.rs {
+		recorded = append(recorded, r.Objectives...)
+	}
+	obj, ok := results.NewObjectives(m.opts.Pick.Objectives, recorded, results.DefaultObjectives()).ForPattern(pattern)
+	if !ok {
+		return 0
+	}
+	for _, b := range obj.SLO.Bounds {
 		if b.Percentile == 99 {
 			return float64(b.Limit) / 1e3
 		}
@@ -115,7 +127,7 @@ func (m *model) matrixFigure() *Figure {
 			}
 			for _, c := range pr.Excluded {
 				if c.Store == l {
-					cell = excludedCell(c.Reason)
+					cell = excludedCell(c)
 				}
 			}
 			line = append(line, cell)
@@ -146,24 +158,33 @@ func (m *model) matrixFigure() *Figure {
 		Name:  "matrix",
 		Title: "Store × pattern",
 		Caption: "Each cell: the store's slowdown against the best store on the pattern under the ranking rule (1.00× is the best; the star marks the winner; " +
-			"darker is better). Red: failed validation, never ranked. Grey: n/a (the store lacks the pattern). Beige: measured but not ranked (see the ranking table for why).",
+			"darker is better). Red: failed validation, never ranked. Grey: n/a (the store lacks the pattern). Blue: the reference oracle, whose answers passed validation and which is not ranked (it keeps nothing durable). Beige: measured but not ranked (see the ranking table for why).",
 		Width: w, Height: h, draw: layout("", nil, p),
 	}
 }
 
-// excludedCell turns a not-ranked reason into a matrix cell.
-func excludedCell(reason string) matrixCell {
-	switch {
-	case reason == results.StatusNA:
+// excludedCell turns a contender that was not ranked into a matrix cell,
+// by the class of its reason.
+func excludedCell(c results.Contender) matrixCell {
+	switch c.Why {
+	case results.WhyNA:
 		return matrixCell{Kind: "na", Text: "n/a"}
-	case strings.HasPrefix(reason, "validation failed"):
+	case results.WhyInvalid:
 		return matrixCell{Kind: "invalid", Text: "failed validation"}
-	case strings.HasPrefix(reason, "keeps no data"):
+	case results.WhyOracle:
+		return matrixCell{Kind: "reference", Text: "reference"}
+	case results.WhySink:
 		return matrixCell{Kind: "excluded", Text: "keeps no data"}
-	case strings.HasPrefix(reason, "p") && strings.Contains(reason, " > "):
+	case results.WhySLO:
 		return matrixCell{Kind: "excluded", Text: "misses SLO"}
-	case reason == "excluded":
+	case results.WhyExcluded:
 		return matrixCell{Kind: "excluded", Text: "excluded"}
+	case results.WhyUnvalidated:
+		return matrixCell{Kind: "excluded", Text: "unvalidated"}
+	case results.WhyErrors:
+		return matrixCell{Kind: "excluded", Text: "errors"}
+	case results.WhyDropped:
+		return matrixCell{Kind: "excluded", Text: "dropped ops"}
 	}
 	return matrixCell{Kind: "excluded", Text: "failed"}
 }
@@ -249,10 +270,10 @@ func (m *model) throughputFigure(pattern string) *Figure {
 
 func (m *model) p99Figure(pattern string) *Figure {
 	f := m.barsFigure("p99-"+safeName(pattern), pattern+": p99 latency by store", "p99 latency", m.workloads[pattern],
-		func(g *results.Group) []float64 { return g.LatencyPercentiles(99) }, latencyLabel, m.sloP99())
-	f.Caption = "99th percentile latency of all operation kinds together (corrected for coordinated omission under open loop), median over the repetitions."
-	if m.sloP99() > 0 {
-		f.Caption += " Dashed red: the SLO's p99 bound."
+		func(g *results.Group) []float64 { return g.InclusivePercentiles(99) }, latencyLabel, m.sloP99(pattern))
+	f.Caption = "99th percentile latency of all operation kinds together (corrected for coordinated omission under open loop; failed operations at their time to failure and dropped ones included), median over the repetitions."
+	if m.sloP99(pattern) > 0 {
+		f.Caption += " Dashed red: the pattern's p99 objective (kinds with their own objective are listed in the ranking)."
 	}
 	return f
 }

@@ -289,7 +289,7 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	}
 	for i, c := range m.rec.Verdict.Best {
 		d.Combos = append(d.Combos, comboRow{K: i + 1, Stores: strings.Join(c.Stores, " + "), GeoMean: results.FormatSlowdown(c.GeoMean),
-			Covered: c.Covered, Of: len(m.rec.Verdict.Patterns), Served: servedText(c)})
+			Covered: c.Covered, Of: len(m.rec.Verdict.Patterns), Served: c.ServesText()})
 	}
 	for _, pat := range m.patterns {
 		d.PerPat = append(d.PerPat, patternFigures{Pattern: pat, Throughput: view("throughput-" + safeName(pat)), P99: view("p99-" + safeName(pat))})
@@ -394,6 +394,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if k.Uncorrected != nil {
 				add(k.Kind+" (uncorrected)", *k.Uncorrected)
 			}
+			if k.Inclusive != nil {
+				add(k.Kind+" (all scheduled)", *k.Inclusive)
+			}
 		}
 		for _, c := range g.Cells {
 			if c.MaxRate != nil {
@@ -453,19 +456,4 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	}
 	slices.Sort(d.Notes)
 	return d
-}
-
-func servedText(c results.Combo) string {
-	var parts []string
-	for _, s := range c.Serves {
-		switch {
-		case s.Store == "":
-			parts = append(parts, s.Pattern+": none")
-		case s.Slowdown > 1+1e-9:
-			parts = append(parts, fmt.Sprintf("%s: %s %s", s.Pattern, s.Store, results.FormatSlowdown(s.Slowdown)))
-		default:
-			parts = append(parts, s.Pattern+": "+s.Store)
-		}
-	}
-	return strings.Join(parts, ", ")
 }

@@ -129,7 +129,8 @@ type matrixCell struct {
 	Score float64
 	Text  string
 	Best  bool
-	// Kind is "ranked", "invalid", "na", "excluded" or "" (not run).
+	// Kind is "ranked", "invalid", "na", "reference" (the oracle),
+	// "excluded" or "" (not run).
 	Kind string
 }
 
@@ -175,6 +176,9 @@ func (m *matrix) Plot(c draw.Canvas, p *plot.Plot) {
 			case "na":
 				c.FillPolygon(colorNA, rect)
 				textColor = colorMuted
+			case "reference":
+				c.FillPolygon(colorRefBg, rect)
+				textColor = colorRef
 			case "excluded":
 				c.FillPolygon(colorExclBg, rect)
 				textColor = rgb(0x6B, 0x55, 0x1E)

@@ -336,3 +336,46 @@ func (w *Workload) Queries(ctx context.Context) ([]workloads.Query, error) {
 	}
 	return out, nil
 }
+
+// ValidateShare checks the users whose follows load parts [first,
+// first+count) of parts hold: a part loads every edge of its users, so
+// each sampled user's neighbours are exact whatever the other shares
+// hold. Friends-of-friends, who-to-follow and paths cross shares and are
+// left out.
+func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	if err := checkPart(first, parts); err != nil {
+		return v, err
+	}
+	per := max(2, 50/int64(count))
+	d := w.model.Drawer()
+	var want []int64
+	var got []UserID
+	for part := first; part < first+count && part < parts; part++ {
+		lo, hi := PartRange(w.cfg.Users, part, parts)
+		for i := int64(0); i < per && lo+i*(hi-lo)/per < hi; i++ {
+			u := lo + i*(hi-lo)/per
+			want = d.AppendFollowees(want[:0], u)
+			slices.Sort(want)
+			wantIDs := make([]UserID, len(want))
+			for j, x := range want {
+				wantIDs[j] = UserID(x)
+			}
+			got, err = s.Neighbours(ctx, UserID(u), got)
+			if err != nil {
+				if ctx.Err() != nil {
+					return v, ctx.Err()
+				}
+				return v, fmt.Errorf("neighbours(%d): %w", u, err)
+			}
+			sorted := slices.Clone(got)
+			slices.Sort(sorted)
+			v.Check(slices.Equal(sorted, wantIDs), "neighbours(%d): %s", u, diffIDs(sorted, wantIDs))
+		}
+	}
+	return v, nil
+}

@@ -21,7 +21,6 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		return v, err
 	}
 	recs := w.cfg.Records
-	nf := w.cfg.FieldCount
 
 	// Sample of key numbers: both ends and an even spread between.
 	sample := []int64{0, recs - 1}
@@ -29,14 +28,63 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 	for i := int64(1); i < spread && i < recs; i++ {
 		sample = append(sample, i*recs/spread)
 	}
+	if err := w.checkRecords(ctx, s, sample, &v); err != nil {
+		return v, err
+	}
+	if err := w.checkMissing(ctx, s, &v); err != nil {
+		return v, err
+	}
+	if sc, ok := s.(Scanner); ok {
+		if err := w.validateScans(ctx, sc, sample, &v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// ValidateShare checks the records of load parts [first, first+count) of
+// parts, as Validate checks a sample of all of them: both ends of each
+// part and an even spread between, all fields and a field subset, and a
+// key that was never loaded. Scans are left out: their answers depend on
+// the other shares.
+func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	per := max(1, 200/int64(count))
+	var sample []int64
+	for part := first; part < first+count; part++ {
+		lo, hi := PartRange(w.cfg.Records, part, parts)
+		if hi <= lo {
+			continue
+		}
+		sample = append(sample, lo, hi-1)
+		for i := int64(1); i < per && i < hi-lo; i++ {
+			sample = append(sample, lo+i*(hi-lo)/per)
+		}
+	}
+	if err := w.checkRecords(ctx, s, sample, &v); err != nil {
+		return v, err
+	}
+	return v, w.checkMissing(ctx, s, &v)
+}
+
+// checkRecords reads the records of the sample's key numbers, with all
+// fields and then (for the first 20) a field subset in a non-sorted order,
+// and compares them with the loaded data.
+func (w *Workload) checkRecords(ctx context.Context, s Store, sample []int64, v *workloads.Validation) error {
+	nf := w.cfg.FieldCount
 	var dst [][]byte
 	var want []byte
+	var err error
 	for _, n := range sample {
 		key := w.AppendKey(nil, n)
 		dst, err = s.Read(ctx, key, nil, dst)
 		if err != nil {
-			if err := readFailure(ctx, &v, err, "read %s", key); err != nil {
-				return v, err
+			if err := readFailure(ctx, v, err, "read %s", key); err != nil {
+				return err
 			}
 			continue
 		}
@@ -53,8 +101,8 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 			key := w.AppendKey(nil, n)
 			dst, err = s.Read(ctx, key, fields, dst)
 			if err != nil {
-				if err := readFailure(ctx, &v, err, "read %s %v", key, fields); err != nil {
-					return v, err
+				if err := readFailure(ctx, v, err, "read %s %v", key, fields); err != nil {
+					return err
 				}
 				continue
 			}
@@ -65,26 +113,27 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 			v.Check(ok, "read %s fields %v: wrong values or order", key, fields)
 		}
 	}
+	return nil
+}
+
+// checkMissing reads a key that was never loaded: it must not be found.
+func (w *Workload) checkMissing(ctx context.Context, s Store, v *workloads.Validation) error {
+	recs := w.cfg.Records
+	var dst [][]byte
 	// A key that was never loaded.
 	missing := w.AppendKey(nil, recs+1<<40)
-	_, err = s.Read(ctx, missing, nil, dst)
+	_, err := s.Read(ctx, missing, nil, dst)
 	switch {
 	case errors.Is(err, drivers.ErrNotFound):
 		v.Pass()
 	case err == nil:
 		v.Failf("read missing key %s: found a record, want not found", missing)
 	case ctx.Err() != nil:
-		return v, ctx.Err()
+		return ctx.Err()
 	default:
-		return v, fmt.Errorf("read missing key %s: %w", missing, err)
+		return fmt.Errorf("read missing key %s: %w", missing, err)
 	}
-
-	if sc, ok := s.(Scanner); ok {
-		if err := w.validateScans(ctx, sc, sample, &v); err != nil {
-			return v, err
-		}
-	}
-	return v, nil
+	return nil
 }
 
 // readFailure turns a read error into a failed check (not found: it

@@ -45,7 +45,7 @@ func (w *Workload) Export(ctx context.Context, part, parts int, emit func(table 
 // exist), read_columns (answer: values aligned with the columns asked, null
 // where not set) and count (answer: the number of rows setting the column).
 func (w *Workload) Queries(ctx context.Context) ([]workloads.Query, error) {
-	cs, err := w.checks(ctx, true)
+	cs, err := w.checks(ctx, w.sample(), true)
 	if err != nil {
 		return nil, err
 	}

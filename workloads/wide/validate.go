@@ -42,14 +42,21 @@ const (
 
 // sample returns the ids of the rows validation reads: both ends and an
 // even spread between.
-func (w *Workload) sample() []int64 {
-	rows := w.cfg.Rows
-	ids := []int64{0}
-	for i := int64(1); i < sampleRows && i < rows; i++ {
-		ids = append(ids, i*rows/sampleRows)
+func (w *Workload) sample() []int64 { return spread(0, w.cfg.Rows, sampleRows) }
+
+// spread returns both ends of the ids [lo, hi) and an even spread of n
+// between.
+func spread(lo, hi, n int64) []int64 {
+	if hi <= lo {
+		return nil
+	}
+	rows := hi - lo
+	ids := []int64{lo}
+	for i := int64(1); i < n && i < rows; i++ {
+		ids = append(ids, lo+i*rows/n)
 	}
 	if rows > 1 {
-		ids = append(ids, rows-1)
+		ids = append(ids, hi-1)
 	}
 	return slices.Compact(ids)
 }
@@ -70,13 +77,12 @@ func (w *Workload) countColumns() []int {
 func (w *Workload) missingRow() int64 { return w.cfg.Rows + 1<<40 }
 
 // checks builds the validation queries and their expected answers from the
-// generator: whole rows of a sample, named columns (some set, some not, in
-// an order that is not the column order), a row that does not exist, and,
-// when withCounts, the number of rows setting popular and rare columns,
-// counted in one streaming pass over every generated row.
-func (w *Workload) checks(ctx context.Context, withCounts bool) ([]check, error) {
+// generator: whole rows of the sample, named columns (some set, some not,
+// in an order that is not the column order), a row that does not exist,
+// and, when withCounts, the number of rows setting popular and rare
+// columns, counted in one streaming pass over every generated row.
+func (w *Workload) checks(ctx context.Context, sample []int64, withCounts bool) ([]check, error) {
 	var cs []check
-	sample := w.sample()
 	for _, id := range sample {
 		var r Row
 		w.FillRow(&r, id)
@@ -109,7 +115,7 @@ func (w *Workload) checks(ctx context.Context, withCounts bool) ([]check, error)
 		cs = append(cs, check{kind: qReadColumns, id: id, cols: cols, want: want})
 	}
 	// No columns asked: an empty answer.
-	cs = append(cs, check{kind: qReadColumns, id: 0, cols: []int{}, want: [][]byte{}})
+	cs = append(cs, check{kind: qReadColumns, id: sample[0], cols: []int{}, want: [][]byte{}})
 	// A row that does not exist: not found whole, all null by columns.
 	missing := w.missingRow()
 	cs = append(cs, check{kind: qReadRow, id: missing})
@@ -150,16 +156,48 @@ func (w *Workload) checks(ctx context.Context, withCounts bool) ([]check, error)
 // Counter — counts rows setting popular and rare columns, and compares every
 // answer with the generated data.
 func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
-	var v workloads.Validation
 	s, err := w.store(c)
 	if err != nil {
-		return v, err
+		return workloads.Validation{}, err
 	}
-	cnt, hasCount := s.(Counter)
-	cs, err := w.checks(ctx, hasCount)
+	_, hasCount := s.(Counter)
+	cs, err := w.checks(ctx, w.sample(), hasCount)
 	if err != nil {
-		return v, err
+		return workloads.Validation{}, err
 	}
+	return w.verify(ctx, s, cs)
+}
+
+// ValidateShare checks the rows of load parts [first, first+count) of
+// parts as Validate checks a sample of all rows — whole rows, named
+// columns, a row that does not exist — without the counts, which depend
+// on the other shares.
+func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (workloads.Validation, error) {
+	s, err := w.store(c)
+	if err != nil {
+		return workloads.Validation{}, err
+	}
+	per := max(2, sampleRows/int64(count))
+	var sample []int64
+	for part := first; part < first+count; part++ {
+		lo, hi := PartRange(w.cfg.Rows, part, parts)
+		sample = append(sample, spread(lo, hi, per)...)
+	}
+	if len(sample) == 0 {
+		return workloads.Validation{}, nil
+	}
+	cs, err := w.checks(ctx, sample, false)
+	if err != nil {
+		return workloads.Validation{}, err
+	}
+	return w.verify(ctx, s, cs)
+}
+
+// verify asks the store every check and compares its answers.
+func (w *Workload) verify(ctx context.Context, s Store, cs []check) (workloads.Validation, error) {
+	var v workloads.Validation
+	cnt, _ := s.(Counter)
+	var err error
 	var row Row
 	var vals []Value
 	for _, q := range cs {
