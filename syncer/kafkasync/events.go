@@ -143,7 +143,7 @@ func (ev *events) Exec(ctx context.Context, cmd *syncer.Command) error {
 func (ev *events) Run(ctx context.Context, deliver syncer.Deliver) error {
 	return syncer.RunPerView(ctx, len(ev.env.Sinks), func(ctx context.Context, i int) error {
 		c, err := kafkalog.NewConsumer(ctx, kafkalog.ConsumerConfig{Kafka: ev.kafka, Group: ev.group + ev.env.Sinks[i].Name(),
-			Topics: []string{ev.topic}, MaxBatch: max(1, ev.env.Options.Batch/8)})
+			Topics: []string{ev.topic}, MaxBatch: max(1, ev.env.Options.Batch/2)}) // a record holds a command's changes: one or two, mostly
 		if err != nil {
 			return err
 		}
