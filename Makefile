@@ -10,7 +10,11 @@ GO        ?= go
 BIN       := bin/storefit
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null)
-LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# -s -w drop the symbol table and DWARF debug information, -trimpath the
+# build machine's paths: a release binary about a quarter smaller, and the
+# same bytes wherever it is built (README: binary size).
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BUILDFLAGS := -trimpath
 STAMP     := $(shell date -u +%Y-%m-%dT%H-%M-%S)
 SUITE     ?= suites/quick.yaml
 RESULT    ?= results/$(STAMP).json
@@ -24,7 +28,7 @@ RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/... ./syncer/...
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/storefit
+	$(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/storefit
 
 ## test: lint, the static build, then every test once, then the race
 ## detector on the concurrent core.
@@ -50,7 +54,7 @@ lint:
 ## about half the time of the full CLI on a fresh machine.
 BENCH_BIN := bin/storefit-embedded
 bench:
-	$(GO) build -tags storefit_embedded -ldflags "$(LDFLAGS)" -o $(BENCH_BIN) ./cmd/storefit
+	$(GO) build $(BUILDFLAGS) -tags storefit_embedded -ldflags "$(LDFLAGS)" -o $(BENCH_BIN) ./cmd/storefit
 	@mkdir -p results
 	$(BENCH_BIN) run --suite $(SUITE) --out $(RESULT) --report
 	$(BENCH_BIN) pick $(RESULT)

@@ -20,7 +20,7 @@ import (
 // not storefit has their driver yet.
 var issueServices = []string{
 	"postgres", "timescaledb", "redis", "cassandra", "neo4j", "elasticsearch",
-	"influxdb", "clickhouse", "kafka", "debezium",
+	"influxdb", "clickhouse", "kafka", "debezium", "hbase",
 }
 
 // serviceOf names the compose service of drivers whose name differs.
@@ -34,6 +34,7 @@ var serviceOf = map[string]string{
 	"timescale": "timescaledb",
 	"elastic":   "elasticsearch",
 	"influx":    "influxdb",
+	"influx2":   "influxdb",
 }
 
 // load loads docker-compose.yml with the given env files (none: an empty
@@ -223,6 +224,51 @@ func TestDebeziumImageBuiltFromNativePom(t *testing.T) {
 	for _, want := range []string{"native/jvm/debezium/pom.xml", "dependency:copy-dependencies", "USER 1000"} {
 		if !strings.Contains(string(df), want) {
 			t.Errorf("debezium's Dockerfile does not contain %q", want)
+		}
+	}
+}
+
+// TestNewStoresMatchNative checks that the services of the stores CI
+// builds natively run the same releases: the timescaledb and influxdb
+// images are the versions compose/native/timescale.sh and influx2.sh
+// build, influxdb is published on influx2's port, and hbase is built from
+// the Maven projects compose/native/hbase.sh runs.
+func TestNewStoresMatchNative(t *testing.T) {
+	p, err := load(t, ".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ service, script, pattern string }{
+		{"timescaledb", "native/timescale.sh", `(?m)^TS_VERSION=([0-9.]+)$`},
+		{"influxdb", "native/influx2.sh", `STOREFIT_INFLUX2_VERSION:-([0-9.]+)\}`},
+	} {
+		src, err := os.ReadFile(tt.script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(tt.pattern).FindSubmatch(src)
+		if m == nil {
+			t.Fatalf("%s: no version matching %s", tt.script, tt.pattern)
+		}
+		image := p.Services[tt.service].Image
+		if _, tag, _ := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":"); !strings.HasPrefix(tag, string(m[1])) {
+			t.Errorf("service %s runs %s, %s builds %s", tt.service, image, tt.script, m[1])
+		}
+	}
+	if ports := p.Services["influxdb"].Ports; len(ports) != 1 || ports[0].Published != "8087" {
+		t.Errorf("influxdb ports %+v, want 127.0.0.1:8087 (compose/native/influx2.sh's)", ports)
+	}
+	b := p.Services["hbase"].Build
+	if b == nil {
+		t.Fatal("service hbase has no build section")
+	}
+	df, err := os.ReadFile(filepath.Join(b.Context, b.Dockerfile))
+	if err != nil {
+		t.Fatalf("hbase's Dockerfile: %v", err)
+	}
+	for _, want := range []string{"native/jvm/hbase/pom.xml", "native/jvm/hbase/rest/pom.xml", "dependency:copy-dependencies", "USER 1000"} {
+		if !strings.Contains(string(df), want) {
+			t.Errorf("hbase's Dockerfile does not contain %q", want)
 		}
 	}
 }

@@ -78,6 +78,10 @@ type Info struct {
 	Oracle bool
 	// DSNExample shows the form of a DSN.
 	DSNExample string
+	// Libraries are the Go modules of the store's client (or, for an
+	// embedded store, of the store itself), whose versions `storefit
+	// version` prints; none for a store written in storefit.
+	Libraries []string
 }
 
 // Describer is an optional interface a Driver implements to describe itself.

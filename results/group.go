@@ -34,8 +34,14 @@ type Group struct {
 	Pattern  string
 	Store    string
 	// Label names the contender: the store, followed by its runner
-	// settings when the results hold the store with several settings.
+	// settings when the results hold the store with several settings, and
+	// by its series when results are shown side by side ("memory · a").
 	Label string
+	// Contender is Label without the series.
+	Contender string
+	// Series is the label of the result the cells come from, when results
+	// are shown side by side (Result.Label), else "".
+	Series string
 	// Cells are the repetitions, in the order they were found.
 	Cells []*Cell
 	key   string
@@ -45,21 +51,23 @@ type Group struct {
 // workload and label. Cells of one workload and store with the same runner
 // settings are repetitions of one group (from `run --repeat`, or from
 // several result files); with different settings (workers, rate) they are
-// different contenders, labelled "store (4 workers)".
+// different contenders, labelled "store (4 workers)". Results with a Label
+// are series side by side: their cells are never repetitions of another
+// series' cells.
 func Groups(rs []*Result) []*Group {
 	var out []*Group
 	byKey := map[string]*Group{}
 	for _, r := range rs {
 		for i := range r.Cells {
 			c := &r.Cells[i]
-			key := c.Workload + "\x00" + c.Store + "\x00" + settingsKey(c)
+			key := c.Workload + "\x00" + c.Store + "\x00" + settingsKey(c) + "\x00" + r.Label
 			g := byKey[key]
 			if g == nil {
 				pattern := c.Pattern
 				if pattern == "" {
 					pattern, _, _ = strings.Cut(c.Workload, "/")
 				}
-				g = &Group{Workload: c.Workload, Pattern: pattern, Store: c.Store, Label: c.Store, key: settingsKey(c)}
+				g = &Group{Workload: c.Workload, Pattern: pattern, Store: c.Store, Label: c.Store, Series: r.Label, key: settingsKey(c)}
 				byKey[key] = g
 				out = append(out, g)
 			}
@@ -67,8 +75,15 @@ func Groups(rs []*Result) []*Group {
 		}
 	}
 	labelGroups(out)
+	series := map[string]int{} // series label → position of its first result
+	for i, r := range rs {
+		if _, ok := series[r.Label]; !ok {
+			series[r.Label] = i
+		}
+	}
 	slices.SortStableFunc(out, func(a, b *Group) int {
-		return cmp.Or(ComparePatterns(a.Pattern, b.Pattern), strings.Compare(a.Workload, b.Workload), strings.Compare(a.Label, b.Label))
+		return cmp.Or(ComparePatterns(a.Pattern, b.Pattern), strings.Compare(a.Workload, b.Workload),
+			strings.Compare(a.Contender, b.Contender), cmp.Compare(series[a.Series], series[b.Series]))
 	})
 	return out
 }
@@ -112,20 +127,23 @@ func labelGroups(gs []*Group) {
 		}
 	}
 	for _, g := range gs {
-		m := main[g.Store]
-		if g.key == m {
-			continue
+		g.Contender = g.Store
+		if m := main[g.Store]; g.key != m {
+			workers, mode, _ := strings.Cut(g.key, "\x00")
+			mWorkers, mMode, _ := strings.Cut(m, "\x00")
+			var diff []string
+			if workers != mWorkers {
+				diff = append(diff, workers)
+			}
+			if mode != mMode {
+				diff = append(diff, mode)
+			}
+			g.Contender = g.Store + " (" + strings.Join(diff, ", ") + ")"
 		}
-		workers, mode, _ := strings.Cut(g.key, "\x00")
-		mWorkers, mMode, _ := strings.Cut(m, "\x00")
-		var diff []string
-		if workers != mWorkers {
-			diff = append(diff, workers)
+		g.Label = g.Contender
+		if g.Series != "" {
+			g.Label += " · " + g.Series
 		}
-		if mode != mMode {
-			diff = append(diff, mode)
-		}
-		g.Label = g.Store + " (" + strings.Join(diff, ", ") + ")"
 	}
 }
 
@@ -228,6 +246,34 @@ func (g *Group) Histogram(uncorrected bool) *hdr.Histogram {
 			h = ch
 		} else {
 			h.Merge(ch)
+		}
+	}
+	return h
+}
+
+// KindHistogram returns the latency histogram of operation kind over all
+// measured repetitions (corrected, or uncorrected), nil when no repetition
+// recorded one.
+func (g *Group) KindHistogram(kind string, uncorrected bool) *hdr.Histogram {
+	var h *hdr.Histogram
+	for _, c := range g.Measured() {
+		for _, k := range c.Run.Kinds {
+			enc := k.Histogram
+			if uncorrected {
+				enc = k.UncorrectedHistogram
+			}
+			if k.Kind != kind || enc == "" {
+				continue
+			}
+			kh, err := DecodeHistogram(enc)
+			if err != nil {
+				continue
+			}
+			if h == nil {
+				h = kh
+			} else {
+				h.Merge(kh)
+			}
 		}
 	}
 	return h

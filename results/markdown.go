@@ -15,6 +15,9 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	ew.printf("# storefit report\n\n")
 	writeRunsMarkdown(ew, rs)
 	writeScenarioMarkdown(ew, rs)
+	if sb := CompareSideBySide(rs); sb != nil {
+		writeSideBySideMarkdown(ew, sb)
+	}
 	rec := Pick(rs, o)
 	writePickMarkdown(ew, rec)
 	groups := Groups(rs)
@@ -43,16 +46,20 @@ func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 			}
 		}
 		if r.Repeat > 1 {
-			state += fmt.Sprintf(", %d repetitions", r.Repeat)
+			state += ", " + Plural(r.Repeat, "repetition")
 		}
 		if r.Shard != nil {
 			state += ", shard " + r.Shard.String()
 		}
 		if len(r.Merged) > 0 {
-			state += fmt.Sprintf(", merged from %d shards", len(r.Merged))
+			state += ", merged from " + Plural(len(r.Merged), "shard")
 		}
 		env := r.Environment
-		ew.printf("| %d | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", i+1, mdCell(r.Tool.Version),
+		n := fmt.Sprint(i + 1)
+		if r.Label != "" {
+			n += " " + mdCell(r.Label)
+		}
+		ew.printf("| %s | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", n, mdCell(r.Tool.Version),
 			r.StartedAt.Format("2006-01-02 15:04 MST"), mdCell(r.Suite), len(r.Cells), state,
 			mdCell(env.CPUModel), env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
 	}

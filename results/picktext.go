@@ -24,6 +24,11 @@ func WriteTextReport(w io.Writer, rs []*Result, o PickOptions) error {
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
+	if sb := CompareSideBySide(rs); sb != nil {
+		if err := writeSideBySide(&errWriter{w: w}, sb); err != nil {
+			return err
+		}
+	}
 	return WritePickText(w, Pick(rs, o))
 }
 

@@ -49,6 +49,11 @@ type Result struct {
 	// (pick and the reports use them before their defaults).
 	Objectives []Objective `json:"objectives,omitempty"`
 	Cells      []Cell      `json:"cells"`
+	// Label, when set, shows the result as a series of its own beside
+	// other results (storefit report a.json b.json): its cells are
+	// contenders apart from the same cells of other results, labelled
+	// "store · label". It is not written to the file.
+	Label string `json:"-"`
 }
 
 // Shard says which share of a plan a run executed: shard Index of Count

@@ -20,15 +20,18 @@ func WriteText(w io.Writer, r *Result) error {
 			state += " (" + r.Interrupted + ")"
 		}
 	}
-	ew.printf("storefit %s — %s, %d cells, %s\n", r.Tool.Version, r.StartedAt.Format("2006-01-02 15:04:05 MST"), len(r.Cells), state)
+	if r.Label != "" {
+		ew.printf("[%s] ", r.Label)
+	}
+	ew.printf("storefit %s — %s, %s, %s\n", r.Tool.Version, r.StartedAt.Format("2006-01-02 15:04:05 MST"), Plural(len(r.Cells), "cell"), state)
 	env := r.Environment
-	ew.printf("machine: %s, %d cores, %.1f GiB, %s/%s, %s\n", env.CPUModel, env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+	ew.printf("machine: %s, %s, %.1f GiB, %s/%s, %s\n", env.CPUModel, Plural(env.Cores, "core"), float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
 	var dist []string
 	switch {
 	case r.Shard != nil:
 		dist = append(dist, "shard "+r.Shard.String())
 	case len(r.Merged) > 0:
-		dist = append(dist, fmt.Sprintf("merged from %d shards", len(r.Merged)))
+		dist = append(dist, "merged from "+Plural(len(r.Merged), "shard"))
 	}
 	switch r.Phase {
 	case "load":
@@ -125,12 +128,12 @@ func writeCellText(ew *errWriter, c *Cell) {
 		ew.printf("\n")
 	}
 	if l := c.Load; l != nil {
-		ew.printf("   load: %d rows in %.2f s (%s rows/s, %d loaders)\n", l.Rows, l.Seconds, FormatRate(l.RowsPerSec), l.Loaders)
+		ew.printf("   load: %s in %.2f s (%s rows/s, %s)\n", Plural(l.Rows, "row"), l.Seconds, FormatRate(l.RowsPerSec), Plural(l.Loaders, "loader"))
 	}
 	if v := c.Validation; v != nil {
 		ew.printf("   validation: %s", v.Status)
 		if v.Status != ValidationSkipped {
-			ew.printf(" (%d checks, %d failed)", v.Checks, v.Failed)
+			ew.printf(" (%s, %d failed)", Plural(v.Checks, "check"), v.Failed)
 		}
 		if v.Reason != "" {
 			ew.printf(" — %s", v.Reason)
@@ -147,7 +150,7 @@ func writeCellText(ew *errWriter, c *Cell) {
 	if mr := c.MaxRate; mr != nil {
 		writeMaxRateText(ew, mr)
 	}
-	ew.printf("   run: %s ops in %.2f s = %s ops/s, %d errors", FormatCount(run.Ops), run.Seconds, FormatRate(run.OpsPerSec), run.Errors)
+	ew.printf("   run: %s in %.2f s = %s ops/s, %s", Plural(run.Ops, "op"), run.Seconds, FormatRate(run.OpsPerSec), Plural(run.Errors, "error"))
 	if run.Mode == OpenLoop {
 		ew.printf("; target %s ops/s, %s late ops, max lag %s µs", FormatRate(run.IntendedRate), FormatCount(run.LateOps), FormatMicros(run.MaxLagUs))
 		if run.IntendedOps > 0 {
@@ -317,6 +320,23 @@ func FormatRate(r float64) string {
 		return fmt.Sprintf("%.1f", r)
 	}
 	return FormatCount(int64(r + 0.5))
+}
+
+// Plural formats a count and its noun in the right number: "1 cell",
+// "2 cells", "1,000 queries".
+func Plural[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		noun = noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "sh"), strings.HasSuffix(noun, "ch"):
+		noun += "es"
+	default:
+		noun += "s"
+	}
+	return FormatCount(int64(n)) + " " + noun
 }
 
 // FormatCount formats n with thousands separators: 1,234,567.

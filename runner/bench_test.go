@@ -47,7 +47,7 @@ func benchEngine(b *testing.B, store string, workers int, rate float64) {
 	}
 	cfg := Config{Workers: workers, Rate: rate, Timeout: 10 * time.Second}
 	e := newEngine(ctx, cfg, w.OpKinds(), gens, 0, workers)
-	e.ivs = newIntervals(workers)
+	e.ivs = newIntervals(workers, len(w.OpKinds()))
 	period := 0.0
 	if rate > 0 {
 		period = 1e9 * float64(workers) / rate
@@ -93,7 +93,7 @@ func BenchmarkPatternsNoop(b *testing.B) {
 				b.Fatal(err)
 			}
 			e := newEngine(ctx, Config{Workers: 1, Timeout: 10 * time.Second}, w.OpKinds(), gens, 0, 1)
-			e.ivs = newIntervals(1)
+			e.ivs = newIntervals(1, len(w.OpKinds()))
 			b.ReportAllocs()
 			b.ResetTimer()
 			e.run(ctx, phase{base: time.Now(), measure: true}, splitQuota(int64(b.N), 1))

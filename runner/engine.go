@@ -83,11 +83,9 @@ type wstate struct {
 	late   int64
 	maxLag time.Duration
 
-	// interval being filled
-	ivIdx  int
-	ivHist *hdr.Histogram
-	ivOps  int64
-	ivErrs int64
+	// interval being filled, per kind
+	ivIdx int
+	iv    []ivKind
 
 	_ [64]byte // keep the next worker's atomics off this cache line
 }
@@ -138,7 +136,7 @@ func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads
 				w.uhist[k] = results.NewHistogram()
 			}
 		}
-		w.ivHist = results.NewIntervalHistogram()
+		w.iv = newIvSet(len(kinds))
 		e.workers = append(e.workers, w)
 	}
 	return e
@@ -273,7 +271,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			// rule: every scheduled operation is measured).
 			c := classify(err)
 			w.errs[k][c]++
-			w.ivErrs++
+			w.iv[k].errs[c]++
 			if c == classError && len(w.samples[k]) < maxErrorSamples {
 				w.addSample(k, err)
 			}
@@ -290,8 +288,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 				}
 			}
 			record(w.hist[k], lat)
-			record(w.ivHist, lat)
-			w.ivOps++
+			record(w.iv[k].hist, lat)
 		}
 		if n&127 == 0 {
 			w.done.Store(n)
@@ -411,8 +408,7 @@ func record(h *hdr.Histogram, d time.Duration) {
 // flushInterval hands the worker's finished interval to the collector and
 // starts interval idx.
 func (e *engine) flushInterval(w *wstate, idx int) {
-	w.ivHist = e.ivs.submit(w.id, w.ivIdx, idx, w.ivHist, w.ivOps, w.ivErrs)
-	w.ivOps, w.ivErrs = 0, 0
+	w.iv = e.ivs.submit(w.id, w.ivIdx, idx, w.iv)
 	w.ivIdx = idx
 }
 
@@ -431,8 +427,8 @@ func (e *engine) reset() {
 			w.samples[k] = nil
 		}
 		w.late, w.maxLag = 0, 0
-		w.ivHist.Reset()
-		w.ivOps, w.ivErrs, w.ivIdx = 0, 0, 0
+		resetIvSet(w.iv)
+		w.ivIdx = 0
 		w.done.Store(0)
 	}
 }

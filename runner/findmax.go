@@ -72,7 +72,7 @@ func (m *measurer) findMax(ctx context.Context) (*results.Run, *results.MaxRate,
 		if !ok {
 			mark = "misses (" + reason + ")"
 		}
-		m.disp.Logf("find-max: %s ops/s %s %s", results.FormatRate(rate), mark, slo)
+		m.disp.Logf("find-max %s: %s ops/s %s %s", m.live.name(), results.FormatRate(rate), mark, slo)
 		if ok {
 			best = run
 		}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -12,50 +13,74 @@ import (
 // A worker hands over each finished interval once per second; that costs it
 // one short critical section (an append), while merging and encoding happen
 // on the collector's goroutine (collect). An interval is final once every
-// worker has moved past it.
+// worker has moved past it. Samples are kept per operation kind, so the
+// collector can also feed a live view (Live) per kind, once per second.
 type intervals struct {
 	mu    sync.Mutex // guards inbox and free
 	inbox []ivSample
-	free  []*hdr.Histogram
+	free  [][]ivKind
 
 	// owned by the collector
+	kinds     int
 	watermark []int // per worker: every interval below it was submitted
-	pending   map[int]*ivAgg
+	pending   map[int][]ivKind
+	all       *hdr.Histogram // scratch: one interval's kinds merged
 	done      []results.Interval
 	last      results.Interval
-	failing   int // consecutive final intervals in which every operation failed
+	failing   int          // consecutive final intervals in which every operation failed
+	lastKinds []KindStatus // per kind: counts so far, figures of the newest final interval
 	lastMu    sync.Mutex
+	// live, when set, receives every final interval's figures per kind.
+	live func(idx int, set []ivKind)
+}
+
+// ivKind is one operation kind's share of an interval: the latencies of its
+// successful operations and its errors by class.
+type ivKind struct {
+	hist *hdr.Histogram
+	errs [numClasses]int64
+}
+
+// newIvSet returns an empty interval sample for n operation kinds.
+func newIvSet(n int) []ivKind {
+	set := make([]ivKind, n)
+	for k := range set {
+		set[k].hist = results.NewIntervalHistogram()
+	}
+	return set
+}
+
+func resetIvSet(set []ivKind) {
+	for k := range set {
+		set[k].hist.Reset()
+		set[k].errs = [numClasses]int64{}
+	}
 }
 
 type ivSample struct {
 	worker, idx, upTo int
-	hist              *hdr.Histogram
-	ops, errs         int64
+	set               []ivKind
 }
 
-type ivAgg struct {
-	hist      *hdr.Histogram
-	ops, errs int64
-}
-
-func newIntervals(workers int) *intervals {
-	return &intervals{watermark: make([]int, workers), pending: map[int]*ivAgg{}}
+func newIntervals(workers, kinds int) *intervals {
+	return &intervals{kinds: kinds, watermark: make([]int, workers), pending: map[int][]ivKind{},
+		all: results.NewIntervalHistogram()}
 }
 
 // submit hands over worker's interval idx and declares that it has nothing
-// more for intervals before upTo. It returns an empty histogram for the
+// more for intervals before upTo. It returns an empty sample for the
 // worker's next interval.
-func (iv *intervals) submit(worker, idx, upTo int, h *hdr.Histogram, ops, errs int64) *hdr.Histogram {
+func (iv *intervals) submit(worker, idx, upTo int, set []ivKind) []ivKind {
 	iv.mu.Lock()
-	iv.inbox = append(iv.inbox, ivSample{worker, idx, upTo, h, ops, errs})
-	var next *hdr.Histogram
+	iv.inbox = append(iv.inbox, ivSample{worker, idx, upTo, set})
+	var next []ivKind
 	if n := len(iv.free); n > 0 {
 		next = iv.free[n-1]
 		iv.free = iv.free[:n-1]
 	}
 	iv.mu.Unlock()
 	if next == nil {
-		next = results.NewIntervalHistogram()
+		next = newIvSet(iv.kinds)
 	}
 	return next
 }
@@ -67,19 +92,21 @@ func (iv *intervals) collect() {
 	batch := iv.inbox
 	iv.inbox = nil
 	iv.mu.Unlock()
-	var recycled []*hdr.Histogram
+	var recycled [][]ivKind
 	for _, s := range batch {
 		a := iv.pending[s.idx]
 		if a == nil {
-			a = &ivAgg{hist: s.hist}
-			iv.pending[s.idx] = a
+			iv.pending[s.idx] = s.set
 		} else {
-			a.hist.Merge(s.hist)
-			s.hist.Reset()
-			recycled = append(recycled, s.hist)
+			for k := range a {
+				a[k].hist.Merge(s.set[k].hist)
+				for c, n := range s.set[k].errs {
+					a[k].errs[c] += n
+				}
+			}
+			resetIvSet(s.set)
+			recycled = append(recycled, s.set)
 		}
-		a.ops += s.ops
-		a.errs += s.errs
 		iv.watermark[s.worker] = max(iv.watermark[s.worker], s.upTo)
 	}
 	low := iv.watermark[0]
@@ -87,42 +114,91 @@ func (iv *intervals) collect() {
 		low = min(low, w)
 	}
 	for next := len(iv.done); next < low; next = len(iv.done) {
-		h := iv.finalize(next, time.Second)
-		recycled = append(recycled, h)
+		recycled = append(recycled, iv.finalize(next, time.Second))
 	}
 	iv.mu.Lock()
 	iv.free = append(iv.free, recycled...)
 	iv.mu.Unlock()
 }
 
-// finalize turns interval idx into its summary and returns its emptied
-// histogram.
-func (iv *intervals) finalize(idx int, length time.Duration) *hdr.Histogram {
-	a, ok := iv.pending[idx]
+// finalize turns interval idx into its summary, hands its figures to the
+// live view, and returns its emptied sample.
+func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
+	set, ok := iv.pending[idx]
 	if !ok {
-		a = &ivAgg{hist: results.NewIntervalHistogram()}
+		set = newIvSet(iv.kinds)
 	}
 	delete(iv.pending, idx)
-	out := results.Interval{T: idx, Ops: a.ops, Errors: a.errs, OpsPerSec: float64(a.ops) / length.Seconds()}
-	if a.hist.TotalCount() > 0 {
-		out.P50Us = float64(a.hist.ValueAtQuantile(50)) / 1e3
-		out.P99Us = float64(a.hist.ValueAtQuantile(99)) / 1e3
-		out.MaxUs = float64(a.hist.Max()) / 1e3
+	iv.all.Reset()
+	out := results.Interval{T: idx}
+	for _, k := range set {
+		iv.all.Merge(k.hist)
+		for _, n := range k.errs {
+			out.Errors += n
+		}
 	}
-	if enc, err := results.EncodeHistogram(a.hist); err == nil {
+	out.Ops = iv.all.TotalCount()
+	out.OpsPerSec = float64(out.Ops) / length.Seconds()
+	if out.Ops > 0 {
+		out.P50Us = float64(iv.all.ValueAtQuantile(50)) / 1e3
+		out.P99Us = float64(iv.all.ValueAtQuantile(99)) / 1e3
+		out.MaxUs = float64(iv.all.Max()) / 1e3
+	}
+	if enc, err := results.EncodeHistogram(iv.all); err == nil {
 		out.Histogram = enc
+	}
+	if iv.live != nil {
+		iv.live(idx, set)
 	}
 	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
 	iv.last = out
+	iv.updateKinds(set, length)
 	if out.Ops == 0 && out.Errors > 0 {
 		iv.failing++
 	} else {
 		iv.failing = 0
 	}
 	iv.lastMu.Unlock()
-	a.hist.Reset()
-	return a.hist
+	resetIvSet(set)
+	return set
+}
+
+// updateKinds adds a final interval to the per-kind status. The caller
+// holds lastMu.
+func (iv *intervals) updateKinds(set []ivKind, length time.Duration) {
+	if iv.lastKinds == nil {
+		iv.lastKinds = make([]KindStatus, len(set))
+	}
+	for k := range set {
+		ks, h := &iv.lastKinds[k], set[k].hist
+		n := h.TotalCount()
+		ks.Ops += n
+		for _, e := range set[k].errs {
+			ks.Errors += e
+		}
+		ks.OpsPerSec = float64(n) / length.Seconds()
+		ks.P50Us, ks.P99Us, ks.MaxUs = 0, 0, 0
+		if n > 0 {
+			ks.P50Us = float64(h.ValueAtQuantile(50)) / 1e3
+			ks.P99Us = float64(h.ValueAtQuantile(99)) / 1e3
+			ks.MaxUs = float64(h.Max()) / 1e3
+		}
+	}
+}
+
+// kindStatus returns the per-kind status, named.
+func (iv *intervals) kindStatus(names []string) []KindStatus {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	if iv.lastKinds == nil {
+		return nil
+	}
+	out := slices.Clone(iv.lastKinds)
+	for k := range out {
+		out[k].Kind = names[k]
+	}
+	return out
 }
 
 // failingFor returns for how many seconds, up to the newest final interval,

@@ -127,7 +127,7 @@ func (m *measurer) awaitStart(ctx context.Context, warmup time.Duration) error {
 	}
 	begin := m.start.Add(-warmup - startSettle)
 	if wait := time.Until(begin); wait > 0 {
-		m.disp.StartPhase(fmt.Sprintf("waiting for the start at %s", m.start.UTC().Format("15:04:05.000")), int64(wait/time.Millisecond), "ms")
+		m.disp.StartPhase(fmt.Sprintf("wait %s for the start at %s", m.live.name(), m.start.UTC().Format("15:04:05.000")), int64(wait/time.Millisecond), "ms")
 		stop := tickPhase(m.disp, time.Now(), wait, nil)
 		err := sleepUntil(ctx, begin)
 		stop()

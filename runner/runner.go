@@ -182,6 +182,9 @@ type Options struct {
 	Checkpoint func(*results.Result) error
 	// Tool identifies this build in the result.
 	Tool results.Tool
+	// Live, when set, receives the run's figures as it goes (phases, load
+	// progress, every measured second per operation kind).
+	Live Live
 }
 
 // ErrInterrupted is returned (wrapped) when the context is cancelled during
@@ -251,7 +254,9 @@ run:
 				label += fmt.Sprintf(" (shard %s)", plan.Shard)
 			}
 			opts.Display.Logf("%s", label)
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display)
+			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
+			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display, lc)
+			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
 			}
@@ -281,7 +286,7 @@ run:
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
 // measured phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display) (rc results.Cell) {
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
@@ -347,11 +352,13 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 			defer func() { f.FinishRun(ctx, conn, &rc) }()
 		}
 		t0 := time.Now()
+		lc.phase("setup")
 		if err := wl.Setup(ctx, conn); err != nil {
 			return fail(err)
 		}
 		setup := time.Since(t0)
-		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp)
+		lc.phase("load")
+		load, err := loadAll(ctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
 		if err != nil {
@@ -363,7 +370,10 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 			Reason: "load phase only: the run phase (--phase run) validates the data"}
 		return rc
 	}
-	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp)
+
+	// Validate.
+	lc.phase("validate")
+	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp, lc)
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
@@ -374,6 +384,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	m.start = start
+	m.live = lc
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
@@ -391,7 +402,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 // it (a shard of a full run, when the workload can check a share), or
 // nothing (SkipValidation, or a share the workload cannot check), saying
 // why.
-func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display) *results.Validation {
+func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, lc liveCell) *results.Validation {
 	shard := plan.Shard
 	switch {
 	case plan.SkipValidation:
@@ -403,11 +414,11 @@ func validatePhase(ctx context.Context, wl workloads.Workload, conn drivers.Conn
 				Reason: fmt.Sprintf("shard %s loaded only its share of the data, which %s cannot check alone: load with --phase load, then measure with --phase run, which validates all of it", shard, wl.Name())}
 		}
 		first, parts := shard.Index*cfg.Loaders, shard.Count*cfg.Loaders
-		return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+		return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 			return sv.ValidateShare(ctx, conn, first, cfg.Loaders, parts)
 		})
 	}
-	return validateWith(ctx, conn, disp, func(ctx context.Context) (workloads.Validation, error) {
+	return validateWith(ctx, conn, disp, lc, func(ctx context.Context) (workloads.Validation, error) {
 		return wl.Validate(ctx, conn)
 	})
 }
@@ -429,10 +440,10 @@ func (p *progress) Add(rows int64) { p.n.Add(rows) }
 
 // loadAll runs the load phase with n concurrent loaders: parts
 // shard.Index·n … shard.Index·n+n-1 of shard.Count·n.
-func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display) (results.Load, error) {
+func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n int, shard results.Shard, disp Display, lc liveCell) (results.Load, error) {
 	total := wl.Records() / int64(shard.Count)
 	var p progress
-	disp.StartPhase("load "+wl.Name(), total, "rows")
+	disp.StartPhase("load "+lc.name(), total, "rows")
 	t0 := time.Now()
 	stopTick := make(chan struct{})
 	var tickWG sync.WaitGroup
@@ -447,7 +458,8 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 				return
 			case <-t.C:
 				done := p.n.Load()
-				disp.Update(done, fmt.Sprintf("%s rows/s", results.FormatRate(float64(done)/time.Since(t0).Seconds())))
+				lc.loadRows(done)
+				disp.Update(done, Status{Stats: []Stat{{Text: results.FormatRate(float64(done)/time.Since(t0).Seconds()) + " rows/s"}}})
 			}
 		}
 	}()
@@ -468,11 +480,12 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 	wg.Wait()
 	finishErr := error(nil)
 	if f, ok := wl.(workloads.Finisher); ok && lctx.Err() == nil {
-		disp.Update(p.n.Load(), "finishing (indexes)")
+		disp.Update(p.n.Load(), Status{Stats: []Stat{{Text: "finishing (indexes)"}}})
 		finishErr = f.FinishLoad(lctx, conn)
 	}
 	close(stopTick)
 	tickWG.Wait()
+	lc.loadRows(p.n.Load())
 	el := time.Since(t0)
 	l := results.Load{Rows: p.n.Load(), Seconds: el.Seconds(), Loaders: n}
 	if el > 0 {
@@ -481,7 +494,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 			l.ValuesPerSec = l.RowsPerSec * vc.ValuesPerRow()
 		}
 	}
-	disp.EndPhase(fmt.Sprintf("loaded %d rows in %.2f s (%s rows/s)", l.Rows, l.Seconds, results.FormatRate(l.RowsPerSec)))
+	disp.EndPhase(fmt.Sprintf("loaded %s in %.2f s (%s rows/s)", results.Plural(l.Rows, "row"), l.Seconds, results.FormatRate(l.RowsPerSec)))
 	// Report the root cause, not the cancellations it caused.
 	var first error
 	for _, err := range errs {
@@ -500,7 +513,7 @@ func loadAll(ctx context.Context, wl workloads.Workload, conn drivers.Conn, n in
 
 // validateWith runs a validation and turns its outcome into the result's
 // record; a store that keeps no data is not asked.
-func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check func(context.Context) (workloads.Validation, error)) *results.Validation {
+func validateWith(ctx context.Context, conn drivers.Conn, disp Display, lc liveCell, check func(context.Context) (workloads.Validation, error)) *results.Validation {
 	if drivers.DiscardsData(conn) {
 		return &results.Validation{Status: results.ValidationSkipped, Reason: "store keeps no data"}
 	}
@@ -520,7 +533,7 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, check fu
 	if out.Status != results.ValidationPassed {
 		mark = "FAILED"
 	}
-	disp.Logf("validation %s: %d checks, %d failed", mark, out.Checks, out.Failed)
+	disp.Logf("validate %s: %s, %s, %d failed", lc.name(), mark, results.Plural(out.Checks, "check"), out.Failed)
 	return out
 }
 
@@ -537,6 +550,8 @@ type measurer struct {
 	warmed bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
+	// live receives the phases and every measured second.
+	live liveCell
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
@@ -558,7 +573,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	cfg := m.cfg
 	cfg.Rate = rate
 	disp := m.disp
-	name := m.wl.Name()
+	name := m.live.name()
 	// Workers of all shards share the total rate.
 	all := m.shard.Count * cfg.Workers
 	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
@@ -581,6 +596,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	}
 	if warmup > 0 && !m.warmed {
 		m.warmed = true
+		m.live.phase("warmup")
 		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
 		stop := tickPhase(disp, wb, warmup, nil)
 		e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, all))
@@ -591,7 +607,9 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		}
 		e.reset()
 	}
-	e.ivs = newIntervals(cfg.Workers)
+	e.ivs = newIntervals(cfg.Workers, len(m.wl.OpKinds()))
+	e.ivs.live = m.live.collector(m.wl.OpKinds())
+	m.live.phase("run")
 	total := int64(cfg.Duration / time.Millisecond)
 	unit := "ms"
 	if cfg.Duration == 0 {
@@ -638,7 +656,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	close(stopCollect)
 	<-collected
 	for _, w := range e.workers {
-		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.ivHist, w.ivOps, w.ivErrs)
+		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.iv)
 	}
 	run, err := e.summarize(ph, quota, elapsed)
 	if err != nil {
@@ -670,7 +688,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 		h.CPUs = runtime.NumCPU()
 		run.Harness = h
 	}
-	disp.EndPhase(fmt.Sprintf("%s ops in %.2f s: %s ops/s, %d errors", results.FormatCount(run.Ops), run.Seconds, results.FormatRate(run.OpsPerSec), run.Errors))
+	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
 	if ctx.Err() != nil {
 		return run, ctx.Err()
 	}
@@ -712,19 +730,15 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 			}
 			el := time.Since(base)
 			cur := int64(el / time.Millisecond)
-			detail := ""
+			var st Status
 			if e != nil {
 				ops := e.completed()
 				if d == 0 {
 					cur = ops
 				}
-				iv := e.ivs.latest()
-				detail = fmt.Sprintf("%s ops/s avg", results.FormatRate(float64(ops)/el.Seconds()))
-				if iv.Ops > 0 || iv.Errors > 0 {
-					detail += fmt.Sprintf(" | last s: %s ops/s p50 %s p99 %s µs, %d errors", results.FormatRate(iv.OpsPerSec), results.FormatMicros(iv.P50Us), results.FormatMicros(iv.P99Us), iv.Errors)
-				}
+				st = e.status(ops, el)
 			}
-			disp.Update(cur, detail)
+			disp.Update(cur, st)
 			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
@@ -733,6 +747,29 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// status returns the measured phase's figures for the display: the last
+// complete second's rate, p99 and p50, the average rate, and errors when
+// there are any — a narrow terminal drops p50 first, then the average, p99,
+// the rate and errors — and per-kind figures.
+func (e *engine) status(ops int64, el time.Duration) Status {
+	avg := Stat{Text: "avg " + results.FormatRate(float64(ops)/el.Seconds()) + " ops/s", Drop: 4}
+	iv := e.ivs.latest()
+	if iv.Ops == 0 && iv.Errors == 0 {
+		return Status{Stats: []Stat{avg}}
+	}
+	st := Status{Stats: []Stat{
+		{Text: results.FormatRate(iv.OpsPerSec) + " ops/s", Drop: 2},
+		{Text: "p99 " + results.FormatMicros(iv.P99Us) + " µs", Drop: 3},
+		{Text: "p50 " + results.FormatMicros(iv.P50Us) + " µs", Drop: 5},
+		avg,
+	}}
+	if iv.Errors > 0 {
+		st.Stats = append(st.Stats, Stat{Text: results.Plural(iv.Errors, "error"), Drop: 1})
+	}
+	st.Kinds = e.ivs.kindStatus(e.kinds)
+	return st
 }
 
 // deadAfter is how many consecutive seconds in which every operation

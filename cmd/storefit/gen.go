@@ -94,7 +94,7 @@ all variants of a pattern share the data set).`,
 				if err := results.WriteFileAtomic(path, append(data, '\n')); err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "wrote %d queries with expected answers to %s\n", len(q), path)
+				fmt.Fprintf(os.Stderr, "wrote %s with expected answers to %s\n", results.Plural(len(q), "query"), path)
 			}
 			return nil
 		},

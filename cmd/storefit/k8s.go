@@ -243,7 +243,7 @@ docs/kubernetes.md) and run 'storefit merge' on them.`,
 						return err
 					}
 				}
-				fmt.Fprintf(os.Stderr, "%d results written to %s\n", len(rs), dir)
+				fmt.Fprintf(os.Stderr, "%s written to %s\n", results.Plural(len(rs), "result"), dir)
 			}
 			if out != "" {
 				m, err := results.Merge(rs)
@@ -253,7 +253,7 @@ docs/kubernetes.md) and run 'storefit merge' on them.`,
 				if err := results.WriteFile(out, m); err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "%d shards merged into %s\n", len(rs), out)
+				fmt.Fprintf(os.Stderr, "%s merged into %s\n", results.Plural(len(rs), "shard"), out)
 			}
 			return nil
 		},

@@ -49,10 +49,26 @@ func (e interruptedError) Unwrap() error { return e.err }
 
 func tool() results.Tool {
 	t := results.Tool{Version: version, Commit: commit}
+	bi, ok := debug.ReadBuildInfo()
 	if t.Version == "" {
 		t.Version = "dev"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			t.Version = bi.Main.Version
+		}
+	}
+	if t.Commit == "" && ok {
+		// go build records the commit it built from (unless -buildvcs=false).
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				rev = s.Value[:min(len(s.Value), 12)]
+			case s.Key == "vcs.modified" && s.Value == "true":
+				dirty = "-dirty"
+			}
+		}
+		if rev != "" {
+			t.Commit = rev + dirty
 		}
 	}
 	return t
@@ -81,7 +97,7 @@ oracle, and reports latency and throughput per store and pattern.`,
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(), newListCmd(), newReportCmd(), newPickCmd(), newCompareCmd(), newMergeCmd(),
-		newExportCmd(), newGenCmd(), newUpCmd(), newDownCmd(), newK8sCmd())
+		newExportCmd(), newGenCmd(), newUpCmd(), newDownCmd(), newK8sCmd(), newVersionCmd())
 	return root
 }
 

@@ -41,7 +41,7 @@ seed or scale), results that are not shards, and missing or repeated shards.`,
 			if err := results.WriteFile(out, m); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%d shards merged into %s\n", len(rs), out)
+			fmt.Fprintf(os.Stderr, "%s merged into %s\n", results.Plural(len(rs), "shard"), out)
 			return nil
 		},
 	}

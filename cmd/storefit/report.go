@@ -83,14 +83,20 @@ func newReportCmd() *cobra.Command {
 	var (
 		format, out, plots string
 		plotFormats        []string
+		labels             []string
+		merge              bool
 		pf                 pickFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "report RESULT.json...",
 		Short: "Render a report (HTML with plots, Markdown or text) from result files",
 		Long: `Report renders result files written by 'storefit run' without re-running
-anything. Several files are combined into one report (repetitions of a cell
-found in several files count as repetitions).
+anything. Several files are shown side by side: each file is a series of
+its own, labelled with its file name (or --label, once per file, in order),
+every table and plot shows the same cell of each file next to the others,
+and a comparison table gives each workload and store's throughput and p99
+per file with the ratio to the first file. --merge instead treats the files
+as repetitions of the same cells (e.g. runs of one plan on several days).
 
 Formats: html — one self-contained file, every plot embedded as SVG, no
 network fetches, opens offline; markdown; text. Without --format the format
@@ -102,6 +108,9 @@ for slides and papers. The recommendation section ranks stores per pattern by
 the rule of 'storefit pick' (see --slo).`,
 		Example: `  storefit report results/2026-11-25T16-00-00.json -o report.html
   storefit report --format markdown results/*.json -o report.md
+  storefit report before.json after.json -o compare.html
+  storefit report --label pg15 --label pg17 a.json b.json
+  storefit report --merge day1.json day2.json day3.json
   storefit report results/run.json --plots figures --plot-format svg,png
   storefit report --format text results/run.json`,
 		Args: cobra.MinimumNArgs(1),
@@ -132,12 +141,15 @@ the rule of 'storefit pick' (see --slo).`,
 			if err != nil {
 				return err
 			}
+			if err := labelResults(rs, args, labels, merge); err != nil {
+				return err
+			}
 			if plots != "" {
 				files, err := report.WritePlots(plots, rs, report.Options{Pick: po}, plotFormats)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "%d figures written to %s\n", len(files), plots)
+				fmt.Fprintf(os.Stderr, "%s written to %s\n", results.Plural(len(files), "figure"), plots)
 			}
 			if format == "html" {
 				if out == "" || out == "-" {
@@ -163,8 +175,69 @@ the rule of 'storefit pick' (see --slo).`,
 	fl.StringVarP(&out, "out", "o", "", "output file (default: standard output)")
 	fl.StringVar(&plots, "plots", "", "also write every figure as its own file into this directory")
 	fl.StringSliceVar(&plotFormats, "plot-format", []string{"svg"}, "formats of --plots: svg, png or both")
+	fl.StringArrayVar(&labels, "label", nil, "label of the next result file's series (repeat once per file; default: the file name)")
+	fl.BoolVar(&merge, "merge", false, "treat the files as repetitions of the same cells instead of series side by side")
 	pf.register(cmd)
 	return cmd
+}
+
+// labelResults labels the results of several files as series side by side:
+// each by its --label, else by its file name without .json (with its
+// directory when two files share a name). With merge, or one file, nothing
+// is labelled.
+func labelResults(rs []*results.Result, paths, labels []string, merge bool) error {
+	switch {
+	case merge && len(labels) > 0:
+		return usagef("--label names series side by side; --merge makes the files one series")
+	case len(labels) > 0 && len(labels) != len(paths):
+		return usagef("%s for %s: give one --label per file, in order", results.Plural(len(labels), "label"), results.Plural(len(paths), "file"))
+	case merge || len(paths) < 2:
+		return nil
+	}
+	if len(labels) == 0 {
+		labels = fileLabels(paths)
+	}
+	seen := map[string]bool{}
+	for i, l := range labels {
+		if l == "" || seen[l] {
+			return usagef("--label %q: labels must be distinct and not empty", l)
+		}
+		seen[l] = true
+		rs[i].Label = l
+	}
+	return nil
+}
+
+// fileLabels names files by their base name without .json, adding the
+// parent directory, then the position, where names collide.
+func fileLabels(paths []string) []string {
+	name := func(p string, dir bool) string {
+		b := strings.TrimSuffix(filepath.Base(p), ".json")
+		if dir {
+			b = filepath.Join(filepath.Base(filepath.Dir(p)), b)
+		}
+		return b
+	}
+	count := func(dir bool) map[string]int {
+		n := map[string]int{}
+		for _, p := range paths {
+			n[name(p, dir)]++
+		}
+		return n
+	}
+	short, long := count(false), count(true)
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		switch {
+		case short[name(p, false)] == 1:
+			out[i] = name(p, false)
+		case long[name(p, true)] == 1:
+			out[i] = name(p, true)
+		default:
+			out[i] = fmt.Sprintf("%s #%d", name(p, true), i+1)
+		}
+	}
+	return out
 }
 
 // writeOutput runs render into path (atomically) or, for "" or "-", to

@@ -47,6 +47,9 @@ type runFlags struct {
 	thresh    []string
 	startAt   string
 	every     time.Duration
+	ycsbFiles []string
+	ycsbProps []string
+	metrics   string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -115,6 +118,21 @@ when a validation failed (wrong answers); 5 when a threshold was breached;
 when interrupted. A run with several problems exits with the lowest of 3,
 4, 5 and prints them all (docs/verdicts.md).
 
+-P FILE reads a YCSB property file unchanged (workloads/workloada …, or
+your own; repeatable, later files win) and -p NAME=VALUE sets one YCSB
+property over them, as YCSB's own -P and -p do: the CoreWorkload properties
+become point's options (the core mixes run as point/a … point/f, any other
+mix as point/ycsb), threadcount, target, operationcount and
+maxexecutiontime become --workers, --rate, --ops and --duration (flags
+given win), and every property storefit does not use is named with the
+reason.
+
+--metrics-addr host:port serves the run's live figures to Prometheus
+(OpenMetrics on request) at /metrics while it runs: operations, errors by
+class and latency histograms per workload, store and kind, the phase of
+each cell, load progress and storefit's own CPU use; the Grafana dashboard
+metrics/grafana-dashboard.json charts them.
+
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
 
@@ -125,6 +143,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 "complete": false.`,
 		Example: `  storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
+  storefit run -P workloads/workloada -p recordcount=100000 --store postgres
   storefit run --workload point/b --store memory --workers 4 --ops 1000000 --set readallfields=false
   storefit run --suite suites/quick.yaml --store memory --out results/quick.json --report
   storefit run --workload point/c --store memory --repeat 5 --duration 5s
@@ -150,6 +169,8 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
 	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
+	fl.StringArrayVarP(&f.ycsbFiles, "ycsb-properties", "P", nil, "YCSB property file, e.g. workloads/workloada (repeatable)")
+	fl.StringArrayVarP(&f.ycsbProps, "ycsb-property", "p", nil, "YCSB property NAME=VALUE over the -P files (repeatable)")
 	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
@@ -163,6 +184,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.BoolVar(&f.validate, "validate", true, "check the store's answers before measuring (=false: cells are unvalidated and never ranked)")
 	fl.StringArrayVar(&f.thresh, "threshold", nil, "pass/fail criterion [SCOPE:]METRIC<VALUE, e.g. p99<10ms, errors<0.1%, point/a:rate>=5000 (repeatable)")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
+	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
 	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
 	return cmd
 }
@@ -187,13 +209,23 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	switch {
 	case f.quiet:
 	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
-		disp = runner.NewBarDisplay(os.Stderr)
+		disp = runner.NewBarDisplay(os.Stderr, termWidth(os.Stderr))
 	case f.progress == "lines" || f.progress == "auto":
 		disp = runner.NewLineDisplay(os.Stderr, 5*time.Second)
 	default:
 		return usagef("--progress %q: use auto, bar or lines", f.progress)
 	}
+	var live runner.Live
+	if f.metrics != "" {
+		l, stop, err := startMetrics(os.Stderr, f.metrics)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		live = l
+	}
 	res, runErr := runner.Run(cmd.Context(), plan, runner.Options{
+		Live:       live,
 		Display:    disp,
 		Tool:       tool(),
 		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
@@ -307,6 +339,15 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 
 	var suite *runner.Suite
 	switch {
+	case len(f.ycsbFiles) > 0 || len(f.ycsbProps) > 0:
+		if f.suite != "" || len(f.workloads) > 0 {
+			return runner.Plan{}, errors.New("-P/-p describe the workload: give no --workload or --suite with them")
+		}
+		s, err := ycsbSuite(cmd.ErrOrStderr(), f.ycsbFiles, f.ycsbProps)
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		suite = s
 	case f.suite != "" && len(f.workloads) > 0:
 		return runner.Plan{}, errors.New("give either --suite or --workload, not both")
 	case f.suite != "":

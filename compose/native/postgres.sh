@@ -27,16 +27,37 @@
 #   maintenance_work_mem 1GB, max_wal_size 16GB, checkpoint_timeout 30min,
 #   wal_level logical (for CDC work), synchronous_commit off, jit off,
 #   max_parallel_workers_per_gather 2, random_page_cost 1.1.
+#
+# timescale.sh is this script with other settings: it sets the PG_* variables
+# below (name, port, password, the server binary and hooks for its extension)
+# before sourcing it.
 
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# What a script sourcing this one may set first (defaults: the postgres server):
+#   PG_NAME           name in messages and of the data directory under $STOREFIT_NATIVE_DIR
+#   PG_DEFAULT_PORT   first port tried when PG_PORT is empty
+#   PG_PORT           the port asked for (it must be free), or empty
+#   PG_PASSWORD       password of the storefit user
+#   PG_SERVER         the postgres executable pg_ctl starts
+#   pg_install_extra  a function run after the packages are installed
+#   pg_extra_conf     a function printing lines appended to postgresql.conf
+#   pg_init_db        a function run once after the storefit database is made,
+#                     with "${psql[@]}" a superuser psql command on it
 PG_VERSION=15
 PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
-PG_DIR=$STOREFIT_NATIVE_DIR/postgres
+PG_NAME=${PG_NAME:-postgres}
+PG_DEFAULT_PORT=${PG_DEFAULT_PORT:-5432}
+PG_PORT=${PG_PORT-${STOREFIT_POSTGRES_PORT:-}}
+PG_PASSWORD=${PG_PASSWORD:-${STOREFIT_POSTGRES_PASSWORD:-storefit}}
+PG_SERVER=${PG_SERVER:-$PG_BIN/postgres}
+PG_DIR=$STOREFIT_NATIVE_DIR/$PG_NAME
 PG_DATA=$PG_DIR/data
 PG_SOCK=$PG_DIR/run
-PG_PASSWORD=${STOREFIT_POSTGRES_PASSWORD:-storefit}
+declare -F pg_install_extra >/dev/null || pg_install_extra() { :; }
+declare -F pg_extra_conf >/dev/null || pg_extra_conf() { :; }
+declare -F pg_init_db >/dev/null || pg_init_db() { :; }
 
 # as_pg CMD... runs CMD as the user that owns the server.
 as_pg() {
@@ -52,7 +73,7 @@ port() {
 	if [ -s "$PG_DIR/port" ]; then
 		cat "$PG_DIR/port"
 	else
-		echo "${STOREFIT_POSTGRES_PORT:-5432}"
+		echo "${PG_PORT:-$PG_DEFAULT_PORT}"
 	fi
 }
 
@@ -84,20 +105,21 @@ install() {
 		fi
 	fi
 	[ -x "$PG_BIN/initdb" ] || die "PostgreSQL $PG_VERSION binaries not found in $PG_BIN"
+	pg_install_extra
 }
 
 choose_port() {
 	local p
-	if [ -n "${STOREFIT_POSTGRES_PORT:-}" ]; then
-		p=$STOREFIT_POSTGRES_PORT
-		port_free "$p" || die "port $p (STOREFIT_POSTGRES_PORT) is taken; choose another"
+	if [ -n "$PG_PORT" ]; then
+		p=$PG_PORT
+		port_free "$p" || die "$PG_NAME: port $p is taken; choose another"
 	else
-		p=5432
+		p=$PG_DEFAULT_PORT
 		while ! port_free "$p"; do
 			p=$((p + 1))
-			[ $p -gt 5532 ] && die "no free port in 5432..5532"
+			[ $p -gt $((PG_DEFAULT_PORT + 100)) ] && die "$PG_NAME: no free port in $PG_DEFAULT_PORT..$((PG_DEFAULT_PORT + 100))"
 		done
-		[ "$p" -ne 5432 ] && log "port 5432 is taken; postgres uses port $p"
+		[ "$p" -ne "$PG_DEFAULT_PORT" ] && log "port $PG_DEFAULT_PORT is taken; $PG_NAME uses port $p"
 	fi
 	echo "$p" >"$PG_DIR/port"
 }
@@ -105,7 +127,7 @@ choose_port() {
 write_conf() {
 	cat >>"$PG_DATA/postgresql.conf" <<EOF
 
-# --- storefit (compose/native/postgres.sh) ---
+# --- storefit (compose/native/$PG_NAME.sh) ---
 listen_addresses = '127.0.0.1'
 port = $(port)
 unix_socket_directories = '$PG_SOCK'
@@ -156,6 +178,7 @@ logging_collector = off
 log_min_messages = warning
 log_checkpoints = off
 EOF
+	pg_extra_conf >>"$PG_DATA/postgresql.conf"
 }
 
 start() {
@@ -201,10 +224,10 @@ start() {
 		port_free "$(port)" || die "port $(port) of the stopped server in $PG_DIR is taken; run '$0 stop' first"
 		fresh=0
 	fi
-	log "starting postgres on 127.0.0.1:$(port)"
+	log "starting $PG_NAME on 127.0.0.1:$(port)"
 	# 9>&-: the server must not inherit (and so hold) the start lock.
-	as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$PG_DIR/server.log" >/dev/null 9>&- \
-		|| die "postgres did not start; see $PG_DIR/server.log"
+	as_pg "$PG_BIN/pg_ctl" start -w -t 60 -p "$PG_SERVER" -D "$PG_DATA" -l "$PG_DIR/server.log" >/dev/null 9>&- \
+		|| die "$PG_NAME did not start; see $PG_DIR/server.log"
 	if [ "$fresh" -eq 1 ]; then
 		local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$(port)" -U postgres -d postgres)
 		as_pg "${psql[@]}" -v pw="$PG_PASSWORD" >/dev/null <<'EOF' || die "could not create the storefit user and database"
@@ -213,9 +236,11 @@ CREATE DATABASE storefit OWNER storefit;
 EOF
 		as_pg "${psql[@]}" -d storefit -c "ALTER SCHEMA public OWNER TO storefit" >/dev/null \
 			|| die "could not give the storefit user its schema"
+		psql+=(-d storefit)
+		pg_init_db
 	fi
 	wait_for 30 "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$(port)" -d storefit -U storefit \
-		|| die "postgres on 127.0.0.1:$(port) does not answer; see $PG_DIR/server.log"
+		|| die "$PG_NAME on 127.0.0.1:$(port) does not answer; see $PG_DIR/server.log"
 	dsn
 }
 
@@ -224,9 +249,9 @@ stop() {
 	exec 9>"$PG_DIR/.lock"
 	flock 9
 	if [ -f "$PG_DATA/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1; then
-		log "stopping postgres on 127.0.0.1:$(port)"
+		log "stopping $PG_NAME on 127.0.0.1:$(port)"
 		as_pg "$PG_BIN/pg_ctl" stop -w -t 60 -m fast -D "$PG_DATA" >/dev/null \
-			|| die "postgres did not stop; see $PG_DIR/server.log"
+			|| die "$PG_NAME did not stop; see $PG_DIR/server.log"
 	fi
 	rm -rf "$PG_DIR"
 }

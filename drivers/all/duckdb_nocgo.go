@@ -21,7 +21,8 @@ func (noCgoDuckDB) Open(context.Context, string) (drivers.Conn, error) {
 
 // Describe says the store is missing from this build.
 func (noCgoDuckDB) Describe() drivers.Info {
-	return drivers.Info{Summary: "DuckDB — not in this build (needs cgo)", Embedded: true, DSNExample: "(needs a cgo build)"}
+	return drivers.Info{Summary: "DuckDB — not in this build (needs cgo)", Embedded: true, DSNExample: "(needs a cgo build)",
+		Libraries: []string{"github.com/duckdb/duckdb-go/v2"}}
 }
 
 func init() { drivers.Register("duckdb", noCgoDuckDB{}) }

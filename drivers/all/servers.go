@@ -7,6 +7,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/cassandra"
 	_ "github.com/storefit/storefit/drivers/clickhouse"
 	_ "github.com/storefit/storefit/drivers/elastic"
+	_ "github.com/storefit/storefit/drivers/hbase"
 	_ "github.com/storefit/storefit/drivers/influx"
 	_ "github.com/storefit/storefit/drivers/neo4j"
 	_ "github.com/storefit/storefit/drivers/opensearch"

@@ -51,6 +51,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the bleve driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/blevesearch/bleve/v2"},
 		Summary:    "Bleve full-text search library (scorch index), embedded",
 		Conn:       (*Conn)(nil),
 		Embedded:   true,

@@ -33,6 +33,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the cassandra driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/apache/cassandra-gocql-driver/v2"},
 		Summary:    "Apache Cassandra (partitions and clustering columns, query table for wide counts, LWT for likes), client gocql",
 		Conn:       (*Conn)(nil),
 		DSNExample: "cassandra://[user:password@]127.0.0.1:9042/storefit?consistency=LOCAL_ONE",

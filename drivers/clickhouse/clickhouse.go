@@ -22,6 +22,7 @@ type Driver struct{}
 // Describe describes the clickhouse driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/ClickHouse/clickhouse-go/v2"},
 		Summary:    "ClickHouse (clickhouse-go, native protocol): agg and series on MergeTree tables sorted for the queries, batch inserts",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultDSN),

@@ -28,6 +28,7 @@ type Driver struct{}
 // Describe describes the duckdb driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/duckdb/duckdb-go/v2", "github.com/duckdb/duckdb-go-bindings"},
 		Summary:    "DuckDB, an embedded columnar analytic SQL database (cgo)",
 		Conn:       (*Conn)(nil),
 		Embedded:   true,

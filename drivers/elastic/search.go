@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/storefit/storefit/drivers/internal/searchrest"
 	"github.com/storefit/storefit/workloads/search"
@@ -34,7 +32,7 @@ func (c *Conn) SearchStore(s search.Schema) (search.Store, error) {
 // api makes the search store's requests with go-elasticsearch: esapi's
 // requests with plain JSON bodies (which Elasticsearch 7.14 and later
 // accept; the typed API needs 8) and esutil's bulk indexer.
-type api struct{ es *elasticsearch.Client }
+type api struct{ es *elastictransport.Client }
 
 func (a api) CreateIndex(ctx context.Context, index string, body []byte) error {
 	res, err := esapi.IndicesCreateRequest{Index: index, Body: bytes.NewReader(body)}.Do(ctx, a.es)
@@ -57,60 +55,24 @@ func (a api) DeleteIndex(ctx context.Context, index string) error {
 	return decode(res, nil)
 }
 
-// Bulk indexes docs with a bulk indexer of one worker (the runner's
-// loaders already call in parallel) whose requests refresh the index
-// (refresh=true), so the documents are searchable when it returns.
+// Bulk indexes docs with _bulk requests of about 5 MB, one after the other
+// (the runner's loaders already call in parallel), each refreshing the
+// index (refresh=true), so the documents are searchable when it returns.
 func (a api) Bulk(ctx context.Context, index string, docs []searchrest.BulkDoc) error {
-	var (
-		mu    sync.Mutex
-		first error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-	}
-	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client:     a.es,
-		Index:      index,
-		NumWorkers: 1,
-		FlushBytes: 5 << 20,
-		Refresh:    "true",
-		OnError:    func(_ context.Context, err error) { fail(err) },
-	})
-	if err != nil {
-		return err
-	}
-	onFailure := func(_ context.Context, it esutil.BulkIndexerItem, r esutil.BulkIndexerResponseItem, err error) {
-		if err == nil {
-			err = fmt.Errorf("%s: %s", r.Error.Type, searchrest.OneLine(r.Error.Reason))
-		}
-		fail(fmt.Errorf("document %s: %w", it.DocumentID, err))
-	}
-	for _, d := range docs {
-		err := bi.Add(ctx, esutil.BulkIndexerItem{
-			Action:     "index",
-			DocumentID: d.ID,
-			Body:       bytes.NewReader(d.Source),
-			OnFailure:  onFailure,
-		})
+	bodies, counts := searchrest.BulkBodies(docs, 5<<20)
+	for i, body := range bodies {
+		res, err := esapi.BulkRequest{Index: index, Body: bytes.NewReader(body), Refresh: "true"}.Do(ctx, a.es)
 		if err != nil {
-			bi.Close(ctx)
 			return err
 		}
-	}
-	if err := bi.Close(ctx); err != nil {
-		return err
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if first != nil {
-		return first
-	}
-	if st := bi.Stats(); st.NumFailed > 0 || st.NumIndexed != uint64(len(docs)) {
-		return fmt.Errorf("%d of %d documents indexed, %d failed", st.NumIndexed, len(docs), st.NumFailed)
+		if res.IsError() {
+			return decode(res, nil)
+		}
+		err = searchrest.DecodeBulk(res.Body, counts[i])
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -16,12 +16,16 @@
 //     line protocol (gzip) and Flux through its query API.
 //
 // The DSN option api=v1 or api=v2 overrides the choice (1.8+ serves both).
+// The store influx2 is the same driver held to the v2 API (V2Driver): it
+// refuses 1.x servers, and lets a run compare InfluxDB 2 with the influx
+// store's 1.x server side by side, each with its own DSN
+// ($STOREFIT_INFLUX2_DSN beside $STOREFIT_INFLUX_DSN).
 //
 // # DSN
 //
 //	http://127.0.0.1:8086?db=storefit                              1.x (DefaultDSN)
 //	http://user:secret@db.example:8086?db=metrics&rp=autogen       1.x with auth
-//	http://127.0.0.1:8086?org=storefit&bucket=storefit&token=TOKEN 2.x
+//	http://127.0.0.1:8087?org=storefit&bucket=storefit&token=TOKEN 2.x (DefaultV2DSN, influx2's default)
 //
 // Options: api (auto, v1, v2), db and rp (1.x database and retention
 // policy; Open creates the database), org, bucket and token (2.x; Setup
@@ -110,11 +114,15 @@
 //
 // compose/native/influx.sh start installs Debian's influxdb (1.6) if
 // missing, starts it on 127.0.0.1:8086 with its data under
-// $STOREFIT_NATIVE_DIR and prints the DSN; CI runs the conformance suite
-// against it (STOREFIT_INFLUX_DSN). The 2.x path runs against a 2.x server
-// when STOREFIT_INFLUX2_DSN names one (compose/'s influxdb service); CI
-// has none (InfluxDB 2 is not packaged for Debian), so there its query text
-// is checked by the golden files, its literals by unit tests, and its
+// $STOREFIT_NATIVE_DIR and prints the DSN; compose/native/influx2.sh start
+// builds influxd 2.7.12 from its Go module (once per machine; InfluxDB 2 is
+// not packaged for Debian), starts it on 127.0.0.1:8087, runs its setup
+// (org, bucket, token) and prints the DSN. CI starts both and runs the
+// conformance suite against each (STOREFIT_INFLUX_DSN, and
+// STOREFIT_INFLUX2_DSN through the influx2 store); the tests skip without
+// them unless STOREFIT_REQUIRE_SERVERS=1. The Flux text of every query is
+// also fixed by golden files, its literals by unit tests, and the 2.x
 // plumbing (version choice, gzip'd writes, reading annotated CSV answers
-// back) against a fake 2.x server (v2_test.go).
+// back) by a fake server (v2_test.go), so a change shows in review before
+// it reaches a server.
 package influx

@@ -26,6 +26,7 @@ type Driver struct{}
 // Describe describes the influx driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/influxdata/influxdb-client-go/v2"},
 		Summary:    "InfluxDB 1.x (line protocol on /write, InfluxQL) or 2.x (influxdb-client-go, Flux), chosen by the server's version: series",
 		Conn:       (*Conn)(nil),
 		DSNExample: DefaultDSN,
@@ -210,3 +211,49 @@ func responseError(resp *http.Response) error {
 // errNoBackend is returned by stores of a Conn whose API has no
 // implementation of an operation.
 var errNoBackend = errors.New("influx: unknown API")
+
+func init() { drivers.Register("influx2", V2Driver{}) }
+
+// DefaultV2DSN is the InfluxDB 2 server compose/native/influx2.sh starts.
+const DefaultV2DSN = "http://127.0.0.1:8087?org=storefit&bucket=storefit&token=storefit-token"
+
+// V2Driver opens InfluxDB 2.x servers as the store "influx2": the influx
+// driver held to the v2 API (influxdb-client-go, Flux). It exists so a run
+// can compare InfluxDB 2 with the 1.x server of the influx store under a
+// name of its own (each takes its DSN from $STOREFIT_<NAME>_DSN).
+type V2Driver struct{}
+
+// Describe describes the influx2 driver.
+func (V2Driver) Describe() drivers.Info {
+	return drivers.Info{
+		Libraries:  []string{"github.com/influxdata/influxdb-client-go/v2"},
+		Summary:    "InfluxDB 2.x only (the influx driver's v2 API: influxdb-client-go, Flux): series",
+		Conn:       (*Conn)(nil),
+		DSNExample: drivers.RedactDSN(DefaultV2DSN),
+	}
+}
+
+// Open connects like the influx driver (DefaultV2DSN when dsn is empty)
+// with the v2 API, and refuses a 1.x server, which does not speak Flux.
+func (V2Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+	if strings.TrimSpace(dsn) == "" {
+		dsn = DefaultV2DSN
+	}
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.API == APIV1 {
+		return nil, fmt.Errorf("influx2 DSN %q: api=v1: the influx2 store speaks the v2 API (use the influx store for v1)", drivers.RedactDSN(dsn))
+	}
+	cfg.API = APIV2
+	c, err := OpenConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(strings.TrimPrefix(c.version, "v"), "1.") {
+		c.Close()
+		return nil, fmt.Errorf("%s: the server is InfluxDB %s, and the influx2 store needs 2.x (compose/native/influx2.sh start starts one; the influx store speaks 1.x)", c.where, c.version)
+	}
+	return c, nil
+}

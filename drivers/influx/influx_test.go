@@ -53,22 +53,55 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestConformanceV2 runs the suite on an InfluxDB 2.x server named by
-// STOREFIT_INFLUX2_DSN (compose/'s influxdb service), and skips without one
-// even under STOREFIT_REQUIRE_SERVERS=1: InfluxDB 2 is not packaged for
-// Debian, so CI cannot start it (the golden Flux files check its queries).
-func TestConformanceV2(t *testing.T) {
+// v2DSN returns the DSN of the InfluxDB 2.x test server from
+// STOREFIT_INFLUX2_DSN (compose/native/influx2.sh start prints one), and
+// skips the test without it (fails under STOREFIT_REQUIRE_SERVERS=1).
+func v2DSN(t *testing.T) string {
+	t.Helper()
 	dsn := os.Getenv("STOREFIT_INFLUX2_DSN")
 	if dsn == "" {
-		t.Skip("STOREFIT_INFLUX2_DSN not set (docker compose -f compose/docker-compose.yml up -d influxdb; CI has no InfluxDB 2)")
+		if requireServers() {
+			t.Fatal("STOREFIT_INFLUX2_DSN is not set and STOREFIT_REQUIRE_SERVERS=1: start a server with compose/native/influx2.sh start")
+		}
+		t.Skip("STOREFIT_INFLUX2_DSN not set (compose/native/influx2.sh start prints one)")
 	}
-	if c := open(t, dsn); c.API() != influx.APIV2 {
-		c.Close()
-		t.Fatalf("%s speaks the %s API, want v2", dsn, c.API())
-	} else {
-		c.Close()
+	return dsn
+}
+
+// TestConformanceV2 runs the suite on the InfluxDB 2.x server through the
+// influx2 store (the v2 API: influxdb-client-go, Flux), after checking that
+// the influx store chooses the v2 API there by itself.
+func TestConformanceV2(t *testing.T) {
+	dsn := v2DSN(t)
+	c := open(t, dsn)
+	api, v := c.API(), drivers.Version(context.Background(), c)
+	c.Close()
+	if api != influx.APIV2 || !strings.HasPrefix(v, "InfluxDB 2.") {
+		t.Fatalf("the influx store speaks the %s API to %q, want v2 to InfluxDB 2.x", api, v)
 	}
-	drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+	drivertest.Run(t, func() drivers.Conn {
+		c, err := influx.V2Driver{}.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
+
+// TestInflux2RefusesV1 opens the influx2 store on the 1.x server: one line
+// saying it needs 2.x.
+func TestInflux2RefusesV1(t *testing.T) {
+	c, err := influx.V2Driver{}.Open(context.Background(), serverDSN(t))
+	if err == nil {
+		c.Close()
+		t.Fatal("influx2 opened an InfluxDB 1.x server")
+	}
+	if !strings.Contains(err.Error(), "needs 2.x") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q, want one line saying 2.x is needed", err)
+	}
+	if _, err := (influx.V2Driver{}).Open(context.Background(), "http://127.0.0.1:1?api=v1"); err == nil || !strings.Contains(err.Error(), "api=v1") {
+		t.Errorf("api=v1: %v, want an error naming the option", err)
+	}
 }
 
 // TestAPIChoice checks that the 1.x server is spoken to through the v1 API

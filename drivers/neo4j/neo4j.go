@@ -32,6 +32,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the neo4j driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/neo4j/neo4j-go-driver/v5"},
 		Summary:    "Neo4j 5 graph database over Bolt (Cypher, a label per graph, UNWIND batch loads), client neo4j-go-driver",
 		Conn:       (*Conn)(nil),
 		DSNExample: "bolt://[user:password@]127.0.0.1:7687[?database=neo4j]",

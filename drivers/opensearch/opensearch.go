@@ -33,6 +33,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the opensearch driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/opensearch-project/opensearch-go/v4"},
 		Summary:    "OpenSearch server (Lucene BM25, contract analyzer, bulk indexer), client opensearch-go",
 		Conn:       (*Conn)(nil),
 		DSNExample: "http://127.0.0.1:9200 (http[s]://[user:password@]host:port[?prefix=storefit_&shards=1…])",

@@ -51,6 +51,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the pebble driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/cockroachdb/pebble/v2"},
 		Summary:    "Pebble (CockroachDB's LSM key-value store), embedded",
 		Conn:       (*Conn)(nil),
 		Embedded:   true,

@@ -34,17 +34,24 @@ const (
 	WideHstore = "hstore"
 )
 
-// TimescaleDB use of the series pattern (Config.Timescale).
+// TimescaleDB use of the series pattern (Config.Timescale). What is
+// installed on the server never changes the schema: the postgres store uses
+// plain tables unless its DSN opts in, so two "postgres" results always
+// measure the same layout.
 const (
-	// TimescaleAuto makes the series table a hypertable when the
-	// timescaledb extension is available on the server.
-	TimescaleAuto = "auto"
-	// TimescaleOff always uses a plain table.
+	// TimescaleOff (the default, also the empty string) uses plain
+	// PostgreSQL tables, whatever extensions the server offers.
 	TimescaleOff = "off"
-	// TimescaleRequire is the timescale store's mode: Open fails without
-	// the extension; the series table is a compressed hypertable and
-	// buckets are time_bucket's. It is not a DSN option value: the store
-	// name says it.
+	// TimescaleOn is the postgres store's explicit opt-in (DSN option
+	// timescaledb=on, kept in the result's DSN; the store version names
+	// TimescaleDB): the series table is a hypertable of 12-hour chunks,
+	// buckets stay date_bin's and nothing is compressed. Open fails unless
+	// the extension is usable.
+	TimescaleOn = "on"
+	// TimescaleRequire is the timescale store's mode: Open fails unless
+	// the extension is usable; the series table is a compressed hypertable
+	// and buckets are time_bucket's. It is not a DSN option value: the
+	// store name says it.
 	TimescaleRequire = "require"
 )
 
@@ -63,8 +70,9 @@ type Config struct {
 	// WideEncoding is how the wide pattern stores sparse columns:
 	// WideHstore (default) or WideJSONB (DSN option wide_encoding).
 	WideEncoding string
-	// Timescale is TimescaleAuto (default) or TimescaleOff (DSN option
-	// timescaledb), or TimescaleRequire for the timescale store.
+	// Timescale is empty (plain tables) unless the DSN option timescaledb
+	// sets TimescaleOff or TimescaleOn; TimescaleRequire for the timescale
+	// store.
 	Timescale string
 	// Redacted is the DSN with its password replaced, for messages.
 	Redacted string
@@ -89,7 +97,7 @@ func ParseConfig(dsn string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("bad DSN %s: %s (want e.g. %s)", red, parseErrorText(err), drivers.RedactDSN(DefaultDSN))
 	}
-	c := Config{Pool: pc, SearchRank: RankBM25, WideEncoding: WideHstore, Timescale: TimescaleAuto, Redacted: red}
+	c := Config{Pool: pc, SearchRank: RankBM25, WideEncoding: WideHstore, Redacted: red}
 	rp := pc.ConnConfig.RuntimeParams
 	options := []struct {
 		name    string
@@ -98,7 +106,7 @@ func ParseConfig(dsn string) (Config, error) {
 	}{
 		{"search_rank", &c.SearchRank, []string{RankBM25, RankTS}},
 		{"wide_encoding", &c.WideEncoding, []string{WideHstore, WideJSONB}},
-		{"timescaledb", &c.Timescale, []string{TimescaleAuto, TimescaleOff}},
+		{"timescaledb", &c.Timescale, []string{TimescaleOff, TimescaleOn}},
 	}
 	for _, o := range options {
 		v, ok := rp[o.name]

@@ -15,13 +15,14 @@ func TestParseConfig(t *testing.T) {
 		addr, rank, wide, ts, user string
 		maxConns                   int32
 	}{
-		{"empty is the default", "", "127.0.0.1:5432", RankBM25, WideHstore, TimescaleAuto, "storefit", defaultMaxConns},
-		{"url", "postgres://u:p@db.example:6000/x?sslmode=disable", "db.example:6000", RankBM25, WideHstore, TimescaleAuto, "u", defaultMaxConns},
-		{"key=value", "host=10.1.2.3 port=7000 user=k password=p dbname=x sslmode=disable", "10.1.2.3:7000", RankBM25, WideHstore, TimescaleAuto, "k", defaultMaxConns},
+		{"empty is the default", "", "127.0.0.1:5432", RankBM25, WideHstore, "", "storefit", defaultMaxConns},
+		{"url", "postgres://u:p@db.example:6000/x?sslmode=disable", "db.example:6000", RankBM25, WideHstore, "", "u", defaultMaxConns},
+		{"key=value", "host=10.1.2.3 port=7000 user=k password=p dbname=x sslmode=disable", "10.1.2.3:7000", RankBM25, WideHstore, "", "k", defaultMaxConns},
 		{"storefit options", "postgres://u:p@h/x?sslmode=disable&search_rank=ts_rank&wide_encoding=jsonb&timescaledb=off",
 			"h:5432", RankTS, WideJSONB, TimescaleOff, "u", defaultMaxConns},
-		{"options in key=value", "host=h user=u search_rank=bm25 wide_encoding=jsonb sslmode=disable", "h:5432", RankBM25, WideJSONB, TimescaleAuto, "u", defaultMaxConns},
-		{"pool size kept", "postgres://u@h/x?sslmode=disable&pool_max_conns=7", "h:5432", RankBM25, WideHstore, TimescaleAuto, "u", 7},
+		{"options in key=value", "host=h user=u search_rank=bm25 wide_encoding=jsonb sslmode=disable", "h:5432", RankBM25, WideJSONB, "", "u", defaultMaxConns},
+		{"hypertables opted in", "postgres://u:p@h/x?timescaledb=on", "h:5432", RankBM25, WideHstore, TimescaleOn, "u", defaultMaxConns},
+		{"pool size kept", "postgres://u@h/x?sslmode=disable&pool_max_conns=7", "h:5432", RankBM25, WideHstore, "", "u", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +69,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown rank", "postgres://storefit:" + secret + "@h/x?search_rank=tfidf", "search_rank"},
 		{"unknown encoding", "postgres://storefit:" + secret + "@h/x?wide_encoding=xml", "wide_encoding"},
 		{"unknown timescale mode", "host=h password=" + secret + " timescaledb=yes", "timescaledb"},
+		// auto chose the schema by what the server had installed: gone.
+		{"timescale auto", "postgres://storefit:" + secret + "@h/x?timescaledb=auto", "use off or on"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

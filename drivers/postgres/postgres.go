@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,12 +46,19 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("%s: %s", c.where, oneLine(err))
 	}
 	c.pool = pool
+	if c.hypertables() {
+		if err := c.ensureTimescale(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
 // Describe describes the postgres driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/jackc/pgx/v5"},
 		Summary:    "PostgreSQL (pgx, pgxpool): every pattern in SQL — COPY loads, indexes after the load, tsvector+GIN with BM25, hstore",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultDSN),
@@ -65,9 +71,6 @@ type Conn struct {
 	cfg   Config
 	pool  *pgxpool.Pool
 	where string // "postgres host:port", the start of every error
-
-	mu        sync.Mutex
-	timescale *bool // whether the timescaledb extension is usable, once known
 }
 
 // Close closes the pool.
@@ -77,17 +80,26 @@ func (c *Conn) Close() error {
 }
 
 // Version returns the server's version, e.g. "PostgreSQL 15.18 (Debian
-// 15.18-0+deb12u1)", with TimescaleDB's when the series pattern uses it.
+// 15.18-0+deb12u1)", with TimescaleDB's when the series pattern uses it
+// (the timescale store, or the postgres store with timescaledb=on): the
+// extension being installed in the database says nothing of what was
+// measured.
 func (c *Conn) Version(ctx context.Context) (string, error) {
 	var v string
 	if err := c.pool.QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&v); err != nil {
 		return "", c.wrap(err, "version")
 	}
 	v = "PostgreSQL " + v
+	if !c.hypertables() {
+		return v, nil
+	}
 	var ts string
-	err := c.pool.QueryRow(ctx, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").Scan(&ts)
-	if err == nil {
-		v += ", TimescaleDB " + ts
+	if err := c.pool.QueryRow(ctx, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").Scan(&ts); err != nil {
+		return "", c.wrap(err, "timescaledb version")
+	}
+	v += ", TimescaleDB " + ts
+	if c.cfg.Timescale == TimescaleOn {
+		v += " (series hypertables by timescaledb=on)"
 	}
 	return v, nil
 }
@@ -201,27 +213,6 @@ func (c *Conn) finishLoad(ctx context.Context, table string, vacuum bool, indexe
 		return c.ddl(ctx, "finish load of "+table, "VACUUM (ANALYZE) "+ident(table))
 	}
 	return c.ddl(ctx, "finish load of "+table, "ANALYZE "+ident(table))
-}
-
-// timescaleAvailable reports whether the series pattern may make
-// hypertables: the DSN allows it and the server has the extension.
-func (c *Conn) timescaleAvailable(ctx context.Context) (bool, error) {
-	if c.cfg.Timescale == TimescaleOff {
-		return false, nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.timescale != nil {
-		return *c.timescale, nil
-	}
-	var n int
-	err := c.pool.QueryRow(ctx, "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'").Scan(&n)
-	if err != nil {
-		return false, c.wrap(err, "look for timescaledb")
-	}
-	ok := n > 0
-	c.timescale = &ok
-	return ok, nil
 }
 
 // primaryKeyDDL returns a statement that adds a primary key on cols to

@@ -22,6 +22,7 @@ import (
 	"github.com/storefit/storefit/workloads"
 	"github.com/storefit/storefit/workloads/point"
 	"github.com/storefit/storefit/workloads/search"
+	"github.com/storefit/storefit/workloads/series"
 	"github.com/storefit/storefit/workloads/wide"
 )
 
@@ -159,9 +160,9 @@ func (d *stopDisplay) StartPhase(label string, total int64, unit string) {
 		}()
 	}
 }
-func (d *stopDisplay) Update(int64, string) {}
-func (d *stopDisplay) EndPhase(string)      {}
-func (d *stopDisplay) Logf(string, ...any)  {}
+func (d *stopDisplay) Update(int64, runner.Status) {}
+func (d *stopDisplay) EndPhase(string)             {}
+func (d *stopDisplay) Logf(string, ...any)         {}
 
 // TestServerStopsMidRun starts a server of its own with
 // compose/native/postgres.sh, runs a point/c cell against it and stops the
@@ -292,42 +293,244 @@ func TestPointEmptyFieldLists(t *testing.T) {
 	}
 }
 
-// timescaleDSN returns $STOREFIT_TIMESCALE_DSN and skips the test without
-// it — even under STOREFIT_REQUIRE_SERVERS=1: TimescaleDB is not packaged
-// for Debian, so CI cannot start one (compose/'s timescaledb service can).
+// timescaleDSN returns $STOREFIT_TIMESCALE_DSN (compose/native/timescale.sh
+// start prints one), skipping the test without it unless
+// STOREFIT_REQUIRE_SERVERS=1, which makes a missing server a failure.
 func timescaleDSN(t *testing.T) string {
 	t.Helper()
 	dsn := os.Getenv("STOREFIT_TIMESCALE_DSN")
 	if dsn == "" {
-		t.Skip("STOREFIT_TIMESCALE_DSN is not set (docker compose -f compose/docker-compose.yml up -d timescaledb; CI has no TimescaleDB)")
+		if os.Getenv("STOREFIT_REQUIRE_SERVERS") == "1" {
+			t.Fatal("STOREFIT_TIMESCALE_DSN is not set and STOREFIT_REQUIRE_SERVERS=1 (start one with compose/native/timescale.sh start)")
+		}
+		t.Skip("STOREFIT_TIMESCALE_DSN is not set (start a server with compose/native/timescale.sh start)")
 	}
 	return dsn
 }
 
+func openTimescale(t *testing.T, dsn string) *postgres.Conn {
+	t.Helper()
+	c, err := postgres.TimescaleDriver{}.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.(*postgres.Conn)
+}
+
 func TestTimescaleConformance(t *testing.T) {
 	dsn := timescaleDSN(t)
-	drivertest.Run(t, func() drivers.Conn {
-		c, err := postgres.TimescaleDriver{}.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
+	drivertest.Run(t, func() drivers.Conn { return openTimescale(t, dsn) })
+}
+
+// TestPostgresHypertablesOptIn checks on a TimescaleDB server that what the
+// server offers does not change the postgres store's schema: its series
+// table is a plain table, and its version does not name TimescaleDB; with
+// timescaledb=on it is a hypertable (uncompressed), and the version says
+// so. It then runs the conformance suite's series pattern on the opted-in
+// store.
+func TestPostgresHypertablesOptIn(t *testing.T) {
+	dsn := timescaleDSN(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, dsn   string
+		hypertable  bool
+		versionPart string
+	}{
+		{"default", dsn, false, ""},
+		{"timescaledb=off", withOptions(dsn, "timescaledb=off"), false, ""},
+		{"timescaledb=on", withOptions(dsn, "timescaledb=on"), true, "TimescaleDB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := open(t, tc.dsn)
+			defer c.Close()
+			table := "cpu_optin"
+			s, err := c.SeriesStore(series.Schema{Table: table})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Setup(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ht, compressed := hypertable(t, c, table)
+			if ht != tc.hypertable || compressed {
+				t.Errorf("hypertable %v, compressed %v; want %v, false", ht, compressed, tc.hypertable)
+			}
+			v := drivers.Version(ctx, c)
+			if tc.versionPart == "" && strings.Contains(v, "TimescaleDB") || !strings.Contains(v, tc.versionPart) {
+				t.Errorf("version %q, want it to name TimescaleDB only with timescaledb=on", v)
+			}
+		})
+	}
+	t.Run("conformance", func(t *testing.T) {
+		optIn := withOptions(dsn, "timescaledb=on")
+		drivertest.Run(t, func() drivers.Conn { return seriesOnly{open(t, optIn)} })
 	})
 }
 
-// TestTimescaleWithoutExtension opens the timescale store on the plain
-// PostgreSQL server: a clear error naming the missing extension.
+// seriesOnly exposes only the series pattern of a Conn.
+type seriesOnly struct{ c *postgres.Conn }
+
+func (s seriesOnly) Close() error { return s.c.Close() }
+func (s seriesOnly) SeriesStore(sc series.Schema) (series.Store, error) {
+	return s.c.SeriesStore(sc)
+}
+
+// hypertable reports whether table is a hypertable of the Conn's database
+// and whether its compression is enabled.
+func hypertable(t *testing.T, c *postgres.Conn, table string) (ht, compressed bool) {
+	t.Helper()
+	var n int
+	err := c.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(bool_or(compression_enabled), false)
+	FROM timescaledb_information.hypertables WHERE hypertable_name = $1`, table).Scan(&n, &compressed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n > 0, compressed
+}
+
+// TestTimescaleCompresses checks the timescale store's layout on a real
+// TimescaleDB: the readings table is a hypertable with compression
+// enabled, FinishLoad compresses its chunks, and answers read from
+// compressed chunks and from rows appended after compression are right
+// (the conformance suite compares them with the oracle in detail).
+func TestTimescaleCompresses(t *testing.T) {
+	c := openTimescale(t, timescaleDSN(t))
+	defer c.Close()
+	ctx := context.Background()
+	const table = "cpu_compress"
+	s, err := c.SeriesStore(series.Schema{Table: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := &series.Host{Tags: [series.NumTags]string{"host_0", "eu"}}
+	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
+	var rows []series.Row
+	for i := range 2 * 24 * 360 { // two days, every 10 s: four 12-hour chunks
+		rows = append(rows, series.Row{Host: h, Time: start.Add(time.Duration(i) * 10 * time.Second), Fields: [series.NumFields]float64{float64(i % 100)}})
+	}
+	if err := s.LoadRows(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.(drivers.LoadFinisher).FinishLoad(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ht, compressed := hypertable(t, c, table); !ht || !compressed {
+		t.Fatalf("hypertable %v, compression enabled %v; want both", ht, compressed)
+	}
+	var chunks, done int
+	err = c.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE is_compressed)
+	FROM timescaledb_information.chunks WHERE hypertable_name = $1`, table).Scan(&chunks, &done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks != 4 || done != chunks {
+		t.Errorf("%d chunks, %d compressed; want 4, all compressed", chunks, done)
+	}
+	late := series.Row{Host: h, Time: start.Add(48 * time.Hour), Fields: [series.NumFields]float64{100}}
+	if err := s.LoadRows(ctx, []series.Row{late}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.MaxByTime(ctx, series.MaxQuery{Hosts: []string{"host_0"}, Fields: []int{0}, Start: start, End: start.Add(49 * time.Hour), Bucket: 24 * time.Hour}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []series.Bucket{{Time: start, Values: []float64{99}}, {Time: start.Add(24 * time.Hour), Values: []float64{99}}, {Time: start.Add(48 * time.Hour), Values: []float64{100}}}
+	if d := series.DiffBuckets(got, want); d != "" {
+		t.Errorf("MaxByTime over compressed chunks: %s", d)
+	}
+}
+
+// TestTimescaleWithoutExtension opens the timescale store, and the postgres
+// store with timescaledb=on, on the plain PostgreSQL server: a clear error
+// naming the missing extension; the option itself is refused by the
+// timescale store.
 func TestTimescaleWithoutExtension(t *testing.T) {
 	dsn := serverDSN(t)
-	c, err := postgres.TimescaleDriver{}.Open(context.Background(), dsn)
-	if err == nil {
-		c.Close()
-		t.Skip("the server has the timescaledb extension")
-	}
-	if !strings.Contains(err.Error(), "timescaledb extension is not available") {
-		t.Errorf("error %q does not name the missing extension", err)
+	for name, open := range map[string]func() (drivers.Conn, error){
+		"timescale": func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
+		"postgres timescaledb=on": func() (drivers.Conn, error) {
+			return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on"))
+		},
+	} {
+		c, err := open()
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: opened a server without TimescaleDB", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), "timescaledb extension is not installed") {
+			t.Errorf("%s: error %q does not name the missing extension", name, err)
+		}
 	}
 	if _, err := (postgres.TimescaleDriver{}).Open(context.Background(), withOptions(dsn, "timescaledb=off")); err == nil || !strings.Contains(err.Error(), "timescaledb=off") {
 		t.Errorf("timescaledb=off: error %v, want one naming the option", err)
+	}
+}
+
+// TestTimescaleNotPreloaded is the server that broke CI: TimescaleDB
+// installed but not preloaded (compose/native/timescale.sh with
+// STOREFIT_TIMESCALE_PRELOAD=0, on a port of its own). The postgres store
+// runs the series pattern on plain tables there; the timescale store and
+// timescaledb=on refuse to open, in one line that says to preload it.
+func TestTimescaleNotPreloaded(t *testing.T) {
+	timescaleDSN(t) // the build of TimescaleDB that timescale.sh start made
+	dir, err := os.MkdirTemp("", "storefit-tsnp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "Not-preloaded-pw-42"
+	script, err := filepath.Abs("../../compose/native/timescale.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "STOREFIT_NATIVE_DIR="+dir, "STOREFIT_TIMESCALE_PORT="+strconv.Itoa(freePort(t)),
+		"STOREFIT_TIMESCALE_PASSWORD="+secret, "STOREFIT_TIMESCALE_PRELOAD=0")
+	native := func(cmd string) (string, error) {
+		c := exec.Command(script, cmd)
+		c.Env = env
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		out, err := c.Output()
+		if err != nil {
+			return "", fmt.Errorf("timescale.sh %s: %v: %s", cmd, err, stderr.String())
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	t.Cleanup(func() {
+		if _, err := native("stop"); err != nil {
+			t.Error(err)
+		}
+		os.RemoveAll(dir)
+	})
+	dsn, err := native("start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("postgres store", func(t *testing.T) {
+		drivertest.Run(t, func() drivers.Conn { return seriesOnly{open(t, dsn)} })
+	})
+	for name, open := range map[string]func() (drivers.Conn, error){
+		"timescale": func() (drivers.Conn, error) { return postgres.TimescaleDriver{}.Open(context.Background(), dsn) },
+		"postgres timescaledb=on": func() (drivers.Conn, error) {
+			return postgres.Driver{}.Open(context.Background(), withOptions(dsn, "timescaledb=on"))
+		},
+	} {
+		c, err := open()
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: opened a server where TimescaleDB is not preloaded", name)
+			continue
+		}
+		cfg, perr := postgres.ParseConfig(dsn)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		checkOneLine(t, err.Error(), cfg.Address(), secret)
+		if !strings.Contains(err.Error(), "not preloaded") || !strings.Contains(err.Error(), "shared_preload_libraries") {
+			t.Errorf("%s: error %q does not say to preload timescaledb", name, err)
+		}
 	}
 }

@@ -82,9 +82,9 @@ func (c *Conn) SeriesStore(s series.Schema) (series.Store, error) {
 }
 
 // Setup drops and creates the two tables; the readings' indexes come with
-// FinishLoad. When the timescaledb extension is available (and the DSN
-// does not say timescaledb=off) the readings table is a hypertable of
-// 12-hour chunks.
+// FinishLoad. They are plain tables unless the store uses TimescaleDB (the
+// timescale store, or timescaledb=on): then the readings table is a
+// hypertable of 12-hour chunks.
 func (s *seriesStore) Setup(ctx context.Context) error {
 	var fields []string
 	for _, f := range series.FieldNames {
@@ -105,9 +105,8 @@ func (s *seriesStore) Setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.c.timescaleAvailable(ctx)
-	if err != nil || !ts {
-		return err
+	if !s.c.hypertables() {
+		return nil
 	}
 	return s.c.ddl(ctx, "make "+s.name+" a hypertable", timescaleSetupDDL(s.table, s.timescale)...)
 }

@@ -24,6 +24,7 @@ type TimescaleDriver struct{}
 // Describe describes the timescale driver.
 func (TimescaleDriver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/jackc/pgx/v5"},
 		Summary:    "TimescaleDB (the postgres driver): series on a compressed hypertable with time_bucket; other patterns as postgres",
 		Conn:       (*Conn)(nil),
 		DSNExample: drivers.RedactDSN(DefaultTimescaleDSN),
@@ -31,8 +32,10 @@ func (TimescaleDriver) Describe() drivers.Info {
 }
 
 // Open connects like the postgres driver (DefaultTimescaleDSN when dsn is
-// empty) and fails unless the server offers the timescaledb extension. The
-// DSN option timescaledb is not allowed: the store name decides.
+// empty) and fails with a clear error unless the timescaledb extension is
+// usable on the server: installed, preloaded and created in the database
+// (see ensureTimescale). The DSN option timescaledb is not allowed: the
+// store name decides.
 func (TimescaleDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 	if strings.TrimSpace(dsn) == "" {
 		dsn = DefaultTimescaleDSN
@@ -41,33 +44,61 @@ func (TimescaleDriver) Open(ctx context.Context, dsn string) (drivers.Conn, erro
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Timescale != TimescaleAuto {
-		return nil, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (use the postgres store for plain tables)", cfg.Redacted, cfg.Timescale)
+	if cfg.Timescale != "" {
+		return nil, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (the option is the postgres store's)", cfg.Redacted, cfg.Timescale)
 	}
 	cfg.Timescale = TimescaleRequire
-	c, err := OpenConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
+	return OpenConfig(ctx, cfg)
+}
+
+// hypertables reports whether the series pattern uses TimescaleDB: the
+// timescale store, or the postgres store opted in by timescaledb=on.
+func (c *Conn) hypertables() bool {
+	return c.cfg.Timescale == TimescaleOn || c.cfg.Timescale == TimescaleRequire
+}
+
+// ensureTimescale makes sure the timescaledb extension is usable, or says
+// in one line why not: installed on the server (listed in
+// pg_available_extensions), preloaded (in shared_preload_libraries, without
+// which CREATE EXTENSION fails with "must be preloaded"), and created in the
+// database (CREATE EXTENSION IF NOT EXISTS, which needs a superuser or, the
+// extension being trusted, the database owner). Only superusers may read
+// shared_preload_libraries, so preloading is recognized by the settings
+// TimescaleDB's loader defines when it is preloaded: pg_settings lists
+// them then, and never lists the placeholders of a library not loaded.
+func (c *Conn) ensureTimescale(ctx context.Context) error {
+	var available, preloaded, created bool
+	err := c.pool.QueryRow(ctx, `SELECT
+	EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb'),
+	EXISTS (SELECT FROM pg_settings WHERE name = 'timescaledb.bgw_launcher_poll_time'),
+	EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb')`).Scan(&available, &preloaded, &created)
+	switch {
+	case err != nil:
+		return c.wrap(err, "look for timescaledb")
+	case !available:
+		return fmt.Errorf("%s: the timescaledb extension is not installed on this server (compose/native/timescale.sh start starts PostgreSQL with TimescaleDB; with Docker: docker compose -f compose/docker-compose.yml up -d timescaledb, port 5433)", c.where)
+	case !preloaded:
+		return fmt.Errorf("%s: the timescaledb extension is installed but not preloaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server", c.where)
+	case created:
+		return nil
 	}
-	ok, err := c.timescaleAvailable(ctx)
-	if err == nil && !ok {
-		err = fmt.Errorf("%s: the timescaledb extension is not available on this server (TimescaleDB is not packaged for Debian; docker compose -f compose/docker-compose.yml up -d timescaledb starts one on port 5433)", c.where)
+	if err := c.ddl(ctx, "create the timescaledb extension", "CREATE EXTENSION IF NOT EXISTS timescaledb"); err != nil {
+		if sqlState(err) == uniqueViolation {
+			return nil // created by a concurrent Open
+		}
+		return fmt.Errorf("%w (a superuser must run CREATE EXTENSION timescaledb in this database)", err)
 	}
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
+	return nil
 }
 
 // timescaleSetupDDL returns the statements that turn a fresh readings table
 // into a hypertable of 12-hour chunks (indexes come with FinishLoad) and,
 // in TimescaleRequire mode, enable compression segmented by host and
-// ordered by time, as TimescaleDB advises for per-series queries.
+// ordered by time, as TimescaleDB advises for per-series queries. Open made
+// sure the extension exists.
 func timescaleSetupDDL(table string, compress bool) []string {
 	lit := "'" + strings.ReplaceAll(table, "'", "''") + "'"
 	stmts := []string{
-		"CREATE EXTENSION IF NOT EXISTS timescaledb",
 		"SELECT create_hypertable(" + lit + "::regclass, 'time', chunk_time_interval => interval '12 hours', create_default_indexes => false)",
 	}
 	if compress {

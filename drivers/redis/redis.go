@@ -31,6 +31,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // Describe describes the redis driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"github.com/redis/rueidis"},
 		Summary:    "Redis server (hashes, sorted-set indexes, Lua for atomic updates), client rueidis",
 		Conn:       (*Conn)(nil),
 		DSNExample: "redis://[:password@]127.0.0.1:6379/0",

@@ -216,10 +216,10 @@ func (d *phaseWatch) StartPhase(label string, total int64, unit string) {
 		d.once.Do(func() { close(d.run) })
 	}
 }
-func (d *phaseWatch) Update(int64, string)     {}
-func (d *phaseWatch) EndPhase(string)          {}
-func (d *phaseWatch) Logf(string, ...any)      {}
-func (d *phaseWatch) started() <-chan struct{} { return d.run }
+func (d *phaseWatch) Update(int64, runner.Status) {}
+func (d *phaseWatch) EndPhase(string)             {}
+func (d *phaseWatch) Logf(string, ...any)         {}
+func (d *phaseWatch) started() <-chan struct{}    { return d.run }
 
 // TestServerStopsMidRun kills the server during the measured phase of a
 // point/b cell: the run must go on to its end with the failed operations

@@ -30,6 +30,7 @@ type Driver struct{}
 // Describe describes the sqlite driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
+		Libraries:  []string{"modernc.org/sqlite"},
 		Summary:    "SQLite 3 (modernc.org/sqlite, pure Go), WAL, one writer connection and a pool of readers",
 		Conn:       (*Conn)(nil),
 		Embedded:   true,

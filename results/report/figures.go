@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -229,8 +230,7 @@ func (m *model) barsFigure(name, title, ylabel string, workloads []string, value
 	if sloLine > 0 {
 		all = append(all, sloLine)
 	}
-	lo, hi, _ := logRange(all)
-	bars.Log = hi/lo > 300
+	bars.Log = spansDecades(all)
 	leg := &legend{}
 	p := newPlot("", ylabel)
 	grid(p)
@@ -314,8 +314,7 @@ func (m *model) loadFigure() *Figure {
 			used = append(used, l)
 		}
 	}
-	lo, hi, _ := logRange(all)
-	bars.Log = hi/lo > 300
+	bars.Log = spansDecades(all)
 	leg := &legend{}
 	p := newPlot("", "rows/s")
 	grid(p)
@@ -390,7 +389,50 @@ var percentileTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
 	return ts
 })
 
-func (m *model) spectrumFigure(workload string) *Figure {
+// kindsOf returns the operation kinds measured on workload, in the order
+// they first appear.
+func (m *model) kindsOf(workload string) []string {
+	var kinds []string
+	for _, g := range m.groups {
+		if g.Workload != workload {
+			continue
+		}
+		for _, c := range g.Measured() {
+			for _, k := range c.Run.Kinds {
+				if !slices.Contains(kinds, k.Kind) {
+					kinds = append(kinds, k.Kind)
+				}
+			}
+		}
+	}
+	return kinds
+}
+
+// spectrumFigures draws the latency spectrum of workload per operation kind
+// (a read and a scan do not share a percentile curve, as YCSB and
+// HdrHistogram's plotter keep them apart): one figure per kind, or one for
+// a workload of a single kind.
+func (m *model) spectrumFigures(workload string) []*Figure {
+	kinds := m.kindsOf(workload)
+	if len(kinds) <= 1 {
+		return []*Figure{m.spectrumFigure(workload, "")}
+	}
+	var figs []*Figure
+	for _, k := range kinds {
+		figs = append(figs, m.spectrumFigure(workload, k))
+	}
+	return figs
+}
+
+// spectrumFigure draws the latency spectrum of one operation kind of
+// workload, or of all its kinds together when kind is "".
+func (m *model) spectrumFigure(workload, kind string) *Figure {
+	hist := func(g *results.Group, uncorrected bool) *hdr.Histogram {
+		if kind == "" {
+			return g.Histogram(uncorrected)
+		}
+		return g.KindHistogram(kind, uncorrected)
+	}
 	labels := m.labelsOf([]string{workload})
 	leg := &legend{}
 	p := newPlot("percentile", "latency")
@@ -408,7 +450,7 @@ func (m *model) spectrumFigure(workload string) *Figure {
 			continue
 		}
 		col := m.colors.of(l)
-		if h := g.Histogram(false); h != nil && h.TotalCount() > 0 {
+		if h := hist(g, false); h != nil && h.TotalCount() > 0 {
 			pts := spectrumPoints(h)
 			line, _ := plotter.NewLine(pts)
 			line.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1.8)}
@@ -418,7 +460,7 @@ func (m *model) spectrumFigure(workload string) *Figure {
 				ys = append(ys, pt.Y)
 			}
 		}
-		if uh := g.Histogram(true); uh != nil && uh.TotalCount() > 0 {
+		if uh := hist(g, true); uh != nil && uh.TotalCount() > 0 {
 			pts := spectrumPoints(uh)
 			line, _ := plotter.NewLine(pts)
 			line.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(2.5)}}
@@ -435,13 +477,17 @@ func (m *model) spectrumFigure(workload string) *Figure {
 		p.X.Max = 10
 	}
 	p.X.Min = 1
-	caption := "Latency at each percentile, all operation kinds and repetitions together, on the 1/(1−p) axis HdrHistogram plots use: the tail is spread out to the right; the last point of a line is the maximum."
+	name, title, what := "spectrum-"+safeName(workload), workload, "all repetitions together"
+	if kind != "" {
+		name, title, what = name+"-"+safeName(kind), workload+" "+kind, kind+" operations only, all repetitions together"
+	}
+	caption := "Latency at each percentile, " + what + ", on the 1/(1−p) axis HdrHistogram plots use: the tail is spread out to the right; the last point of a line is the maximum."
 	if anyUncorrected {
 		leg.Add("uncorrected (dashed)", lineThumb{draw.LineStyle{Color: colorMuted, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(2.5)}}})
 		caption += " Under open loop the solid line is corrected for coordinated omission (measured from the intended start); the dashed line is the uncorrected service time."
 	}
-	return &Figure{Name: "spectrum-" + safeName(workload), Title: workload + ": latency spectrum", Caption: caption,
-		Width: vg.Points(440), Height: vg.Points(330), draw: layout(workload+": latency by percentile", leg, p)}
+	return &Figure{Name: name, Title: title + ": latency spectrum", Caption: caption, spectrumOf: workload,
+		Width: vg.Points(440), Height: vg.Points(330), draw: layout(title+": latency by percentile", leg, p)}
 }
 
 // --- over time ---
@@ -501,9 +547,9 @@ func (m *model) timelineFigure(workload string) *Figure {
 			}
 		}
 	}
-	// Throughput on a log axis when the contenders differ by more than
-	// 30×, so a stall of the slow one is not flattened against zero.
-	if lo, hi, ok := logRange(thrs); ok && hi/lo > 300 && slices.Min(thrs) > 0 {
+	// Throughput on a log axis when the contenders differ by more than two
+	// decades, so the slow one (and its stalls) is not a line along zero.
+	if lo, hi, ok := logRange(thrs); ok && spansDecades(thrs) && slices.Min(thrs) > 0 {
 		top.Y.Scale = plot.LogScale{}
 		top.Y.Tick.Marker = logTicker(rateLabel)
 		top.Y.Min, top.Y.Max = lo, hi
@@ -665,7 +711,8 @@ func (m *model) figures() []*Figure {
 			if !m.measured(w) {
 				continue
 			}
-			figs = append(figs, m.spectrumFigure(w), m.timelineFigure(w))
+			figs = append(figs, m.spectrumFigures(w)...)
+			figs = append(figs, m.timelineFigure(w))
 		}
 	}
 	for _, g := range m.groups {

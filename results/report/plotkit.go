@@ -29,6 +29,8 @@ type Figure struct {
 	Caption       string
 	Width, Height vg.Length
 	draw          func(dc draw.Canvas)
+	// spectrumOf names the workload of a latency spectrum.
+	spectrumOf string
 }
 
 // render draws the figure on c, turning a panic of the plotting library
@@ -302,6 +304,19 @@ func trimZero(s string) string {
 
 // logRange returns a log axis range around positive values: from the
 // decade (or half decade) below the smallest to a little above the largest.
+// spansDecades reports whether the positive values span more than two
+// decades (largest over smallest > 100): on a linear axis the small ones
+// would be slivers, so such an axis is logarithmic.
+func spansDecades(vals []float64) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, v := range vals {
+		if v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return hi > 0 && hi/lo > 100
+}
+
 func logRange(vals []float64) (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), 0
 	for _, v := range vals {

@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
 	"image"
 	_ "image/png"
 	"math"
@@ -97,91 +100,189 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// The report opens in a headless browser and shows its plots: the
-// screenshot is a real image, not blank, and has the plots' colours.
-func TestHTMLRendersInChromium(t *testing.T) {
-	bin := chromium(t)
+// headless runs Debian's chromium headless on page with extra arguments
+// (--screenshot=…, --dump-dom) and returns its standard output. No
+// browser process outlives the call.
+func headless(t *testing.T, bin, page string, args ...string) []byte {
+	t.Helper()
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	if err := WriteHTMLFile(page, resultstest.Sample(), sampleOptions()); err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "shot.png")
-	if out := os.Getenv("STOREFIT_SCREENSHOT"); out != "" {
-		shot = out // keep it, to look at
-	}
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1400,3000", "file://"+page)
+	all := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+		"--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, "profile")}, args...)
+	cmd := exec.Command(bin, append(all, "file://"+page)...)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
-	done := make(chan error, 1)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	finished := false
-	defer func() {
-		if !finished { // no browser process outlives a failed test
-			killGroup(cmd)
-		}
-	}()
 	select {
 	case err := <-done:
-		finished = true
 		if err != nil {
-			t.Fatalf("chromium: %v\n%s", err, out.String())
+			t.Fatalf("chromium: %v\n%s", err, errb.String())
 		}
 	case <-time.After(90 * time.Second):
 		killGroup(cmd)
 		<-done
-		finished = true
-		t.Fatalf("chromium did not finish in 90 s\n%s", out.String())
+		t.Fatalf("chromium did not finish in 90 s\n%s", errb.String())
 	}
+	return out.Bytes()
+}
+
+// screenshot renders page at a window width, as tall as it takes to show as
+// much of the page as 1400 × 3000 does, and returns the image; with
+// STOREFIT_SCREENSHOT_DIR set it is kept there as report-<width>.png, to
+// look at.
+func screenshot(t *testing.T, bin, page string, width int) image.Image {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	if dir := os.Getenv("STOREFIT_SCREENSHOT_DIR"); dir != "" {
+		shot = filepath.Join(dir, fmt.Sprintf("report-%d.png", width))
+	}
+	headless(t, bin, page, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", width, 3000*1400/width))
 	f, err := os.Open(shot)
 	if err != nil {
-		t.Fatalf("no screenshot: %v\n%s", err, out.String())
+		t.Fatalf("no screenshot: %v", err)
 	}
 	defer f.Close()
 	img, _, err := image.Decode(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := img.Bounds()
-	if b.Dx() < 1000 || b.Dy() < 2000 {
-		t.Fatalf("screenshot %v", b)
+	return img
+}
+
+// The report opens in a headless browser and shows its plots: the
+// screenshot is a real image, not blank, and has the plots' colours, on a
+// phone's width as on a wide screen.
+func TestHTMLRendersInChromium(t *testing.T) {
+	bin := chromium(t)
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := WriteHTMLFile(page, resultstest.Sample(), sampleOptions()); err != nil {
+		t.Fatal(err)
 	}
-	// Pixel statistics: not blank (variance), and with the colours the
-	// plots use (the matrix's green, the bars' blue), not just text.
-	var sum, sum2, n float64
-	var green, blue int
-	for y := b.Min.Y; y < b.Max.Y; y += 2 {
-		for x := b.Min.X; x < b.Max.X; x += 2 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			r, g, bl = r>>8, g>>8, bl>>8
-			l := 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)
-			sum += l
-			sum2 += l * l
-			n++
-			if near(r, g, bl, 0x0B, 0x6E, 0x5A, 40) {
-				green++
+	for _, width := range []int{400, 1400} {
+		img := screenshot(t, bin, page, width)
+		b := img.Bounds()
+		if b.Dx() != width || b.Dy() < 2000 {
+			t.Fatalf("screenshot %v at width %d", b, width)
+		}
+		// Pixel statistics: not blank (variance), and with the colours the
+		// plots use (the matrix's green, the bars' blue), not just text.
+		var sum, sum2, n float64
+		var green, blue int
+		for y := b.Min.Y; y < b.Max.Y; y += 2 {
+			for x := b.Min.X; x < b.Max.X; x += 2 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				r, g, bl = r>>8, g>>8, bl>>8
+				l := 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)
+				sum += l
+				sum2 += l * l
+				n++
+				if near(r, g, bl, 0x0B, 0x6E, 0x5A, 40) {
+					green++
+				}
+				if near(r, g, bl, 0x00, 0x72, 0xB2, 30) {
+					blue++
+				}
 			}
-			if near(r, g, bl, 0x00, 0x72, 0xB2, 30) {
-				blue++
+		}
+		mean := sum / n
+		sd := math.Sqrt(sum2/n - mean*mean)
+		t.Logf("%d px: screenshot %v: luminance mean %.1f sd %.1f; %d matrix-green and %d bar-blue samples", width, b, mean, sd, green, blue)
+		if sd < 20 {
+			t.Errorf("%d px: screenshot looks blank: luminance sd %.1f", width, sd)
+		}
+		if green < 40 || blue < 40 {
+			t.Errorf("%d px: screenshot lacks the plots' colours: %d green, %d blue samples", width, green, blue)
+		}
+	}
+}
+
+// layoutProbe measures the laid-out report in the browser and writes what
+// it found into the parent page's DOM, which --dump-dom prints: the
+// viewport and document widths, each figure's shown and natural width, and
+// the right edge of every table, figure frame and section. It is added to a
+// copy of the report only (the report itself runs no script), shown in an
+// iframe of the width under test (a headless window is at least 500 px
+// wide).
+const layoutProbe = `<script>
+(function () {
+  var r = {w: window.innerWidth, doc: document.documentElement.scrollWidth, figs: [], right: 0};
+  document.querySelectorAll("svg.plot").forEach(function (s) {
+    r.figs.push({label: s.getAttribute("aria-label"), shown: s.getBoundingClientRect().width, natural: +s.getAttribute("width")});
+  });
+  document.querySelectorAll("table, figure, section").forEach(function (e) {
+    r.right = Math.max(r.right, e.getBoundingClientRect().right);
+  });
+  var doc = window.parent.document;
+  var out = doc.createElement("pre");
+  out.id = "layout";
+  out.textContent = JSON.stringify(r);
+  doc.body.appendChild(out);
+})();
+</script>`
+
+// The report's layout works from a phone's 400 px to wide screens: the
+// page never scrolls sideways (tables and figures scroll in their frames),
+// and no figure, the store × pattern matrix included, is shrunk below 70%
+// of its size, where its labels would become unreadable.
+func TestHTMLLayoutWidths(t *testing.T) {
+	bin := chromium(t)
+	var b bytes.Buffer
+	rs := resultstest.Sample()
+	rs[0].Label, rs[1].Label = "sample", "open-loop" // side by side: the widest tables
+	if err := WriteHTML(&b, rs, sampleOptions()); err != nil {
+		t.Fatal(err)
+	}
+	report := strings.Replace(b.String(), "</body>", layoutProbe+"</body>", 1)
+	probe := regexp.MustCompile(`<pre id="layout">(.*?)</pre>`)
+	for _, width := range []int{400, 800, 1400, 2560} {
+		page := filepath.Join(t.TempDir(), "probe.html")
+		frame := fmt.Sprintf(`<!DOCTYPE html><html><body style="margin:0"><iframe style="width:%dpx;height:2000px;border:0" srcdoc="%s"></iframe></body></html>`,
+			width, template.HTMLEscapeString(report))
+		if err := os.WriteFile(page, []byte(frame), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dom := headless(t, bin, page, "--dump-dom", fmt.Sprintf("--window-size=%d,2000", width+100))
+		m := probe.FindSubmatch(dom)
+		if m == nil {
+			t.Fatalf("%d px: no layout probe in the DOM", width)
+		}
+		var got struct {
+			W, Doc float64
+			Right  float64
+			Figs   []struct {
+				Label          string
+				Shown, Natural float64
+			}
+		}
+		if err := json.Unmarshal([]byte(html_unescape(string(m[1]))), &got); err != nil {
+			t.Fatalf("%d px: %v", width, err)
+		}
+		if got.W != float64(width) {
+			t.Errorf("viewport %v px, want %d", got.W, width)
+		}
+		if got.Doc > got.W || got.Right > got.W+0.5 {
+			t.Errorf("%d px: the page is %v px wide, a frame ends at %v px: something is cut off", width, got.Doc, got.Right)
+		}
+		if len(got.Figs) == 0 {
+			t.Fatalf("%d px: no figures", width)
+		}
+		for _, f := range got.Figs {
+			if f.Shown < minFigureScale*f.Natural-1 {
+				t.Errorf("%d px: figure %q shown %.0f px wide, %.0f%% of its %.0f px", width, f.Label, f.Shown, 100*f.Shown/f.Natural, f.Natural)
 			}
 		}
 	}
-	mean := sum / n
-	sd := math.Sqrt(sum2/n - mean*mean)
-	t.Logf("screenshot %v: luminance mean %.1f sd %.1f; %d matrix-green and %d bar-blue samples", b, mean, sd, green, blue)
-	if sd < 20 {
-		t.Errorf("screenshot looks blank: luminance sd %.1f", sd)
-	}
-	if green < 200 || blue < 200 {
-		t.Errorf("screenshot lacks the plots' colours: %d green, %d blue samples", green, blue)
-	}
+}
+
+// html_unescape undoes the entity escaping of --dump-dom's text.
+func html_unescape(s string) string {
+	return strings.NewReplacer("&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
 }
 
 func near(r, g, b uint32, R, G, B uint32, tol int) bool {

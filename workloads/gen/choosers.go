@@ -199,27 +199,58 @@ func (s *ScrambledZipfian) Next() int64 {
 
 // Latest draws keys skewed towards the most recently inserted, as YCSB's
 // SkewedLatestGenerator: with max the newest key (Newest()), it returns
-// max - zipfian(max), so the newest key is the most popular and the zipfian
-// item count grows with every insert.
+// max - zipfian(max), a zipfian draw over max items, so the newest key is the
+// most popular, the zipfian item count grows with every insert, and key 0 is
+// never drawn while a newer key exists (YCSB's draws lie in [1, max]).
 type Latest struct {
 	z      *Zipfian
 	newest func() int64
 }
 
 // NewLatest returns a latest generator. newest reports the largest key number
-// known to exist; the generator draws from [0, newest()].
+// known to exist; zetan, when not 0, is zeta(newest(), theta), so workers can
+// share its computation.
 func NewLatest(r *Rand, newest func() int64, theta float64, zetan float64) *Latest {
-	n := newest() + 1
+	n := max(newest(), 1)
 	if zetan == 0 {
 		zetan = Zeta(0, n, theta, 0)
 	}
 	return &Latest{z: NewZipfianZeta(r, 0, n-1, theta, zetan), newest: newest}
 }
 
-// Next returns a key number in [0, newest()], skewed towards newest().
+// Next returns a key number in [1, newest()] (0 when newest() is 0), skewed
+// towards newest().
 func (l *Latest) Next() int64 {
 	max := l.newest()
-	return max - l.z.NextN(max+1)
+	if max < 1 {
+		return max
+	}
+	return max - l.z.NextN(max)
+}
+
+// Exponential draws non-negative distances with an exponential distribution,
+// as YCSB's ExponentialGenerator(percentile, span): a share percentile/100 of
+// the draws fall below span. YCSB's exponential request distribution reads
+// the key that many keys before the newest one.
+type Exponential struct {
+	r     *Rand
+	gamma float64
+}
+
+// NewExponential returns an exponential generator with percentile% of its
+// draws below span (YCSB's exponential.percentile, default 95, and
+// recordcount × exponential.frac, default 1/7 of the records).
+func NewExponential(r *Rand, percentile, span float64) *Exponential {
+	if !(percentile > 0 && percentile < 100) || !(span > 0) {
+		panic(fmt.Sprintf("gen: exponential percentile %v, span %v", percentile, span))
+	}
+	return &Exponential{r: r, gamma: -math.Log(1-percentile/100) / span}
+}
+
+// Next returns the next distance, truncated to an integer as YCSB does.
+func (e *Exponential) Next() int64 {
+	u := 1 - e.r.Float64() // in (0, 1]: -log(u) is finite
+	return int64(-math.Log(u) / e.gamma)
 }
 
 // Hotspot draws from [lo, hi] where a hot set (the first hotSetFraction of

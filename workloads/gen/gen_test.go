@@ -336,3 +336,23 @@ func TestAppendValue(t *testing.T) {
 		t.Errorf("AppendValue does not append: %q", got)
 	}
 }
+
+// YCSB's ExponentialGenerator(percentile, span): percentile% of the draws
+// fall below span.
+func TestExponential(t *testing.T) {
+	e := NewExponential(NewRand(6, 1), 95, 1000)
+	const n = 100000
+	below := 0
+	for range n {
+		v := e.Next()
+		if v < 0 {
+			t.Fatalf("negative draw %d", v)
+		}
+		if v < 1000 {
+			below++
+		}
+	}
+	if got := float64(below) / n; math.Abs(got-0.95) > 0.005 {
+		t.Errorf("%.4f of the draws below the span, want 0.95", got)
+	}
+}

@@ -21,22 +21,30 @@ type Config struct {
 	RequestDistribution    string  `yaml:"requestdistribution"`
 	ReadAllFields          bool    `yaml:"readallfields"`
 	WriteAllFields         bool    `yaml:"writeallfields"`
+	MinScanLength          int     `yaml:"minscanlength"`
 	MaxScanLength          int     `yaml:"maxscanlength"`
 	ScanLengthDistribution string  `yaml:"scanlengthdistribution"`
 	InsertOrder            string  `yaml:"insertorder"`
 	ZeroPadding            int     `yaml:"zeropadding"`
 	HotspotDataFraction    float64 `yaml:"hotspotdatafraction"`
 	HotspotOpnFraction     float64 `yaml:"hotspotopnfraction"`
-	ReadProportion         float64 `yaml:"readproportion"`
-	UpdateProportion       float64 `yaml:"updateproportion"`
-	InsertProportion       float64 `yaml:"insertproportion"`
-	ScanProportion         float64 `yaml:"scanproportion"`
-	RMWProportion          float64 `yaml:"readmodifywriteproportion"`
+	// ExponentialPercentile and ExponentialFrac shape the exponential
+	// request distribution: that percentage of the reads fall on the
+	// newest ExponentialFrac of the records.
+	ExponentialPercentile float64 `yaml:"exponential.percentile"`
+	ExponentialFrac       float64 `yaml:"exponential.frac"`
+	ReadProportion        float64 `yaml:"readproportion"`
+	UpdateProportion      float64 `yaml:"updateproportion"`
+	InsertProportion      float64 `yaml:"insertproportion"`
+	ScanProportion        float64 `yaml:"scanproportion"`
+	RMWProportion         float64 `yaml:"readmodifywriteproportion"`
 	// LoadBatch is the number of records per Store.Load call.
 	LoadBatch int `yaml:"loadbatch"`
-	// InsertHeadroom is the number of keys beyond Records the zipfian and
-	// uniform choosers range over when the mix inserts (YCSB's
-	// expectednewkeys); draws of keys not yet inserted are drawn again.
+	// InsertHeadroom is YCSB's expectednewkeys: the zipfian chooser ranges
+	// over key numbers 0 … Records+InsertHeadroom, bounds included as in
+	// YCSB, and draws of keys not (yet) inserted are drawn again. When the
+	// mix inserts and it is 0, it is max(Records/10, 1000); a YCSB property
+	// file sets it as YCSB does, operationcount × insertproportion × 2.
 	InsertHeadroom int64 `yaml:"insertheadroom"`
 }
 
@@ -53,24 +61,36 @@ var mixes = map[string]struct {
 	"d": {"read latest: 95% read, 5% insert, latest", 0.95, 0, 0.05, 0, 0, "latest"},
 	"e": {"short ranges: 95% scan, 5% insert, zipfian", 0, 0, 0.05, 0.95, 0, "zipfian"},
 	"f": {"read-modify-write: 50% read, 50% rmw, zipfian", 0.5, 0, 0, 0, 0.5, "zipfian"},
+	// ycsb starts from CoreWorkload's own defaults, for YCSB property
+	// files (storefit run -P) whose mix is none of a–f.
+	"ycsb": {"CoreWorkload's defaults (95% read, 5% update, uniform), for YCSB property files: storefit run -P FILE", 0.95, 0.05, 0, 0, 0, "uniform"},
 }
 
 func init() {
 	workloads.RegisterPattern("point", Supports)
-	for _, v := range []string{"a", "b", "c", "d", "e", "f"} {
+	for _, v := range []string{"a", "b", "c", "d", "e", "f", "ycsb"} {
+		summary := "YCSB " + v + ": " + mixes[v].summary
+		if v == "ycsb" {
+			summary = "YCSB " + mixes[v].summary
+		}
 		workloads.Register(workloads.Entry{
 			Name:    "point/" + v,
-			Summary: "YCSB " + v + ": " + mixes[v].summary,
+			Summary: summary,
 			New:     func(p workloads.Params) (workloads.Workload, error) { return New(v, p) },
 		})
 	}
 }
 
-// DefaultConfig returns the configuration of mix ("a" … "f") at a scale.
+// DefaultConfig returns the configuration of mix ("a" … "f", or "ycsb")
+// at a scale.
 func DefaultConfig(mix string, scale workloads.Scale) (Config, error) {
 	m, ok := mixes[mix]
 	if !ok {
-		return Config{}, fmt.Errorf("unknown point mix %q (use a–f)", mix)
+		return Config{}, fmt.Errorf("unknown point mix %q (use a–f or ycsb)", mix)
+	}
+	maxScan := 100 // workloade's; CoreWorkload's own default is 1000
+	if mix == "ycsb" {
+		maxScan = 1000
 	}
 	records := int64(100_000)
 	if scale == workloads.Full {
@@ -84,12 +104,15 @@ func DefaultConfig(mix string, scale workloads.Scale) (Config, error) {
 		RequestDistribution:    m.dist,
 		ReadAllFields:          true,
 		WriteAllFields:         false,
-		MaxScanLength:          100,
+		MinScanLength:          1,
+		MaxScanLength:          maxScan,
 		ScanLengthDistribution: "uniform",
 		InsertOrder:            "hashed",
 		ZeroPadding:            1,
 		HotspotDataFraction:    0.2,
 		HotspotOpnFraction:     0.8,
+		ExponentialPercentile:  95,
+		ExponentialFrac:        0.8571428571,
 		ReadProportion:         m.read,
 		UpdateProportion:       m.update,
 		InsertProportion:       m.insert,
@@ -109,8 +132,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("fieldcount must be in 1..1000, not %d", c.FieldCount)
 	case c.FieldLength < 1 || c.FieldLength > 1<<20:
 		return fmt.Errorf("fieldlength must be in 1..1048576, not %d", c.FieldLength)
-	case c.MaxScanLength < 1:
-		return fmt.Errorf("maxscanlength must be at least 1, not %d", c.MaxScanLength)
+	case c.MinScanLength < 1:
+		return fmt.Errorf("minscanlength must be at least 1, not %d", c.MinScanLength)
+	case c.MaxScanLength < c.MinScanLength:
+		return fmt.Errorf("maxscanlength must be at least minscanlength (%d), not %d", c.MinScanLength, c.MaxScanLength)
 	case c.LoadBatch < 1:
 		return fmt.Errorf("loadbatch must be at least 1, not %d", c.LoadBatch)
 	case c.InsertHeadroom < 0:
@@ -119,9 +144,17 @@ func (c *Config) validate() error {
 		return fmt.Errorf("zeropadding must be in 0..20")
 	}
 	switch c.RequestDistribution {
-	case "zipfian", "uniform", "latest", "hotspot", "sequential":
+	case "zipfian", "uniform", "latest", "hotspot", "sequential", "exponential":
 	default:
-		return fmt.Errorf("requestdistribution %q unknown (use zipfian, uniform, latest, hotspot or sequential)", c.RequestDistribution)
+		return fmt.Errorf("requestdistribution %q unknown (use zipfian, uniform, latest, hotspot, sequential or exponential)", c.RequestDistribution)
+	}
+	if c.RequestDistribution == "exponential" {
+		if !(c.ExponentialPercentile > 0 && c.ExponentialPercentile < 100) {
+			return fmt.Errorf("exponential.percentile must be in (0, 100), not %v", c.ExponentialPercentile)
+		}
+		if !(c.ExponentialFrac > 0) {
+			return fmt.Errorf("exponential.frac must be positive, not %v", c.ExponentialFrac)
+		}
 	}
 	switch c.ScanLengthDistribution {
 	case "uniform", "zipfian":
@@ -196,7 +229,9 @@ func New(mix string, p workloads.Params) (*Workload, error) {
 	if d := w.cfg.RequestDistribution; d == "zipfian" && w.cfg.InsertProportion > 0 {
 		// Scrambled zipfian uses a precomputed zeta; nothing to share.
 	} else if d == "latest" {
-		w.zetan = gen.Zeta(0, w.cfg.Records, gen.ZipfianConstant, 0)
+		// YCSB's SkewedLatestGenerator starts with a zipfian over
+		// recordcount-1 items (the newest key number).
+		w.zetan = gen.Zeta(0, max(w.cfg.Records-1, 1), gen.ZipfianConstant, 0)
 	}
 	return w, nil
 }
@@ -232,11 +267,15 @@ func (w *Workload) Settings() map[string]any {
 		}
 	}
 	if c.ScanProportion > 0 {
+		m["minscanlength"] = c.MinScanLength
 		m["maxscanlength"] = c.MaxScanLength
 		m["scanlengthdistribution"] = c.ScanLengthDistribution
 	}
 	if c.InsertProportion > 0 {
 		m["insertheadroom"] = c.InsertHeadroom
+	}
+	if c.RequestDistribution == "exponential" {
+		maps.Copy(m, map[string]any{"exponential.percentile": c.ExponentialPercentile, "exponential.frac": c.ExponentialFrac})
 	}
 	if c.RequestDistribution == "hotspot" {
 		maps.Copy(m, map[string]any{"hotspotdatafraction": c.HotspotDataFraction, "hotspotopnfraction": c.HotspotOpnFraction})

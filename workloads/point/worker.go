@@ -76,14 +76,21 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	case "hotspot":
 		k.keys = gen.NewHotspot(k.r, 0, cfg.Records-1, cfg.HotspotDataFraction, cfg.HotspotOpnFraction)
 	case "latest":
-		k.keys = gen.NewLatest(k.r, func() int64 { return cfg.Records + k.inserted - 1 }, gen.ZipfianConstant, w.zetan)
+		k.keys = gen.NewLatest(k.r, k.newest, gen.ZipfianConstant, w.zetan)
+	case "exponential":
+		k.keys = gen.NewExponential(k.r, cfg.ExponentialPercentile, float64(cfg.Records)*cfg.ExponentialFrac)
 	default: // zipfian
-		k.keys = gen.NewScrambledZipfian(k.r, 0, cfg.Records+cfg.InsertHeadroom-1)
+		// YCSB's ScrambledZipfianGenerator(insertstart, insertstart +
+		// insertcount + expectednewkeys): the upper bound is inclusive, so
+		// the hashed item count is records + headroom + 1, and the hot keys
+		// are the ones YCSB's are. Draws beyond the keys known to exist
+		// are drawn again (nextKeynum).
+		k.keys = gen.NewScrambledZipfian(k.r, 0, cfg.Records+cfg.InsertHeadroom)
 	}
 	if cfg.ScanLengthDistribution == "zipfian" {
-		k.scanLen = gen.NewZipfian(k.r, 1, int64(cfg.MaxScanLength), gen.ZipfianConstant)
+		k.scanLen = gen.NewZipfian(k.r, int64(cfg.MinScanLength), int64(cfg.MaxScanLength), gen.ZipfianConstant)
 	} else {
-		k.scanLen = gen.NewUniform(k.r, 1, int64(cfg.MaxScanLength))
+		k.scanLen = gen.NewUniform(k.r, int64(cfg.MinScanLength), int64(cfg.MaxScanLength))
 	}
 	k.allIdx = make([]int, cfg.FieldCount)
 	for i := range k.allIdx {
@@ -111,6 +118,10 @@ func (k *worker) exists(n int64) bool {
 	return d%k.n == k.id && d/k.n < k.inserted
 }
 
+// newest returns the logical index (see logical) of the newest key this
+// worker knows to exist.
+func (k *worker) newest() int64 { return k.w.cfg.Records + k.inserted - 1 }
+
 // logical maps the latest generator's logical index (loaded keys, then this
 // worker's inserts in order) to a key number.
 func (k *worker) logical(i int64) int64 {
@@ -124,8 +135,18 @@ func (k *worker) logical(i int64) int64 {
 // nextKeynum draws the key of the next read, update or scan, redrawing keys
 // not known to exist as YCSB does.
 func (k *worker) nextKeynum() int64 {
-	if k.w.cfg.RequestDistribution == "latest" {
+	switch k.w.cfg.RequestDistribution {
+	case "latest":
 		return k.logical(k.keys.Next())
+	case "exponential":
+		// YCSB: the newest key minus an exponential distance, drawn
+		// again while it falls before key 0.
+		for range 64 {
+			if i := k.newest() - k.keys.Next(); i >= 0 {
+				return k.logical(i)
+			}
+		}
+		return k.logical(k.newest())
 	}
 	for range 64 {
 		if n := k.keys.Next(); k.exists(n) {

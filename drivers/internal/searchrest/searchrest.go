@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -212,4 +213,72 @@ func IndexName(prefix, index string) (string, error) {
 		return "", fmt.Errorf("index name %q: use lowercase letters, digits, '_' and '-'", name)
 	}
 	return name, nil
+}
+
+// BulkBodies returns the bodies of _bulk requests indexing docs (into the
+// index the request's path names): NDJSON, an index action and the source
+// per document, cut into bodies of about maxBytes. counts[i] is the number
+// of documents of body i.
+func BulkBodies(docs []BulkDoc, maxBytes int) (bodies [][]byte, counts []int) {
+	var b []byte
+	n := 0
+	for _, d := range docs {
+		b = append(b, `{"index":{"_id":`...)
+		b = strconv.AppendQuote(b, d.ID)
+		b = append(b, "}}\n"...)
+		b = append(b, d.Source...)
+		b = append(b, '\n')
+		n++
+		if len(b) >= maxBytes {
+			bodies, counts = append(bodies, b), append(counts, n)
+			b, n = nil, 0
+		}
+	}
+	if n > 0 {
+		bodies, counts = append(bodies, b), append(counts, n)
+	}
+	return bodies, counts
+}
+
+// DecodeBulk reads the answer to a _bulk request of n documents: nil when
+// every one was indexed, else an error naming the first that failed and
+// how many did.
+func DecodeBulk(r io.Reader, n int) error {
+	var res struct {
+		Errors bool `json:"errors"`
+		Items  []map[string]struct {
+			ID     string `json:"_id"`
+			Status int    `json:"status"`
+			Error  *struct {
+				Type   string `json:"type"`
+				Reason string `json:"reason"`
+			} `json:"error"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(r).Decode(&res); err != nil {
+		return fmt.Errorf("bulk answer: %w", err)
+	}
+	failed, first := 0, ""
+	for _, item := range res.Items {
+		for _, it := range item {
+			if it.Error != nil || it.Status >= 300 {
+				failed++
+				if first == "" {
+					first = fmt.Sprintf("document %s: status %d", it.ID, it.Status)
+					if it.Error != nil {
+						first = fmt.Sprintf("document %s: %s: %s", it.ID, it.Error.Type, OneLine(it.Error.Reason))
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case failed > 0:
+		return fmt.Errorf("%d of %d documents failed; first: %s", failed, n, first)
+	case res.Errors:
+		return fmt.Errorf("bulk answer reports errors but no failed document")
+	case len(res.Items) != n:
+		return fmt.Errorf("%d of %d documents indexed", len(res.Items), n)
+	}
+	return nil
 }
