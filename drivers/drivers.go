@@ -113,6 +113,20 @@ type LoadFinisher interface {
 	FinishLoad(ctx context.Context) error
 }
 
+// Refresher is an optional interface of a pattern store whose reads may
+// not see an acknowledged write at once: a search engine that publishes
+// writes at its refresh interval, a replicated store that acknowledges a
+// write on one replica and may read from another. Before the verify step
+// reads back what a run wrote, storefit calls Refresh; from its return on,
+// reads through this store must see every write acknowledged before the
+// call (a search engine refreshes its index; a replicated store reads at a
+// consistency level that overlaps every write's, as its operators would
+// for an audit). If a store does not implement it, every acknowledged write
+// must be visible to the reads that follow it.
+type Refresher interface {
+	Refresh(ctx context.Context) error
+}
+
 // ErrUnsupported reports that a store does not implement an access pattern or
 // an operation of it. Reports show it as "n/a". Test for it with errors.Is.
 var ErrUnsupported = errors.New("not supported by this store")

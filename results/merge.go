@@ -222,6 +222,37 @@ func mergeValidations(cells []*Cell) *Validation {
 	if out != nil && out.Status == ValidationSkipped && strings.HasPrefix(out.Reason, "shard ") {
 		out.Reason = fmt.Sprintf("merged from %d shards, each of which loaded only its share of the data", len(cells))
 	}
+	if out != nil {
+		out.Verify = mergeVerifies(cells)
+	}
+	return out
+}
+
+// mergeVerifies adds up the shards' verify steps: each read back its own
+// share, so their counts add; one failed shard fails the merge.
+func mergeVerifies(cells []*Cell) *Verify {
+	var out *Verify
+	for _, c := range cells {
+		if c.Validation == nil || c.Validation.Verify == nil {
+			continue
+		}
+		v := c.Validation.Verify
+		if out == nil {
+			out = &Verify{Status: v.Status, Reason: v.Reason, Skipped: v.Skipped}
+		}
+		switch {
+		case v.Status == ValidationFailed && out.Status != ValidationFailed:
+			out.Status, out.Reason = ValidationFailed, v.Reason
+		case v.Status == ValidationPassed && out.Status == ValidationSkipped:
+			out.Status, out.Reason = ValidationPassed, ""
+		}
+		out.Checks += v.Checks
+		out.Failed += v.Failed
+		out.Writes += v.Writes
+		out.Unknown += v.Unknown
+		out.Keys += v.Keys
+		out.Seconds = max(out.Seconds, v.Seconds)
+	}
 	return out
 }
 

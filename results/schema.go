@@ -210,7 +210,9 @@ const (
 	ValidationSkipped = "skipped"
 )
 
-// Validation is the outcome of the validate phase.
+// Validation is the outcome of the validate phase and of the verify step
+// after the measured phase: Checks, Failed and Failures count both, and a
+// failed verify makes Status failed.
 type Validation struct {
 	Status   string             `json:"status"`
 	Reason   string             `json:"reason,omitempty"`
@@ -219,6 +221,38 @@ type Validation struct {
 	Failures []string           `json:"failures,omitempty"`
 	Figures  map[string]float64 `json:"figures,omitempty"`
 	Seconds  float64            `json:"seconds"`
+	// Verify is the verify step's part, nil when none ran (the workload's
+	// run does not write, or the store keeps nothing).
+	Verify *Verify `json:"verify,omitempty"`
+}
+
+// VerifyFailurePrefix starts the Failures of a Validation that the verify
+// step found.
+const VerifyFailurePrefix = "after the run: "
+
+// Verify is the outcome of the verify step: after the measured phase, what
+// the run's acknowledged writes should have left is read back and compared
+// (docs/architecture.md, "Verify step").
+type Verify struct {
+	// Status is passed, failed, or skipped when there was nothing to read
+	// back (Reason says why).
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Checks and Failed count the read-backs compared and those that
+	// differed; they are included in the Validation's.
+	Checks int `json:"checks"`
+	Failed int `json:"failed"`
+	// Writes is the number of acknowledged writes the checks covered
+	// (series: loaded readings read back); Unknown the writes of unknown
+	// outcome (timed out, cancelled), accepted applied or not; Keys the
+	// keys (records, rows, tweets, readings) read back.
+	Writes  int64 `json:"writes"`
+	Unknown int64 `json:"unknown,omitempty"`
+	Keys    int64 `json:"keys"`
+	// Skipped says which writes were not covered and why (keys that other
+	// shards' workers also write).
+	Skipped string  `json:"skipped,omitempty"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Loop modes.

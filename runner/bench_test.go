@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,13 +24,20 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 func benchEngine(b *testing.B, store string, workers int, rate float64) {
+	benchEngineMix(b, store, "c", workers, rate, false)
+}
+
+// benchEngineMix runs point mix on store with workers, open loop at rate
+// (0: closed), with the workers told their outcomes (the verify step's
+// bookkeeping) when acks is set.
+func benchEngineMix(b *testing.B, store, mix string, workers int, rate float64, acks bool) {
 	ctx := context.Background()
 	conn, err := drivers.Open(ctx, store, "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer conn.Close()
-	w, err := point.New("c", workloads.Params{Seed: 1, Options: map[string]any{"records": 1000}})
+	w, err := point.New(mix, workloads.Params{Seed: 1, Options: map[string]any{"records": 1000}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,6 +55,9 @@ func benchEngine(b *testing.B, store string, workers int, rate float64) {
 	}
 	cfg := Config{Workers: workers, Rate: rate, Timeout: 10 * time.Second}
 	e := newEngine(ctx, cfg, w.OpKinds(), gens, 0, workers)
+	if acks {
+		e.acknowledge()
+	}
 	e.ivs = newIntervals(workers, len(w.OpKinds()))
 	period := 0.0
 	if rate > 0 {
@@ -72,12 +83,24 @@ func BenchmarkRunnerNoop1(b *testing.B) { benchEngine(b, "noop", 1, 0) }
 // BenchmarkRunnerMemory runs YCSB c on the memory store with 2 workers.
 func BenchmarkRunnerMemory(b *testing.B) { benchEngine(b, "memory", 2, 0) }
 
+// BenchmarkRunnerMemoryWrites runs YCSB a (50% updates) on the memory
+// store with 2 workers, without and with the verify step's bookkeeping
+// (each worker told its operations' outcomes, its ledger updated).
+func BenchmarkRunnerMemoryWrites(b *testing.B) {
+	b.Run("acks=off", func(b *testing.B) { benchEngineMix(b, "memory", "a", 2, 0, false) })
+	b.Run("acks=on", func(b *testing.B) { benchEngineMix(b, "memory", "a", 2, 0, true) })
+}
+
 // BenchmarkPatternsNoop runs every pattern's mix on the noop store: the
 // load generator's own cost per operation (parameter choice, timing,
 // recording), which must not allocate.
+// The writing mixes run again with "+acks": with the verify step's
+// bookkeeping, whose ledgers grow with the distinct keys written (the noop
+// store acknowledges every write).
 func BenchmarkPatternsNoop(b *testing.B) {
-	for _, name := range []string{"point/a", "crud/mix", "agg/mix", "graph/mix", "search/mix", "series/mix", "wide/mix"} {
+	for _, name := range []string{"point/a", "crud/mix", "agg/mix", "graph/mix", "search/mix", "series/mix", "wide/mix", "point/a+acks", "crud/mix+acks", "wide/mix+acks"} {
 		b.Run(name, func(b *testing.B) {
+			name, acks := strings.CutSuffix(name, "+acks")
 			ctx := context.Background()
 			conn, err := drivers.Open(ctx, "noop", "")
 			if err != nil {
@@ -93,6 +116,9 @@ func BenchmarkPatternsNoop(b *testing.B) {
 				b.Fatal(err)
 			}
 			e := newEngine(ctx, Config{Workers: 1, Timeout: 10 * time.Second}, w.OpKinds(), gens, 0, 1)
+			if acks {
+				e.acknowledge()
+			}
 			e.ivs = newIntervals(1, len(w.OpKinds()))
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -59,6 +59,9 @@ const timedOut = -1
 type wstate struct {
 	id  int
 	gen workloads.Worker
+	// ack, when set, is told the outcome of every operation performed
+	// (the worker's ledger for the verify step), untimed.
+	ack workloads.Acknowledger
 
 	// inflight is the start (ns since phase base, +1) of the operation in
 	// flight, 0 when idle, or timedOut after the watchdog cancelled it.
@@ -142,6 +145,15 @@ func newEngine(ctx context.Context, cfg Config, kinds []string, gens []workloads
 	return e
 }
 
+// acknowledge has every worker whose operation stream implements
+// workloads.Acknowledger told the outcome of each operation it performs, so
+// the verify step can read its writes back.
+func (e *engine) acknowledge() {
+	for _, w := range e.workers {
+		w.ack, _ = w.gen.(workloads.Acknowledger)
+	}
+}
+
 // run runs every worker through one phase and waits for them.
 func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64) {
 	e.stop.Store(false)
@@ -211,8 +223,9 @@ func (e *engine) watchdog(base time.Time, done <-chan struct{}) {
 	}
 }
 
-// loop is a worker's hot path: choose, (wait,) do, time, record. It
-// allocates nothing and takes no lock per operation.
+// loop is a worker's hot path: choose, (wait,) do, time, (acknowledge,)
+// record. It allocates nothing and takes no lock per operation (a worker's
+// Acknowledge, outside the timed part, keeps a map of the keys it wrote).
 func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	open := ph.period > 0
 	timeouts := e.cfg.Timeout > 0
@@ -249,6 +262,9 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			err = errOpTimeout
 			<-w.ctx.Done() // the watchdog has cancelled (or is cancelling) it
 			w.renewCtx()
+		}
+		if w.ack != nil {
+			w.ack.Acknowledge(err)
 		}
 		n++
 		if !ph.measure {

@@ -384,6 +384,8 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		return fail(err)
 	}
 	m.start = start
+	vf, verifies := wl.(workloads.Verifier)
+	m.acks = verifies && !rc.Sink
 	m.live = lc
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
@@ -394,7 +396,66 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	if err != nil {
 		return fail(err)
 	}
+	if m.acks {
+		// A shard of a full run loaded only its share; a run phase
+		// measures data an earlier run may have changed: neither may
+		// assume the store held exactly the loaded data.
+		scope := workloads.VerifyScope{Workers: m.gens, Fresh: plan.Phase != PhaseRun && shard.Count == 1,
+			Shard: shard.Index, Shards: shard.Count, Readers: cfg.Loaders}
+		vr, failures := verify(ctx, vf, conn, scope, disp)
+		addVerify(rc.Validation, vr, failures)
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+	}
 	return rc
+}
+
+// verify runs the verify step: it reads back what the run's acknowledged
+// writes should have left (see workloads.Verifier).
+func verify(ctx context.Context, vf workloads.Verifier, conn drivers.Conn, scope workloads.VerifyScope, disp Display) (*results.Verify, []string) {
+	t0 := time.Now()
+	v, err := vf.Verify(ctx, conn, scope)
+	out := &results.Verify{Status: results.ValidationPassed, Checks: v.Checks, Failed: v.Failed,
+		Writes: v.Writes, Unknown: v.Unknown, Keys: v.Keys, Skipped: v.Skipped, Seconds: time.Since(t0).Seconds()}
+	switch {
+	case err != nil:
+		out.Status = results.ValidationFailed
+		out.Reason = "verify: " + err.Error()
+	case !v.OK():
+		out.Status = results.ValidationFailed
+	case v.Checks == 0 && v.Skipped != "":
+		out.Status = results.ValidationSkipped
+		out.Reason = "nothing read back; not covered: " + v.Skipped
+	case v.Checks == 0:
+		out.Status = results.ValidationSkipped
+		out.Reason = "nothing to read back: the run acknowledged no writes"
+	}
+	failures := make([]string, len(v.Failures))
+	for i, f := range v.Failures {
+		failures[i] = results.VerifyFailurePrefix + f
+	}
+	mark := map[string]string{results.ValidationPassed: "passed", results.ValidationFailed: "FAILED", results.ValidationSkipped: "skipped"}[out.Status]
+	disp.Logf("verify %s: %d writes (%d of unknown outcome) read back as %d checks on %d keys, %d failed", mark, out.Writes, out.Unknown, out.Checks, out.Keys, out.Failed)
+	if out.Reason != "" {
+		disp.Logf("%s", out.Reason)
+	}
+	return out, failures
+}
+
+// addVerify adds the verify step's outcome to the cell's validation: its
+// checks and failures count there too, and a failed verify fails it.
+func addVerify(val *results.Validation, vr *results.Verify, failures []string) {
+	val.Verify = vr
+	val.Checks += vr.Checks
+	val.Failed += vr.Failed
+	val.Failures = append(val.Failures, failures...)
+	if vr.Status == results.ValidationFailed {
+		val.Status = results.ValidationFailed
+		if val.Reason == "" {
+			val.Reason = vr.Reason
+		}
+	}
 }
 
 // validatePhase checks the store's answers as the plan asks: all the data
@@ -550,6 +611,9 @@ type measurer struct {
 	warmed bool
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
+	// acks has the workers told their operations' outcomes (for the
+	// verify step).
+	acks bool
 	// live receives the phases and every measured second.
 	live liveCell
 }
@@ -577,6 +641,9 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	// Workers of all shards share the total rate.
 	all := m.shard.Count * cfg.Workers
 	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
+	if m.acks {
+		e.acknowledge()
+	}
 	period := 0.0
 	if cfg.Rate > 0 {
 		period = 1e9 * float64(all) / cfg.Rate

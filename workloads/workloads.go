@@ -145,13 +145,14 @@ func (v *Validation) Failf(format string, args ...any) {
 func (v *Validation) Pass() { v.Checks++ }
 
 // Check records a check that passed when ok, or a failure described by the
-// format otherwise.
-func (v *Validation) Check(ok bool, format string, args ...any) {
+// format otherwise, and returns ok.
+func (v *Validation) Check(ok bool, format string, args ...any) bool {
 	if ok {
 		v.Pass()
-		return
+		return true
 	}
 	v.Failf(format, args...)
+	return false
 }
 
 // OK reports whether every check passed.

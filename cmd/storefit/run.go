@@ -60,8 +60,10 @@ func newRunCmdFlags(f *runFlags) *cobra.Command {
 		Use:   "run",
 		Short: "Run workloads against stores and write a result file",
 		Long: `Run executes every given workload on every given store, through the phases
-setup, load, validate, warm-up and measured run, prints a summary table and
-writes the result document (JSON) to --out.
+setup, load, validate, warm-up, measured run and verify (what the run's
+acknowledged writes should have left is read back; a store that lost or
+reordered some fails validation), prints a summary table and writes the
+result document (JSON) to --out.
 
 Stores are given as NAME or NAME=DSN. Without a DSN, a server store uses
 $STOREFIT_<NAME>_DSN if set, else the driver's default. Passwords in DSNs are

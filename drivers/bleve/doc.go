@@ -77,7 +77,10 @@
 //	bm25     0.786                0.851
 //	tfidf    0.855                0.916
 //
-// Hit counts are exact under both; only the ranking differs.
+// Hit counts are exact under both; only the ranking differs. The relevance
+// floors the store declares (validation fails below them), with a margin
+// for other seeds and smaller corpora (on 2 000 documents: 0.71 BM25, 0.88
+// TF-IDF), are 0.65 for bm25 and 0.8 for tfidf.
 //
 // # Sync views
 //

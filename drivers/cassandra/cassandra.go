@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -320,4 +321,30 @@ func parallel(n, limit int, f func(i int) error) error {
 	close(next)
 	wg.Wait()
 	return first
+}
+
+// reads makes a store's read queries: at the session's consistency level
+// or, once Refresh was called (storefit's verify step, before it reads back
+// what a run wrote), at ALL, so that a read sees every write a replica
+// acknowledged even when writes and reads run at LOCAL_ONE — what an
+// operator does to audit a replicated table. With one replica (as in CI)
+// ALL and ONE are the same.
+type reads struct {
+	session *gocql.Session
+	all     atomic.Bool
+}
+
+// query returns a read query of stmt.
+func (r *reads) query(stmt string, args ...any) *gocql.Query {
+	q := r.session.Query(stmt, args...)
+	if r.all.Load() {
+		q = q.Consistency(gocql.All)
+	}
+	return q
+}
+
+// Refresh makes the store's later reads run at consistency ALL.
+func (r *reads) Refresh(ctx context.Context) error {
+	r.all.Store(true)
+	return nil
 }

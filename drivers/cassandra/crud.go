@@ -31,6 +31,7 @@ const maxCAS = 100
 //
 // Times are Unix nanoseconds (bigint), kept exactly.
 type crudDB struct {
+	reads
 	c      *Conn
 	schema crud.Schema
 
@@ -49,6 +50,7 @@ func (c *Conn) CrudStore(s crud.Schema) (crud.Store, error) {
 		return nil, err
 	}
 	db := &crudDB{
+		reads:    reads{session: c.session},
 		c:        c,
 		schema:   s,
 		users:    c.table(s.Prefix + "users"),
@@ -148,7 +150,7 @@ func (db *crudDB) tweet(ctx context.Context, id crud.TweetID) (t crud.Tweet, ok 
 		user, at, likes *int64
 		body            *string
 	)
-	err = db.c.session.Query(db.tweetByID, int64(id)).ScanContext(ctx, &user, &body, &at, &likes)
+	err = db.query(db.tweetByID, int64(id)).ScanContext(ctx, &user, &body, &at, &likes)
 	if errors.Is(err, gocql.ErrNotFound) || err == nil && user == nil {
 		return t, false, nil
 	}
@@ -185,7 +187,7 @@ func (db *crudDB) Timeline(ctx context.Context, user crud.UserID, limit int, dst
 	if limit <= 0 {
 		return dst, nil
 	}
-	iter := db.c.session.Query(db.readTimeline, int64(user), limit).IterContext(ctx)
+	iter := db.query(db.readTimeline, int64(user), limit).IterContext(ctx)
 	var id int64
 	for iter.Scan(&id) {
 		dst = append(dst, crud.TweetID(id))
@@ -199,7 +201,7 @@ func (db *crudDB) Timeline(ctx context.Context, user crud.UserID, limit int, dst
 // userExists reports whether the user exists.
 func (db *crudDB) userExists(ctx context.Context, user crud.UserID) (bool, error) {
 	var id int64
-	err := db.c.session.Query(db.selectUser, int64(user)).ScanContext(ctx, &id)
+	err := db.query(db.selectUser, int64(user)).ScanContext(ctx, &id)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return false, nil
 	}
@@ -241,7 +243,7 @@ func (db *crudDB) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID
 			return nil
 		}
 		var liker int64
-		err = db.c.session.Query(db.likeExists, int64(tweet), int64(user)).ScanContext(ctx, &liker)
+		err = db.query(db.likeExists, int64(tweet), int64(user)).ScanContext(ctx, &liker)
 		switch {
 		case err == nil:
 			return fmt.Errorf("cassandra: like of tweet %d by user %d: %w", tweet, user, crud.ErrDuplicate)
@@ -285,7 +287,7 @@ func (db *crudDB) UserByHandle(ctx context.Context, handle []byte) (crud.User, e
 		id, at    int64
 		name, bio string
 	)
-	err := db.c.session.Query(db.userByHandle, string(handle)).ScanContext(ctx, &id, &name, &bio, &at)
+	err := db.query(db.userByHandle, string(handle)).ScanContext(ctx, &id, &name, &bio, &at)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return crud.User{}, drivers.ErrNotFound
 	}
@@ -341,7 +343,7 @@ func (db *crudDB) DeleteTweet(ctx context.Context, id crud.TweetID) error {
 // the static row, which has no liker, does not count).
 func (db *crudDB) CountLikes(ctx context.Context, tweet crud.TweetID) (int64, error) {
 	var n int64
-	if err := db.c.session.Query(db.countLike, int64(tweet)).ScanContext(ctx, &n); err != nil {
+	if err := db.query(db.countLike, int64(tweet)).ScanContext(ctx, &n); err != nil {
 		return 0, db.c.wrap("count likes", err)
 	}
 	return n, nil

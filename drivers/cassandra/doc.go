@@ -182,6 +182,17 @@
 // workload that rows are new: plain INSERTs, likes as one unlogged batch
 // per tweet partition.
 //
+// # Reading back after a run
+//
+// storefit's verify step reads back what a run's acknowledged writes left.
+// Writes and reads run at the DSN's consistency (LOCAL_ONE by default): on
+// a cluster with more than one replica a read may miss a write another
+// replica acknowledged. Before reading back, storefit calls Refresh
+// (drivers.Refresher), after which the store reads at ALL — every replica
+// answers and the newest write wins — as an operator auditing a replicated
+// table would, rather than waiting for hinted handoff or repair. With one
+// replica ALL is ONE.
+//
 // # Figures
 //
 // storefit run, quick scale, 2 workers, 5 s after 1 s of warm-up, two

@@ -15,11 +15,18 @@ import (
 var (
 	_ point.Provider = (*Conn)(nil)
 	_ point.Store    = (*pointTable)(nil)
+	// Every store reads at ALL after Refresh (see reads): point, crud,
+	// wide and series.
+	_ drivers.Refresher = (*pointTable)(nil)
+	_ drivers.Refresher = (*crudDB)(nil)
+	_ drivers.Refresher = (*wideTable)(nil)
+	_ drivers.Refresher = (*seriesTable)(nil)
 )
 
 // pointTable is a YCSB table: one partition per record, keyed by the YCSB
 // key, with one blob column per field.
 type pointTable struct {
+	reads
 	c      *Conn
 	schema point.Schema
 	name   string // qualified table name
@@ -38,7 +45,7 @@ func (c *Conn) PointStore(s point.Schema) (point.Store, error) {
 	if s.FieldCount < 1 {
 		return nil, fmt.Errorf("cassandra: table %s needs at least one field", s.Table)
 	}
-	t := &pointTable{c: c, schema: s, name: c.table(s.Table)}
+	t := &pointTable{reads: reads{session: c.session}, c: c, schema: s, name: c.table(s.Table)}
 	fields := make([]string, s.FieldCount)
 	for i := range fields {
 		fields[i] = point.FieldName(i)
@@ -138,7 +145,7 @@ func (t *pointTable) Read(ctx context.Context, key []byte, fields []int, dst [][
 		var k []byte
 		dest[0] = &k
 	}
-	err := t.c.session.Query(stmt, key).ScanContext(ctx, dest...)
+	err := t.query(stmt, key).ScanContext(ctx, dest...)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return dst[:0], drivers.ErrNotFound
 	}
@@ -167,7 +174,7 @@ func (t *pointTable) selectFields(fields []int) string {
 // found reports whether the record exists.
 func (t *pointTable) found(ctx context.Context, key []byte) (bool, error) {
 	var k []byte
-	err := t.c.session.Query(t.exists, key).ScanContext(ctx, &k)
+	err := t.query(t.exists, key).ScanContext(ctx, &k)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return false, nil
 	}

@@ -39,6 +39,7 @@ const (
 // lists every (host, day) that has readings in one partition, ordered by
 // hostname: queries learn from it which partitions to read.
 type seriesTable struct {
+	reads
 	c      *Conn
 	schema series.Schema
 	name   string // qualified data table
@@ -53,7 +54,7 @@ func (c *Conn) SeriesStore(s series.Schema) (series.Store, error) {
 	if err := checkName("series table", s.Table, false); err != nil {
 		return nil, err
 	}
-	t := &seriesTable{c: c, schema: s, name: c.table(s.Table), hosts: c.table(s.Table + "_hosts")}
+	t := &seriesTable{reads: reads{session: c.session}, c: c, schema: s, name: c.table(s.Table), hosts: c.table(s.Table + "_hosts")}
 	t.fieldList = strings.Join(series.FieldNames[:], ", ")
 	t.insert = fmt.Sprintf("INSERT INTO %s (host, day, ts, ns, %s) VALUES (?, ?, ?, ?%s)", t.name, t.fieldList, strings.Repeat(", ?", series.NumFields))
 	t.insertHost = fmt.Sprintf("INSERT INTO %s (b, host, day, tags) VALUES (0, ?, ?, ?)", t.hosts)
@@ -166,7 +167,7 @@ func (t *seriesTable) LoadRows(ctx context.Context, rows []series.Row) error {
 // and the days it has readings in, newest first.
 func (t *seriesTable) hostDays(ctx context.Context) (names []string, days map[string][]int32, err error) {
 	days = map[string][]int32{}
-	iter := t.c.session.Query(t.listHosts).IterContext(ctx)
+	iter := t.query(t.listHosts).IterContext(ctx)
 	var (
 		h string
 		d int32
@@ -300,7 +301,7 @@ func (t *seriesTable) MaxByTime(ctx context.Context, q series.MaxQuery, dst []se
 	var mu sync.Mutex
 	maxes := map[int64][]float64{}
 	err = eachPartition(ps, func(p partition) error {
-		iter := t.c.session.Query(stmt, p.host, p.day, s0, s1, e0, e1).IterContext(ctx)
+		iter := t.query(stmt, p.host, p.day, s0, s1, e0, e1).IterContext(ctx)
 		var b int64
 		vals := make([]float64, len(aggs))
 		dest := make([]any, 1+len(aggs))
@@ -370,7 +371,7 @@ func (t *seriesTable) MeanByTimeHost(ctx context.Context, q series.MeanQuery, ds
 	var mu sync.Mutex
 	groups := map[key]*group{}
 	err = eachPartition(ps, func(p partition) error {
-		iter := t.c.session.Query(stmt, p.host, p.day, s0, s1, e0, e1).IterContext(ctx)
+		iter := t.query(stmt, p.host, p.day, s0, s1, e0, e1).IterContext(ctx)
 		var (
 			b, n int64
 		)
@@ -447,7 +448,7 @@ func (t *seriesTable) HighCPU(ctx context.Context, q series.HighCPUQuery, dst []
 	var mu sync.Mutex
 	dst = dst[:0]
 	err = eachPartition(ps, func(p partition) error {
-		iter := t.c.session.Query(t.highCPU, p.host, p.day, s0, s1, e0, e1, q.Threshold).IterContext(ctx)
+		iter := t.query(t.highCPU, p.host, p.day, s0, s1, e0, e1, q.Threshold).IterContext(ctx)
 		var (
 			ms  int64
 			sub int32
@@ -487,7 +488,7 @@ func (t *seriesTable) LastPoint(ctx context.Context, dst []series.HostPoint) ([]
 				ms  int64
 				sub int32
 			)
-			err := t.c.session.Query(t.lastRow, h, day).ScanContext(ctx, scanPoint(&ms, &sub, &d.Fields)...)
+			err := t.query(t.lastRow, h, day).ScanContext(ctx, scanPoint(&ms, &sub, &d.Fields)...)
 			if errors.Is(err, gocql.ErrNotFound) {
 				continue
 			}
@@ -544,7 +545,7 @@ func (t *seriesTable) RecentMaxByTime(ctx context.Context, q series.RecentQuery,
 			if int64(day) > lastDay {
 				continue
 			}
-			iter := t.c.session.Query(stmt, h, day, e0, e1).IterContext(ctx)
+			iter := t.query(stmt, h, day, e0, e1).IterContext(ctx)
 			var (
 				b int64
 				v float64

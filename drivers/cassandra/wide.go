@@ -26,6 +26,7 @@ var (
 // row (col, id) per set cell, one partition per column, written in the
 // same batch as the cell.
 type wideTable struct {
+	reads
 	c      *Conn
 	schema wide.Schema
 	mode   string // Config.WideCount
@@ -48,6 +49,7 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	}
 	name, bycol := c.table(s.Table), c.table(s.Table+"_bycol")
 	t := &wideTable{
+		reads:    reads{session: c.session},
 		c:        c,
 		schema:   s,
 		mode:     c.cfg.WideCount,
@@ -187,7 +189,7 @@ func (t *wideTable) LoadRows(ctx context.Context, rows []wide.Row) error {
 func (t *wideTable) ReadRow(ctx context.Context, id int64, dst wide.Row) (wide.Row, error) {
 	dst.ID = id
 	dst.Cols, dst.Values = dst.Cols[:0], dst.Values[:0]
-	iter := t.c.session.Query(t.readRow, id).IterContext(ctx)
+	iter := t.query(t.readRow, id).IterContext(ctx)
 	var col int
 	for {
 		dst.Values = wide.Grow(dst.Values, len(dst.Values)+1)
@@ -220,7 +222,7 @@ func (t *wideTable) ReadColumns(ctx context.Context, id int64, cols []int, dst [
 	if len(cols) == 0 {
 		return dst, nil
 	}
-	iter := t.c.session.Query(t.readCols, id, cols).IterContext(ctx)
+	iter := t.query(t.readCols, id, cols).IterContext(ctx)
 	var (
 		col int
 		val []byte
@@ -281,7 +283,7 @@ func (t wideCountTable) CountRowsWith(ctx context.Context, col int) (int64, erro
 		return 0, err
 	}
 	var n int64
-	if err := t.c.session.Query(t.count, col).ScanContext(ctx, &n); err != nil {
+	if err := t.query(t.count, col).ScanContext(ctx, &n); err != nil {
 		return 0, t.c.wrap("count rows", err)
 	}
 	return n, nil

@@ -67,11 +67,13 @@ func checkCrud(t *testing.T, c, oracle drivers.Conn) {
 	t.Run("mix", func(t *testing.T) {
 		// Concurrent workers: no errors at all (the stream never repeats
 		// a like nor misses a tweet), then every loaded tweet is still
-		// there and every tweet's like_count equals its likes.
+		// there, every tweet's like_count equals its likes, and the
+		// verify step finds every acknowledged write.
 		wm := newCrud(t, map[string]any{"users": 100, "tweets": 1000, "likespertweet": 3, "prefix": "crud_mix_"})
 		setupLoad(t, wm, c, 2)
 		const n, ops = 4, 500
-		runWorkers(t, wm, c, n, ops, nil)
+		gens := runWorkers(t, wm, c, n, ops, nil)
+		verifyWrites(t, wm, c, gens)
 		ctx := context.Background()
 		s := crudStore(t, wm, c)
 		loaded := crud.TweetID(wm.Config().Tweets)

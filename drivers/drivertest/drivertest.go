@@ -107,24 +107,36 @@ func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Vali
 	if v.Checks == 0 {
 		t.Errorf("%s validate made no checks", w.Name())
 	}
+	if len(v.Figures) > 0 {
+		t.Logf("%s validate figures: %v", w.Name(), v.Figures)
+	}
 	return v
 }
 
 // runWorkers runs ops operations from each of n workers of w concurrently
-// on c, failing on errors other than those allowed.
-func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, allowed func(error) bool) {
+// on c, failing on errors other than those allowed. Each worker is told its
+// operations' outcomes, as the runner tells them (workloads.Acknowledger);
+// runWorkers returns the workers, for verifyWrites.
+func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, allowed func(error) bool) []workloads.Worker {
 	t.Helper()
 	errs := make(chan error, n)
+	gens := make([]workloads.Worker, n)
 	for id := range n {
 		wk, err := w.Worker(c, id, n)
 		if err != nil {
 			t.Fatalf("%s worker: %v", w.Name(), err)
 		}
+		gens[id] = wk
+		ack, _ := wk.(workloads.Acknowledger)
 		go func() {
 			ctx := context.Background()
 			for range ops {
 				op := wk.Next()
-				if err := op.Do(ctx); err != nil && (allowed == nil || !allowed(err)) {
+				err := op.Do(ctx)
+				if ack != nil {
+					ack.Acknowledge(err)
+				}
+				if err != nil && (allowed == nil || !allowed(err)) {
 					errs <- err
 					return
 				}
@@ -137,6 +149,31 @@ func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, 
 			t.Errorf("%s op: %v", w.Name(), err)
 		}
 	}
+	return gens
+}
+
+// verifyWrites runs the verify step of w on c, as the runner does after the
+// measured phase, for the workers runWorkers returned (on freshly loaded
+// data), and fails the test on any failed check or when it checked nothing
+// although the workers wrote.
+func verifyWrites(t *testing.T, w workloads.Workload, c drivers.Conn, gens []workloads.Worker) workloads.Verification {
+	t.Helper()
+	vf, ok := w.(workloads.Verifier)
+	if !ok {
+		t.Fatalf("%s has no verify step", w.Name())
+	}
+	ver, err := vf.Verify(context.Background(), c, workloads.VerifyScope{Workers: gens, Fresh: true, Shards: 1, Readers: 2})
+	if err != nil {
+		t.Fatalf("%s verify: %v", w.Name(), err)
+	}
+	if !ver.OK() {
+		t.Errorf("%s verify: %d of %d checks failed: %v", w.Name(), ver.Failed, ver.Checks, ver.Failures)
+	}
+	if ver.Writes > 0 && ver.Checks == 0 {
+		t.Errorf("%s verify: %d writes acknowledged, none read back", w.Name(), ver.Writes)
+	}
+	t.Logf("%s verify: %d writes (%d unknown) read back as %d checks on %d keys", w.Name(), ver.Writes, ver.Unknown, ver.Checks, ver.Keys)
+	return ver
 }
 
 type nopProgress struct{}

@@ -49,9 +49,11 @@ func checkPoint(t *testing.T, c, oracle drivers.Conn) {
 				t.Skipf("%v", err)
 			}
 			setupLoad(t, wm, c, 2)
-			// Concurrent workers: no errors, and every loaded key is
-			// still there afterwards.
-			runWorkers(t, wm, c, 4, 500, nil)
+			// Concurrent workers: no errors, every loaded key is still
+			// there afterwards, and the verify step finds every
+			// acknowledged write.
+			gens := runWorkers(t, wm, c, 4, 500, nil)
+			verifyWrites(t, wm, c, gens)
 			s := pointStore(t, wm, c)
 			for n := int64(0); n < 1000; n++ {
 				if _, err := s.Read(context.Background(), wm.AppendKey(nil, n), nil, nil); err != nil {

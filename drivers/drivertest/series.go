@@ -57,9 +57,14 @@ func checkSeries(t *testing.T, c, oracle drivers.Conn) {
 		}
 	})
 	t.Run("mix", func(t *testing.T) {
-		// Concurrent workers of every variant: no errors.
+		// Concurrent workers of every variant: no errors; then the
+		// verify step reads back every loaded reading.
 		for _, v := range append([]string{"mix"}, series.QueryNames[:]...) {
 			runWorkers(t, newSeries(t, v, seriesOptions), c, 4, 50, nil)
+		}
+		ver := verifyWrites(t, w, c, nil)
+		if want := w.Records(); ver.Keys != want {
+			t.Errorf("verify read back %d readings, want %d", ver.Keys, want)
 		}
 	})
 }

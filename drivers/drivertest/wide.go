@@ -75,8 +75,9 @@ func checkWide(t *testing.T, c, oracle drivers.Conn) {
 			// with the same data.
 			setupLoad(t, wm, c, 2)
 			setupLoad(t, wm, oracle, 1)
-			runWorkers(t, wm, c, 4, 600, nil)
+			gens := runWorkers(t, wm, c, 4, 600, nil)
 			runWorkers(t, wm, oracle, 4, 600, nil)
+			verifyWrites(t, wm, c, gens)
 			compareWideTables(t, wm, wideStore(t, wm, c), wideStore(t, wm, oracle), 1000+4)
 		})
 	}

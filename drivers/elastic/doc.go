@@ -53,7 +53,7 @@
 // 3 900 documents/s; all validations passed, relevance agreement 0.957
 // (mix: phrases are scored differently, see the opensearch driver) and
 // 1.000 (boolean), the same as OpenSearch 2.19: both score with Lucene's
-// BM25.
+// BM25; the relevance floor is 0.9, as OpenSearch's.
 //
 // # Not supported
 //

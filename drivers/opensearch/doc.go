@@ -86,7 +86,8 @@
 // remaining disagreement is phrases, which Lucene scores as one unit (the
 // phrase's frequency, the sum of its terms' IDFs) where the reference sums
 // the terms' scores, and Lucene's lossy encoding of document lengths (one
-// byte per document).
+// byte per document). The relevance floor the store declares (validation
+// fails below it) is 0.9 (search.RelevanceFloorer, in searchrest).
 //
 // # Not supported
 //

@@ -123,7 +123,9 @@
 // term in its tsvector) and length: relevance agreement with the reference
 // is 1.000. search_rank=ts_rank uses Postgres' ts_rank instead: top-10 of a
 // term in 15 % of the documents 34 ms against 54 ms for BM25, but relevance
-// agreement 0.55. tsvector limits apply: at most 256 positions per lexeme
+// agreement 0.55 — below the default relevance floor (0.9), so with ts_rank
+// validation fails and the cell is never ranked against stores that answer
+// the BM25 top 10; with BM25 the floor is 0.99. tsvector limits apply: at most 256 positions per lexeme
 // (tf is capped there), positions up to 16383, lexemes up to 2046 bytes — far
 // beyond the generated corpus (8–30 words).
 //

@@ -35,6 +35,15 @@ type worker struct {
 	class   int64             // users in this worker's like class
 	likes   map[TweetID]int64 // like candidates used per tweet
 
+	// pending is the operation Next prepared last (opReadTweet …; a delete
+	// with nothing to delete is a create), version the body version of a
+	// pending update; ledger and meta (author and time of each own tweet,
+	// by creation index) record the worker's writes for Verify.
+	pending int
+	version uint64
+	ledger  workloads.Ledger
+	meta    []tweetMeta
+
 	tweet  TweetID
 	user   UserID
 	at     time.Time
@@ -181,6 +190,7 @@ func (k *worker) prepareLike() {
 }
 
 func (k *worker) prepareCreate() workloads.Op {
+	k.pending = opCreateTweet
 	k.tweet = k.ownID(k.created)
 	k.user = k.drawUser()
 	k.body = k.g.AppendBody(k.body[:0], int64(k.tweet), 0)
@@ -191,7 +201,8 @@ func (k *worker) prepareCreate() workloads.Op {
 func (k *worker) Next() workloads.Op {
 	k.at = time.Unix(k.w.ClockStart()+k.ops*k.n+k.id, 0).UTC()
 	k.ops++
-	switch k.mixOps[k.mix.Next()] {
+	k.pending = k.mixOps[k.mix.Next()]
+	switch k.pending {
 	case opReadTweet:
 		k.tweet = k.drawTweet()
 		return &k.readTweet
@@ -209,7 +220,8 @@ func (k *worker) Next() workloads.Op {
 	case opUpdateTweet:
 		k.tweet = k.drawTweet()
 		k.updates++
-		k.body = k.g.AppendBody(k.body[:0], int64(k.tweet), k.updates*uint64(k.n)+uint64(k.id))
+		k.version = k.updates*uint64(k.n) + uint64(k.id) // unique per (worker, update), never 0
+		k.body = k.g.AppendBody(k.body[:0], int64(k.tweet), k.version)
 		return &k.updateTweet
 	default: // opDeleteTweet
 		if k.deleted == k.created {
@@ -218,6 +230,38 @@ func (k *worker) Next() workloads.Op {
 		}
 		k.tweet = k.ownID(k.deleted)
 		return &k.deleteTweet
+	}
+}
+
+// Acknowledge records the outcome of the operation Next prepared last in
+// the worker's ledger, if it wrote: a like's increment of the tweet's likes,
+// a created tweet (and its author and time), a body's new version, a
+// deleted tweet.
+func (k *worker) Acknowledge(err error) {
+	switch k.pending {
+	case opLike:
+		o := workloads.OutcomeOf(err, ErrDuplicate)
+		k.ledger.Count(o)
+		k.ledger.Add(ledgerKey(k.tweet, aspectLikes), o)
+	case opCreateTweet:
+		o := workloads.OutcomeOf(err, ErrDuplicate)
+		k.ledger.Count(o)
+		k.meta = append(k.meta, tweetMeta{user: k.user, at: k.at.Unix()})
+		if o == workloads.Rejected {
+			// The store's word on the tweet's first write: not there.
+			k.ledger.Set(ledgerKey(k.tweet, aspectExists), createRejected, workloads.Acked)
+			return
+		}
+		k.ledger.Set(ledgerKey(k.tweet, aspectExists), present, o)
+		k.ledger.Set(ledgerKey(k.tweet, aspectBody), 0, o)
+	case opUpdateTweet:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		k.ledger.Set(ledgerKey(k.tweet, aspectBody), k.version, o)
+	case opDeleteTweet:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		k.ledger.Set(ledgerKey(k.tweet, aspectExists), deleted, o)
 	}
 }
 

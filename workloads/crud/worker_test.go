@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefit/storefit/workloads"
 	"github.com/storefit/storefit/workloads/crud"
 )
 
@@ -267,24 +268,35 @@ func (nopStore) LoadTweets(context.Context, []crud.Tweet) error              { r
 func (nopStore) LoadLikes(context.Context, []crud.Like) error                { return nil }
 
 // TestWorkerAllocs checks that producing and running operations allocates
-// (almost) nothing: only the growth of the worker's map of liked tweets.
+// (almost) nothing: only the growth of the worker's map of liked tweets —
+// and, when it is told the outcomes (the verify step's bookkeeping), of its
+// ledger, which grows with the distinct tweets written.
 func TestWorkerAllocs(t *testing.T) {
-	w := newWorkload(t, 1, small)
-	wk, err := w.Worker(storeConn{nopStore{}}, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for range 20_000 { // warm up buffers
-		wk.Next().Do(ctx)
-	}
-	allocs := testing.AllocsPerRun(10, func() {
-		for range 1000 {
-			wk.Next().Do(ctx)
+	for _, acks := range []bool{false, true} {
+		w := newWorkload(t, 1, small)
+		wk, err := w.Worker(storeConn{nopStore{}}, 0, 1)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}) / 1000
-	if allocs > 0.05 {
-		t.Errorf("%.3f allocations per operation", allocs)
+		ack := wk.(workloads.Acknowledger)
+		ctx := context.Background()
+		step := func() {
+			err := wk.Next().Do(ctx)
+			if acks {
+				ack.Acknowledge(err)
+			}
+		}
+		for range 20_000 { // warm up buffers
+			step()
+		}
+		allocs := testing.AllocsPerRun(10, func() {
+			for range 1000 {
+				step()
+			}
+		}) / 1000
+		if allocs > 0.05 {
+			t.Errorf("acknowledged %v: %.3f allocations per operation", acks, allocs)
+		}
 	}
 }
 

@@ -25,6 +25,13 @@ type worker struct {
 	inserted int64  // own inserts so far
 	updates  uint64 // own updates so far, for value versions
 
+	// pending is the operation Next prepared last (opRead …), version the
+	// value version of a pending update, and ledger the outcomes of the
+	// worker's writes, for Verify.
+	pending int
+	version uint64
+	ledger  workloads.Ledger
+
 	keynum int64
 	key    []byte
 	fields []int // nil: all fields
@@ -169,7 +176,7 @@ func (k *worker) chooseReadFields() {
 // prepareUpdate chooses the fields to write and fills their new values.
 func (k *worker) prepareUpdate() {
 	k.updates++
-	version := k.updates*uint64(k.n) + uint64(k.id) // unique per (worker, update)
+	k.version = k.updates*uint64(k.n) + uint64(k.id) // unique per (worker, update), never 0
 	if k.w.cfg.WriteAllFields {
 		k.upd = k.allIdx
 	} else {
@@ -178,7 +185,7 @@ func (k *worker) prepareUpdate() {
 	}
 	k.values = k.values[:len(k.upd)]
 	for i, f := range k.upd {
-		k.values[i] = k.w.AppendValue(k.values[i][:0], k.keynum, f, version)
+		k.values[i] = k.w.AppendValue(k.values[i][:0], k.keynum, f, k.version)
 	}
 }
 
@@ -189,7 +196,8 @@ func (k *worker) setKey(n int64) {
 
 // Next chooses the next operation and prepares its arguments.
 func (k *worker) Next() workloads.Op {
-	switch k.mixOps[k.mix.Next()] {
+	k.pending = k.mixOps[k.mix.Next()]
+	switch k.pending {
 	case opRead:
 		k.setKey(k.nextKeynum())
 		k.chooseReadFields()
@@ -215,6 +223,29 @@ func (k *worker) Next() workloads.Op {
 		k.chooseReadFields()
 		k.prepareUpdate()
 		return &k.rmw
+	}
+}
+
+// Acknowledge records the outcome of the operation Next prepared last in
+// the worker's ledger, if it wrote: an update's new version of the fields it
+// set, an insert's new record.
+func (k *worker) Acknowledge(err error) {
+	switch k.pending {
+	case opUpdate, opRMW:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		for _, f := range k.upd {
+			k.ledger.Set(ledgerKey(k.keynum, f), k.version, o)
+		}
+	case opInsert:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		if o == workloads.Rejected {
+			// The store's word on the only write of this key: not there.
+			k.ledger.Set(ledgerKey(k.keynum, insertMark), insertRejected, workloads.Acked)
+		} else {
+			k.ledger.Set(ledgerKey(k.keynum, insertMark), inserted, o)
+		}
 	}
 }
 

@@ -541,3 +541,64 @@ func TestCorpusHash(t *testing.T) {
 		t.Error("export not a function of the seed")
 	}
 }
+
+// flooredStore is a replayStore with a declared relevance floor.
+type flooredStore struct {
+	*replayStore
+	floor float64
+}
+
+func (s flooredStore) RelevanceFloor() float64 { return s.floor }
+
+// Issue 16: "Search ranking is not checked at all (any matching documents
+// with non-increasing scores pass), while the README promises BM25 top
+// 10." A store that returns the first matching documents in index order
+// (well-formed answers, any ranking) now fails validation at the default
+// floor; the reference answers pass; a store's declared floor replaces the
+// default.
+func TestValidateRelevanceFloor(t *testing.T) {
+	w := newWorkload(t, "mix", map[string]any{"records": 3000, "vocabulary": 5000})
+	ref, err := w.reference(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Index order: the k matching documents with the lowest ids, given
+	// descending scores.
+	first := map[string]Hits{}
+	var buf []int32
+	for _, rq := range ref.queries {
+		var hits Hits
+		for id := int64(0); id < w.cfg.Records && len(hits) < w.cfg.TopK; id++ {
+			var ok bool
+			ok, _, buf = w.docScore(ref, rq, id, buf)
+			if ok {
+				hits = append(hits, Hit{ID: id, Score: float64(w.cfg.TopK - len(hits))})
+			}
+		}
+		first[rq.q.String()] = hits
+	}
+	for _, tc := range []struct {
+		name string
+		s    Store
+		fail bool
+	}{
+		{"reference ranking", &replayStore{ref: ref}, false},
+		{"index order", &replayStore{ref: ref, answers: first}, true},
+		{"index order, declared floor 0.2", flooredStore{&replayStore{ref: ref, answers: first}, 0.2}, false},
+		{"reference ranking, declared floor 1", flooredStore{&replayStore{ref: ref}, 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := w.Validate(context.Background(), nopConn{tc.s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.OK() != tc.fail {
+				t.Errorf("failed %d of %d checks (%v), want failure %v; figures %v", v.Failed, v.Checks, v.Failures, tc.fail, v.Figures)
+			}
+			if v.Figures[FigureFloor] != Floor(tc.s) {
+				t.Errorf("floor figure %v, want %v", v.Figures[FigureFloor], Floor(tc.s))
+			}
+			t.Logf("agreement %.3f, with ties %.3f, nDCG %.3f", v.Figures[FigureAgreement], v.Figures[FigureAgreementTies], v.Figures[FigureNDCG])
+		})
+	}
+}

@@ -168,6 +168,32 @@ type Phraser interface {
 	SearchPhrase(ctx context.Context, q Query, topK int, dst Hits) (Hits, error)
 }
 
+// DefaultRelevanceFloor is the relevance floor of a store that declares
+// none (see RelevanceFloorer).
+const DefaultRelevanceFloor = 0.9
+
+// RelevanceFloorer is an optional interface of a Store that declares its
+// relevance floor: the lowest relevance agreement with the reference BM25
+// (FigureAgreementTies: the share of the store's top k that belongs in a
+// reference top k, averaged over the validation queries) its ranking, as
+// configured, reaches. Validation fails below it. A store that computes
+// the reference BM25 exactly declares a floor near 1; one whose engine
+// scores differently (its own BM25 variant, phrases as one unit) declares
+// what its documented, measured agreement supports, with a margin for
+// other seeds and load orders. If a Store does not implement it, the floor
+// is DefaultRelevanceFloor.
+type RelevanceFloorer interface {
+	RelevanceFloor() float64
+}
+
+// Floor returns s's relevance floor.
+func Floor(s Store) float64 {
+	if f, ok := s.(RelevanceFloorer); ok {
+		return f.RelevanceFloor()
+	}
+	return DefaultRelevanceFloor
+}
+
 // Supports reports whether c supports the search pattern.
 func Supports(c drivers.Conn) bool {
 	_, ok := c.(Provider)

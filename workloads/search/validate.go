@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/workloads"
@@ -20,16 +21,25 @@ const (
 	// score, so a store that breaks ties in another order (by its internal
 	// document order) still scores 1.
 	FigureAgreementTies = "relevance_agreement_ties"
+	// FigureNDCG is the mean, over validation queries with at least one
+	// hit, of the store's top k's normalized discounted cumulative gain,
+	// each hit's gain its reference BM25 score: Σ gain_i / log2(i+1) over
+	// the store's ranks i, divided by the same sum over the reference top
+	// k.
+	FigureNDCG = "relevance_ndcg"
 	// FigureRankedQueries is the number of queries the agreement figures
 	// average over.
 	FigureRankedQueries = "relevance_queries"
+	// FigureFloor is the store's relevance floor (see RelevanceFloorer):
+	// validation fails when FigureAgreementTies is below it.
+	FigureFloor = "relevance_floor"
 )
 
 // Validate runs the validation query set against c. Hit counts are checked
-// exactly; of ranked answers, it checks (pass/fail) that there are
-// min(topk, count) hits, distinct, each a document that matches the query
-// (regenerated from its id), with non-increasing scores, and it measures
-// (not pass/fail) their agreement with the BM25 reference top k.
+// exactly; of ranked answers, it checks that there are min(topk, count)
+// hits, distinct, each a document that matches the query (regenerated from
+// its id), with non-increasing scores, and it measures their agreement with
+// the BM25 reference top k, which must reach the store's floor (Floor).
 func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
 	var v workloads.Validation
 	s, err := w.store(c)
@@ -42,7 +52,7 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 	}
 	var hits Hits
 	var buf []int32
-	var sumOverlap, sumTies float64
+	var sumOverlap, sumTies, sumNDCG float64
 	ranked := 0
 	for _, rq := range ref.queries {
 		n, err := Count(ctx, s, rq.q)
@@ -69,7 +79,8 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		seen := map[int64]bool{}
 		bad := ""
 		overlap, ties := 0, 0
-		for _, h := range hits {
+		dcg := 0.0
+		for i, h := range hits {
 			if seen[h.ID] {
 				bad = fmt.Sprintf("document %d twice", h.ID)
 				break
@@ -94,22 +105,42 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 			if len(rq.top) > 0 && tied(score, rq.top[len(rq.top)-1].Score) {
 				ties++
 			}
+			dcg += score / math.Log2(float64(i+2))
 		}
 		v.Check(bad == "", "search %s %s: %s", rq.name, rq.q, bad)
 		if k := len(rq.top); k > 0 {
 			ranked++
 			sumOverlap += float64(min(overlap, k)) / float64(k)
 			sumTies += float64(min(ties, k)) / float64(k)
+			sumNDCG += ndcg(dcg, rq.top)
 		}
 	}
 	if ranked > 0 {
+		floor := Floor(s)
+		ties := sumTies / float64(ranked)
 		v.Figures = map[string]float64{
 			FigureAgreement:     sumOverlap / float64(ranked),
-			FigureAgreementTies: sumTies / float64(ranked),
+			FigureAgreementTies: ties,
+			FigureNDCG:          sumNDCG / float64(ranked),
 			FigureRankedQueries: float64(ranked),
+			FigureFloor:         floor,
 		}
+		v.Check(ties >= floor, "relevance agreement %.3f (share of the top %d in the reference BM25 top %d, ties forgiven; mean of %d queries) is below this store's floor %.2f", ties, w.cfg.TopK, w.cfg.TopK, ranked, floor)
 	}
 	return v, nil
+}
+
+// ndcg normalizes a DCG by the ideal one, the reference top's: 1 when the
+// reference top scores nothing (a query whose matches all score 0).
+func ndcg(dcg float64, top Hits) float64 {
+	ideal := 0.0
+	for i, h := range top {
+		ideal += h.Score / math.Log2(float64(i+2))
+	}
+	if ideal <= 0 {
+		return 1
+	}
+	return min(dcg/ideal, 1)
 }
 
 // queryErr wraps the error of a validation query that could not be asked.

@@ -25,6 +25,13 @@ type worker struct {
 	rows   gen.IntGenerator
 	sets   uint64 // own set operations so far, for value versions
 
+	// pending is the operation Next prepared last (opReadRow …), version
+	// the value version of a pending set, and ledger the outcomes of the
+	// worker's writes, for Verify.
+	pending int
+	version uint64
+	ledger  workloads.Ledger
+
 	row     int64
 	col     int
 	cols    []int
@@ -100,7 +107,8 @@ func (k *worker) ownRow(x int64) int64 {
 // Next chooses the next operation and prepares its arguments.
 func (k *worker) Next() workloads.Op {
 	cfg := &k.w.cfg
-	switch k.mixOps[k.mix.Next()] {
+	k.pending = k.mixOps[k.mix.Next()]
+	switch k.pending {
 	case opReadRow:
 		k.row = k.rows.Next()
 		return &k.readRow
@@ -119,9 +127,9 @@ func (k *worker) Next() workloads.Op {
 		k.row = k.ownRow(k.rows.Next())
 		k.cols = k.w.gen.DrawColumns(k.r, k.cols[:0], cfg.SetColumns)
 		k.sets++
-		version := k.sets*uint64(k.n) + uint64(k.id) // unique per (worker, set), never 0
+		k.version = k.sets*uint64(k.n) + uint64(k.id) // unique per (worker, set), never 0
 		for i, c := range k.cols {
-			k.values[i] = k.w.gen.AppendValue(k.values[i][:0], k.row, c, version)
+			k.values[i] = k.w.gen.AppendValue(k.values[i][:0], k.row, c, k.version)
 		}
 		return &k.set
 	case opDelete:
@@ -138,6 +146,24 @@ func (k *worker) Next() workloads.Op {
 	default: // opCount
 		k.col = k.w.gen.DrawColumn(k.r)
 		return &k.countOp
+	}
+}
+
+// Acknowledge records the outcome of the operation Next prepared last in
+// the worker's ledger, if it wrote: a set's new version of its columns, a
+// delete's unset column.
+func (k *worker) Acknowledge(err error) {
+	switch k.pending {
+	case opSet:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		for _, c := range k.cols {
+			k.ledger.Set(ledgerKey(k.row, c), k.version, o)
+		}
+	case opDelete:
+		o := workloads.OutcomeOf(err)
+		k.ledger.Count(o)
+		k.ledger.Set(ledgerKey(k.row, k.col), unset, o)
 	}
 }
 

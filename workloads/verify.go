@@ -1,0 +1,468 @@
+package workloads
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/storefit/storefit/drivers"
+)
+
+// The verify step. Validate checks the loaded data before the measured
+// phase; after it, the verify step reads back what the run's writes should
+// have left and compares it with what the workers know they wrote, so a
+// store that acknowledges writes and loses or reorders them fails.
+//
+// A worker learns each operation's outcome from the runner (Acknowledger),
+// outside the timed part, and keeps a Ledger: per key it wrote, the state
+// its last acknowledged write left, and the states of its writes whose
+// outcome is unknown. Several workers may write one key and the harness
+// cannot order their writes exactly, so the rule for a key's final state
+// is: one of the last acknowledged states of the workers that wrote it, or
+// the state of any write of unknown outcome (it may have applied, late or
+// not at all); the state before the run only when no worker's write of the
+// key was acknowledged. A counter (a tweet's likes) must be at least its
+// prior value plus the acknowledged increments and at most that plus the
+// increments of unknown outcome. Where one worker alone writes a key (its
+// own inserts, its own rows) the rule is exact: the last acknowledged
+// write, unless a later write's outcome is unknown.
+
+// Acknowledger is an optional interface of a Worker whose operations write.
+// The runner calls Acknowledge once after every operation it performed —
+// in the warm-up and in every measured phase — with the error Do returned
+// (or, for an operation it timed out, an error of its own), outside the
+// timed part and before the next call of Next. An operation that Next
+// prepared but the runner never performed (the phase ended first) is not
+// acknowledged. If a Worker does not implement it, its writes are not
+// verified.
+type Acknowledger interface {
+	Acknowledge(err error)
+}
+
+// Verifier is implemented by workloads whose writes can be read back after
+// the measured phase. Verify reads back, from c, what the acknowledged
+// writes of s.Workers (and, for a workload whose run only reads, the load)
+// should have left, and reports every comparison as a check; a difference
+// is a failed check, not an error. The error is for failures to ask (a dead
+// server). Verify consumes the workers' ledgers: it is called once, after
+// the last measured phase of a cell.
+type Verifier interface {
+	Verify(ctx context.Context, c drivers.Conn, s VerifyScope) (Verification, error)
+}
+
+// VerifyScope is what Verify may assume about the run it checks.
+type VerifyScope struct {
+	// Workers are this process's operation streams, as Worker returned
+	// them; each has been told the outcome of every operation performed.
+	// In a sharded run other processes ran the other workers: a workload
+	// then verifies only the keys no other worker can write.
+	Workers []Worker
+	// Fresh is true when the store held exactly the loaded data when the
+	// workers' first operation began (setup and the whole load ran in this
+	// cell). When false (--phase run on data an earlier run may have
+	// changed, a shard that loaded only its share), only what the workers'
+	// own acknowledged writes imply is checked.
+	Fresh bool
+	// Shard and Shards place this process among the shards of the run (0
+	// of 1 unsharded): read-backs that no worker's writes decide (series'
+	// ingest) are split among shards.
+	Shard, Shards int
+	// Readers is the number of concurrent read-back goroutines.
+	Readers int
+}
+
+// Verification is the outcome of Verify: the checks (each a read-back
+// compared with what the writes should have left), and how much they
+// covered.
+type Verification struct {
+	Validation
+	// Writes is the number of acknowledged writes whose effect the checks
+	// covered (for a workload whose run only reads, the loaded rows read
+	// back).
+	Writes int64
+	// Unknown is the number of writes whose outcome is unknown (timed
+	// out, cancelled, failed without saying whether they applied): each
+	// was accepted applied or not.
+	Unknown int64
+	// Keys is the number of keys (records, rows, tweets, readings) read
+	// back.
+	Keys int64
+	// Skipped says what the checks did not cover, and why (keys other
+	// shards also write); empty when they covered every write.
+	Skipped string
+}
+
+// Outcome is what an operation's error says about whether its write
+// applied.
+type Outcome uint8
+
+// Outcomes.
+const (
+	// Acked: the store acknowledged the write (no error).
+	Acked Outcome = iota
+	// Rejected: the store said the write did not apply (the key was not
+	// found, or already exists).
+	Rejected
+	// Unknown: the operation timed out, was cancelled or failed without
+	// saying whether the write applied; it may have, late or not at all.
+	Unknown
+)
+
+// OutcomeOf classifies the error of a write: nil is Acked; an error
+// wrapping drivers.ErrNotFound, drivers.ErrUnsupported or one of rejections
+// is Rejected; any other error is Unknown.
+func OutcomeOf(err error, rejections ...error) Outcome {
+	if err == nil {
+		return Acked
+	}
+	if errors.Is(err, drivers.ErrNotFound) || errors.Is(err, drivers.ErrUnsupported) {
+		return Rejected
+	}
+	for _, r := range rejections {
+		if errors.Is(err, r) {
+			return Rejected
+		}
+	}
+	return Unknown
+}
+
+// A Ledger is one worker's record of its writes, for the verify step. Keys
+// and states are the workload's encoding (a record number and a field
+// packed into 64 bits; a value's version, a row's absence). It is used by
+// one goroutine; its zero value is empty and ready to use.
+//
+// Memory grows with the distinct keys written, not with the number of
+// writes: one map entry (about 40 bytes with Go's map overhead) per key,
+// plus one per write of unknown outcome.
+type Ledger struct {
+	last    map[uint64]uint64   // state of the last acknowledged write, by key
+	unknown map[uint64][]uint64 // states of the writes of unknown outcome, by key
+	counts  map[uint64]tally    // counter increments, by key
+
+	acked, unknowns, rejected int64 // writes, by outcome
+}
+
+type tally struct{ acked, unknown int64 }
+
+// Count counts one write operation by its outcome (for the figures of the
+// verification; an operation may Set several keys).
+func (l *Ledger) Count(o Outcome) {
+	switch o {
+	case Acked:
+		l.acked++
+	case Unknown:
+		l.unknowns++
+	default:
+		l.rejected++
+	}
+}
+
+// Set records that a write of outcome o left key in state: an acknowledged
+// write replaces the key's last state, one of unknown outcome adds a
+// possible state, a rejected one changes nothing.
+func (l *Ledger) Set(key, state uint64, o Outcome) {
+	switch o {
+	case Acked:
+		if l.last == nil {
+			l.last = map[uint64]uint64{}
+		}
+		l.last[key] = state
+	case Unknown:
+		if l.unknown == nil {
+			l.unknown = map[uint64][]uint64{}
+		}
+		l.unknown[key] = append(l.unknown[key], state)
+	}
+}
+
+// Add records an increment of counter key by a write of outcome o.
+func (l *Ledger) Add(key uint64, o Outcome) {
+	if o == Rejected {
+		return
+	}
+	if l.counts == nil {
+		l.counts = map[uint64]tally{}
+	}
+	t := l.counts[key]
+	if o == Acked {
+		t.acked++
+	} else {
+		t.unknown++
+	}
+	l.counts[key] = t
+}
+
+// Writes returns the number of acknowledged writes and of writes of
+// unknown outcome counted so far.
+func (l *Ledger) Writes() (acked, unknown int64) { return l.acked, l.unknowns }
+
+// Candidates is what the final state of one key may be, given the ledgers
+// of every worker that wrote it.
+type Candidates struct {
+	Key uint64
+	// States are the states the key may be in: the last acknowledged state
+	// of each worker that wrote it, and the state of every write of
+	// unknown outcome (ascending, without repeats).
+	States []uint64
+	// Prior is true when the key may still be in the state it had before
+	// the run: no worker's write of it was acknowledged.
+	Prior bool
+	// Added and Maybe are a counter's acknowledged increments and those of
+	// unknown outcome: it must be within [before+Added, before+Added+Maybe].
+	Added, Maybe int64
+}
+
+// Allows reports whether state is one the key may be in (prior is the
+// state before the run).
+func (c *Candidates) Allows(state, prior uint64) bool {
+	return slices.Contains(c.States, state) || c.Prior && state == prior
+}
+
+// Record is the ledgers' keys of one record (the keys that share Key>>shift
+// in ReadBack), ascending.
+type Record struct {
+	ID   uint64
+	Keys []Candidates
+}
+
+// A Checker reads one record back and records the comparison in v. It is
+// used by one goroutine. Its error is for failures to ask.
+type Checker func(ctx context.Context, r *Record, v *Validation) error
+
+// entry is one ledger fact, for merging.
+type entry struct {
+	key, state uint64
+	kind       uint8
+}
+
+// Entry kinds, in the order merged facts are sorted.
+const (
+	kindAcked = iota
+	kindUnknown
+	kindAdded
+	kindMaybe
+)
+
+// drain moves the ledger's facts into dst and empties it.
+func (l *Ledger) drain(dst []entry) []entry {
+	for k, s := range l.last {
+		dst = append(dst, entry{k, s, kindAcked})
+	}
+	for k, ss := range l.unknown {
+		for _, s := range ss {
+			dst = append(dst, entry{k, s, kindUnknown})
+		}
+	}
+	for k, t := range l.counts {
+		if t.acked > 0 {
+			dst = append(dst, entry{k, uint64(t.acked), kindAdded})
+		}
+		if t.unknown > 0 {
+			dst = append(dst, entry{k, uint64(t.unknown), kindMaybe})
+		}
+	}
+	l.last, l.unknown, l.counts = nil, nil, nil
+	return dst
+}
+
+// readBackBatch is the number of records a reader takes at a time.
+const readBackBatch = 64
+
+// ReadBack merges the ledgers (consuming them), groups their keys into
+// records by key>>shift, and checks every record for which keep returns
+// true (nil keeps all) with a Checker from newChecker, one per reader
+// (newChecker is called before the readers start), on readers goroutines. It returns the merged checks and the number of
+// records checked. Peak memory is about 24 bytes per (key, worker) fact,
+// which the ledgers give up as they are merged.
+func ReadBack(ctx context.Context, ledgers []*Ledger, shift uint, readers int, keep func(id uint64) bool, newChecker func() Checker) (Validation, int64, error) {
+	var facts []entry
+	for _, l := range ledgers {
+		facts = l.drain(facts)
+	}
+	slices.SortFunc(facts, func(a, b entry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.kind, b.kind); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.state, b.state)
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readers = max(readers, 1)
+	batches := make(chan []Record, readers)
+	results := make([]Validation, readers)
+	errs := make([]error, readers)
+	var wg sync.WaitGroup
+	for i := range readers {
+		check := newChecker()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				for j := range b {
+					if errs[i] != nil || ctx.Err() != nil {
+						continue // drain
+					}
+					if err := check(ctx, &b[j], &results[i]); err != nil {
+						errs[i] = err
+						cancel()
+					}
+				}
+			}
+		}()
+	}
+	records := groupRecords(ctx, facts, shift, keep, batches)
+	close(batches)
+	wg.Wait()
+	var v Validation
+	for _, r := range results {
+		v.Merge(r)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return v, records, err
+		}
+	}
+	return v, records, ctx.Err()
+}
+
+// groupRecords turns sorted facts into records and sends them in batches;
+// it returns the number of records sent.
+func groupRecords(ctx context.Context, facts []entry, shift uint, keep func(uint64) bool, out chan<- []Record) int64 {
+	var n int64
+	batch := make([]Record, 0, readBackBatch)
+	for i := 0; i < len(facts) && ctx.Err() == nil; {
+		id := facts[i].key >> shift
+		j := i
+		for j < len(facts) && facts[j].key>>shift == id {
+			j++
+		}
+		if keep == nil || keep(id) {
+			batch = append(batch, Record{ID: id, Keys: candidates(facts[i:j])})
+			n++
+			if len(batch) == cap(batch) {
+				out <- batch
+				batch = make([]Record, 0, readBackBatch)
+			}
+		}
+		i = j
+	}
+	if len(batch) > 0 {
+		out <- batch
+	}
+	return n
+}
+
+// candidates merges the sorted facts of one record into its keys'
+// candidates.
+func candidates(facts []entry) []Candidates {
+	var cs []Candidates
+	for i := 0; i < len(facts); {
+		c := Candidates{Key: facts[i].key, Prior: true}
+		for ; i < len(facts) && facts[i].key == c.Key; i++ {
+			f := facts[i]
+			switch f.kind {
+			case kindAcked:
+				c.Prior = false
+				fallthrough
+			case kindUnknown:
+				c.States = append(c.States, f.state)
+			case kindAdded:
+				c.Added += int64(f.state)
+			case kindMaybe:
+				c.Maybe += int64(f.state)
+			}
+		}
+		slices.Sort(c.States)
+		c.States = slices.Compact(c.States)
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Merge adds o's checks and failures to v (failures up to MaxFailures) and
+// its figures (o's replace v's of the same name).
+func (v *Validation) Merge(o Validation) {
+	v.Checks += o.Checks
+	v.Failed += o.Failed
+	for _, f := range o.Failures {
+		if len(v.Failures) < MaxFailures {
+			v.Failures = append(v.Failures, f)
+		}
+	}
+	for k, x := range o.Figures {
+		if v.Figures == nil {
+			v.Figures = map[string]float64{}
+		}
+		v.Figures[k] = x
+	}
+}
+
+// RefreshStore calls s.Refresh if the pattern store s implements
+// drivers.Refresher, so that reads see every acknowledged write; workloads
+// call it before reading back.
+func RefreshStore(ctx context.Context, s any) error {
+	r, ok := s.(drivers.Refresher)
+	if !ok {
+		return nil
+	}
+	if err := r.Refresh(ctx); err != nil {
+		return fmt.Errorf("refresh before reading back: %w", err)
+	}
+	return nil
+}
+
+// ReadEach checks items 0 … n-1 for which keep returns true (nil keeps all)
+// on readers goroutines, each with a Checker-like function from newCheck
+// (called before the readers start), and returns the merged checks and the
+// number of items checked. It is ReadBack for read-backs that no ledger
+// decides (the loaded series readings, host by host).
+func ReadEach(ctx context.Context, n int, readers int, keep func(i int) bool, newCheck func() func(ctx context.Context, i int, v *Validation) error) (Validation, int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readers = max(readers, 1)
+	next := make(chan int, readers)
+	results := make([]Validation, readers)
+	errs := make([]error, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		check := newCheck()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if errs[r] != nil || ctx.Err() != nil {
+					continue // drain
+				}
+				if err := check(ctx, i, &results[r]); err != nil {
+					errs[r] = err
+					cancel()
+				}
+			}
+		}()
+	}
+	var count int64
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		if keep == nil || keep(i) {
+			next <- i
+			count++
+		}
+	}
+	close(next)
+	wg.Wait()
+	var v Validation
+	for _, r := range results {
+		v.Merge(r)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return v, count, err
+		}
+	}
+	return v, count, ctx.Err()
+}
