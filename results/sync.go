@@ -30,8 +30,8 @@ type Sync struct {
 	Restarts      int64 `json:"restarts,omitempty"`
 	Crashes       int64 `json:"crashes,omitempty"`
 	WriterCrashes int64 `json:"writer_crashes,omitempty"`
-	// Drained is true when every view showed the final marker before the
-	// drain timeout; DrainSeconds is how long that took.
+	// Drained is true when every view showed every committed change before
+	// the drain timeout; DrainSeconds is how long that took.
 	Drained      bool    `json:"drained"`
 	DrainSeconds float64 `json:"drain_s"`
 	// Views holds one entry per view (under event sourcing the source
