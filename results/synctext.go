@@ -1,7 +1,9 @@
 package results
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -192,14 +194,18 @@ func writeSyncMarkdown(ew *errWriter, rs []*Result) {
 
 // SyncSustained sums up, per strategy measured at several rates without
 // faults (a --rate sweep), the sustained write rate: the highest target
-// rate at which every view kept up (no view's staleness grew and the run
-// drained), the lowest at which one did not, and the rates at which the
+// rate below the lowest at which a view fell behind (its staleness grew or
+// the run did not drain), that lowest rate, and the rates at which the
 // source itself fell behind its schedule (under 95% of the target
-// achieved), where the figure measures the source rather than the sync.
+// achieved), where the figure measures the source rather than the sync —
+// there the rate the views kept up with is the achieved one, and it is
+// named. A sweep that kept up again above a rate where it fell behind
+// disagrees with itself and says so, and one with runs starved of CPU by
+// other processes is marked provisional.
 func SyncSustained(rs []*Result) []string {
 	type step struct {
 		rate, achieved float64
-		kept           bool
+		kept, starved  bool
 	}
 	by := map[string][]step{}
 	var order []string
@@ -216,8 +222,16 @@ func SyncSustained(rs []*Result) []string {
 			for _, v := range s.Views {
 				kept = kept && !v.LagGrowing
 			}
-			by[s.Strategy] = append(by[s.Strategy], step{rate: c.Params.Rate, achieved: s.AchievedRate, kept: kept})
+			by[s.Strategy] = append(by[s.Strategy], step{rate: c.Params.Rate, achieved: s.AchievedRate, kept: kept,
+				starved: c.Run != nil && c.Run.Starved()})
 		}
+	}
+	behindOf := func(x step) bool { return x.achieved > 0 && x.achieved < (1-BehindShare)*x.rate }
+	rateText := func(x step) string {
+		if behindOf(x) {
+			return fmt.Sprintf("%s writes/s (of %s targeted)", FormatRate(x.achieved), FormatRate(x.rate))
+		}
+		return FormatRate(x.rate) + " writes/s"
 	}
 	var out []string
 	for _, st := range order {
@@ -225,26 +239,45 @@ func SyncSustained(rs []*Result) []string {
 		if len(steps) < 2 {
 			continue
 		}
-		hi, lo := 0.0, 0.0
-		var behind []string
+		slices.SortStableFunc(steps, func(a, b step) int { return cmp.Compare(a.rate, b.rate) })
+		lo := 0.0 // the lowest target rate at which a view fell behind
 		for _, x := range steps {
-			if x.kept {
-				hi = max(hi, x.rate)
-			} else if lo == 0 || x.rate < lo {
+			if !x.kept {
 				lo = x.rate
-			}
-			if x.achieved > 0 && x.achieved < 0.95*x.rate {
-				behind = append(behind, fmt.Sprintf("%s of %s", FormatRate(x.achieved), FormatRate(x.rate)))
+				break
 			}
 		}
-		var msg string
+		var hi *step // the highest rate kept up with, below lo
+		var again, behind []string
+		starved := 0
+		for i, x := range steps {
+			switch {
+			case x.kept && (lo == 0 || x.rate < lo):
+				hi = &steps[i]
+			case x.kept:
+				again = append(again, FormatRate(x.rate))
+			}
+			if behindOf(x) {
+				behind = append(behind, fmt.Sprintf("%s of %s", FormatRate(x.achieved), FormatRate(x.rate)))
+			}
+			if x.starved {
+				starved++
+			}
+		}
+		msg := st + ": "
+		if starved > 0 {
+			msg += fmt.Sprintf("provisional, %d of %d runs starved of CPU by other processes (rerun on a quiet machine): ", starved, len(steps))
+		}
 		switch {
 		case lo == 0:
-			msg = fmt.Sprintf("%s: the views kept up at every rate tried, up to %s writes/s", st, FormatRate(hi))
-		case hi == 0:
-			msg = fmt.Sprintf("%s: the views fell behind at every rate tried (from %s writes/s)", st, FormatRate(lo))
+			msg += "the views kept up at every rate tried, up to " + rateText(*hi)
+		case hi == nil:
+			msg += fmt.Sprintf("the views fell behind at every rate tried (from %s writes/s)", FormatRate(lo))
 		default:
-			msg = fmt.Sprintf("%s: the views kept up at %s writes/s, not at %s writes/s", st, FormatRate(hi), FormatRate(lo))
+			msg += fmt.Sprintf("the views kept up at %s, not at %s writes/s", rateText(*hi), FormatRate(lo))
+		}
+		if len(again) > 0 {
+			msg += fmt.Sprintf(", yet kept up again at %s writes/s: the runs disagree (noise), so the bracket is uncertain", strings.Join(again, ", "))
 		}
 		if len(behind) > 0 {
 			msg += "; the source itself fell behind its schedule (" + strings.Join(behind, ", ") + " writes/s achieved), so there the limit was the source's write path, not the sync"
