@@ -351,6 +351,11 @@ func TestServers(t *testing.T) {
 					t.Errorf("view %s: no change applied by sync", v)
 				}
 			}
+			// polyglot invalidates its Redis cache by CDC (invalidation:
+			// sync): the cache is a view of the slot, posts delete pages.
+			if v, ok := st.Views["cache"]; tc.name == "polyglot" && (!ok || v.Applied == 0 || figs["route.post_tweet.redis"] == 0) {
+				t.Errorf("polyglot's cache is not invalidated by CDC: view %+v, routes %v", v, routes(figs))
+			}
 			if after := c.Figures(context.Background()); tc.name == "postgres-only" && (after["sync.refreshes"] == 0 || st.Views["dashboard"].Applied == 0) {
 				t.Errorf("materialized view: %v refreshes, %d changes applied", after["sync.refreshes"], st.Views["dashboard"].Applied)
 			}

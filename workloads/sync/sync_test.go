@@ -140,8 +140,8 @@ const placement = "../../suites/placements/sync.yaml"
 var faults = map[string]any{"failp": 0.05, "viewdown": "cache", "viewdownat": "1s", "viewdownfor": "2s", "restartat": "3s", "crashat": "3500ms"}
 
 // recovers checks that a strategy drained to zero divergence after the
-// faults, replayed what a crashed consumer had not recorded, and kept the
-// other views fresh during the cache's outage.
+// faults, replayed what a crashed consumer had not recorded, and did not
+// hold the other views back during the cache's outage.
 func recovers(t *testing.T, strategy string) *results.Cell {
 	c := runCell(t, strategy, placement, 2, faults)
 	if !c.Sync.Drained {
@@ -176,9 +176,11 @@ func recovers(t *testing.T, strategy string) *results.Cell {
 }
 
 // isolated checks that the cache's outage held back only the cache: over
-// the seconds wholly inside the outage (before the restart), every other
-// view stayed fresh (staleness under 1 s) while the cache's grew past
-// three quarters of the outage.
+// the seconds wholly inside the outage (before the restart), the cache's
+// staleness grew past three quarters of the outage, and every other view
+// stayed at least half the outage fresher than the cache — a view the
+// outage held back would be as stale as the cache. (No absolute bound: on
+// a busy machine a view's staleness without any fault can be a second.)
 func isolated(t *testing.T, c *results.Cell) {
 	t.Helper()
 	var down *results.SyncFault
@@ -194,18 +196,22 @@ func isolated(t *testing.T, c *results.Cell) {
 	if to <= from {
 		t.Fatalf("outage %+v covers no whole second", down)
 	}
+	worst := map[string]float64{}
 	for _, v := range c.Sync.Views {
-		worst := 0.0
 		for _, p := range v.LagSeries {
 			if p.T >= from && p.T < to {
-				worst = max(worst, p.MaxMs)
+				worst[v.Name] = max(worst[v.Name], p.MaxMs)
 			}
 		}
-		switch {
-		case v.Name == "cache" && worst < 750*down.DurationSeconds:
-			t.Errorf("cache: staleness %.0f ms at most during its %.0f s outage: was it down? %+v", worst, down.DurationSeconds, v.LagSeries)
-		case v.Name != "cache" && worst >= 1000:
-			t.Errorf("view %s: staleness %.0f ms during the cache's outage (seconds %d–%d): the outage held it back %+v", v.Name, worst, from, to, v.LagSeries)
+	}
+	outage := 1000 * down.DurationSeconds
+	if worst["cache"] < 0.75*outage {
+		t.Errorf("cache: staleness %.0f ms at most during its %.0f s outage: was it down?", worst["cache"], down.DurationSeconds)
+	}
+	for _, v := range c.Sync.Views {
+		if v.Name != "cache" && worst[v.Name] > worst["cache"]-outage/2 {
+			t.Errorf("view %s: staleness %.0f ms during the cache's outage (seconds %d–%d), the cache's %.0f ms: the outage held it back %+v",
+				v.Name, worst[v.Name], from, to, worst["cache"], v.LagSeries)
 		}
 	}
 }
@@ -248,10 +254,15 @@ func TestEventSourcingRecovers(t *testing.T) {
 }
 
 // TestDualLosesToServerStop: dual writes lose what they wrote while the
-// cache's server was really down, exactly as their writers counted.
+// cache's server was really down, and what writers crashing between their
+// writes did not reach, exactly as their writers counted.
 func TestDualLosesToServerStop(t *testing.T) {
 	servers(t, false)
-	c := runCell(t, "dual", placement, 1, map[string]any{"viewdown": "cache", "viewdownat": "1s", "viewdownfor": "2s"})
+	c := runCell(t, "dual", placement, 1, map[string]any{"viewdown": "cache", "viewdownat": "1s", "viewdownfor": "2s", "crashp": 0.1})
+	if c.Sync.WriterCrashes == 0 {
+		t.Error("no writer crashed between its writes")
+	}
+	crashed := false
 	for _, v := range c.Sync.Views {
 		if v.ExpectedDivergence == nil || v.Divergence != *v.ExpectedDivergence {
 			t.Errorf("view %s: divergence %d, expected %v", v.Name, v.Divergence, v.ExpectedDivergence)
@@ -260,8 +271,11 @@ func TestDualLosesToServerStop(t *testing.T) {
 			t.Error("a 2 s cache outage cost dual writes nothing")
 		}
 		if v.Name != "cache" && v.Divergence != 0 {
-			t.Errorf("view %s diverged without faults", v.Name)
+			crashed = true
 		}
+	}
+	if !crashed {
+		t.Error("writers crashed between their writes, yet no view but the cache diverged")
 	}
 }
 
