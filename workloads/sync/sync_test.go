@@ -180,7 +180,8 @@ func recovers(t *testing.T, strategy string) *results.Cell {
 // staleness grew past three quarters of the outage, and every other view
 // stayed at least half the outage fresher than the cache — a view the
 // outage held back would be as stale as the cache. (No absolute bound: on
-// a busy machine a view's staleness without any fault can be a second.)
+// a busy machine a view's staleness without any fault can be a second; on
+// a starved one the comparison is not made at all.)
 func isolated(t *testing.T, c *results.Cell) {
 	t.Helper()
 	var down *results.SyncFault
@@ -195,6 +196,14 @@ func isolated(t *testing.T, c *results.Cell) {
 	from, to := int(math.Ceil(down.AtSeconds)), int(math.Floor(down.AtSeconds+down.DurationSeconds))
 	if to <= from {
 		t.Fatalf("outage %+v covers no whole second", down)
+	}
+	if c.Run != nil && c.Run.Starved() {
+		// Staleness is time: on a machine whose other processes starved
+		// this one (and the servers' JVMs) of CPU, every view lags by
+		// seconds without any fault and the comparison says nothing. The
+		// engine's isolation is checked without timing in package syncer.
+		t.Logf("isolation not judged: the run was starved of CPU (%.1f s waited in %.1f s)", c.Run.Harness.RunDelaySeconds, c.Run.Seconds)
+		return
 	}
 	worst := map[string]float64{}
 	for _, v := range c.Sync.Views {
