@@ -5,6 +5,8 @@
 #   make test    formatting, vet, staticcheck, the static (CGO_ENABLED=0)
 #                build, unit and conformance tests (server drivers run when
 #                their STOREFIT_<STORE>_DSN is set)
+#   make soak    30 minutes of point/a against Redis, checking that storefit's
+#                own memory stays flat and under 200 MB (not part of make test)
 
 GO        ?= go
 BIN       := bin/storefit
@@ -23,7 +25,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Packages whose concurrency is checked with the race detector.
 RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/... ./syncer/...
 
-.PHONY: all build test lint static race bench bench-go image clean
+.PHONY: all build test lint static race bench bench-go soak image clean
 
 all: build
 
@@ -63,6 +65,15 @@ bench:
 ## histogram recording, the runner loop on the noop store).
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./workloads/gen/ ./runner/
+
+## soak: point/a against Redis for SOAK_DURATION (default 30m) with
+## storefit's RSS, heap and goroutines sampled every 10 s into the result
+## (results/soak-<time>.json); fails if RSS passes 200 MB or grows (a leak).
+## Redis is $STOREFIT_REDIS_DSN, else one started by compose/native/redis.sh.
+## Run it on a quiet machine; not part of make test.
+SOAK_DURATION ?= 30m
+soak:
+	STOREFIT_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 2h -v ./cmd/storefit/
 
 ## image: the container image for Kubernetes runs (docs/kubernetes.md);
 ## needs a Docker engine. IMAGE=registry/storefit:tag to name it.

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +55,79 @@ type Versioner interface {
 type Sink interface {
 	// DiscardsData reports whether the store throws away what it is given.
 	DiscardsData() bool
+}
+
+// DSNParser is an optional interface a Driver implements to check a DSN
+// without connecting, so that a malformed one is refused before a run
+// starts rather than failing its cells. ParseDSN returns nil for a DSN
+// Open would accept, else an error that says what is wrong and never shows
+// a password. If a driver does not implement it, its DSNs are checked only
+// when Open is called.
+type DSNParser interface {
+	ParseDSN(dsn string) error
+}
+
+// ParseDSN checks dsn with the driver registered under name, if that driver
+// implements DSNParser; an unknown name is an error. The error is scrubbed
+// of the DSN's secrets whatever the driver wrote.
+func ParseDSN(name, dsn string) error {
+	d, ok := Lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown store %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	p, ok := d.(DSNParser)
+	if !ok {
+		return nil
+	}
+	if err := p.ParseDSN(dsn); err != nil {
+		return errors.New(NewRedactor(dsn).Redact(err.Error()))
+	}
+	return nil
+}
+
+// NestedDSNs is an optional interface of a Driver whose DSN names other
+// stores' DSNs (a placement file): NestedDSNs returns them, expanded as
+// Open would, so that their secrets are redacted from output like those
+// of the DSN itself. If a driver does not implement it, only dsn's own
+// secrets are known.
+type NestedDSNs interface {
+	NestedDSNs(dsn string) []string
+}
+
+// RedactorFor returns a Redactor of the secrets of dsn, a DSN of the store
+// name, and of the DSNs nested in it (NestedDSNs).
+func RedactorFor(name, dsn string) *Redactor {
+	r := NewRedactor(dsn)
+	if d, ok := Lookup(name); ok {
+		if n, ok := d.(NestedDSNs); ok {
+			for _, x := range n.NestedDSNs(dsn) {
+				r.Add(x)
+			}
+		}
+	}
+	return r
+}
+
+// MemoryResident is an optional interface of a Driver whose stores can keep
+// all their data in storefit's own memory (the memory oracle, an in-memory
+// DuckDB): MemoryResident reports whether a store opened with dsn does.
+// Before loading such a store, storefit estimates the memory the data will
+// take and refuses, unless forced, what will not fit. If a driver does not
+// implement it, its stores are taken to keep their data elsewhere (on disk,
+// in a server).
+type MemoryResident interface {
+	MemoryResident(dsn string) bool
+}
+
+// IsMemoryResident reports whether the store name opened with dsn keeps its
+// data in storefit's memory (see MemoryResident).
+func IsMemoryResident(name, dsn string) bool {
+	d, ok := Lookup(name)
+	if !ok {
+		return false
+	}
+	m, ok := d.(MemoryResident)
+	return ok && m.MemoryResident(dsn)
 }
 
 // Info describes a driver for `storefit list` and results.
@@ -190,7 +262,7 @@ func Open(ctx context.Context, name, dsn string) (Conn, error) {
 	}
 	c, err := d.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s %s: %w", name, RedactDSN(dsn), err)
+		return nil, redactedError{fmt.Errorf("open %s %s: %w", name, RedactDSN(dsn), err), NewRedactor(dsn)}
 	}
 	return c, nil
 }
@@ -214,53 +286,12 @@ func DiscardsData(c Conn) bool {
 	return ok && s.DiscardsData()
 }
 
-// RedactDSN returns dsn with any password replaced by "xxxxx", for logs,
-// reports and result files. It understands URL DSNs (scheme://user:pw@host),
-// key=value DSNs (password=… or pwd=…), and leaves anything else as it is.
-func RedactDSN(dsn string) string {
-	if dsn == "" {
-		return dsn
-	}
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			}
-			q := u.Query()
-			changed := false
-			for k := range q {
-				if isSecretKey(k) {
-					q.Set(k, "xxxxx")
-					changed = true
-				}
-			}
-			if changed {
-				u.RawQuery = q.Encode()
-			}
-			return u.String()
-		}
-		// Unparsable URL: blank everything between "://" and the last "@".
-		i := strings.Index(dsn, "://") + 3
-		if j := strings.LastIndex(dsn, "@"); j > i {
-			return dsn[:i] + "xxxxx" + dsn[j:]
-		}
-		return dsn
-	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		k, _, ok := strings.Cut(f, "=")
-		if ok && isSecretKey(k) {
-			fields[i] = k + "=xxxxx"
-		}
-	}
-	return strings.Join(fields, " ")
+// redactedError is an error whose text is scrubbed of secrets; errors.Is
+// and errors.As still see the error it wraps.
+type redactedError struct {
+	err error
+	r   *Redactor
 }
 
-func isSecretKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "password", "pwd", "pass", "passwd", "secret", "token", "sslpassword":
-		return true
-	}
-	return false
-}
+func (e redactedError) Error() string { return e.r.Redact(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }

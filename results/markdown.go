@@ -25,15 +25,28 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writeHarnessMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
 	writeSyncMarkdown(ew, rs)
+	writeRunNotesMarkdown(ew, rs)
 	writeKindsMarkdown(ew, groups)
 	return ew.err
 }
 
-// mdCell escapes text for a Markdown table cell.
+// mdCell escapes generated text for a Markdown table cell.
 func mdCell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
 }
+
+// mdEscaper backslash-escapes the characters Markdown (CommonMark and
+// GitHub's tables) would read as markup, and HTML's angle brackets.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;",
+	"#", `\#`, "|", `\|`, "~", `\~`, "!", `\!`, "\r\n", " ", "\n", " ", "\r", " ",
+)
+
+// mdText escapes text that comes from users or servers — a suite's name,
+// an error, a reason — for a Markdown table cell, so it is shown as it is
+// and never read as markup (a link, an image, HTML).
+func mdText(s string) string { return mdEscaper.Replace(s) }
 
 func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 	ew.printf("| result | storefit | started | suite | cells | state | machine |\n|---|---|---|---|--:|---|---|\n")
@@ -42,7 +55,7 @@ func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 		if !r.Complete {
 			state = "**incomplete**"
 			if r.Interrupted != "" {
-				state += " (" + mdCell(r.Interrupted) + ")"
+				state += " (" + mdText(r.Interrupted) + ")"
 			}
 		}
 		if r.Repeat > 1 {
@@ -57,11 +70,11 @@ func writeRunsMarkdown(ew *errWriter, rs []*Result) {
 		env := r.Environment
 		n := fmt.Sprint(i + 1)
 		if r.Label != "" {
-			n += " " + mdCell(r.Label)
+			n += " " + mdText(r.Label)
 		}
-		ew.printf("| %s | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", n, mdCell(r.Tool.Version),
-			r.StartedAt.Format("2006-01-02 15:04 MST"), mdCell(r.Suite), len(r.Cells), state,
-			mdCell(env.CPUModel), env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
+		ew.printf("| %s | %s | %s | %s | %d | %s | %s, %d cores, %.1f GiB, %s/%s, %s |\n", n, mdText(r.Tool.Version),
+			r.StartedAt.Format("2006-01-02 15:04 MST"), mdText(r.Suite), len(r.Cells), state,
+			mdText(env.CPUModel), env.Cores, float64(env.MemoryBytes)/(1<<30), env.OS, env.Arch, env.GoVersion)
 	}
 	ew.printf("\n")
 }
@@ -231,4 +244,30 @@ func writeKindsMarkdown(ew *errWriter, groups []*Group) {
 		}
 	}
 	ew.printf("\n")
+}
+
+// writeRunNotesMarkdown lists what happened to measured phases beyond
+// their figures: stalls, partial records, injected faults.
+func writeRunNotesMarkdown(ew *errWriter, rs []*Result) {
+	header := false
+	for _, r := range rs {
+		for _, c := range r.Cells {
+			if c.Run == nil {
+				continue
+			}
+			for _, n := range runNotes(c.Run) {
+				if strings.HasPrefix(n, "storefit's memory") {
+					continue
+				}
+				if !header {
+					ew.printf("## Faults and stalls\n\n| workload | store | what happened |\n|---|---|---|\n")
+					header = true
+				}
+				ew.printf("| %s | %s | %s |\n", mdCell(c.workloadLabel()), mdText(c.Store), mdText(n))
+			}
+		}
+	}
+	if header {
+		ew.printf("\n")
+	}
 }

@@ -16,11 +16,18 @@ type Result struct {
 	Tool          Tool      `json:"storefit"`
 	StartedAt     time.Time `json:"started_at"`
 	FinishedAt    time.Time `json:"finished_at"`
-	// Complete is false when the run was interrupted (Ctrl-C, a fatal
-	// error): the cells then hold what was measured up to that point.
+	// Complete is false when the run was interrupted (Ctrl-C, SIGTERM, a
+	// fatal error) — the cells then hold what was measured up to that
+	// point — or when a store stalled so that a measured phase could not
+	// end on time (its cell says so in Run.Stalled).
 	Complete bool `json:"complete"`
-	// Interrupted says why an incomplete run stopped.
-	Interrupted string      `json:"interrupted,omitempty"`
+	// Interrupted says why the run is incomplete: the signal that stopped
+	// it, or the stall.
+	Interrupted string `json:"interrupted,omitempty"`
+	// RunID identifies this run: a short random hex string, also in the
+	// default result file name, so runs started in the same instant never
+	// share a file.
+	RunID       string      `json:"run_id,omitempty"`
 	Environment Environment `json:"environment"`
 	// Suite names the suite file the run came from, if any.
 	Suite string `json:"suite,omitempty"`
@@ -306,9 +313,50 @@ type Run struct {
 	// from workloads that observe them (workloads.Observer): the twitter
 	// scenario's routing counts, stale reads, lag and resource use.
 	Figures map[string]float64 `json:"figures,omitempty"`
+	// Stalled is set when the phase could not end on time: operations
+	// were still in flight after their grace period (past the deadline, or
+	// after an interruption) and were abandoned. Such a run is not a
+	// complete measurement.
+	Stalled *Stall `json:"stalled,omitempty"`
+	// Partial is set on the run of a cell in progress when storefit was
+	// made to quit at once (a second Ctrl-C): only the seconds finished by
+	// then are in Intervals, and Kinds is empty.
+	Partial bool `json:"partial,omitempty"`
+	// Faults are the faults injected into the store's server during the
+	// phase (run --fault, a suite's faults), with their windows and the
+	// time the store took to recover from each.
+	Faults []Fault `json:"faults,omitempty"`
+	// Process samples storefit's own memory and goroutines during the
+	// phase, every 10 s and at its start and end: a load generator that
+	// leaks shows a trend here (make soak).
+	Process []ProcessSample `json:"process,omitempty"`
 	// Kinds holds one entry per operation kind of the mix.
 	Kinds     []OpStats  `json:"kinds"`
 	Intervals []Interval `json:"intervals"`
+}
+
+// Stall describes the operations a measured phase abandoned because they
+// did not return in time: the store stalled (or a driver ignored the
+// cancellation of an interrupted run).
+type Stall struct {
+	// Ops is the number of operations abandoned.
+	Ops int `json:"ops"`
+	// OldestSeconds is how long the oldest of them had been running.
+	OldestSeconds float64 `json:"oldest_s"`
+	// AfterSeconds is how long after the phase had to end (its deadline,
+	// or the interruption) it ended: the grace given to the operations.
+	AfterSeconds float64 `json:"after_s"`
+}
+
+// ProcessSample is one sample of storefit's own resource use.
+type ProcessSample struct {
+	// T is the time since the start of the measured phase, in seconds.
+	T float64 `json:"t_s"`
+	// RSSBytes is the resident set size of the process (Linux; 0 where
+	// unknown), HeapBytes the Go heap in use, Goroutines their number.
+	RSSBytes   uint64 `json:"rss_bytes,omitempty"`
+	HeapBytes  uint64 `json:"heap_bytes"`
+	Goroutines int    `json:"goroutines"`
 }
 
 // Harness is the load generator's self-check: how much CPU storefit itself
@@ -371,13 +419,13 @@ type OpStats struct {
 	Uncorrected *Latency `json:"uncorrected_latency_us,omitempty"`
 	// Histogram is the HdrHistogram of Latency in nanoseconds (V2
 	// compressed encoding, base64).
-	Histogram            string `json:"histogram"`
-	UncorrectedHistogram string `json:"uncorrected_histogram,omitempty"`
+	Histogram            string `json:"histogram" redact:"-"`
+	UncorrectedHistogram string `json:"uncorrected_histogram,omitempty" redact:"-"`
 	// FailureHistogram holds the failed operations' times to failure and
 	// DroppedHistogram the dropped operations' times from their intended
 	// start to the end of the phase (ns, encoded as Histogram).
-	FailureHistogram string `json:"failure_histogram,omitempty"`
-	DroppedHistogram string `json:"dropped_histogram,omitempty"`
+	FailureHistogram string `json:"failure_histogram,omitempty" redact:"-"`
+	DroppedHistogram string `json:"dropped_histogram,omitempty" redact:"-"`
 }
 
 // Latency is a latency summary in microseconds.
@@ -404,5 +452,5 @@ type Interval struct {
 	MaxUs     float64 `json:"max_us"`
 	// Histogram is the interval's latency histogram (all kinds, 2
 	// significant digits), encoded as OpStats.Histogram.
-	Histogram string `json:"histogram,omitempty"`
+	Histogram string `json:"histogram,omitempty" redact:"-"`
 }

@@ -197,6 +197,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 		}
 		ew.printf("\n")
 	}
+	for _, line := range runNotes(run) {
+		ew.printf("   %s\n", line)
+	}
 	for _, n := range c.HarnessNotes() {
 		mark := "note"
 		if n.GeneratorLimited {
@@ -399,3 +402,42 @@ func (e *errWriter) Write(p []byte) (int, error) {
 }
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// runNotes describes what happened to a measured phase beyond its figures:
+// a stall, a partial record, injected faults, storefit's own memory.
+func runNotes(run *Run) []string {
+	var out []string
+	if st := run.Stalled; st != nil {
+		out = append(out, fmt.Sprintf("STALLED: %d operations still in flight %.1f s after the phase had to end (the oldest for %.1f s) were abandoned; the figures are not a complete measurement", st.Ops, st.AfterSeconds, st.OldestSeconds))
+	}
+	if run.Partial {
+		out = append(out, "PARTIAL: storefit quit during this phase; only its finished seconds were kept")
+	}
+	for i := range run.Faults {
+		f := &run.Faults[i]
+		line := "fault: " + f.Label()
+		if f.PreFaultOpsPerSec > 0 {
+			line += fmt.Sprintf(" (%s ops/s before it)", FormatRate(f.PreFaultOpsPerSec))
+		}
+		out = append(out, line)
+	}
+	if ps := run.Process; len(ps) >= 2 && ps[0].RSSBytes > 0 {
+		first, last := ps[0], ps[len(ps)-1]
+		var peak uint64
+		maxG := 0
+		for _, p := range ps {
+			peak = max(peak, p.RSSBytes)
+			maxG = max(maxG, p.Goroutines)
+		}
+		line := fmt.Sprintf("storefit's memory: RSS %s at the start, %s at the end, %s at most; up to %d goroutines (%d samples)",
+			formatMB(first.RSSBytes), formatMB(last.RSSBytes), formatMB(peak), maxG, len(ps))
+		if slope, _, _, ok := MemoryTrend(ps, 60); ok && len(ps) >= 10 {
+			line += fmt.Sprintf("; trend after the first minute %+.1f MB/h", slope/1e6)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// formatMB formats bytes in MB.
+func formatMB(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }

@@ -50,9 +50,26 @@ func classify(err error) int {
 	return classError
 }
 
-// timedOut marks a worker's in-flight slot whose operation the watchdog
-// cancelled.
-const timedOut = -1
+// States of a worker's in-flight slot besides a start time.
+const (
+	// timedOut marks an operation the watchdog cancelled.
+	timedOut = -1
+	// abandoned marks an operation the phase gave up waiting for: the
+	// store stalled, or the run was interrupted and the operation did not
+	// return within the grace period. Its worker must touch nothing more.
+	abandoned = -2
+)
+
+// Grace periods of a phase that has to end (see engine.await).
+const (
+	// interruptGrace is how long in-flight operations get to return once
+	// the run is cancelled (Ctrl-C) before they are abandoned.
+	interruptGrace = 500 * time.Millisecond
+	// minEndGrace is the least time in-flight operations get to finish
+	// after the phase's deadline before they are abandoned; phases longer
+	// than 10 s give them a tenth of their length.
+	minEndGrace = time.Second
+)
 
 // wstate is one worker's private state. Only its goroutine touches it while
 // it runs, except the atomics, which the watchdog and display read.
@@ -64,7 +81,8 @@ type wstate struct {
 	ack workloads.Acknowledger
 
 	// inflight is the start (ns since phase base, +1) of the operation in
-	// flight, 0 when idle, or timedOut after the watchdog cancelled it.
+	// flight, 0 when idle, timedOut after the watchdog cancelled it, or
+	// abandoned once the phase gave up waiting for it.
 	inflight atomic.Int64
 	// done is the number of operations completed in the measured phase,
 	// published every few operations for the live display.
@@ -115,6 +133,10 @@ type engine struct {
 	// aborted, when set, says why the measured phase was cut short (the
 	// store stopped answering).
 	aborted atomic.Pointer[string]
+	// rideOut keeps a measured phase going when every operation fails: a
+	// fault was injected on purpose, and recovering from it is what is
+	// measured.
+	rideOut bool
 	// idBase and idTotal place this engine's workers among all workers of
 	// a sharded plan: worker w has global id idBase+w of idTotal. Unsharded,
 	// idBase is 0 and idTotal the number of workers.
@@ -154,28 +176,38 @@ func (e *engine) acknowledge() {
 	}
 }
 
-// run runs every worker through one phase and waits for them.
-func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64) {
+// stall describes the operations a phase abandoned: still in flight when
+// the phase had to end, after their grace period.
+type stall struct {
+	ops int
+	// oldest is how long the oldest of them had been running.
+	oldest time.Duration
+	// after is how long after the phase had to end (its deadline, or the
+	// interruption) it ended.
+	after time.Duration
+	// interrupted is true when the phase ended because the run was
+	// cancelled, not at its deadline.
+	interrupted bool
+}
+
+// run runs every worker through one phase and waits for them, at most a
+// grace period past the phase's deadline or the run's cancellation: an
+// operation still in flight then (a stalled store, a driver that ignores
+// cancellation) is abandoned and reported in the returned stall, nil when
+// every worker returned. An abandoned worker's goroutine is left to finish
+// its operation and exits without touching its state, which the caller
+// may then read; the engine must not run another phase after a stall.
+func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64) *stall {
 	e.stop.Store(false)
-	var wg sync.WaitGroup
+	exited := make(chan int, len(e.workers)) // never blocks a worker
+	for _, w := range e.workers {
+		go func() {
+			defer func() { exited <- w.id }()
+			e.loop(w, ph, quota(e.idBase+w.id))
+		}()
+	}
 	stopWatch := make(chan struct{})
-	watcherDone := make(chan struct{})
-	go func() { // stop on cancellation or when the phase deadline passes
-		defer close(watcherDone)
-		var timer <-chan time.Time
-		if ph.deadline > 0 {
-			t := time.NewTimer(time.Until(ph.base.Add(ph.deadline)))
-			defer t.Stop()
-			timer = t.C
-		}
-		select {
-		case <-ctx.Done():
-			e.stop.Store(true)
-		case <-timer:
-			e.stop.Store(true)
-		case <-stopWatch:
-		}
-	}()
+	var wg sync.WaitGroup
 	if e.cfg.Timeout > 0 {
 		wg.Add(1)
 		go func() {
@@ -183,18 +215,104 @@ func (e *engine) run(ctx context.Context, ph phase, quota func(worker int) int64
 			e.watchdog(ph.base, stopWatch)
 		}()
 	}
-	var workers sync.WaitGroup
-	for _, w := range e.workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			e.loop(w, ph, quota(e.idBase+w.id))
-		}()
-	}
-	workers.Wait()
+	st := e.await(ctx, ph, exited)
 	close(stopWatch)
 	wg.Wait()
-	<-watcherDone
+	return st
+}
+
+// await waits until every worker has returned or been abandoned. It sets
+// the stop flag when ctx is done or the phase's deadline passes; workers
+// then finish the operation in flight and return. Those still in an
+// operation after the grace period (interruptGrace once cancelled, else
+// endGrace) are abandoned.
+func (e *engine) await(ctx context.Context, ph phase, exited <-chan int) *stall {
+	running := len(e.workers)
+	gone := make([]bool, len(e.workers))
+	var deadline <-chan time.Time
+	if ph.deadline > 0 {
+		t := time.NewTimer(time.Until(ph.base.Add(ph.deadline)))
+		defer t.Stop()
+		deadline = t.C
+	}
+	done := ctx.Done()
+	var grace <-chan time.Time
+	var ended time.Time
+	var st *stall
+	for running > 0 {
+		select {
+		case id := <-exited:
+			if !gone[id] {
+				gone[id] = true
+				running--
+			}
+		case <-deadline:
+			deadline = nil
+			e.stop.Store(true)
+			ended = time.Now()
+			grace = time.After(endGrace(ph))
+		case <-done:
+			done = nil
+			e.stop.Store(true)
+			if ended.IsZero() {
+				ended = time.Now()
+			}
+			grace = time.After(interruptGrace)
+		case <-grace:
+			for _, w := range e.workers {
+				if gone[w.id] {
+					continue
+				}
+				age, ok := e.abandon(w, ph.base)
+				if !ok {
+					continue // between operations: it returns by itself
+				}
+				gone[w.id] = true
+				running--
+				if st == nil {
+					st = &stall{}
+				}
+				st.ops++
+				st.oldest = max(st.oldest, age)
+			}
+			grace = time.After(10 * time.Millisecond) // look again for those between operations
+		}
+	}
+	if st != nil {
+		st.after = time.Since(ended)
+		st.interrupted = ctx.Err() != nil
+	}
+	return st
+}
+
+// endGrace is how long in-flight operations get after a phase's deadline.
+func endGrace(ph phase) time.Duration { return max(minEndGrace, ph.deadline/10) }
+
+// abandon gives up on worker w's operation in flight, if it has one: it
+// marks the slot abandoned (so the worker, when the operation returns,
+// exits without touching its state) and cancels the operation's context.
+// It returns how long the operation had been running (the timeout when the
+// watchdog had already cancelled it), and false when w was between
+// operations.
+func (e *engine) abandon(w *wstate, base time.Time) (time.Duration, bool) {
+	for {
+		st := w.inflight.Load()
+		switch st {
+		case 0:
+			return 0, false
+		case abandoned:
+			return 0, true
+		}
+		if w.inflight.CompareAndSwap(st, abandoned) {
+			// The worker is inside Do and changes w.cancel only after
+			// taking the slot back, which it can no longer do.
+			w.cancel()
+			if st == timedOut {
+				return e.cfg.Timeout, true
+			}
+			return time.Since(base) - time.Duration(st-1), true
+		}
+	}
 }
 
 // watchdog cancels operations that run longer than the per-op timeout.
@@ -228,8 +346,8 @@ func (e *engine) watchdog(base time.Time, done <-chan struct{}) {
 // Acknowledge, outside the timed part, keeps a map of the keys it wrote).
 func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	open := ph.period > 0
-	timeouts := e.cfg.Timeout > 0
 	stopped := e.stop.Load
+	interrupted := w.parent.Done() // nil when the run cannot be cancelled
 	// Stagger the workers' schedules evenly over one period (over all
 	// workers of all shards).
 	offset := e.offset(w, ph)
@@ -238,7 +356,8 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		op := w.gen.Next()
 		var intended time.Duration
 		// The loop ends with break, never return: the operation count is
-		// published after it.
+		// published after it. (The one exception is an abandoned
+		// operation, below: its worker no longer owns its state.)
 		if open {
 			intended = time.Duration(offset + float64(n)*ph.period)
 			if ph.deadline > 0 && intended >= ph.deadline {
@@ -253,12 +372,13 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		if ph.deadline > 0 && t0 >= ph.deadline {
 			break
 		}
-		if timeouts {
-			w.inflight.Store(int64(t0) + 1)
-		}
+		w.inflight.Store(int64(t0) + 1)
 		err := op.Do(w.ctx)
 		t1 := time.Since(ph.base)
-		if timeouts && w.inflight.Swap(0) == timedOut {
+		switch w.inflight.Swap(0) {
+		case abandoned:
+			return // the phase ended without this operation and reads w now
+		case timedOut:
 			err = errOpTimeout
 			<-w.ctx.Done() // the watchdog has cancelled (or is cancelling) it
 			w.renewCtx()
@@ -270,9 +390,15 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		if !ph.measure {
 			continue
 		}
+		if err != nil && isDone(interrupted) {
+			// Cut short by the interruption of the run, not a failure of
+			// the store: drivers report a cancelled operation in their own
+			// words, so any error once the run is cancelled counts as
+			// cancelled, and the worker stops.
+			break
+		}
 		if err != nil && e.stop.Load() && errors.Is(err, context.Canceled) {
-			// Interrupted by the end of the run, not a failure.
-			continue
+			continue // cut short by the end of the phase
 		}
 		if idx := int(t1 / time.Second); idx != w.ivIdx {
 			e.flushInterval(w, idx)
@@ -311,6 +437,17 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 		}
 	}
 	w.done.Store(n)
+}
+
+// isDone reports whether c is closed, without blocking or, on an open
+// channel, locking (a failed non-blocking receive takes no lock).
+func isDone(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // offset is the intended start of worker w's first operation under open

@@ -29,7 +29,9 @@ type intervals struct {
 	last      results.Interval
 	failing   int          // consecutive final intervals in which every operation failed
 	lastKinds []KindStatus // per kind: counts so far, figures of the newest final interval
-	lastMu    sync.Mutex
+	// lastMu guards done's growth (snapshot reads it), last, failing and
+	// lastKinds.
+	lastMu sync.Mutex
 	// live, when set, receives every final interval's figures per kind.
 	live func(idx int, set []ivKind)
 }
@@ -150,8 +152,8 @@ func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
 	if iv.live != nil {
 		iv.live(idx, set)
 	}
-	iv.done = append(iv.done, out)
 	iv.lastMu.Lock()
+	iv.done = append(iv.done, out)
 	iv.last = out
 	iv.updateKinds(set, length)
 	if out.Ops == 0 && out.Errors > 0 {
@@ -207,6 +209,14 @@ func (iv *intervals) failingFor() int {
 	iv.lastMu.Lock()
 	defer iv.lastMu.Unlock()
 	return iv.failing
+}
+
+// snapshot returns a copy of the final intervals so far, for a result
+// written while the phase runs.
+func (iv *intervals) snapshot() []results.Interval {
+	iv.lastMu.Lock()
+	defer iv.lastMu.Unlock()
+	return append([]results.Interval(nil), iv.done...)
 }
 
 // latest returns the newest final interval, for the live display.

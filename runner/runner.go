@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,12 +58,17 @@ type Config struct {
 	FindMax bool
 	// SLO is the latency objective of FindMax.
 	SLO results.SLO
+	// Faults are injected into the server of the cell's store during the
+	// measured phase (Options.Faults acts on it).
+	Faults []Fault
 }
 
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
 func DefaultLoaders() int { return min(runtime.NumCPU(), 8) }
 
-// Validate checks the settings and fills defaults.
+// Validate checks the settings and fills defaults: Workers 0 (the zero
+// Config) means 1. (Suites and the command line refuse 0 workers given
+// explicitly, see Suite.Plan.)
 func (c *Config) Validate() error {
 	if c.Workers == 0 {
 		c.Workers = 1
@@ -92,7 +99,7 @@ func (c *Config) Validate() error {
 	if c.Rate > 0 && c.Rate/float64(c.Workers) > 5e6 {
 		return fmt.Errorf("rate %.0f ops/s is more than 5M ops/s per worker; add workers", c.Rate)
 	}
-	return nil
+	return c.checkFaults()
 }
 
 // Cell is one (workload, store, settings) combination to run.
@@ -170,6 +177,26 @@ func (p Plan) Check() error {
 	return p.checkPhase()
 }
 
+// CheckShardedStores refuses a sharded plan that would load an embedded
+// store shard by shard: each shard's process would load its share into a
+// store of its own, and every shard would then miss the others' records.
+// The run phase of data loaded whole before is fine, and so is a store that
+// keeps nothing. (Run does not call it: tests simulate the shards of a plan
+// in one process.)
+func (p Plan) CheckShardedStores() error {
+	if !p.sharded() || p.Phase == PhaseRun {
+		return nil
+	}
+	for _, c := range p.Cells {
+		info, ok := drivers.Describe(c.Store)
+		if !ok || !info.Embedded || (info.Conn != nil && drivers.DiscardsData(info.Conn)) {
+			continue
+		}
+		return fmt.Errorf("%s is an embedded store: each shard would load only its share into a store of its own, and miss the other shards' records; shard a run against a server store, or load an embedded store once, unsharded, with a DSN path (--phase load) and shard only --phase run", c.Store)
+	}
+	return nil
+}
+
 // sharded reports whether the plan runs one shard of several.
 func (p Plan) sharded() bool { return p.Shard.Count > 1 }
 
@@ -177,11 +204,23 @@ func (p Plan) sharded() bool { return p.Shard.Count > 1 }
 type Options struct {
 	// Display shows progress; nil shows nothing.
 	Display Display
-	// Checkpoint, when set, is called with the result so far after every
-	// cell, so a crash loses at most the cell in progress.
+	// Checkpoint, when set, is called with the result so far when the run
+	// starts and after every cell but the last, so a crash loses at most
+	// the cell in progress. A failing checkpoint stops the run.
 	Checkpoint func(*results.Result) error
 	// Tool identifies this build in the result.
 	Tool results.Tool
+	// RunID identifies the run in its result (results.Result.RunID).
+	RunID string
+	// Progress, when set, holds the result while the run runs, for a
+	// caller that must write it before Run returns (Progress.Snapshot).
+	Progress *Progress
+	// Faults acts on the servers of the plan's stores; required when a
+	// cell has faults.
+	Faults FaultInjector
+	// SampleEvery is the period of the process samples of measured phases
+	// (0: DefaultSampleEvery).
+	SampleEvery time.Duration
 	// Live, when set, receives the run's figures as it goes (phases, load
 	// progress, every measured second per operation kind).
 	Live Live
@@ -191,32 +230,148 @@ type Options struct {
 // a run; the result returned with it is partial.
 var ErrInterrupted = errors.New("run interrupted")
 
+// cellGrace is how long a cell gets, once the run is cancelled, to finish
+// what it is doing (the measured phase abandons its operations after
+// interruptGrace) and close its store, before it is abandoned and its
+// progress so far recorded: a stalled store must not hold Ctrl-C up.
+const cellGrace = 1500 * time.Millisecond
+
 // Run executes plan. It returns the result document even on error: with
 // Complete false and the cells done so far when interrupted. Only a plan
 // that fails Check returns no result, before anything runs. A cell that
 // fails (unreachable store, failing load) is recorded as failed and the run
 // goes on with the next cell.
+//
+// Cancelling ctx stops the run within about two seconds whatever the store
+// does: operations still in flight after half a second are abandoned, and a
+// cell still busy after cellGrace (a driver stuck closing a connection to
+// a stalled server) is abandoned with what it measured. The cancellation's
+// cause (context.WithCancelCause) says why in the result; a plain cancel
+// reads "interrupted". Every string of the result and of the display is
+// scrubbed of the secrets of the plan's DSNs and of $STOREFIT_*_DSN.
 func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) {
-	if opts.Display == nil {
-		opts.Display = nopDisplay{}
-	}
 	if err := plan.Check(); err != nil {
 		return nil, err
 	}
-	plan.Repeat = max(plan.Repeat, 1)
-	if plan.Shard.Count < 1 {
-		plan.Shard = results.Shard{Index: 0, Count: 1}
+	if plan.hasFaults() && opts.Faults == nil {
+		return nil, errors.New("the plan injects faults, but no fault injector was given")
 	}
-	if plan.sharded() {
-		for i := range plan.Cells {
-			if plan.Cells[i].Config.Loaders == 0 {
-				plan.Cells[i].Config.Loaders = ShardLoaders
+	red := plan.Redactor()
+	disp := &guardedDisplay{d: opts.Display, red: red}
+	if disp.d == nil {
+		disp.d = nopDisplay{}
+	}
+	defer disp.close()
+	opts.Display = disp
+	if opts.Progress == nil {
+		opts.Progress = &Progress{}
+	}
+	plan = plan.withDefaults()
+	res := newResult(plan, opts)
+	live := opts.Progress
+	live.begin(res, red)
+	checkpoint := func() error {
+		if opts.Checkpoint == nil {
+			return nil
+		}
+		live.update(func(r *results.Result) { r.FinishedAt, r.Interrupted = time.Now().UTC(), "in progress" })
+		return opts.Checkpoint(res)
+	}
+	if err := checkpoint(); err != nil {
+		return res, err
+	}
+	var runErr error
+	total := plan.Repeat * len(plan.Cells)
+	done := 0
+run:
+	for rep := 1; rep <= plan.Repeat; rep++ {
+		for _, cell := range plan.Cells {
+			done++
+			disp.Logf("%s", plan.cellLabel(cell, done, total, rep))
+			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
+			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), opts, live, lc)
+			lc.phase("done")
+			if plan.Repeat > 1 {
+				rc.Repetition = rep
+			}
+			rc.Redact(red.Redact)
+			live.endCell(rc)
+			if ctx.Err() != nil {
+				runErr = fmt.Errorf("%w during %s on %s (%s)", ErrInterrupted, cell.Workload, cell.Store, InterruptReason(ctx))
+				break run
+			}
+			if done < total {
+				if err := checkpoint(); err != nil {
+					return res, err
+				}
 			}
 		}
 	}
+	live.update(func(r *results.Result) { finish(ctx, r, runErr) })
+	return res, runErr
+}
+
+// finish marks the result of a run that ended: complete, unless it was
+// interrupted or a store stalled.
+func finish(ctx context.Context, r *results.Result, runErr error) {
+	r.FinishedAt = time.Now().UTC()
+	r.Complete = runErr == nil
+	r.Interrupted = ""
+	if runErr != nil {
+		r.Interrupted = InterruptReason(ctx)
+		return
+	}
+	var stalls []string
+	for _, c := range r.Cells {
+		if c.Run != nil && c.Run.Stalled != nil {
+			stalls = append(stalls, fmt.Sprintf("%s on %s", c.Workload, c.Store))
+		}
+	}
+	if len(stalls) > 0 {
+		r.Complete = false
+		r.Interrupted = "the store stalled at the end of the measured phase of " + strings.Join(stalls, ", ") + ": operations still in flight were abandoned (see the cells)"
+	}
+}
+
+// InterruptReason says why ctx was cancelled: its cause
+// (context.WithCancelCause), or "interrupted".
+func InterruptReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	switch {
+	case cause == nil:
+		return ""
+	case cause == context.Canceled:
+		return "interrupted"
+	case errors.Is(cause, context.DeadlineExceeded):
+		return "interrupted: its deadline passed"
+	}
+	return cause.Error()
+}
+
+// withDefaults returns the plan with its defaults filled in.
+func (p Plan) withDefaults() Plan {
+	p.Repeat = max(p.Repeat, 1)
+	if p.Shard.Count < 1 {
+		p.Shard = results.Shard{Index: 0, Count: 1}
+	}
+	if p.sharded() {
+		cells := slices.Clone(p.Cells)
+		for i := range cells {
+			if cells[i].Config.Loaders == 0 {
+				cells[i].Config.Loaders = ShardLoaders
+			}
+		}
+		p.Cells = cells
+	}
+	return p
+}
+
+// newResult returns the result document of a run of plan that starts.
+func newResult(plan Plan, opts Options) *results.Result {
 	res := &results.Result{
 		SchemaVersion: results.SchemaVersion,
 		Tool:          opts.Tool,
+		RunID:         opts.RunID,
 		StartedAt:     time.Now().UTC(),
 		Environment:   results.CurrentEnvironment(),
 		Suite:         plan.Suite,
@@ -239,56 +394,80 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 		sh.Host, _ = os.Hostname()
 		res.Shard = &sh
 	}
-	var runErr error
-	total := plan.Repeat * len(plan.Cells)
-	done := 0
-run:
-	for rep := 1; rep <= plan.Repeat; rep++ {
-		for _, cell := range plan.Cells {
-			done++
-			label := fmt.Sprintf("[%d/%d] %s on %s", done, total, cell.Workload, cell.Store)
-			if plan.Repeat > 1 {
-				label += fmt.Sprintf(" (repetition %d of %d)", rep, plan.Repeat)
-			}
-			if plan.sharded() {
-				label += fmt.Sprintf(" (shard %s)", plan.Shard)
-			}
-			opts.Display.Logf("%s", label)
-			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
-			rc := runCell(ctx, cell, plan, plan.cellStart(done-1), opts.Display, lc)
-			lc.phase("done")
-			if plan.Repeat > 1 {
-				rc.Repetition = rep
-			}
-			res.Cells = append(res.Cells, rc)
-			if ctx.Err() != nil {
-				runErr = fmt.Errorf("%w during %s on %s", ErrInterrupted, cell.Workload, cell.Store)
-				break run
-			}
-			if opts.Checkpoint != nil && done < total {
-				res.FinishedAt = time.Now().UTC()
-				res.Interrupted = "in progress"
-				if err := opts.Checkpoint(res); err != nil {
-					return res, err
-				}
-			}
+	return res
+}
+
+// cellLabel is the line announcing the done-th cell of total.
+func (p Plan) cellLabel(cell Cell, done, total, rep int) string {
+	label := fmt.Sprintf("[%d/%d] %s on %s", done, total, cell.Workload, cell.Store)
+	if p.Repeat > 1 {
+		label += fmt.Sprintf(" (repetition %d of %d)", rep, p.Repeat)
+	}
+	if p.sharded() {
+		label += fmt.Sprintf(" (shard %s)", p.Shard)
+	}
+	return label
+}
+
+// hasFaults reports whether a cell of the plan injects faults.
+func (p Plan) hasFaults() bool {
+	for _, c := range p.Cells {
+		if len(c.Config.Faults) > 0 {
+			return true
 		}
 	}
-	res.FinishedAt = time.Now().UTC()
-	res.Complete = runErr == nil
-	res.Interrupted = ""
-	if runErr != nil {
-		res.Interrupted = "interrupted by the user"
+	return false
+}
+
+// Redactor returns a Redactor of the secrets of every DSN the plan's cells
+// use (and the DSNs nested in them, such as a placement file's), and of
+// every $STOREFIT_*_DSN in the environment, which stores and workloads may
+// open by themselves.
+func (p Plan) Redactor() *drivers.Redactor {
+	red := drivers.NewRedactor()
+	for _, c := range p.Cells {
+		red.Merge(drivers.RedactorFor(c.Store, c.DSN))
 	}
-	return res, runErr
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "STOREFIT_") && strings.HasSuffix(k, "_DSN") {
+			red.Add(v)
+		}
+	}
+	return red
+}
+
+// runBounded runs a cell and returns its record; once ctx is done it waits
+// at most cellGrace for the cell, then abandons it with what it had
+// published.
+func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, live *Progress, lc liveCell) results.Cell {
+	cp := live.startCell(results.Cell{Workload: cell.Workload, Store: cell.Store, DSN: drivers.RedactDSN(cell.DSN), Status: results.StatusInterrupted})
+	done := make(chan results.Cell, 1)
+	go func() { done <- runCell(ctx, cell, plan, start, opts, cp, lc) }()
+	select {
+	case rc := <-done:
+		return rc
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(cellGrace)
+	defer t.Stop()
+	select {
+	case rc := <-done:
+		return rc
+	case <-t.C:
+	}
+	phase := cp.phaseName()
+	rc := cp.snapshot()
+	rc.Status = results.StatusInterrupted
+	rc.Error = fmt.Sprintf("the run was interrupted while the cell was %s, and the store did not let go within %s (a stalled server?): the cell was abandoned with what it had measured", phase, cellGrace)
+	return rc
 }
 
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
-// measured phase.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Display, lc liveCell) (rc results.Cell) {
+// measured phase. It publishes the cell's progress to cp at the end of each
+// phase, and its phases and figures to lc.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
-	shard := plan.Shard
 	info, _ := drivers.Describe(cell.Store)
 	rc = results.Cell{
 		Workload: cell.Workload,
@@ -325,13 +504,15 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}
 	rc.Pattern = wl.Pattern()
 	rc.Settings = wl.Settings()
+	cp.set(&rc, "connecting")
 
 	conn, err := drivers.Open(ctx, cell.Store, cell.DSN)
 	if err != nil {
 		return fail(err)
 	}
 	defer func() {
-		if err := conn.Close(); err != nil && rc.Error == "" {
+		cp.set(&rc, "closing the store")
+		if err := closeBounded(conn, &rc); err != nil && rc.Error == "" {
 			rc.Error = fmt.Sprintf("close %s: %v", cell.Store, err)
 		}
 	}()
@@ -342,19 +523,112 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 	}
 	// Ask for a worker first: a store that lacks an operation of the mix
 	// is n/a before anything is loaded.
-	if _, err := wl.Worker(conn, shard.Index*cfg.Workers, shard.Count*cfg.Workers); err != nil {
+	if _, err := wl.Worker(conn, plan.Shard.Index*cfg.Workers, plan.Shard.Count*cfg.Workers); err != nil {
 		return fail(err)
 	}
-
-	// Setup and load, unless an earlier load phase did them.
 	if plan.Phase != PhaseRun {
 		if f, ok := wl.(RunFinisher); ok {
-			defer func() { f.FinishRun(ctx, conn, &rc) }()
+			defer func() {
+				cp.set(&rc, "finishing the run")
+				f.FinishRun(ctx, conn, &rc)
+			}()
 		}
+	}
+	if err := prepareCell(ctx, &rc, wl, conn, cfg, plan, opts.Display, cp, lc); err != nil {
+		return fail(err)
+	}
+	if plan.Phase == PhaseLoad {
+		return rc
+	}
+	cp.set(&rc, "warming up")
+	m, err := newMeasurer(ctx, wl, conn, cfg, plan.Shard, opts.Display)
+	if err != nil {
+		return fail(err)
+	}
+	m.start, m.store, m.dsn, m.faults, m.progress, m.live = start, cell.Store, cell.DSN, opts.Faults, cp, lc
+	if opts.SampleEvery > 0 {
+		m.sampleEvery = opts.SampleEvery
+	}
+	vf, verifies := wl.(workloads.Verifier)
+	m.acks = verifies && !rc.Sink
+	if cfg.FindMax {
+		rc.Run, rc.MaxRate, err = m.findMax(ctx)
+	} else {
+		rc.Run, err = m.measure(ctx, cfg.Rate)
+	}
+	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
+	cp.set(&rc, "measured")
+	if err != nil {
+		return fail(err)
+	}
+	if m.acks {
+		cp.set(&rc, "verifying")
+		verifyCell(ctx, &rc, vf, conn, m, plan, opts.Display)
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+	}
+	return rc
+}
+
+// verifyCell runs the verify step after the measured phase and adds its
+// outcome to the cell's validation, unless a fault killed or emptied the
+// server during the phase, which loses writes by design. (A phase that
+// stalled never gets here: its cell failed.)
+func verifyCell(ctx context.Context, rc *results.Cell, vf workloads.Verifier, conn drivers.Conn, m *measurer, plan Plan, disp Display) {
+	if rc.Run != nil && losesWrites(rc.Run.Faults) {
+		reason := "a fault killed or emptied the server, which loses writes by design"
+		rc.Validation.Verify = &results.Verify{Status: results.ValidationSkipped, Reason: reason}
+		disp.Logf("verify skipped: %s", reason)
+		return
+	}
+	// A shard of a full run loaded only its share; a run phase measures
+	// data an earlier run may have changed: neither may assume the store
+	// held exactly the loaded data.
+	shard := plan.Shard
+	scope := workloads.VerifyScope{Workers: m.gens, Fresh: plan.Phase != PhaseRun && shard.Count == 1,
+		Shard: shard.Index, Shards: shard.Count, Readers: m.cfg.Loaders}
+	vr, failures := verify(ctx, vf, conn, scope, disp)
+	addVerify(rc.Validation, vr, failures)
+}
+
+// Bounds on closing a store: a pool closing its connections to a stalled
+// server waits on each (pgxpool up to 15 s).
+const (
+	closeBound      = 10 * time.Second
+	closeAfterStall = time.Second
+)
+
+// closeBounded closes conn, waiting at most closeBound (closeAfterStall
+// when the cell's measured phase stalled); a Close that takes longer is
+// left running and reported.
+func closeBounded(conn drivers.Conn, rc *results.Cell) error {
+	bound := closeBound
+	if rc.Run != nil && rc.Run.Stalled != nil {
+		bound = closeAfterStall
+	}
+	done := make(chan error, 1)
+	go func() { done <- conn.Close() }()
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("the store did not close within %s (a stalled server?); left closing", bound)
+	}
+}
+
+// prepareCell runs the phases before the warm-up: setup and load (unless
+// an earlier load phase did them) and validation, recording them in rc.
+func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, cp *cellProgress, lc liveCell) error {
+	shard := plan.Shard
+	if plan.Phase != PhaseRun {
+		cp.set(rc, "loading")
 		t0 := time.Now()
 		lc.phase("setup")
 		if err := wl.Setup(ctx, conn); err != nil {
-			return fail(err)
+			return err
 		}
 		setup := time.Since(t0)
 		lc.phase("load")
@@ -362,53 +636,18 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, disp Di
 		load.SetupSeconds = setup.Seconds()
 		rc.Load = &load
 		if err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: "load phase only: the run phase (--phase run) validates the data"}
-		return rc
+		return nil
 	}
-
-	// Validate.
+	cp.set(rc, "validating")
 	lc.phase("validate")
 	rc.Validation = validatePhase(ctx, wl, conn, cfg, plan, disp, lc)
-	if ctx.Err() != nil {
-		return fail(ctx.Err())
-	}
-
-	// Warm up and run.
-	m, err := newMeasurer(ctx, wl, conn, cfg, shard, disp)
-	if err != nil {
-		return fail(err)
-	}
-	m.start = start
-	vf, verifies := wl.(workloads.Verifier)
-	m.acks = verifies && !rc.Sink
-	m.live = lc
-	if cfg.FindMax {
-		rc.Run, rc.MaxRate, err = m.findMax(ctx)
-	} else {
-		rc.Run, err = m.measure(ctx, cfg.Rate)
-	}
-	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
-	if err != nil {
-		return fail(err)
-	}
-	if m.acks {
-		// A shard of a full run loaded only its share; a run phase
-		// measures data an earlier run may have changed: neither may
-		// assume the store held exactly the loaded data.
-		scope := workloads.VerifyScope{Workers: m.gens, Fresh: plan.Phase != PhaseRun && shard.Count == 1,
-			Shard: shard.Index, Shards: shard.Count, Readers: cfg.Loaders}
-		vr, failures := verify(ctx, vf, conn, scope, disp)
-		addVerify(rc.Validation, vr, failures)
-		if ctx.Err() != nil {
-			return fail(ctx.Err())
-		}
-	}
-	return rc
+	return ctx.Err()
 }
 
 // verify runs the verify step: it reads back what the run's acknowledged
@@ -598,176 +837,6 @@ func validateWith(ctx context.Context, conn drivers.Conn, disp Display, lc liveC
 	return out
 }
 
-// measurer runs the warm-up and measured phases of a cell; its workers'
-// operation streams continue from one measured phase to the next (the
-// steps of a find-max search).
-type measurer struct {
-	wl     workloads.Workload
-	conn   drivers.Conn
-	cfg    Config
-	shard  results.Shard
-	disp   Display
-	gens   []workloads.Worker
-	warmed bool
-	// start, when set, is the coordinated start of the measured phase.
-	start time.Time
-	// acks has the workers told their operations' outcomes (for the
-	// verify step).
-	acks bool
-	// live receives the phases and every measured second.
-	live liveCell
-}
-
-func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
-	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp}
-	m.gens = make([]workloads.Worker, cfg.Workers)
-	for i := range m.gens {
-		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
-		if err != nil {
-			return nil, err
-		}
-		m.gens[i] = g
-	}
-	return m, nil
-}
-
-// measure runs the warm-up (the first time only) and one measured phase at
-// rate (0: closed loop).
-func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, error) {
-	cfg := m.cfg
-	cfg.Rate = rate
-	disp := m.disp
-	name := m.live.name()
-	// Workers of all shards share the total rate.
-	all := m.shard.Count * cfg.Workers
-	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
-	if m.acks {
-		e.acknowledge()
-	}
-	period := 0.0
-	if cfg.Rate > 0 {
-		period = 1e9 * float64(all) / cfg.Rate
-	}
-	quota := splitQuota(cfg.Ops, all)
-	if !m.start.IsZero() {
-		if err := m.awaitStart(ctx, cfg.Warmup); err != nil {
-			return nil, err
-		}
-	}
-	warmup := cfg.Warmup
-	wb := time.Now()
-	if !m.start.IsZero() {
-		// End early enough to settle before the coordinated start (a
-		// cell that is ready late warms up less, or not at all).
-		warmup = min(warmup, m.start.Add(-startSettle).Sub(wb))
-	}
-	if warmup > 0 && !m.warmed {
-		m.warmed = true
-		m.live.phase("warmup")
-		disp.StartPhase("warm-up "+name, int64(warmup/time.Millisecond), "ms")
-		stop := tickPhase(disp, wb, warmup, nil)
-		e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, all))
-		stop()
-		disp.EndPhase("warm-up done")
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		e.reset()
-	}
-	e.ivs = newIntervals(cfg.Workers, len(m.wl.OpKinds()))
-	e.ivs.live = m.live.collector(m.wl.OpKinds())
-	m.live.phase("run")
-	total := int64(cfg.Duration / time.Millisecond)
-	unit := "ms"
-	if cfg.Duration == 0 {
-		total, unit = cfg.Ops/int64(m.shard.Count), "ops"
-	}
-	label := "run " + name
-	if rate > 0 && cfg.FindMax {
-		label += " at " + results.FormatRate(rate) + " ops/s"
-	}
-	disp.StartPhase(label, total, unit)
-	stopCollect, collected := make(chan struct{}), make(chan struct{})
-	go e.ivs.run(stopCollect, collected)
-	// An observing workload resets its counts before the phase's clock starts.
-	obs, _ := m.wl.(workloads.Observer)
-	if obs != nil {
-		obs.BeginMeasure(ctx, m.conn)
-	}
-	u0, s0, cpuOK := processCPU()
-	d0, delayOK := runDelay()
-	m0, busyOK := machineBusy()
-	base := time.Now()
-	var lag time.Duration
-	if !m.start.IsZero() {
-		// Every shard counts its schedule and intervals from the same
-		// instant; how late this one really began is kept as its lag.
-		// (A cancelled wait ends the phase at once: e.run sees ctx.)
-		_ = sleepUntil(ctx, m.start)
-		base = m.start
-		lag = time.Since(base)
-	}
-	ph := phase{base: base, deadline: cfg.Duration, measure: true, period: period}
-	start := ph.base.UTC()
-	stop := tickPhase(disp, ph.base, cfg.Duration, e)
-	e.run(ctx, ph, quota)
-	elapsed := time.Since(ph.base)
-	u1, s1, _ := processCPU()
-	d1, _ := runDelay()
-	m1, _ := machineBusy()
-	var figures map[string]float64
-	if obs != nil {
-		figures = obs.EndMeasure(ctx, m.conn)
-	}
-	stop()
-	close(stopCollect)
-	<-collected
-	for _, w := range e.workers {
-		e.ivs.submit(w.id, w.ivIdx, w.ivIdx+1, w.iv)
-	}
-	run, err := e.summarize(ph, quota, elapsed)
-	if err != nil {
-		return nil, err
-	}
-	run.MeasuredStart = start
-	if !m.start.IsZero() {
-		run.StartAt = m.start.UTC()
-		run.StartLagUs = float64(lag) / 1e3
-	}
-	run.Figures = figures
-	run.Intervals = e.ivs.close(elapsed)
-	if period > 0 {
-		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
-	}
-	if cpuOK && elapsed > 0 {
-		h := &results.Harness{UserSeconds: (u1 - u0).Seconds(), SystemSeconds: (s1 - s0).Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
-		h.Cores = (h.UserSeconds + h.SystemSeconds) / elapsed.Seconds()
-		h.Utilization = h.Cores / float64(h.GOMAXPROCS)
-		if delayOK && d1 >= d0 {
-			h.RunDelaySeconds = (d1 - d0).Seconds()
-		}
-		h.LoadAverage, _ = loadAverage()
-		if busyOK {
-			// /proc/stat ticks at 10 ms: clamp the rounding below zero.
-			other := max(0, ((m1-m0).Seconds()-h.UserSeconds-h.SystemSeconds)/elapsed.Seconds())
-			h.OtherCores = &other
-		}
-		h.CPUs = runtime.NumCPU()
-		run.Harness = h
-	}
-	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
-	if ctx.Err() != nil {
-		return run, ctx.Err()
-	}
-	if r := e.aborted.Load(); r != nil {
-		return run, fmt.Errorf("%s%s", *r, firstSample(run))
-	}
-	if total := run.Ops + run.Errors; total > 0 && float64(run.Errors)/float64(total) > mostlyFailed {
-		return run, fmt.Errorf("%d of %d operations failed%s", run.Errors, total, firstSample(run))
-	}
-	return run, nil
-}
-
 // firstSample returns ": " and the first error message of a run, if any.
 func firstSample(run *results.Run) string {
 	for _, k := range run.Kinds {
@@ -806,7 +875,7 @@ func tickPhase(disp Display, base time.Time, d time.Duration, e *engine) (stop f
 				st = e.status(ops, el)
 			}
 			disp.Update(cur, st)
-			if e != nil && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
+			if e != nil && !e.rideOut && e.ivs.failingFor() >= deadAfter && e.aborted.Load() == nil {
 				reason := fmt.Sprintf("the store stopped answering: every operation failed for %d s, so the run was stopped early (see the error samples)", deadAfter)
 				e.aborted.Store(&reason)
 				e.stop.Store(true)
@@ -841,7 +910,8 @@ func (e *engine) status(ops int64, el time.Duration) Status {
 
 // deadAfter is how many consecutive seconds in which every operation
 // failed end a measured phase early: measuring a store that stopped
-// answering only piles up errors.
+// answering only piles up errors. (Not when faults are injected: the phase
+// then runs its course, to measure the recovery.)
 const deadAfter = 3
 
 // mostlyFailed is the share of failed operations above which a measured

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -30,10 +31,39 @@ type faults struct {
 	reads     atomic.Int64
 	loadErr   error
 	loaded    atomic.Int64
+	// stuck makes delayed reads ignore their context, as a driver blocked
+	// on a stalled server's socket does; stuckFrom delays from that read
+	// on only (0: every read past delayFrom).
+	stuck bool
+	// closeDelay makes Close block this long (a pool waiting for a
+	// stalled server).
+	closeDelay time.Duration
+	// embedded makes the driver describe itself as embedded.
+	embedded bool
+	// stallAfter delays (stalls) only the reads that come this long after
+	// the first read past delayFrom: a server that stalls mid-phase.
+	stallAfter time.Duration
+	first      atomic.Int64 // unix ns of the first read past delayFrom
+	// paused makes reads wait until it is cleared (a SIGSTOPped server).
+	paused atomic.Bool
+	// cancelErr, when set, is what a delayed read returns on cancellation
+	// instead of an error wrapping the context's: drivers word it their
+	// own way ("conn closed").
+	cancelErr error
 	// failOf and failIn make reads fail: failOf of every failIn reads
 	// (after delayFrom), each after failAfter.
 	failOf, failIn int64
 	failAfter      time.Duration
+}
+
+// delays reports whether the n-th read is delayed.
+func (f *faults) delays(n int64) bool {
+	if f.readDelay == 0 || n <= f.delayFrom {
+		return false
+	}
+	now := time.Now().UnixNano()
+	f.first.CompareAndSwap(0, now)
+	return f.stallAfter == 0 || time.Duration(now-f.first.Load()) >= f.stallAfter
 }
 
 type faultyConn struct {
@@ -50,8 +80,23 @@ func (d faultyDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error
 	if dsn == "refuse" {
 		return nil, errors.New("connection refused")
 	}
+	if u, err := url.Parse(dsn); err == nil && u.Scheme == "leak" {
+		// A careless driver, quoting its DSN and the password.
+		pw, _ := u.User.Password()
+		return nil, fmt.Errorf("connect %s: password %s refused", dsn, pw)
+	}
 	c, err := memory.Driver{}.Open(ctx, "")
 	return &faultyConn{Conn: c, f: d.f}, err
+}
+
+func (c *faultyConn) Close() error {
+	time.Sleep(c.f.closeDelay)
+	return c.Conn.Close()
+}
+
+// Describe describes the faulty driver: embedded when asked.
+func (d faultyDriver) Describe() drivers.Info {
+	return drivers.Info{Summary: "test", Conn: (*faultyConn)(nil), Embedded: d.f.embedded}
 }
 
 func (c *faultyConn) PointStore(s point.Schema) (point.Store, error) {
@@ -67,12 +112,26 @@ func (s *faultyStore) Load(ctx context.Context, recs []point.Record) error {
 }
 
 func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst [][]byte) ([][]byte, error) {
+	for s.f.paused.Load() {
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+	}
 	n := s.f.reads.Add(1)
-	if s.f.readDelay > 0 && n > s.f.delayFrom {
+	if s.f.delays(n) {
+		if s.f.stuck {
+			time.Sleep(s.f.readDelay)
+			return dst, errors.New("read: connection reset by peer")
+		}
 		select {
 		case <-time.After(s.f.readDelay):
 		case <-ctx.Done():
-			return dst, ctx.Err()
+			if s.f.cancelErr != nil {
+				return dst, s.f.cancelErr
+			}
+			return dst, fmt.Errorf("read: %w", ctx.Err())
 		}
 	}
 	if s.f.readErr != nil {
@@ -337,8 +396,8 @@ func TestCellFailuresDoNotStopTheRun(t *testing.T) {
 	if res.Cells[0].Load == nil || res.Cells[0].Error == "" {
 		t.Errorf("failed load not recorded: %+v", res.Cells[0])
 	}
-	if checkpoints != 2 {
-		t.Errorf("%d checkpoints, want one after each cell but the last", checkpoints)
+	if checkpoints != 3 {
+		t.Errorf("%d checkpoints, want one at the start and one after each cell but the last", checkpoints)
 	}
 }
 

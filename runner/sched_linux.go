@@ -75,3 +75,74 @@ func machineBusy() (time.Duration, bool) {
 	// /proc/stat counts in USER_HZ, 100 per second on Linux.
 	return time.Duration(ticks) * 10 * time.Millisecond, true
 }
+
+// residentBytes returns the resident set size of this process
+// (/proc/self/statm).
+func residentBytes() (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseUint(fields[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * uint64(os.Getpagesize()), true
+}
+
+// availableMemory returns the memory this process can still take: the
+// machine's MemAvailable (/proc/meminfo), or less when a cgroup (a
+// container's memory limit) leaves less.
+func availableMemory() (uint64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	var avail uint64
+	found := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				if kb, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+					avail, found = kb*1024, true
+				}
+			}
+		}
+	}
+	if !found {
+		return 0, false
+	}
+	if limit, used, ok := cgroupMemory(); ok && limit > used && limit-used < avail {
+		avail = limit - used
+	}
+	return avail, true
+}
+
+// cgroupMemory returns the memory limit of this process's cgroup and its
+// usage (cgroup v2, else v1); ok is false without a limit.
+func cgroupMemory() (limit, used uint64, ok bool) {
+	read := func(path string) (uint64, bool) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		return v, err == nil
+	}
+	for _, p := range [][2]string{
+		{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
+		{"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"},
+	} {
+		l, ok1 := read(p[0]) // "max" (no limit) does not parse
+		u, ok2 := read(p[1])
+		if ok1 && ok2 && l < 1<<60 {
+			return l, u, true
+		}
+	}
+	return 0, 0, false
+}

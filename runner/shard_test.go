@@ -157,3 +157,34 @@ func TestPlanCheck(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: a sharded run on an embedded store gave 50% not-found errors
+// (each shard's process loaded its share into a store of its own). The
+// CLI refuses it before anything runs (CheckShardedStores), except for the
+// run phase of data loaded whole before. (Run itself allows it: tests
+// simulate shards in one process.)
+func TestShardedEmbeddedStoreRefused(t *testing.T) {
+	sh := results.Shard{Index: 0, Count: 2}
+	embedded := register(t, &faults{embedded: true})
+	for _, store := range []string{"memory", embedded} {
+		for _, phase := range []string{PhaseAll, PhaseLoad} {
+			p := Plan{Cells: []Cell{pointCell(store, "c", Config{Ops: 10}, nil)}, Shard: sh, Phase: phase}
+			if err := p.CheckShardedStores(); err == nil || !strings.Contains(err.Error(), "embedded store") {
+				t.Errorf("%s, phase %s: %v, want a refusal", store, phase, err)
+			}
+		}
+	}
+	ok := Plan{Cells: []Cell{pointCell(embedded, "c", Config{Ops: 10}, nil)}, Shard: sh, Phase: PhaseRun}
+	ok.Cells[0].DSN = "/data/x.db"
+	if err := ok.CheckShardedStores(); err != nil {
+		t.Errorf("run phase of an embedded store with a path: %v", err)
+	}
+	for _, p := range []Plan{
+		{Cells: []Cell{pointCell("noop", "c", Config{Ops: 10}, nil)}, Shard: sh},
+		{Cells: []Cell{pointCell("memory", "c", Config{Ops: 10}, nil)}},
+	} {
+		if err := p.CheckShardedStores(); err != nil {
+			t.Errorf("%s, shard %v: %v", p.Cells[0].Store, p.Shard, err)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,9 @@ type Suite struct {
 	Defaults  Settings        `yaml:"defaults"`
 	Stores    []StoreRef      `yaml:"stores"`
 	Workloads []SuiteWorkload `yaml:"workloads"`
+	// Faults are injected into every cell's server (a workload's own
+	// faults: list replaces them): see Fault.
+	Faults []Fault `yaml:"faults"`
 	// SLO holds latency objectives for ranking, "[SCOPE:]p99=10ms" each;
 	// the result records them for pick and the reports.
 	SLO ScopedList `yaml:"slo"`
@@ -110,6 +115,9 @@ type Settings struct {
 	// FindMax is an SLO ("p99=10ms"): the cell searches for the highest
 	// open-loop rate that meets it instead of running once.
 	FindMax *string `yaml:"find_max"`
+	// Faults are injected into the store's server during the measured
+	// phase: "pause@10s+5s" or {kind: pause, at: 10s, for: 5s}.
+	Faults []Fault `yaml:"faults"`
 }
 
 // Over returns s with the fields set in o replacing its own.
@@ -137,6 +145,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.FindMax != nil {
 		s.FindMax = o.FindMax
+	}
+	if o.Faults != nil {
+		s.Faults = o.Faults
 	}
 	return s
 }
@@ -169,6 +180,7 @@ func (s Settings) Config() Config {
 	if s.Timeout != nil {
 		c.Timeout = time.Duration(*s.Timeout)
 	}
+	c.Faults = s.Faults
 	return c
 }
 
@@ -264,12 +276,21 @@ func decodeStrict(n *yaml.Node, dst any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		// Line numbers of the re-encoded node are relative to it; name the
-		// node's own line.
-		return fmt.Errorf("line %d: %w", n.Line, workloads.YAMLError(err))
+		// The decoder numbers lines of the re-encoded node, from 1: name
+		// the line of the file instead, once.
+		msg := workloads.YAMLError(err).Error()
+		line := n.Line
+		if m := innerLine.FindStringSubmatch(msg); m != nil {
+			l, _ := strconv.Atoi(m[1])
+			line, msg = n.Line+l-1, msg[len(m[0]):]
+		}
+		return fmt.Errorf("line %d: %s", line, msg)
 	}
 	return nil
 }
+
+// innerLine is the line number a decoding error starts with.
+var innerLine = regexp.MustCompile(`^line (\d+): `)
 
 // ParseSuite parses a suite document.
 func ParseSuite(data []byte) (*Suite, error) {
@@ -321,6 +342,27 @@ type Overrides struct {
 	Thresholds []results.Threshold
 }
 
+// checkDuplicates refuses a workload or a store listed twice: their cells
+// would run twice and could not be told apart in results. A store may be
+// given twice with labels (redis:a=DSN1, redis:b=DSN2).
+func checkDuplicates(ws []SuiteWorkload, stores []StoreRef) error {
+	seen := map[string]int{}
+	for i, w := range ws {
+		if j, ok := seen[w.Workload]; ok {
+			return fmt.Errorf("workload %s is listed twice (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or run the variants as separate suites", w.Workload, j+1, i+1)
+		}
+		seen[w.Workload] = i
+	}
+	seen = map[string]int{}
+	for i, st := range stores {
+		if j, ok := seen[st.Name]; ok {
+			return fmt.Errorf("store %s is listed twice (entries %d and %d): results could not tell its cells apart; label each (%s:a=DSN, %s:b=DSN) to compare two servers", st.Name, j+1, i+1, st.Name, st.Name)
+		}
+		seen[st.Name] = i
+	}
+	return nil
+}
+
 // Plan expands the suite into cells (every workload × every store),
 // applying overrides, and checks every cell's settings and workload options
 // so bad input fails before anything runs.
@@ -347,11 +389,21 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	if len(stores) == 0 {
 		return Plan{}, errors.New("no store given (use --store NAME or list stores in the suite)")
 	}
+	if err := checkDuplicates(s.Workloads, stores); err != nil {
+		return Plan{}, err
+	}
 	plan := Plan{Suite: s.Name}
+	defaults := s.Defaults
+	if defaults.Faults == nil {
+		defaults.Faults = s.Faults
+	}
 	kinds := map[string][]string{} // workload → its operation kinds
 	var ths []results.Threshold
 	for _, w := range s.Workloads {
-		set := s.Defaults.Over(w.Settings).Over(o.Settings)
+		set := defaults.Over(w.Settings).Over(o.Settings)
+		if set.Workers != nil && *set.Workers < 1 {
+			return Plan{}, fmt.Errorf("workload %s: workers must be at least 1, not %d", w.Workload, *set.Workers)
+		}
 		opts := map[string]any{}
 		for k, v := range w.Options {
 			opts[k] = v

@@ -26,7 +26,7 @@ func TestSuitePlan(t *testing.T) {
 		c.Config.Duration != 2*time.Second || c.Config.Warmup != 500*time.Millisecond || c.Config.Timeout != 10*time.Second {
 		t.Errorf("first cell: %+v", c)
 	}
-	if plan.Cells[1].Store != "noop" || plan.Cells[1].DSN != "ignored" || plan.Cells[2].DSN != "second" {
+	if plan.Cells[1].Store != "noop" || plan.Cells[1].DSN != "ignored" || plan.Cells[2].Store != "memory:second" || plan.Cells[2].DSN != "second" {
 		t.Errorf("stores: %+v %+v", plan.Cells[1], plan.Cells[2])
 	}
 	e := plan.Cells[3]
@@ -113,4 +113,100 @@ func FuzzParseSuite(f *testing.F) {
 			t.Errorf("multi-line error for %q: %q", doc, err)
 		}
 	})
+}
+
+// Issue 17: "--workers 0" silently ran 1 worker; a workload or store
+// listed twice ran twice, indistinguishably; nested suite errors stacked
+// line numbers ("line 7: line 2: …").
+func TestSuiteRefusesWhatItCannotRun(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: 0}", "workers must be at least 1, not 0"},
+		{"workloads: [point/a, point/c, point/a]\nstores: [memory]", "workload point/a is listed twice (entries 1 and 3)"},
+		{"workloads: [point/a]\nstores: [memory, noop, memory]", "store memory is listed twice (entries 1 and 3)"},
+		{"workloads: [point/a]\nstores: [memory, memory:b]", ""},
+		{"workloads:\n  - point/a\n  - workload: point/b\n    duratio: 3s\nstores: [memory]", "line 4: unknown field duratio"},
+		{"workloads: [point/a]\nstores:\n  - memory\n  - {name: noop, dsn: x, colour: 1}", "line 4: unknown field colour"},
+		{"workloads: [point/a]\nstores: [noop]\nfaults: [pause@1s]", "a pause needs a length"},
+		{"workloads: [point/a]\nstores: [noop]\nfaults: [{kind: boom, at: 1s}]", `line 3: fault: unknown kind "boom"`},
+		{"workloads: [point/a]\nstores: [noop]\ndefaults: {duration: 5s}\nfaults: [pause@4s+2s]", "ends at 6s, after the measured phase (5s)"},
+	}
+	for _, tt := range tests {
+		s, err := ParseSuite([]byte(tt.doc))
+		if err == nil {
+			_, err = s.Plan(Overrides{})
+		}
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("suite %q: %v", tt.doc, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("suite %q: err = %v, want it to contain %q", tt.doc, err, tt.want)
+		case err != nil && strings.Count(err.Error(), "line ") > 1:
+			t.Errorf("suite %q: %v names more than one line", tt.doc, err)
+		}
+	}
+	w := 0
+	s, _ := ParseSuite([]byte("workloads: [point/a]\nstores: [memory]"))
+	if _, err := s.Plan(Overrides{Settings: Settings{Workers: &w}}); err == nil || !strings.Contains(err.Error(), "at least 1") {
+		t.Errorf("--workers 0: %v", err)
+	}
+}
+
+func TestSuiteFaults(t *testing.T) {
+	doc := `workloads:
+  - workload: point/a
+    duration: 30s
+  - workload: point/c
+    duration: 30s
+    faults: [kill@5s+2s:postgres]
+stores: [redis]
+faults:
+  - pause@10s+5s
+  - {kind: restart-empty, at: 20s, for: 1s}
+`
+	s, err := ParseSuite([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan(Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := func(i int) string {
+		var out []string
+		for _, f := range plan.Cells[i].Config.Faults {
+			out = append(out, f.String())
+		}
+		return strings.Join(out, " ")
+	}
+	if got(0) != "pause@10s+5s restart-empty@20s+1s" || got(1) != "kill@5s+2s:postgres" {
+		t.Errorf("faults: %q, %q", got(0), got(1))
+	}
+	if !plan.hasFaults() {
+		t.Error("hasFaults")
+	}
+	if _, err := Run(t.Context(), plan, Options{}); err == nil || !strings.Contains(err.Error(), "fault injector") {
+		t.Errorf("a plan with faults and no injector: %v", err)
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	good := map[string]Fault{
+		"pause@10s+5s":            {Kind: FaultPause, At: 10 * time.Second, For: 5 * time.Second},
+		"kill@1m+500ms:postgres":  {Kind: FaultKill, At: time.Minute, For: 500 * time.Millisecond, Server: "postgres"},
+		" restart-empty@0s:redis": {Kind: FaultRestartEmpty, Server: "redis"},
+	}
+	for in, want := range good {
+		f, err := ParseFault(in)
+		if err != nil || f != want {
+			t.Errorf("ParseFault(%q) = %+v, %v; want %+v", in, f, err, want)
+		}
+		if g, err := ParseFault(f.String()); err != nil || g != f {
+			t.Errorf("round trip of %q: %+v, %v", f, g, err)
+		}
+	}
+	for _, bad := range []string{"pause", "pause@x", "pause@1s", "pause@1s+y", "nap@1s+1s", "kill@-1s", "kill@1s:", "pause@1s+1s:"} {
+		if _, err := ParseFault(bad); err == nil || !strings.Contains(err.Error(), "KIND@AT") {
+			t.Errorf("ParseFault(%q) = %v, want an error showing the form", bad, err)
+		}
+	}
 }

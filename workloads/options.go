@@ -36,9 +36,74 @@ func DecodeOptions(opts map[string]any, dst any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("options: %w", YAMLError(err))
+		return optionError(err, &node)
 	}
 	return nil
+}
+
+var (
+	// yamlLine is the "line N: " a decoding error starts with.
+	yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+	// yamlBadValue is the decoder's complaint about a value of the wrong
+	// type.
+	yamlBadValue = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into (.+)$")
+)
+
+// optionError turns an error decoding options into one line that names the
+// option at fault: the line numbers the decoder gives refer to the options
+// re-encoded one per line (doc), which users never see.
+func optionError(err error, doc *yaml.Node) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("options: %w", YAMLError(err))
+	}
+	var keys []*yaml.Node // the option names, with their lines in doc
+	if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+		m := doc.Content[0].Content
+		for i := 0; i+1 < len(m); i += 2 {
+			keys = append(keys, m[i])
+		}
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, m := range te.Errors {
+		m = yamlTypeNoise.ReplaceAllString(strings.TrimSpace(m), "")
+		name := ""
+		if g := yamlLine.FindStringSubmatch(m); g != nil {
+			m = g[2]
+			line := 0
+			fmt.Sscan(g[1], &line)
+			for _, k := range keys {
+				if k.Line <= line {
+					name = k.Value
+				}
+			}
+		}
+		switch g := yamlBadValue.FindStringSubmatch(m); {
+		case strings.HasPrefix(m, "field ") && strings.HasSuffix(m, " not found"):
+			m = "unknown field " + strings.TrimSuffix(strings.TrimPrefix(m, "field "), " not found")
+		case g != nil && name != "":
+			m = fmt.Sprintf("option %s: %q is not %s", name, g[1], goTypeWords(g[2]))
+		case name != "":
+			m = "option " + name + ": " + m
+		}
+		msgs = append(msgs, strings.ReplaceAll(m, "\n", `\n`))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// goTypeWords names the values a Go type accepts, for errors.
+func goTypeWords(t string) string {
+	switch {
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "bool":
+		return "true or false"
+	case t == "time.Duration":
+		return "a duration (e.g. 10s)"
+	}
+	return "a valid " + t
 }
 
 var yamlTypeNoise = regexp.MustCompile(` in type [\w.]+$`)

@@ -213,10 +213,20 @@ func TestSimulatedCluster(t *testing.T) {
 		}
 	})
 
-	t.Run("memory closed loop", func(t *testing.T) {
-		shards, merged := runShards(t, dir, 2, "--workload", "graph/neighbours", "--store", "memory",
+	// Closed loop. (An embedded store such as memory cannot be loaded
+	// shard by shard — each process would hold only its share — and is
+	// refused: see below.)
+	t.Run("closed loop", func(t *testing.T) {
+		shards, merged := runShards(t, dir, 2, "--workload", "graph/neighbours", "--store", "noop",
 			"--workers", "1", "--duration", "1s", "--warmup", "200ms")
 		checkMerged(t, shards, merged)
+	})
+
+	t.Run("embedded store refused", func(t *testing.T) {
+		_, stderr, code := storefit(t, dir, "run", "--workload", "point/c", "--store", "memory", "--shard", "0/2", "--ops", "10")
+		if code != exitUsage || !strings.Contains(stderr, "memory is an embedded store") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
 	})
 
 	// An embedded store keeps its data in a file: loaded once, then

@@ -10,10 +10,12 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/storefit/storefit/drivers"
 	_ "github.com/storefit/storefit/drivers/all"
 	"github.com/storefit/storefit/results"
 	_ "github.com/storefit/storefit/workloads/all"
@@ -29,8 +31,9 @@ var (
 // (verdict.go).
 const (
 	exitFailure     = 1   // storefit failed (or compare found a regression)
-	exitUsage       = 2   // bad input: flags, names, files
-	exitInterrupted = 130 // Ctrl-C; partial results were written
+	exitUsage       = 2   // bad input: flags, names, files, DSNs
+	exitInterrupted = 130 // SIGINT (Ctrl-C); partial results were written
+	exitTerminated  = 143 // SIGTERM (128+15); partial results were written
 )
 
 // usageError marks bad input, reported with exit status 2.
@@ -105,18 +108,84 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// stopSignal is the cause of a run cancelled by a signal: it says which,
+// in the result and on the terminal, and sets the exit status.
+type stopSignal struct{ sig os.Signal }
+
+func (s stopSignal) Error() string {
+	if s.sig == syscall.SIGTERM {
+		return "terminated by SIGTERM"
+	}
+	return "interrupted by Ctrl-C (SIGINT)"
+}
+
+// exitCode is the exit status of a process stopped by the signal.
+func (s stopSignal) exitCode() int {
+	if s.sig == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
+}
+
+// session is what a command shares with the signal handling of run: the
+// secrets to scrub from the error line, and what to do when told to quit
+// at once.
+type session struct {
+	mu  sync.Mutex
+	red *drivers.Redactor
+	// quit, when set, writes what the run measured so far; it is called
+	// on a second signal, before the process exits.
+	quit func(cause stopSignal)
+}
+
+type sessionKey struct{}
+
+// sessionOf returns the session of ctx (a fresh one outside run).
+func sessionOf(ctx context.Context) *session {
+	if s, ok := ctx.Value(sessionKey{}).(*session); ok {
+		return s
+	}
+	return &session{}
+}
+
+func (s *session) setRedactor(r *drivers.Redactor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.red = r
+}
+
+func (s *session) setQuit(f func(stopSignal)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quit = f
+}
+
+func (s *session) redact(msg string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.red.Redact(msg)
+}
+
 func run(args []string) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sess := &session{}
+	ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "\nstorefit: stopping; partial results will be written (press Ctrl-C again to quit at once)")
-		cancel()
-		<-sigs
-		fmt.Fprintln(os.Stderr, "storefit: quit")
-		os.Exit(exitInterrupted)
+		first := stopSignal{<-sigs}
+		fmt.Fprintf(os.Stderr, "\nstorefit: %s: stopping; the partial result will be written (press Ctrl-C again to quit at once, still writing what was measured)\n", first)
+		cancel(first)
+		second := stopSignal{<-sigs}
+		sess.mu.Lock()
+		quit := sess.quit
+		sess.mu.Unlock()
+		if quit != nil {
+			quit(second)
+		}
+		fmt.Fprintf(os.Stderr, "storefit: %s again: quit\n", second)
+		os.Exit(first.exitCode())
 	}()
 
 	root := newRoot()
@@ -125,7 +194,7 @@ func run(args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "storefit: %v\n", err)
+	fmt.Fprintf(os.Stderr, "storefit: %s\n", sess.redact(err.Error()))
 	var ue usageError
 	var ie interruptedError
 	var xe exitError
@@ -133,6 +202,10 @@ func run(args []string) int {
 	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
 	case errors.As(err, &ie):
+		var sig stopSignal
+		if errors.As(context.Cause(ctx), &sig) {
+			return sig.exitCode()
+		}
 		return exitInterrupted
 	case errors.As(err, &xe):
 		return xe.code

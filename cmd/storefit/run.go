@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +50,8 @@ type runFlags struct {
 	thresh    []string
 	startAt   string
 	every     time.Duration
+	faults    []string
+	force     bool
 	ycsbFiles []string
 	ycsbProps []string
 	metrics   string
@@ -141,8 +146,33 @@ else is printed there), e.g. for 'kubectl logs'.
 --report writes the HTML report (plots embedded) next to the result, as
 report.html in its directory (or --report=PATH), and prints its path.
 
-Ctrl-C stops the run within a second and writes the partial result, marked
-"complete": false.`,
+--fault KIND@AT[+FOR][:SERVER] (repeatable; a suite's faults: list does the
+same) injects a fault into the store's server AT into the measured phase:
+pause (SIGSTOP for FOR, then SIGCONT), kill (SIGKILL, then a restart with
+its data after FOR) or restart-empty (stopped, its data removed, started
+again empty after FOR). It acts on servers started by 'storefit up'
+(compose/native, same STOREFIT_NATIVE_DIR) and only if the store's DSN
+names that server. The result records each fault's window and the time
+the store took to recover (the first second back at 90% of the throughput
+before the fault); the report marks them on the per-second plots.
+
+Before anything runs, every DSN is checked by its driver, --out must be
+writable, and a store that keeps its data in storefit's memory (memory,
+duckdb=:memory:) must fit in the memory available ($STOREFIT_MEMORY_AVAILABLE,
+e.g. 8GiB, sets a smaller budget): storefit loads a sample, estimates what
+the whole data needs and refuses what will not fit (--force runs anyway).
+Any of these is one line and exit status 2.
+
+The default result file is results/<time to the millisecond>-<run id>.json,
+so runs never overwrite each other; the run id is also in the result.
+
+Ctrl-C (or SIGTERM) stops the run within two seconds, even when a server
+has stalled, and writes the partial result, marked "complete": false; a
+second Ctrl-C quits at once and still writes what was measured. The exit
+status is 130 after SIGINT and 143 after SIGTERM. A measured phase whose
+store stalled at its end (operations still in flight a second, or a tenth
+of the phase, after its deadline) is cut there and marked: its cell
+failed, the result incomplete.`,
 		Example: `  storefit run --workload point/a --store memory --duration 10s
   storefit run --workload point/c --store noop --rate 50000 --duration 5s
   storefit run -P workloads/workloada -p recordcount=100000 --store postgres
@@ -152,7 +182,8 @@ Ctrl-C stops the run within a second and writes the partial result, marked
   storefit run --workload point/c --store memory --find-max --slo p99=1ms --duration 3s
   storefit run --workload point/a --store postgres --workers 8 --shard 0/2
   storefit run --workload point/c --store postgres --phase load --shard 0/2
-  storefit run --workload point/c --store postgres --phase run --shard 0/2 --rate 20000 --start-at 2026-11-25T20:00:00Z`,
+  storefit run --workload point/c --store postgres --phase run --shard 0/2 --rate 20000 --start-at 2026-11-25T20:00:00Z
+  storefit run --workload point/a --store redis --duration 60s --fault pause@20s+5s --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, f) },
 	}
@@ -173,7 +204,7 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringArrayVar(&f.sets, "set", nil, "workload option NAME=VALUE, e.g. fieldcount=20 (repeatable)")
 	fl.StringArrayVarP(&f.ycsbFiles, "ycsb-properties", "P", nil, "YCSB property file, e.g. workloads/workloada (repeatable)")
 	fl.StringArrayVarP(&f.ycsbProps, "ycsb-property", "p", nil, "YCSB property NAME=VALUE over the -P files (repeatable)")
-	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>.json)")
+	fl.StringVarP(&f.out, "out", "o", "", "result file (default results/<time>-<run id>.json)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress and no table")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar or lines")
 	fl.IntVar(&f.repeat, "repeat", 1, "run every cell this many times, interleaved, keeping every repetition")
@@ -188,65 +219,91 @@ Ctrl-C stops the run within a second and writes the partial result, marked
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
 	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
 	fl.DurationVar(&f.every, "start-every", 0, "with --start-at and several cells: time between the cells' measured starts")
+	fl.StringArrayVar(&f.faults, "fault", nil, "inject a fault into the store's server: KIND@AT[+FOR][:SERVER], e.g. pause@10s+5s, kill@20s+2s, restart-empty@30s (repeatable)")
+	fl.BoolVar(&f.force, "force", false, "run even when the data will not fit in the memory available")
 	return cmd
 }
 
 func runRun(cmd *cobra.Command, f *runFlags) error {
+	ctx := cmd.Context()
+	sess := sessionOf(ctx)
 	plan, err := buildPlan(cmd, f)
 	if err != nil {
 		return usageError{err}
 	}
-	out := f.out
-	toStdout := out == "-"
-	if toStdout {
-		// The result goes to stdout as one JSON line; a checkpoint file
-		// in the temporary directory keeps a crash's partial result.
+	sess.setRedactor(plan.Redactor())
+	runID := newRunID()
+	w, err := newResultWriter(f.out, runID)
+	if err != nil {
+		return usageError{err}
+	}
+	if w.stdout {
 		f.quiet = true
-		out = filepath.Join(os.TempDir(), fmt.Sprintf("storefit-%d.json", os.Getpid()))
 	}
-	if out == "" {
-		out = filepath.Join("results", time.Now().Format("2006-01-02T15-04-05")+".json")
+	disp, err := newDisplay(f)
+	if err != nil {
+		return err
 	}
-	var disp runner.Display
-	switch {
-	case f.quiet:
-	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
-		disp = runner.NewBarDisplay(os.Stderr, termWidth(os.Stderr))
-	case f.progress == "lines" || f.progress == "auto":
-		disp = runner.NewLineDisplay(os.Stderr, 5*time.Second)
-	default:
-		return usagef("--progress %q: use auto, bar or lines", f.progress)
+	opts := runner.Options{Display: disp, Tool: tool(), RunID: runID, Checkpoint: w.checkpoint, Progress: &runner.Progress{}}
+	for _, c := range plan.Cells {
+		if len(c.Config.Faults) > 0 {
+			inj, err := newNativeFaults(ctx, plan)
+			if err != nil {
+				return usageError{err}
+			}
+			opts.Faults = inj
+			break
+		}
 	}
-	var live runner.Live
+	if !f.force {
+		if err := plan.CheckMemory(ctx); err != nil {
+			if ctx.Err() != nil {
+				return interruptedError{fmt.Errorf("%w before the run started: nothing was measured", runner.ErrInterrupted)}
+			}
+			var me *runner.MemoryError
+			if errors.As(err, &me) || strings.Contains(err.Error(), runner.MemoryEnv) {
+				return usageError{err}
+			}
+			return err
+		}
+	}
 	if f.metrics != "" {
 		l, stop, err := startMetrics(os.Stderr, f.metrics)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		live = l
+		opts.Live = l
 	}
-	res, runErr := runner.Run(cmd.Context(), plan, runner.Options{
-		Live:       live,
-		Display:    disp,
-		Tool:       tool(),
-		Checkpoint: func(r *results.Result) error { return results.WriteFile(out, r) },
+	sess.setQuit(func(sig stopSignal) {
+		if r := opts.Progress.Snapshot(sig.Error() + " twice: storefit quit at once, with the cell in progress unfinished"); r != nil {
+			if path, err := w.final(r); err != nil {
+				fmt.Fprintf(os.Stderr, "storefit: %v\n", err)
+			} else if path != "" {
+				fmt.Fprintf(os.Stderr, "storefit: partial result written to %s\n", path)
+			}
+		}
 	})
+	res, runErr := runner.Run(ctx, plan, opts)
 	if res == nil {
 		return runErr
 	}
-	if toStdout {
-		os.Remove(out)
-		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-			return fmt.Errorf("write the result to stdout: %w", err)
+	return finishRun(f, w, res, runErr)
+}
+
+// finishRun writes the result (or, if that fails, a copy in the temporary
+// directory), prints the summary table and the report, and returns the
+// run's error.
+func finishRun(f *runFlags, w *resultWriter, res *results.Result, runErr error) error {
+	out, werr := w.final(res)
+	if w.stdout {
+		if werr != nil {
+			return werr
 		}
 		if runErr != nil {
 			return runErr
 		}
 		return runVerdict(os.Stderr, res)
-	}
-	if err := results.WriteFile(out, res); err != nil {
-		return fmt.Errorf("%w (results were not saved)", err)
 	}
 	if !f.quiet {
 		fmt.Println()
@@ -254,6 +311,12 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			return err
 		}
 		fmt.Println()
+	}
+	if werr != nil && out == "" {
+		return werr
+	}
+	if werr != nil {
+		fmt.Fprintf(os.Stderr, "storefit: %v\n", werr)
 	}
 	fmt.Fprintf(os.Stderr, "result written to %s\n", out)
 	if f.report != "" {
@@ -273,7 +336,120 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		}
 		return runErr
 	}
+	if werr != nil {
+		return werr
+	}
 	return runVerdict(os.Stderr, res)
+}
+
+// newDisplay returns the progress display the flags ask for.
+func newDisplay(f *runFlags) (runner.Display, error) {
+	switch {
+	case f.quiet:
+		return nil, nil
+	case f.progress == "bar" || (f.progress == "auto" && term.IsTerminal(int(os.Stderr.Fd()))):
+		return runner.NewBarDisplay(os.Stderr, termWidth(os.Stderr)), nil
+	case f.progress == "lines" || f.progress == "auto":
+		return runner.NewLineDisplay(os.Stderr, 5*time.Second), nil
+	}
+	return nil, usagef("--progress %q: use auto, bar or lines", f.progress)
+}
+
+// newRunID returns a short random identifier of a run.
+func newRunID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano()%1e8, 36)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// resultWriter writes a run's result file: checkpoints while the run runs,
+// then the final result once, from the run or from a second Ctrl-C,
+// whichever comes first.
+type resultWriter struct {
+	mu sync.Mutex
+	// path is the result file; with stdout, a checkpoint file in the
+	// temporary directory, removed when the result is printed.
+	path   string
+	stdout bool
+	runID  string
+	done   bool
+}
+
+// newResultWriter checks that the result can be written where out (a
+// path, "-" for stdout, "" for the default) says, before anything runs.
+func newResultWriter(out, runID string) (*resultWriter, error) {
+	w := &resultWriter{path: out, runID: runID}
+	switch out {
+	case "-":
+		// The result goes to stdout as one JSON line; a checkpoint file
+		// in the temporary directory keeps a crash's partial result.
+		w.stdout = true
+		w.path = filepath.Join(os.TempDir(), "storefit-"+runID+".json")
+	case "":
+		w.path = filepath.Join("results", time.Now().Format("2006-01-02T15-04-05.000")+"-"+runID+".json")
+	}
+	if err := checkWritable(w.path); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// checkWritable fails unless a result file can be written at path: not a
+// directory, in a directory that exists (or can be made) and is writable.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s is a directory; give a file name, e.g. %s", path, filepath.Join(path, "result.json"))
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create its directory: %v", path, errors.Unwrap(err))
+	}
+	probe, err := os.CreateTemp(dir, ".storefit-probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: cannot write in %s (%v); choose a writable place", path, dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// checkpoint writes the result so far, unless the final one was written.
+func (w *resultWriter) checkpoint(r *results.Result) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return nil
+	}
+	return results.WriteFile(w.path, r)
+}
+
+// final writes the result, once, and returns where it went ("" for
+// stdout). If the result file cannot be written, it writes the result to
+// the temporary directory instead and returns that path with the error.
+func (w *resultWriter) final(r *results.Result) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return "", nil
+	}
+	w.done = true
+	if w.stdout {
+		os.Remove(w.path)
+		if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+			return "", fmt.Errorf("write the result to stdout: %w", err)
+		}
+		return "", nil
+	}
+	err := results.WriteFile(w.path, r)
+	if err == nil {
+		return w.path, nil
+	}
+	spare := filepath.Join(os.TempDir(), "storefit-"+w.runID+".json")
+	if err2 := results.WriteFile(spare, r); err2 != nil {
+		return "", fmt.Errorf("%w; writing a copy to %s failed too (%v): the result is lost", err, spare, err2)
+	}
+	return spare, fmt.Errorf("%w; the result was written to %s instead", err, spare)
 }
 
 // parseShard parses "i/n" with 0 <= i < n.
@@ -326,6 +502,16 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	if changed("timeout") {
 		d := runner.Duration(f.timeout)
 		set.Timeout = &d
+	}
+	if changed("fault") {
+		set.Faults = []runner.Fault{}
+		for _, spec := range f.faults {
+			ft, err := runner.ParseFault(spec)
+			if err != nil {
+				return runner.Plan{}, fmt.Errorf("--fault: %w", err)
+			}
+			set.Faults = append(set.Faults, ft)
+		}
 	}
 	o.Options = map[string]any{}
 	if changed("records") {
@@ -411,7 +597,15 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 			}
 		}
 	}
+	for _, c := range plan.Cells {
+		if err := drivers.ParseDSN(c.Store, c.DSN); err != nil {
+			return runner.Plan{}, fmt.Errorf("store %s: %s", c.Store, strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}
 	if err := plan.Check(); err != nil {
+		return runner.Plan{}, err
+	}
+	if err := plan.CheckShardedStores(); err != nil {
 		return runner.Plan{}, err
 	}
 	return plan, nil

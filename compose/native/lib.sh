@@ -9,6 +9,9 @@
 #   <server>.sh stop    stop it and remove its data directory. Idempotent.
 #   <server>.sh status  exit 0 if it runs (printing the DSN), 1 if not.
 #   <server>.sh dsn     print the DSN it uses (running or not).
+#   <server>.sh pid     print the process id of the running server (its main
+#                       process: storefit's faults signal it and its children);
+#                       exit 1 if it does not run.
 # Progress and errors go to stderr, one line each.
 
 set -euo pipefail

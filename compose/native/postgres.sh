@@ -8,6 +8,7 @@
 #   postgres.sh stop     stop it and remove its data directory. Idempotent.
 #   postgres.sh status   exit 0 and print the DSN if it runs, exit 1 if not.
 #   postgres.sh dsn      print the DSN it uses (running or not).
+#   postgres.sh pid      print the postmaster's process id if it runs, exit 1 if not.
 #
 # Environment:
 #   STOREFIT_NATIVE_DIR         parent of the data directory (default /tmp/storefit-native)
@@ -86,6 +87,12 @@ dsn() {
 	*) pw=$PG_PASSWORD ;;
 	esac
 	echo "postgres://storefit:$pw@127.0.0.1:$(port)/storefit?sslmode=disable"
+}
+
+# pid prints the postmaster's process id, if the server runs.
+pid() {
+	running || return 1
+	head -n 1 "$PG_DATA/postmaster.pid"
 }
 
 running() {
@@ -264,8 +271,9 @@ status)
 	dsn
 	;;
 dsn) dsn ;;
+pid) pid ;;
 *)
-	echo "usage: $0 start|stop|status|dsn" >&2
+	echo "usage: $0 start|stop|status|dsn|pid" >&2
 	exit 2
 	;;
 esac

@@ -37,6 +37,13 @@ const bodyField = "body"
 // Driver opens bleve stores.
 type Driver struct{}
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open opens the directory dsn names (see ParseConfig); indexes are
 // created in it by Setup. An empty dsn uses a new temporary directory that
 // Close removes.

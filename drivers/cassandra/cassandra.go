@@ -21,6 +21,13 @@ func init() { drivers.Register("cassandra", Driver{}) }
 // Driver opens connections to a Cassandra cluster.
 type Driver struct{}
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the cluster dsn names (see ParseConfig; empty is
 // DefaultDSN) and checks that it answers.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

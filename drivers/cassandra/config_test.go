@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -83,15 +84,18 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 // FuzzParseConfig checks that no DSN makes ParseConfig panic or show a
-// password in its error.
+// password in its error, in any form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/').
 func FuzzParseConfig(f *testing.F) {
 	for _, s := range []string{DefaultDSN, "cassandra://u:secret@h:1/ks?consistency=one", "cassandra://:secret@[::1", "x"} {
-		f.Add(s)
+		f.Add(s, "s3cr3t%zz", "127.0.0.1:9042")
 	}
-	f.Fuzz(func(t *testing.T, dsn string) {
+	f.Add("", "p@ss:w/rd", "h:notaport")
+	f.Fuzz(func(t *testing.T, dsn, pw, host string) {
 		_, err := ParseConfig("cassandra://user:s3cr3tpw@" + dsn)
 		if err != nil && strings.Contains(err.Error(), "s3cr3tpw") {
 			t.Errorf("error shows the password: %v", err)
 		}
+		drivertest.FuzzDSN(t, "cassandra", "user", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
 	})
 }

@@ -29,6 +29,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the server dsn names (DefaultDSN when empty; see
 // ParseConfig) and checks that it answers.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

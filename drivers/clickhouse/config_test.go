@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -77,4 +78,16 @@ func TestArrayJoinInsert(t *testing.T) {
 	if d := cmp.Diff([]any{[]string{"a", "b'c"}, []int64{1, 2}, "000000000000f03f000000000000e03f"}, args); d != "" {
 		t.Errorf("args (-want +got):\n%s", d)
 	}
+}
+
+// FuzzDSNSecrets checks that no DSN form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/') makes the
+// parser panic or show the password in its error.
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("s3cr3t%zz", "127.0.0.1:9000")
+	f.Add("p@ss:w/rd", "h:99999")
+	f.Add("100%/@:x", "h:notaport")
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		drivertest.FuzzDSN(t, "clickhouse", "storefit", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
+	})
 }

@@ -36,6 +36,20 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// MemoryResident reports whether dsn selects an in-memory database
+// (drivers.MemoryResident).
+func (Driver) MemoryResident(dsn string) bool {
+	cfg, err := ParseConfig(dsn)
+	return err == nil && cfg.Path == MemoryPath
+}
+
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open opens the database dsn names (see ParseConfig): a temporary file when
 // the path is empty, removed again by Close.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

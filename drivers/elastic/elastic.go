@@ -23,6 +23,13 @@ func init() { drivers.Register("elastic", Driver{}) }
 // Driver opens connections to an Elasticsearch cluster.
 type Driver struct{}
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the server dsn names (see ParseConfig; empty is
 // DefaultDSN) and checks that it answers.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

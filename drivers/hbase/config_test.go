@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/storefit/storefit/drivers/drivertest"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -44,4 +46,16 @@ func TestParseConfigErrors(t *testing.T) {
 			t.Errorf("%q: error shows the password: %v", tc.dsn, err)
 		}
 	}
+}
+
+// FuzzDSNSecrets checks that no DSN form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/') makes the
+// parser panic or show the password in its error (issue 17).
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("s3cr3t%zz", "127.0.0.1:8080")
+	f.Add("p@ss:w/rd", "h:99999")
+	f.Add("100%/@:x", "h:notaport")
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		drivertest.FuzzDSN(t, "http", "u", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
+	})
 }

@@ -36,6 +36,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the gateway dsn names (DefaultDSN when empty; see
 // ParseConfig), asks the cluster's version and creates the namespace if
 // missing. The error of an unreachable gateway is one line naming its URL.

@@ -1,6 +1,7 @@
 package influx
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +70,16 @@ func TestParseConfigErrors(t *testing.T) {
 			t.Errorf("ParseConfig(%q) error shows the secret: %v", tc.dsn, err)
 		}
 	}
+}
+
+// FuzzDSNSecrets checks that no DSN form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/') makes the
+// parser panic or show the password in its error.
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("s3cr3t%zz", "127.0.0.1:8086")
+	f.Add("p@ss:w/rd", "h:99999")
+	f.Add("100%/@:x", "h:notaport")
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		drivertest.FuzzDSN(t, "http", "u", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
+	})
 }

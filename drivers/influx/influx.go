@@ -33,6 +33,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the server dsn names (DefaultDSN when empty; see
 // ParseConfig), asks its version on /ping and chooses the API by it (unless
 // the DSN sets api=). On a 1.x server it creates the database if missing.
@@ -233,20 +240,37 @@ func (V2Driver) Describe() drivers.Info {
 	}
 }
 
-// Open connects like the influx driver (DefaultV2DSN when dsn is empty)
-// with the v2 API, and refuses a 1.x server, which does not speak Flux.
-func (V2Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (V2Driver) ParseDSN(dsn string) error {
+	_, err := parseV2(dsn)
+	return err
+}
+
+// parseV2 parses an influx2 DSN: an influx one (DefaultV2DSN when empty)
+// held to the v2 API.
+func parseV2(dsn string) (Config, error) {
 	if strings.TrimSpace(dsn) == "" {
 		dsn = DefaultV2DSN
 	}
 	cfg, err := ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	if cfg.API == APIV1 {
-		return nil, fmt.Errorf("influx2 DSN %q: api=v1: the influx2 store speaks the v2 API (use the influx store for v1)", drivers.RedactDSN(dsn))
+		return Config{}, fmt.Errorf("influx2 DSN %q: api=v1: the influx2 store speaks the v2 API (use the influx store for v1)", drivers.RedactDSN(dsn))
 	}
 	cfg.API = APIV2
+	return cfg, nil
+}
+
+// Open connects like the influx driver (DefaultV2DSN when dsn is empty)
+// with the v2 API, and refuses a 1.x server, which does not speak Flux.
+func (V2Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
+	cfg, err := parseV2(dsn)
+	if err != nil {
+		return nil, err
+	}
 	c, err := OpenConfig(ctx, cfg)
 	if err != nil {
 		return nil, err

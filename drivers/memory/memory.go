@@ -19,6 +19,10 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 	return &Conn{tables: map[string]*pointTable{}}, nil
 }
 
+// MemoryResident reports that memory stores keep all their data in the
+// process (drivers.MemoryResident).
+func (Driver) MemoryResident(string) bool { return true }
+
 // Describe describes the memory driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{

@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -70,18 +71,18 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 // FuzzParseConfig checks that ParseConfig never panics and never puts a
-// password into an error.
+// password into an error, in any form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/').
 func FuzzParseConfig(f *testing.F) {
 	for _, s := range []string{"", "bolt://neo4j:pw@h:1?database=x", "neo4j+s://h", "bolt://h?dial_timeout=1s"} {
-		f.Add(s)
+		f.Add(s, "s3cr3t%zz", "127.0.0.1:7687")
 	}
-	f.Fuzz(func(t *testing.T, dsn string) {
+	f.Add("", "p@ss:w/rd", "h:99999")
+	f.Fuzz(func(t *testing.T, dsn, pw, host string) {
 		cfg, err := ParseConfig(dsn)
-		if err == nil || cfg.Password == "" || len(cfg.Password) < 4 {
-			return
-		}
-		if strings.Contains(err.Error(), cfg.Password) {
+		if err != nil && len(cfg.Password) >= 4 && strings.Contains(err.Error(), cfg.Password) {
 			t.Errorf("error shows the password %q: %v", cfg.Password, err)
 		}
+		drivertest.FuzzDSN(t, "bolt", "neo4j", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
 	})
 }

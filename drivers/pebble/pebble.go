@@ -37,6 +37,13 @@ const modulePath = "github.com/cockroachdb/pebble/v2"
 // Driver opens pebble stores.
 type Driver struct{}
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open opens (creating if needed) the pebble database dsn names; see
 // ParseConfig. An empty dsn opens a new database in a temporary directory
 // that Close removes.

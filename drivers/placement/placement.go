@@ -72,6 +72,28 @@ type mview interface {
 	close()
 }
 
+// NestedDSNs returns the DSNs of the placement's stores and sync services,
+// expanded from the environment (drivers.NestedDSNs), so that their
+// passwords are redacted from storefit's output.
+func (Driver) NestedDSNs(dsn string) []string {
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range cfg.Stores {
+		out = append(out, ExpandDSN(s.DSN))
+	}
+	return append(out, ExpandDSN(cfg.Sync.Kafka), ExpandDSN(cfg.Sync.Connect))
+}
+
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open reads the placement file dsn names and opens its stores.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 	cfg, err := ParseConfig(dsn)

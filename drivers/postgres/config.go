@@ -95,7 +95,10 @@ func ParseConfig(dsn string) (Config, error) {
 	red := drivers.RedactDSN(dsn)
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return Config{}, fmt.Errorf("bad DSN %s: %s (want e.g. %s)", red, parseErrorText(err), drivers.RedactDSN(DefaultDSN))
+		// pgx's reasons may quote pieces of the DSN (`missing "=" after
+		// "user:pw@host"`): scrub them too.
+		reason := drivers.NewRedactor(dsn).Redact(parseErrorText(err))
+		return Config{}, fmt.Errorf("bad DSN %s: %s (want e.g. %s)", red, reason, drivers.RedactDSN(DefaultDSN))
 	}
 	c := Config{Pool: pc, SearchRank: RankBM25, WideEncoding: WideHstore, Redacted: red}
 	rp := pc.ConnConfig.RuntimeParams

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,16 @@ func searchQuery(t *testing.T, kind string, terms []string) search.Query {
 		t.Fatal(err)
 	}
 	return search.Query{Kind: k, Terms: terms}
+}
+
+// FuzzDSNSecrets checks that no DSN form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/') makes the
+// parser panic or show the password in its error.
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("s3cr3t%zz", "127.0.0.1:5432")
+	f.Add("p@ss:w/rd", "h:99999")
+	f.Add("100%/@:x", "h:notaport")
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		drivertest.FuzzDSN(t, "postgres", "storefit", pw, host, func(d string) error { _, err := ParseConfig(d); return err })
+	})
 }

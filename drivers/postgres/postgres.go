@@ -20,6 +20,13 @@ var _ drivers.Versioner = (*Conn)(nil)
 // Driver opens connection pools to PostgreSQL servers.
 type Driver struct{}
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open connects to the server dsn names (DefaultDSN when empty; see
 // ParseConfig) and checks that it answers. The error of an unreachable
 // server or a refused login is one line naming the address, never the

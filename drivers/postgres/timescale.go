@@ -31,23 +31,40 @@ func (TimescaleDriver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (TimescaleDriver) ParseDSN(dsn string) error {
+	_, err := parseTimescale(dsn)
+	return err
+}
+
+// parseTimescale parses a timescale DSN: a postgres one (DefaultTimescaleDSN
+// when empty) without the timescaledb option.
+func parseTimescale(dsn string) (Config, error) {
+	if strings.TrimSpace(dsn) == "" {
+		dsn = DefaultTimescaleDSN
+	}
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return Config{}, err
+	}
+	if cfg.Timescale != "" {
+		return Config{}, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (the option is the postgres store's)", cfg.Redacted, cfg.Timescale)
+	}
+	cfg.Timescale = TimescaleRequire
+	return cfg, nil
+}
+
 // Open connects like the postgres driver (DefaultTimescaleDSN when dsn is
 // empty) and fails with a clear error unless the timescaledb extension is
 // usable on the server: installed, preloaded and created in the database
 // (see ensureTimescale). The DSN option timescaledb is not allowed: the
 // store name decides.
 func (TimescaleDriver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
-	if strings.TrimSpace(dsn) == "" {
-		dsn = DefaultTimescaleDSN
-	}
-	cfg, err := ParseConfig(dsn)
+	cfg, err := parseTimescale(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Timescale != "" {
-		return nil, fmt.Errorf("bad DSN %s: timescaledb=%s: the timescale store always uses TimescaleDB (the option is the postgres store's)", cfg.Redacted, cfg.Timescale)
-	}
-	cfg.Timescale = TimescaleRequire
 	return OpenConfig(ctx, cfg)
 }
 

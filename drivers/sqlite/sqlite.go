@@ -38,6 +38,13 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
+// ParseDSN checks dsn as Open would, without connecting
+// (drivers.DSNParser).
+func (Driver) ParseDSN(dsn string) error {
+	_, err := ParseConfig(dsn)
+	return err
+}
+
 // Open opens (creating if needed) the database the DSN names, or a new one
 // in a temporary directory when it names none; see ParseConfig.
 func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {

@@ -503,6 +503,7 @@ func (m *model) timelineFigure(workload string) *Figure {
 	bottom.Y.Tick.Marker = logTicker(latencyLabel)
 	var p99s, thrs []float64
 	var tmax float64
+	var faults []string // descriptions of the injected faults
 	for _, l := range labels {
 		g := m.group(workload, l)
 		if g == nil {
@@ -545,6 +546,13 @@ func (m *model) timelineFigure(workload string) *Figure {
 				points.Radius = vg.Points(1.6)
 				bottom.Add(line, points)
 			}
+			if len(c.Run.Faults) > 0 {
+				top.Add(&faultMarks{Faults: c.Run.Faults, Color: col, Labels: true})
+				bottom.Add(&faultMarks{Faults: c.Run.Faults, Color: col})
+				for _, f := range c.Run.Faults {
+					faults = append(faults, l+": "+f.Label())
+				}
+			}
 		}
 	}
 	// Throughput on a log axis when the contenders differ by more than two
@@ -564,9 +572,12 @@ func (m *model) timelineFigure(workload string) *Figure {
 	bottom.Y.Min, bottom.Y.Max, _ = logRange(p99s)
 	w, h := vg.Points(440), vg.Points(380)
 	drawFn := layout(workload+": throughput and p99 per second", leg, top, bottom)
+	caption := "One point per second of the measured phase (each repetition its own line; a last interval shorter than half a second is left out): dips in throughput or jumps in p99 show stalls, a rising start shows warm-up not yet done."
+	if len(faults) > 0 {
+		caption += fmt.Sprintf(" Shaded: the window of each injected fault (until the server was back); dashed: the first second back at %.0f%% of the throughput before the fault. Faults: %s.", 100*results.RecoveryShare, strings.Join(faults, "; "))
+	}
 	return &Figure{Name: "timeline-" + safeName(workload), Title: workload + ": throughput and p99 over time",
-		Caption: "One point per second of the measured phase (each repetition its own line; a last interval shorter than half a second is left out): dips in throughput or jumps in p99 show stalls, a rising start shows warm-up not yet done.",
-		Width:   w, Height: h, draw: drawFn}
+		Caption: caption, Width: w, Height: h, draw: drawFn}
 }
 
 // secondTicks marks whole seconds (every 1, 2, 5, 10… so that about ten

@@ -286,7 +286,11 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if r.Interrupted != "" {
 				row.State += " (" + r.Interrupted + ")"
 			}
-			d.Warnings = append(d.Warnings, fmt.Sprintf("Result %d is incomplete (%s): its figures cover only what was measured.", i+1, strings.TrimPrefix(row.State, "incomplete ")))
+			why := ""
+			if r.Interrupted != "" {
+				why = " (" + r.Interrupted + ")"
+			}
+			d.Warnings = append(d.Warnings, fmt.Sprintf("Result %d is incomplete%s: its figures cover only what was measured.", i+1, why))
 		}
 		if r.Repeat > 1 {
 			row.State += ", " + results.Plural(r.Repeat, "repetition")

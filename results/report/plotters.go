@@ -1,8 +1,11 @@
 package report
 
 import (
+	"fmt"
 	"image/color"
 	"math"
+
+	"github.com/storefit/storefit/results"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -198,6 +201,44 @@ func (m *matrix) Plot(c draw.Canvas, p *plot.Plot) {
 				center.X += vg.Points(5)
 			}
 			c.FillText(sty, center, cell.Text)
+		}
+	}
+}
+
+// faultMarks shades the windows of injected faults on a per-second plot and
+// draws a dashed line where the store recovered, labelled with the time it
+// took (on the plot that has labels).
+type faultMarks struct {
+	Faults []results.Fault
+	Color  color.Color
+	// Labels writes the recovery times.
+	Labels bool
+}
+
+var _ plot.Plotter = (*faultMarks)(nil)
+
+// Plot implements plot.Plotter.
+func (f *faultMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	band := color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0x24}
+	for _, ft := range f.Faults {
+		end := ft.EndSeconds
+		if end <= ft.StartSeconds {
+			end = p.X.Max // the server never came back in the phase
+		}
+		x0, x1 := trX(math.Max(ft.StartSeconds, p.X.Min)), trX(math.Min(end, p.X.Max))
+		if x1 > x0 {
+			c.FillPolygon(band, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+		}
+		if ft.RecoveredAtSeconds == nil || *ft.RecoveredAtSeconds > p.X.Max {
+			continue
+		}
+		x := trX(*ft.RecoveredAtSeconds)
+		c.StrokeLine2(draw.LineStyle{Color: f.Color, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}, x, c.Min.Y, x, c.Max.Y)
+		if f.Labels {
+			sty := draw.TextStyle{Color: f.Color, Font: p.X.Tick.Label.Font, Handler: p.X.Tick.Label.Handler, XAlign: draw.XLeft, YAlign: draw.YTop}
+			sty.Font.Size = vg.Points(7)
+			c.FillText(sty, vg.Point{X: x + vg.Points(2), Y: c.Max.Y - vg.Points(2)}, fmt.Sprintf("%s: back in %.1f s", ft.Kind, *ft.RecoverySeconds))
 		}
 	}
 }

@@ -361,6 +361,79 @@ func TestHTMLSync(t *testing.T) {
 	}
 }
 
+// Issue 17: faults are marked on the per-second plots with the time to
+// recover; a stalled or partial run says so; the incomplete warning does
+// not wrap its reason twice ("((interrupted by the user))"); a suite's
+// name is never read as Markdown.
+func TestFaultsStallsAndReasons(t *testing.T) {
+	r := resultstest.Result([]resultstest.Spec{{Workload: "point/c", Store: "pg", OpsPerSec: 5000, P50Us: 100, Seconds: 20}}, 1)
+	r.Suite = "[click](http://evil.example) *bold* <b>x</b> | y"
+	r.Complete, r.Interrupted = false, "interrupted by Ctrl-C (SIGINT)"
+	run := r.Cells[0].Run
+	for i := 8; i < 11 && i < len(run.Intervals); i++ {
+		run.Intervals[i].OpsPerSec, run.Intervals[i].Ops = 10, 10
+	}
+	f := results.Fault{Kind: "pause", Server: "postgres", AtSeconds: 8, ForSeconds: 2, StartSeconds: 8.01, EndSeconds: 10.02}
+	f.SetRecovery(run.Intervals)
+	run.Faults = []results.Fault{f}
+	run.Stalled = &results.Stall{Ops: 2, OldestSeconds: 3.5, AfterSeconds: 1}
+	if f.RecoverySeconds == nil {
+		t.Fatalf("no recovery: %+v", f)
+	}
+	rs := []*results.Result{r}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, rs, sampleOptions()); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{"Faults: pg: pause postgres 8.0–10.0 s, recovered in", "Result 1 is incomplete (interrupted by Ctrl-C (SIGINT))"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "((interrupted") {
+		t.Error("the reason is wrapped twice")
+	}
+	var timeline *Figure
+	for _, fig := range Figures(rs, sampleOptions()) {
+		if strings.HasPrefix(fig.Name, "timeline-") {
+			timeline = fig
+		}
+	}
+	if timeline == nil {
+		t.Fatal("no timeline figure")
+	}
+	svg, err := timeline.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), "back in") {
+		t.Error("the timeline does not label the recovery")
+	}
+	b.Reset()
+	if err := results.WriteMarkdown(&b, rs, sampleOptions().Pick); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if strings.Contains(md, "[click](") || strings.Contains(md, "<b>") || strings.Contains(md, "*bold*") {
+		t.Errorf("the suite name is read as markup:\n%s", md)
+	}
+	for _, want := range []string{`\[click\]`, "STALLED", "fault: pause postgres"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	b.Reset()
+	if err := results.WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"STALLED: 2 operations", "fault: pause postgres 8.0–10.0 s, recovered in"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
 // Issue 16: "The report's store × pattern grid labels the reference store
 // memory 'failed' on every pattern although it passed validation".
 func TestMatrixShowsTheOracleAsReference(t *testing.T) {

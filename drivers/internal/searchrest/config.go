@@ -83,6 +83,16 @@ const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, anal
 // The port defaults to 9200. Options are those of Options. Errors never
 // include the password.
 func ParseDSN(store, dsn, defaultDSN string) (Config, error) {
+	cfg, err := parseDSN(store, dsn, defaultDSN)
+	if err != nil {
+		// A password with an unencoded '/' ends up in the URL's path,
+		// which an error may quote: scrub it.
+		return cfg, errors.New(drivers.NewRedactor(dsn).Redact(err.Error()))
+	}
+	return cfg, nil
+}
+
+func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 	cfg := Config{Options: Options{
 		Prefix:     "storefit_",
 		Shards:     1,

@@ -1,6 +1,7 @@
 package searchrest
 
 import (
+	"github.com/storefit/storefit/drivers/drivertest"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,16 @@ func TestIndexName(t *testing.T) {
 			t.Errorf("IndexName(%q, %q) = %q, %v", tt.prefix, tt.index, got, err)
 		}
 	}
+}
+
+// FuzzDSNSecrets checks that no DSN form (drivertest.DSNForms: with and
+// without the scheme, passwords holding '%', '@', ':' and '/') makes the
+// parser panic or show the password in its error.
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("s3cr3t%zz", "127.0.0.1:9200")
+	f.Add("p@ss:w/rd", "h:99999")
+	f.Add("100%/@:x", "h:notaport")
+	f.Fuzz(func(t *testing.T, pw, host string) {
+		drivertest.FuzzDSN(t, "http", "elastic", pw, host, func(d string) error { _, err := ParseDSN("elastic", d, "http://127.0.0.1:9200"); return err })
+	})
 }
