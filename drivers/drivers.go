@@ -49,6 +49,15 @@ type Versioner interface {
 	Version(ctx context.Context) (string, error)
 }
 
+// Settingser is an optional interface of a Conn whose driver makes choices
+// that change what is measured — a query cache on or off, writes checked
+// or blind, the transaction style of reads — so that results state them
+// beside the figures. Settings returns them by name, in words
+// ("cache": "off").
+type Settingser interface {
+	Settings() map[string]string
+}
+
 // Sink is an optional interface implemented by stores that accept every
 // operation and keep nothing (the noop driver). Their answers are not
 // checked: validation is reported as skipped.
@@ -278,6 +287,15 @@ func Version(ctx context.Context, c Conn) string {
 		return "unknown"
 	}
 	return s
+}
+
+// Settings returns c's store-side settings if it implements Settingser,
+// else nil.
+func Settings(c Conn) map[string]string {
+	if s, ok := c.(Settingser); ok {
+		return s.Settings()
+	}
+	return nil
 }
 
 // DiscardsData reports whether c is a Sink that keeps nothing.

@@ -97,7 +97,11 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 		}
 		var ranked, excluded []string
 		for _, c := range pr.Ranked {
-			ranked = append(ranked, fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown)))
+			r := fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown))
+			if c.Concurrency != "" {
+				r += " (" + mdCell(c.Concurrency) + ")"
+			}
+			ranked = append(ranked, r)
 		}
 		for _, c := range pr.Excluded {
 			reason := c.Reason
@@ -127,7 +131,7 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 
 func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 	ew.printf("## Results\n\nMedians over the repetitions; ± is the farthest repetition from the median. Latencies in µs, all operation kinds together, corrected for coordinated omission under open loop.\n\n")
-	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|\n")
+	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs | workers | steady state |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|---|---|\n")
 	for _, g := range groups {
 		f := g.Figures()
 		status := g.Status()
@@ -135,11 +139,11 @@ func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 			if e := g.Cells[0].Error; e != "" && status != StatusNA {
 				status += ": " + firstLine(e)
 			}
-			ew.printf("| %s | %s | %s | | | | | | %s | %s | |\n", g.Workload, mdCell(g.Label), mdCell(status), loadText(f), validationText(g.Validation()))
+			ew.printf("| %s | %s | %s | | | | | | %s | %s | | | |\n", g.Workload, mdCell(g.Label), mdCell(status), loadText(f), validationText(g.Validation()))
 			continue
 		}
-		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
-			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs)
+		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
+			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs, mdCell(g.Concurrency()), mdCell(g.SteadyText()))
 	}
 	ew.printf("\n")
 }

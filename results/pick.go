@@ -143,6 +143,13 @@ type Contender struct {
 	// during one of the contender's runs (Run.Starved): its latencies are
 	// inflated by the machine.
 	Starved bool
+	// Unsteady is true when the throughput of one of the contender's
+	// measured runs still trended (Run.Trending): its figure depends on
+	// when it was taken.
+	Unsteady bool
+	// Concurrency says what load its figures were measured under, over
+	// the pattern's workloads: "16 workers (auto)", "4–16 workers (auto)".
+	Concurrency string
 }
 
 // Verdict answers the seed's question: can one store serve every pattern,
@@ -488,7 +495,8 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 			e.c.Why, e.c.Reason = WhyNA, StatusNA
 		}
 		e.c.ErrorRate = errorRateOf(groups, l)
-		e.c.Thin, e.c.Starved = pk.evidence(groups, l)
+		e.c.Thin, e.c.Starved, e.c.Unsteady = pk.evidence(groups, l)
+		e.c.Concurrency = concurrencyOf(groups, l)
 	}
 	ranked := pk.score(labels, entries, &pr)
 	better := func(a, b *rankEntry) int {
@@ -521,8 +529,9 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 // evidence tells how far a contender's figures on the groups can be
 // trusted: the operation kind with the fewest operations against those its
 // objective's highest percentile needs (p99 under the relative score),
-// and whether the machine starved storefit during a run.
-func (pk picker) evidence(groups []*Group, label string) (thin string, starved bool) {
+// whether the machine starved storefit during a run, and whether a run's
+// throughput still trended.
+func (pk picker) evidence(groups []*Group, label string) (thin string, starved, unsteady bool) {
 	worst := 1.0
 	for _, g := range groups {
 		if g.Label != label {
@@ -531,6 +540,7 @@ func (pk picker) evidence(groups []*Group, label string) (thin string, starved b
 		ops := map[string]int64{}
 		for _, c := range g.Measured() {
 			starved = starved || c.Run.Starved()
+			unsteady = unsteady || c.Run.Trending()
 			for _, k := range c.Run.Kinds {
 				ops[k.Kind] += k.Count + k.ErrorCount()
 			}
@@ -547,7 +557,38 @@ func (pk picker) evidence(groups []*Group, label string) (thin string, starved b
 			}
 		}
 	}
-	return thin, starved
+	return thin, starved, unsteady
+}
+
+// concurrencyOf describes the worker counts (and rates) a contender's
+// measured runs on the groups had: one text when they agree, the range of
+// counts when they differ.
+func concurrencyOf(groups []*Group, label string) string {
+	var texts []string
+	lo, hi, rule := 0, 0, ""
+	for _, g := range groups {
+		if g.Label != label {
+			continue
+		}
+		for _, c := range g.Measured() {
+			if t := c.ConcurrencyText(); t != "" && !slices.Contains(texts, t) {
+				texts = append(texts, t)
+			}
+			n := c.Params.Workers
+			if lo == 0 || n < lo {
+				lo = n
+			}
+			hi = max(hi, n)
+			rule = c.Params.WorkersRule
+		}
+	}
+	switch {
+	case len(texts) <= 1:
+		return strings.Join(texts, "")
+	case rule == WorkersAuto:
+		return fmt.Sprintf("%d–%d workers (auto)", lo, hi)
+	}
+	return fmt.Sprintf("%d–%d workers", lo, hi)
 }
 
 // errorRateOf returns the share of failed operations of a contender's
@@ -945,6 +986,18 @@ func (p PatternRanking) caveats() string {
 	}
 	if starved > 0 {
 		out += fmt.Sprintf("; caution: other processes starved storefit of CPU during the runs of %d of these stores, which inflates latency (rerun on a quiet machine)", starved)
+	}
+	var unsteady []string
+	for _, c := range append(slices.Clone(p.Ranked), p.Excluded...) {
+		if c.Unsteady {
+			unsteady = append(unsteady, c.Store)
+		}
+	}
+	switch {
+	case len(unsteady) == 1:
+		out += fmt.Sprintf("; caution: %s's throughput still rose or fell while it was measured (not in a steady state: lengthen the warm-up)", unsteady[0])
+	case len(unsteady) > 1:
+		out += fmt.Sprintf("; caution: the throughput of %d of these stores still rose or fell while they were measured (not in a steady state: lengthen the warm-up)", len(unsteady))
 	}
 	return out
 }

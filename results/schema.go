@@ -137,6 +137,17 @@ type Cell struct {
 	// MaxRate is the outcome of `run --find-max`: the open-loop rates tried
 	// and the highest that met the SLO. Run is then the run at that rate.
 	MaxRate *MaxRate `json:"max_rate,omitempty"`
+	// Warmup is what the warm-up before the measured phase did: how long
+	// it ran and, under --warmup auto, whether the workload reached a
+	// steady state before the cap.
+	Warmup *Warmup `json:"warmup,omitempty"`
+	// Ramp is the outcome of --workers auto: the worker counts tried and
+	// the one the measured phase ran with (Params.Workers).
+	Ramp *WorkerRamp `json:"workers_ramp,omitempty"`
+	// StoreSettings are the store-side settings the driver used that
+	// change what is measured (caches on or off, blind or checked writes,
+	// transaction style), by name (drivers.Settings).
+	StoreSettings map[string]string `json:"store_settings,omitempty"`
 	// Sync is the outcome of a sync workload: freshness lag and divergence
 	// of each derived view under one sync strategy.
 	Sync *Sync `json:"sync,omitempty"`
@@ -186,16 +197,47 @@ type RateStep struct {
 	Starved bool `json:"starved,omitempty"`
 }
 
+// Worker rules (RunParams.WorkersRule).
+const (
+	// WorkersAuto: the worker count was found by the capacity ramp
+	// (--workers auto; Cell.Ramp says how).
+	WorkersAuto = "auto"
+	// WorkersLow: two workers, named "latency at low load": the store
+	// nearly idle, each operation's own latency.
+	WorkersLow = "low"
+)
+
+// LowLoadWorkers is the worker count of --workers low.
+const LowLoadWorkers = 2
+
+// Warm-up modes (RunParams.WarmupMode).
+const (
+	// WarmupAuto runs the warm-up until the workload is steady (see
+	// Warmup), at most RunParams.WarmupMaxSeconds.
+	WarmupAuto = "auto"
+	// WarmupFixed runs the warm-up for RunParams.WarmupSeconds.
+	WarmupFixed = "fixed"
+)
+
 // RunParams are the runner settings of a cell.
 type RunParams struct {
+	// Workers is the number of workers of the measured phase; under
+	// WorkersRule auto the count the ramp chose.
 	Workers int `json:"workers"`
+	// WorkersRule says how Workers was set: "auto" (the capacity ramp),
+	// "low" (latency at low load) or "" (given).
+	WorkersRule string `json:"workers_rule,omitempty"`
 	// Rate is the target total rate in ops/s; 0 means closed loop.
 	Rate            float64 `json:"rate,omitempty"`
 	DurationSeconds float64 `json:"duration_s,omitempty"`
 	Ops             int64   `json:"ops,omitempty"`
 	WarmupSeconds   float64 `json:"warmup_s"`
-	TimeoutSeconds  float64 `json:"timeout_s,omitempty"`
-	Loaders         int     `json:"loaders"`
+	// WarmupMode is "auto" (until steady, at most WarmupMaxSeconds) or
+	// "fixed" (WarmupSeconds); empty in results of older builds (fixed).
+	WarmupMode       string  `json:"warmup_mode,omitempty"`
+	WarmupMaxSeconds float64 `json:"warmup_max_s,omitempty"`
+	TimeoutSeconds   float64 `json:"timeout_s,omitempty"`
+	Loaders          int     `json:"loaders"`
 }
 
 // Load is the outcome of the load phase.
@@ -313,6 +355,10 @@ type Run struct {
 	// from workloads that observe them (workloads.Observer): the twitter
 	// scenario's routing counts, stale reads, lag and resource use.
 	Figures map[string]float64 `json:"figures,omitempty"`
+	// Trend is the trend test of the phase's per-second throughput: a
+	// cell whose throughput still rose or fell while it was measured was
+	// not in a steady state (nil in results of older builds).
+	Trend *Trend `json:"trend,omitempty"`
 	// Stalled is set when the phase could not end on time: operations
 	// were still in flight after their grace period (past the deadline, or
 	// after an interruption) and were abandoned. Such a run is not a

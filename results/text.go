@@ -49,7 +49,7 @@ func WriteText(w io.Writer, r *Result) error {
 
 	ew.printf("Summary (latency in µs, all operation kinds together)\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\t\n")
+	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\tworkers\t\n")
 	for _, c := range r.Cells {
 		opsps, p50, p99, errs := "-", "-", "-", "-"
 		if c.Run != nil {
@@ -62,7 +62,7 @@ func WriteText(w io.Writer, r *Result) error {
 		if c.Load != nil {
 			load = FormatRate(c.Load.RowsPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.workloadLabel(), c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.workloadLabel(), c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation), dashIfEmpty(c.ConcurrencyText()))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -113,6 +113,12 @@ func writeCellText(ew *errWriter, c *Cell) {
 			workers = "worker"
 		}
 		ew.printf("   seed %d, scale %s, %d %s, %s", c.Seed, c.Scale, p.Workers, workers, mode)
+		switch p.WorkersRule {
+		case WorkersAuto:
+			ew.printf(" (workers auto)")
+		case WorkersLow:
+			ew.printf(" (latency at low load)")
+		}
 		if len(c.Settings) > 0 {
 			keys := make([]string, 0, len(c.Settings))
 			for k := range c.Settings {
@@ -176,6 +182,7 @@ func writeCellText(ew *errWriter, c *Cell) {
 	if run == nil {
 		return
 	}
+	writeSteadyText(ew, c)
 	if mr := c.MaxRate; mr != nil {
 		writeMaxRateText(ew, mr)
 	}
@@ -237,6 +244,52 @@ func writeCellText(ew *errWriter, c *Cell) {
 		}
 	}
 	writeSyncText(ew, c)
+}
+
+// writeSteadyText writes what the cell did to reach a steady state and
+// the load it was measured under: the store's settings, the warm-up, the
+// capacity ramp, and the trend test of the measured phase.
+func writeSteadyText(ew *errWriter, c *Cell) {
+	if len(c.StoreSettings) > 0 {
+		keys := make([]string, 0, len(c.StoreSettings))
+		for k := range c.StoreSettings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+c.StoreSettings[k])
+		}
+		ew.printf("   store settings: %s\n", strings.Join(kv, ", "))
+	}
+	for i, w := 0, c.Warmup; w != nil; i, w = i+1, w.Settle {
+		label := "warm-up"
+		if i > 0 {
+			label = "warm-up at the ramp's count"
+		}
+		ew.printf("   %s: %s with %d workers", label, w.text(), w.Workers)
+		if w.Reason != "" {
+			ew.printf(" — %s", w.Reason)
+		}
+		ew.printf("\n")
+	}
+	if r := c.Ramp; r != nil {
+		ew.printf("   workers auto: %d — %s\n", r.Workers, r.Reason)
+		if len(r.Steps) > 0 {
+			var steps []string
+			for _, st := range r.Steps {
+				x := fmt.Sprintf("%d: %s ops/s p99 %s µs", st.Workers, FormatRate(st.OpsPerSec), FormatMicros(st.P99Us))
+				if st.Miss != "" {
+					x += " (missed: " + st.Miss + ")"
+				}
+				steps = append(steps, x)
+			}
+			ew.printf("     steps %s\n", strings.Join(steps, "; "))
+		}
+	}
+	if t := c.Run.Trend; t != nil {
+		ew.printf("   trend: %s\n", t.Text())
+	}
 }
 
 // modeText says how the cell's load was generated: "closed loop", "open

@@ -34,8 +34,15 @@ import (
 
 // Config holds the runner settings of a cell.
 type Config struct {
-	// Workers is the number of concurrent workers (default 1).
+	// Workers is the number of concurrent workers (default 1); under
+	// WorkersRule auto, the ramp chooses it.
 	Workers int
+	// WorkersRule is "" (Workers as given), results.WorkersLow (two
+	// workers: latency at low load) or results.WorkersAuto: the capacity
+	// ramp (see ramp) chooses the count, at most WorkersMax.
+	WorkersRule string
+	// WorkersMax bounds the capacity ramp (default DefaultWorkersMax).
+	WorkersMax int
 	// Rate is the target total rate in operations per second; 0 runs a
 	// closed loop.
 	Rate float64
@@ -45,8 +52,16 @@ type Config struct {
 	// Ops bounds the number of measured operations over all workers; 0
 	// means no count limit.
 	Ops int64
-	// Warmup is run before the measured phase and discarded.
+	// Warmup is run before the measured phase and discarded: for this
+	// long under WarmupMode fixed.
 	Warmup time.Duration
+	// WarmupMode is results.WarmupAuto (run until throughput and p99 are
+	// steady, see steady, at most WarmupMax), results.WarmupFixed or ""
+	// (run Warmup), or WarmupByStore: auto on server stores, Warmup on
+	// embedded ones (the command line's and suites' default).
+	WarmupMode string
+	// WarmupMax caps an automatic warm-up (default DefaultWarmupMax).
+	WarmupMax time.Duration
 	// Timeout bounds each operation; 0 means no per-operation timeout.
 	Timeout time.Duration
 	// Loaders is the number of concurrent loaders (default: number of CPUs,
@@ -66,18 +81,63 @@ type Config struct {
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
 func DefaultLoaders() int { return min(runtime.NumCPU(), 8) }
 
+// WarmupByStore is the warm-up mode that picks auto for server stores and
+// the fixed Warmup for embedded ones (Config.WarmupMode).
+const WarmupByStore = "by-store"
+
+// Defaults of the automatic warm-up and worker count.
+const (
+	// DefaultWarmupMax caps an automatic warm-up: two minutes, what a
+	// JVM server's just-in-time compiler took here to reach steady
+	// throughput after a start (Neo4j, OpenSearch).
+	DefaultWarmupMax = 2 * time.Minute
+	// DefaultWorkersMax bounds the capacity ramp.
+	DefaultWorkersMax = 64
+)
+
 // Validate checks the settings and fills defaults: Workers 0 (the zero
 // Config) means 1. (Suites and the command line refuse 0 workers given
 // explicitly, see Suite.Plan.)
 func (c *Config) Validate() error {
-	if c.Workers == 0 {
-		c.Workers = 1
+	switch c.WorkersRule {
+	case "":
+		if c.Workers == 0 {
+			c.Workers = 1
+		}
+	case results.WorkersLow:
+		c.Workers = results.LowLoadWorkers
+	case results.WorkersAuto:
+		if c.WorkersMax == 0 {
+			c.WorkersMax = DefaultWorkersMax
+		}
+		if c.WorkersMax < 1 || c.WorkersMax > 4096 {
+			return fmt.Errorf("workers-max must be in 1..4096, not %d", c.WorkersMax)
+		}
+		if c.Rate > 0 {
+			return errors.New("workers auto finds the closed-loop capacity: give an open-loop rate a worker count (--workers N)")
+		}
+	default:
+		return fmt.Errorf("workers %q: give a number, auto or low", c.WorkersRule)
+	}
+	switch c.WarmupMode {
+	case "", results.WarmupFixed, WarmupByStore:
+	case results.WarmupAuto:
+		if c.WarmupMax == 0 {
+			c.WarmupMax = DefaultWarmupMax
+		}
+	default:
+		return fmt.Errorf("warmup mode %q: give a duration or auto", c.WarmupMode)
+	}
+	if c.WarmupMax == 0 {
+		c.WarmupMax = DefaultWarmupMax
 	}
 	if c.Loaders == 0 {
 		c.Loaders = DefaultLoaders()
 	}
 	switch {
-	case c.Workers < 0 || c.Workers > 10000:
+	case c.WarmupMax < 0:
+		return fmt.Errorf("durations must not be negative")
+	case c.WorkersRule != results.WorkersAuto && (c.Workers < 0 || c.Workers > 10000):
 		return fmt.Errorf("workers must be in 1..10000, not %d", c.Workers)
 	case c.Loaders < 0 || c.Loaders > 1024:
 		return fmt.Errorf("loaders must be in 1..1024, not %d", c.Loaders)
@@ -171,6 +231,16 @@ func (p Plan) Check() error {
 		for _, c := range p.Cells {
 			if c.Config.FindMax {
 				return errors.New("find-max cannot run sharded: the shards would search for different rates")
+			}
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run sharded: the shards would choose different counts (give --workers N)")
+			}
+		}
+	}
+	if !p.StartAt.IsZero() {
+		for _, c := range p.Cells {
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run with --start-at: its ramp takes an unknown time before the coordinated start (give --workers N)")
 			}
 		}
 	}
@@ -283,16 +353,23 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 	var runErr error
 	total := plan.Repeat * len(plan.Cells)
 	done := 0
+	// The worker count a cell's first repetition found (workers auto),
+	// kept for its later repetitions so they all measure the same thing.
+	ramps := make([]*results.WorkerRamp, len(plan.Cells))
 run:
 	for rep := 1; rep <= plan.Repeat; rep++ {
-		for _, cell := range plan.Cells {
+		for ci, cell := range plan.Cells {
 			done++
 			disp.Logf("%s", plan.cellLabel(cell, done, total, rep))
 			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
-			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), opts, live, lc)
+			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), ramps[ci], opts, live, lc)
 			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
+			}
+			if ramps[ci] == nil && rc.Ramp != nil && rc.Status == results.StatusOK {
+				ramps[ci] = &results.WorkerRamp{Workers: rc.Ramp.Workers, Max: rc.Ramp.Max, Gain: rc.Ramp.Gain,
+					Reason: "the count repetition " + fmt.Sprint(max(rep, 1)) + "'s ramp chose", FromRepetition: max(rep, 1)}
 			}
 			rc.Redact(red.Redact)
 			live.endCell(rc)
@@ -438,11 +515,12 @@ func (p Plan) Redactor() *drivers.Redactor {
 
 // runBounded runs a cell and returns its record; once ctx is done it waits
 // at most cellGrace for the cell, then abandons it with what it had
-// published.
-func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, live *Progress, lc liveCell) results.Cell {
+// published. prior, when set, is the worker count an earlier repetition's
+// ramp chose.
+func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, opts Options, live *Progress, lc liveCell) results.Cell {
 	cp := live.startCell(results.Cell{Workload: cell.Workload, Store: cell.Store, DSN: drivers.RedactDSN(cell.DSN), Status: results.StatusInterrupted})
 	done := make(chan results.Cell, 1)
-	go func() { done <- runCell(ctx, cell, plan, start, opts, cp, lc) }()
+	go func() { done <- runCell(ctx, cell, plan, start, prior, opts, cp, lc) }()
 	select {
 	case rc := <-done:
 		return rc
@@ -464,11 +542,29 @@ func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts
 
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
-// measured phase. It publishes the cell's progress to cp at the end of each
-// phase, and its phases and figures to lc.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
+// measured phase; prior, when set, is the worker count an earlier
+// repetition's ramp chose. It publishes the cell's progress to cp at the
+// end of each phase, and its phases and figures to lc.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	info, _ := drivers.Describe(cell.Store)
+	switch cfg.WarmupMode {
+	case "":
+		cfg.WarmupMode = results.WarmupFixed
+	case WarmupByStore:
+		// Server stores warm up until steady: a JVM server's compiler and
+		// caches take tens of seconds to minutes after a start. Embedded
+		// stores are compiled ahead of time and have no connection pool
+		// to fill: a fixed warm-up suffices, and the trend test on the
+		// measured phase flags one that did not.
+		cfg.WarmupMode = results.WarmupAuto
+		if info.Embedded {
+			cfg.WarmupMode = results.WarmupFixed
+		}
+	}
+	if cfg.WarmupMode == results.WarmupAuto && cfg.WarmupMax == 0 {
+		cfg.WarmupMax = DefaultWarmupMax
+	}
 	rc = results.Cell{
 		Workload: cell.Workload,
 		Store:    cell.Store,
@@ -495,8 +591,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 		return fail(err)
 	}
 	rc.Params = results.RunParams{
-		Workers: cfg.Workers, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
-		WarmupSeconds: cfg.Warmup.Seconds(), TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+		Workers: cfg.Workers, WorkersRule: cfg.WorkersRule, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
+		WarmupSeconds: cfg.Warmup.Seconds(), WarmupMode: cfg.WarmupMode, TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+	}
+	if cfg.WarmupMode == results.WarmupAuto {
+		rc.Params.WarmupSeconds = 0
+		rc.Params.WarmupMaxSeconds = cfg.WarmupMax.Seconds()
 	}
 	wl, err := workloads.New(cell.Workload, cell.Params)
 	if err != nil {
@@ -517,13 +617,14 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.StoreSettings = drivers.Settings(conn)
 	rc.Sink = drivers.DiscardsData(conn)
 	if !workloads.Supports(conn, wl.Pattern()) {
 		return fail(fmt.Errorf("%s does not support the %s pattern: %w", cell.Store, wl.Pattern(), drivers.ErrUnsupported))
 	}
 	// Ask for a worker first: a store that lacks an operation of the mix
 	// is n/a before anything is loaded.
-	if _, err := wl.Worker(conn, plan.Shard.Index*cfg.Workers, plan.Shard.Count*cfg.Workers); err != nil {
+	if _, err := wl.Worker(conn, plan.Shard.Index*cfg.pool(), plan.Shard.Count*cfg.pool()); err != nil {
 		return fail(err)
 	}
 	if plan.Phase != PhaseRun {
@@ -549,12 +650,18 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	if opts.SampleEvery > 0 {
 		m.sampleEvery = opts.SampleEvery
 	}
+	m.obj = results.NewObjectives(plan.Objectives, results.DefaultObjectives())
+	m.ramp = prior
 	vf, verifies := wl.(workloads.Verifier)
 	m.acks = verifies && !rc.Sink
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
 		rc.Run, err = m.measure(ctx, cfg.Rate)
+	}
+	rc.Warmup, rc.Ramp = m.warm, m.ramp
+	if m.ramp != nil {
+		rc.Params.Workers = m.workers
 	}
 	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
 	cp.set(&rc, "measured")

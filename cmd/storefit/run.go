@@ -26,12 +26,14 @@ type runFlags struct {
 	suite     string
 	workloads []string
 	stores    []string
-	workers   int
+	workers   string
+	workMax   int
 	loaders   int
 	rate      float64
 	duration  time.Duration
 	ops       int64
-	warmup    time.Duration
+	warmup    string
+	warmMax   time.Duration
 	timeout   time.Duration
 	records   int64
 	seed      uint64
@@ -75,6 +77,22 @@ $STOREFIT_<NAME>_DSN if set, else the driver's default. Passwords in DSNs are
 redacted in every output.
 
 Closed loop (default): --workers run as fast as the store answers.
+--workers auto finds the store's capacity: after the warm-up, closed-loop
+steps of 1, 2, 4, … workers (1 s settling, 4 s measured each, at most
+--workers-max) until throughput rises by less than 10% from one step to
+the next, or a step misses the pattern's latency objective
+(docs/verdicts.md); the measured phase runs with the step before, after
+warming up again at that count. Repetitions (--repeat) keep the count
+the first one found. --workers low is 2 workers, reported as "latency at
+low load".
+
+--warmup auto (the default on server stores) runs the workload until it
+is steady: the mean throughput of the last 5 s within 5% of the 5 s
+before, and their p99 within 10%, at most --warmup-max (2m); embedded
+stores warm up for 2 s unless told otherwise. Every measured phase is
+tested for a trend (Mann-Kendall on its per-second throughput); a cell
+still rising or falling by 5% or more is flagged in the reports and by
+pick.
 Open loop (--rate R): operations are scheduled at R per second in total, and
 latency is measured from each operation's intended start (coordinated
 omission corrected); the uncorrected figure is kept beside it.
@@ -191,12 +209,14 @@ failed, the result incomplete.`,
 	fl.StringVar(&f.suite, "suite", "", "suite file (YAML) naming workloads, stores and settings")
 	fl.StringArrayVarP(&f.workloads, "workload", "w", nil, "workload to run, e.g. point/a (repeatable)")
 	fl.StringArrayVarP(&f.stores, "store", "s", nil, "store as NAME or NAME=DSN (repeatable)")
-	fl.IntVar(&f.workers, "workers", 1, "concurrent workers")
+	fl.StringVar(&f.workers, "workers", "1", "concurrent workers: a number, auto (find the store's capacity: double until throughput stops rising or p99 passes the pattern's objective) or low (2: latency at low load)")
+	fl.IntVar(&f.workMax, "workers-max", runner.DefaultWorkersMax, "the most workers --workers auto tries")
 	fl.IntVar(&f.loaders, "loaders", 0, "concurrent loaders in the load phase (default: CPUs, at most 8)")
 	fl.Float64Var(&f.rate, "rate", 0, "target total rate in ops/s (open loop); 0 = closed loop")
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "length of the measured phase")
 	fl.Int64Var(&f.ops, "ops", 0, "number of measured operations (alone: no time limit)")
-	fl.DurationVar(&f.warmup, "warmup", 2*time.Second, "warm-up before the measured phase (discarded)")
+	fl.StringVar(&f.warmup, "warmup", "", "warm-up before the measured phase (discarded): a duration, or auto (until throughput and p99 are steady, at most --warmup-max); default auto for server stores, 2s for embedded ones")
+	fl.DurationVar(&f.warmMax, "warmup-max", runner.DefaultWarmupMax, "the longest --warmup auto runs")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
@@ -480,7 +500,18 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	}
 	set := &o.Settings
 	if changed("workers") {
-		set.Workers = &f.workers
+		w, err := runner.ParseWorkers(f.workers)
+		if err != nil {
+			return runner.Plan{}, fmt.Errorf("--%w", err)
+		}
+		set.Workers = &w
+	}
+	if changed("workers-max") {
+		set.WorkersMax = &f.workMax
+	}
+	if changed("warmup-max") {
+		d := runner.Duration(f.warmMax)
+		set.WarmupMax = &d
 	}
 	if changed("loaders") {
 		set.Loaders = &f.loaders
@@ -496,8 +527,11 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		set.Ops = &f.ops
 	}
 	if changed("warmup") {
-		d := runner.Duration(f.warmup)
-		set.Warmup = &d
+		w, err := runner.ParseWarmup(f.warmup)
+		if err != nil {
+			return runner.Plan{}, fmt.Errorf("--%w", err)
+		}
+		set.Warmup = &w
 	}
 	if changed("timeout") {
 		d := runner.Duration(f.timeout)

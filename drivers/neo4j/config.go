@@ -34,7 +34,20 @@ type Config struct {
 	MaxConnections int
 	// DialTimeout bounds opening a connection (default 5 s).
 	DialTimeout time.Duration
+	// Reads is how single-statement reads run: ReadsAutoCommit (the
+	// default) or ReadsManaged.
+	Reads string
 }
+
+// The ways of running a read (Config.Reads).
+const (
+	// ReadsAutoCommit runs each read statement as an auto-commit
+	// transaction: one round trip, no retry.
+	ReadsAutoCommit = "autocommit"
+	// ReadsManaged runs each in a managed read transaction, which the Go
+	// driver retries on transient errors: BEGIN and COMMIT cost it more.
+	ReadsManaged = "managed"
+)
 
 var schemes = map[string]bool{
 	"bolt": true, "bolt+s": true, "bolt+ssc": true,
@@ -51,10 +64,11 @@ var databaseName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,62}$`)
 // or the same with neo4j:// (routing; the driver asks the server for its
 // routing table), and with +s / +ssc for TLS (verified / self-signed). An
 // empty dsn is DefaultDSN. Options: database (default neo4j),
-// max_connections (default 100), dial_timeout (a Go duration, default 5s).
+// max_connections (default 100), dial_timeout (a Go duration, default
+// 5s), reads (autocommit, the default, or managed).
 // Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
-	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second}
+	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second, Reads: ReadsAutoCommit}
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
@@ -112,8 +126,13 @@ func ParseConfig(dsn string) (Config, error) {
 				return cfg, fmt.Errorf("neo4j DSN %q: dial_timeout=%q is not a positive duration (e.g. 5s)", safe, v)
 			}
 			cfg.DialTimeout = d
+		case "reads":
+			if v != ReadsAutoCommit && v != ReadsManaged {
+				return cfg, fmt.Errorf("neo4j DSN %q: reads=%q: use autocommit or managed", safe, v)
+			}
+			cfg.Reads = v
 		default:
-			return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout)", safe, k)
+			return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout, reads)", safe, k)
 		}
 	}
 	return cfg, nil

@@ -140,3 +140,6 @@ func (c *Conn) wrap(op string, err error) error {
 	}
 	return fmt.Errorf("opensearch at %s: %s: %w", c.cfg.Addr(), op, searchrest.OneLineErr{Err: err})
 }
+
+// Settings states the caches and the tie-break (results record them).
+func (c *Conn) Settings() map[string]string { return c.cfg.Options.Settings() }

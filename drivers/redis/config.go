@@ -35,6 +35,11 @@ type Config struct {
 	// price of a Lua script on every set and delete; false makes writes
 	// plain HSET/HDEL and wide/mix n/a (default true).
 	WideCount bool
+	// BlindUpdates makes point updates one HSET, which creates a missing
+	// record, as YCSB's Redis binding writes (point.BlindWriter); false
+	// runs a Lua script that checks the record exists first, for exact
+	// drivers.ErrNotFound (option point_writes=checked; default blind).
+	BlindUpdates bool
 }
 
 // ParseConfig parses a DSN of the form
@@ -42,10 +47,10 @@ type Config struct {
 //	redis://[[user]:password@]host[:port][/db][?option=value&…]
 //
 // An empty dsn is DefaultDSN. Options: dial_timeout (a Go duration),
-// scanindex and widecount (true or false). Errors never include the
-// password.
+// scanindex and widecount (true or false), point_writes (blind or
+// checked). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true}
+	cfg := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true, BlindUpdates: true}
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
@@ -107,8 +112,13 @@ func ParseConfig(dsn string) (Config, error) {
 			} else {
 				cfg.WideCount = b
 			}
+		case "point_writes":
+			if v != "blind" && v != "checked" {
+				return cfg, fmt.Errorf("redis DSN %q: point_writes=%q: use blind or checked", safe, v)
+			}
+			cfg.BlindUpdates = v == "blind"
 		default:
-			return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount)", safe, k)
+			return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount, point_writes)", safe, k)
 		}
 	}
 	return cfg, nil

@@ -10,7 +10,7 @@ import (
 )
 
 func TestParseConfig(t *testing.T) {
-	def := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true}
+	def := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true, BlindUpdates: true}
 	with := func(f func(*Config)) Config { c := def; f(&c); return c }
 	for _, tc := range []struct {
 		dsn  string
@@ -26,6 +26,8 @@ func TestParseConfig(t *testing.T) {
 		{"redis://h?dial_timeout=250ms&scanindex=false&widecount=0", with(func(c *Config) {
 			c.Addr, c.DialTimeout, c.ScanIndex, c.WideCount = "h:6379", 250*time.Millisecond, false, false
 		})},
+		{"redis://h?point_writes=checked", with(func(c *Config) { c.Addr, c.BlindUpdates = "h:6379", false })},
+		{"redis://h?point_writes=blind", with(func(c *Config) { c.Addr = "h:6379" })},
 	} {
 		got, err := ParseConfig(tc.dsn)
 		if err != nil {
@@ -48,6 +50,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"redis://:pw@h/-1", "database"},
 		{"redis://:pw@h/0?dial_timeout=soon", "dial_timeout"},
 		{"redis://:pw@h/0?scanindex=maybe", "scanindex"},
+		{"redis://:pw@h/0?point_writes=maybe", "point_writes"},
 		{"redis://:pw@h/0?pool=3", "unknown option"},
 		{"redis://:pw@h/0?%zz", "bad query"},
 	} {

@@ -39,7 +39,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
 		Libraries:  []string{"github.com/redis/rueidis"},
-		Summary:    "Redis server (hashes, sorted-set indexes, Lua for atomic updates), client rueidis",
+		Summary:    "Redis server (hashes, sorted-set indexes kept by Lua scripts, blind point updates), client rueidis",
 		Conn:       (*Conn)(nil),
 		DSNExample: "redis://[:password@]127.0.0.1:6379/0",
 	}

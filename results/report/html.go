@@ -237,8 +237,11 @@ type comboRow struct {
 
 type summaryRow struct {
 	Workload, Store, Status, Ops, Spread, P50, P99, Errors, Load, Validation string
-	Runs                                                                     int
-	OK, Invalid                                                              bool
+	// Workers is the load the figures were measured under; Steady the
+	// warm-up and trend test's outcome.
+	Workers, Steady string
+	Runs            int
+	OK, Invalid     bool
 }
 
 type harnessRow struct {
@@ -392,7 +395,8 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	for _, g := range m.groups {
 		measured += len(g.Measured())
 		f := g.Figures()
-		row := summaryRow{Workload: g.Workload, Store: g.Label, Status: g.Status(), Validation: g.Validation(), Runs: f.Runs}
+		row := summaryRow{Workload: g.Workload, Store: g.Label, Status: g.Status(), Validation: g.Validation(), Runs: f.Runs,
+			Workers: g.Concurrency(), Steady: g.SteadyText()}
 		row.Invalid = row.Validation == results.ValidationFailed
 		if row.Invalid {
 			invalid = append(invalid, g.Workload+" on "+g.Label)

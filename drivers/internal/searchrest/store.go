@@ -104,7 +104,8 @@ func (s *Store) Search(ctx context.Context, q search.Query, topK int, dst search
 	if topK < 1 {
 		return dst[:0], fmt.Errorf("search for top %d", topK)
 	}
-	body, err := SearchBody(q, topK, s.opts.TieBreak)
+	tie := s.opts.TieBreak == TieBreakAlways || (s.opts.TieBreak == TieBreakValidation && search.ExactTies(ctx))
+	body, err := SearchBody(q, topK, tie)
 	if err != nil {
 		return dst[:0], err
 	}
