@@ -31,6 +31,7 @@ var thirdParty = []string{
 	"github.com/aclements/go-moremath/",
 	"github.com/magiconair/properties",
 	"go.yaml.in/yaml/",
+	"gonum.org/v1/gonum/", // statistics (results)
 	"golang.org/x/",
 }
 
