@@ -814,8 +814,12 @@ func sentences(v Verdict, best map[string]string) []string {
 	// all names the patterns the verdict can cover.
 	all := "all " + patternsWord(N) + " measured"
 	if n < N {
-		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured have a store to recommend; no combination covers the others.",
-			strings.Join(v.Unranked, ", "), n, patternsWord(N)))
+		have := "have"
+		if n == 1 {
+			have = "has"
+		}
+		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured %s a store to recommend; no combination covers the others.",
+			strings.Join(v.Unranked, ", "), n, patternsWord(N), have))
 		all = fmt.Sprintf("all %d of those", n)
 		if n == 1 {
 			all = "that one"
@@ -917,7 +921,7 @@ func ordinal(k int) string {
 func (p PatternRanking) Explain() string {
 	if len(p.Ranked) == 0 {
 		if p.Closest != nil {
-			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats())
+			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats(), p.notRanked(p.Closest.Store))
 		}
 		var measured int
 		for _, c := range p.Excluded {
@@ -949,21 +953,32 @@ func (p PatternRanking) Explain() string {
 	if p.Objective != "" {
 		s += ", every operation kind within its objective (" + p.Objective + ")"
 	}
-	if n > 1 {
-		s += fmt.Sprintf("; %s follows at %s", p.Ranked[1].Store, FormatSlowdown(p.Ranked[1].Slowdown))
+	for i, c := range p.Ranked[1:] {
+		if i == 0 {
+			s += fmt.Sprintf("; %s follows at %s", c.Store, FormatSlowdown(c.Slowdown))
+		} else {
+			s += fmt.Sprintf(", %s at %s", c.Store, FormatSlowdown(c.Slowdown))
+		}
 	}
-	s += p.caveats()
+	return s + p.caveats() + p.notRanked("") + "."
+}
+
+// notRanked lists the measured contenders other than skip that were not
+// ranked, with their reasons ("; not ranked: …"), or returns "".
+func (p PatternRanking) notRanked(skip string) string {
 	var missed []string
 	for _, c := range p.Excluded {
 		switch c.Why {
 		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed:
-			missed = append(missed, c.Store+" — "+c.Reason)
+			if c.Store != skip {
+				missed = append(missed, c.Store+" — "+c.Reason)
+			}
 		}
 	}
-	if len(missed) > 0 {
-		s += "; not ranked: " + strings.Join(missed, "; ")
+	if len(missed) == 0 {
+		return ""
 	}
-	return s + "."
+	return "; not ranked: " + strings.Join(missed, "; ")
 }
 
 // caveats warns when the figures the pattern's verdict rests on are thin:

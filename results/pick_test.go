@@ -266,6 +266,12 @@ func TestDefaultObjectivesAnswerEveryPattern(t *testing.T) {
 	if len(rec.Verdict.Unranked) != 0 {
 		t.Errorf("unranked patterns %v", rec.Verdict.Unranked)
 	}
+	// The headline no longer flips with --slo none: both rules cover every
+	// pattern and name the same best single store.
+	noSLO := results.Pick([]*results.Result{r}, results.PickOptions{Score: true})
+	if slo, none := rec.Verdict.Best[0].Stores, noSLO.Verdict.Best[0].Stores; !slices.Equal(slo, none) || len(noSLO.Verdict.Unranked) != 0 {
+		t.Errorf("headline store %v under the default objectives, %v with --slo none", slo, none)
+	}
 	t.Logf("\n%s", b.String())
 }
 

@@ -55,10 +55,12 @@ type Workload interface {
 // ShareValidator is an optional interface of a Workload whose answers can
 // be checked on a share of its data: load parts [first, first+count) of
 // parts, as one shard of a sharded run loads them. Other shards load the
-// other parts into the same store (a server) or into their own (an
-// embedded store), so ValidateShare may only ask what the share alone
-// determines: a record by its key, not a count, an aggregate or a scan.
-// The runner calls it in place of Validate in a shard of a full run;
+// other parts into the same store (a server), possibly while it validates,
+// or into their own (an embedded store), so ValidateShare may only ask
+// what the share alone determines, whatever else the store holds: a record
+// by its key, an aggregate over a window that only the share's rows fall
+// in, a search whose every match is in the share — not a total over all
+// rows. The runner calls it in place of Validate in a shard of a full run;
 // without it such a shard is unvalidated (a run phase after a load phase
 // validates all the data instead).
 type ShareValidator interface {

@@ -123,8 +123,9 @@ spaces their measured starts D apart.
 measures against the data an earlier load phase left in the store, after
 validating it, so a sharded run loads its data once. The run phase needs a
 store that keeps data: a server store, or an embedded store with a DSN path
-(sqlite=/data/point.db) given to both phases. A shard of a full run validates
-its own share of the data where the workload can check a share.
+(sqlite=/data/point.db) given to both phases. A shard of a full run checks
+the answers its own share of the data determines (every pattern can), so a
+sharded run is validated and ranked like a single one.
 --validate=false skips validation; the cells are then "unvalidated" and
 never ranked.
 

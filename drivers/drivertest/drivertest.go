@@ -110,7 +110,30 @@ func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Vali
 	if len(v.Figures) > 0 {
 		t.Logf("%s validate figures: %v", w.Name(), v.Figures)
 	}
+	validateShares(t, w, c)
 	return v
+}
+
+// validateShares checks, where the workload can check a share, that each
+// share of three (of six load parts, two per shard, as a sharded run cuts
+// them) passes its validation on c, which holds all the data: a server
+// that every shard of a sharded run loads its share into.
+func validateShares(t *testing.T, w workloads.Workload, c drivers.Conn) {
+	t.Helper()
+	sv, ok := w.(workloads.ShareValidator)
+	if !ok {
+		return
+	}
+	const shards, loaders = 3, 2
+	for i := range shards {
+		v, err := sv.ValidateShare(context.Background(), c, i*loaders, loaders, shards*loaders)
+		if err != nil {
+			t.Fatalf("%s validate share %d of %d: %v", w.Name(), i, shards, err)
+		}
+		if !v.OK() || v.Checks == 0 {
+			t.Errorf("%s validate share %d of %d: %d of %d checks failed: %v", w.Name(), i, shards, v.Failed, v.Checks, v.Failures)
+		}
+	}
 }
 
 // runWorkers runs ops operations from each of n workers of w concurrently
