@@ -12,7 +12,7 @@ import (
 
 // series makes one-second intervals with the given throughputs and p99s
 // (a single p99 for all when p99s has one element).
-func series(ops []int64, p99s ...float64) []results.Interval {
+func steadySeries(ops []int64, p99s ...float64) []results.Interval {
 	out := make([]results.Interval, len(ops))
 	for i, n := range ops {
 		p := p99s[0]
@@ -47,18 +47,18 @@ func TestSteadyRule(t *testing.T) {
 		want  bool
 		since string
 	}{
-		{"too short", series(repeat(9, 5000), 800), false, "9 s of the 10 s"},
-		{"flat", series(repeat(10, 5000), 800), true, "throughput +0% and p99 +0%"},
-		{"noisy but level", series([]int64{5000, 5300, 4800, 5100, 4900, 5200, 4850, 5050, 5150, 4950}, 800), true, "between the last two 5-s windows"},
-		{"still rising", series(rising, 800), false, "throughput changed +"},
-		{"p99 still falling", series(repeat(12, 5000), p99Falling...), false, "p99 changed -"},
+		{"too short", steadySeries(repeat(9, 5000), 800), false, "9 s of the 10 s"},
+		{"flat", steadySeries(repeat(10, 5000), 800), true, "throughput +0% and p99 +0%"},
+		{"noisy but level", steadySeries([]int64{5000, 5300, 4800, 5100, 4900, 5200, 4850, 5050, 5150, 4950}, 800), true, "between the last two 5-s windows"},
+		{"still rising", steadySeries(rising, 800), false, "throughput changed +"},
+		{"p99 still falling", steadySeries(repeat(12, 5000), p99Falling...), false, "p99 changed -"},
 		// 20 operations a second: counts alone vary by more than 5%, so
 		// the tolerance widens (2·√(1/100+1/100) = 28%) and p99 is not
 		// compared.
-		{"few operations", series([]int64{20, 22, 18, 21, 19, 23, 24, 22, 23, 25}, 800), true, "p99 not compared"},
-		{"few operations, doubling", series([]int64{10, 10, 10, 10, 10, 20, 20, 20, 20, 20}, 800), false, "throughput changed +100%"},
-		{"nothing completes", series(repeat(10, 0), 0), true, "no operation completed"},
-		{"stopped completing", series(append(repeat(5, 100), repeat(5, 0)...), 0), false, "stopped"},
+		{"few operations", steadySeries([]int64{20, 22, 18, 21, 19, 23, 24, 22, 23, 25}, 800), true, "p99 not compared"},
+		{"few operations, doubling", steadySeries([]int64{10, 10, 10, 10, 10, 20, 20, 20, 20, 20}, 800), false, "throughput changed +100%"},
+		{"nothing completes", steadySeries(repeat(10, 0), 0), true, "no operation completed"},
+		{"stopped completing", steadySeries(append(repeat(5, 100), repeat(5, 0)...), 0), false, "stopped"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, why := steady(tc.ivs)
