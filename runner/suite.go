@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -434,15 +435,25 @@ type Overrides struct {
 }
 
 // checkDuplicates refuses a workload or a store listed twice: their cells
-// would run twice and could not be told apart in results. A store may be
-// given twice with labels (redis:a=DSN1, redis:b=DSN2).
+// would run twice and could not be told apart in results. A workload may be
+// listed again with other settings or options (a rate sweep: its cells
+// carry their rate, workers and options); a store may be given twice with
+// labels (redis:a=DSN1, redis:b=DSN2).
 func checkDuplicates(ws []SuiteWorkload, stores []StoreRef) error {
 	seen := map[string]int{}
 	for i, w := range ws {
-		if j, ok := seen[w.Workload]; ok {
-			return fmt.Errorf("workload %s is listed twice (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or run the variants as separate suites", w.Workload, j+1, i+1)
+		variant, err := json.Marshal(struct {
+			S Settings
+			O map[string]any
+		}{w.Settings, w.Options}) // map keys sorted: one text per variant
+		key := w.Workload + " " + string(variant)
+		if err != nil {
+			key = fmt.Sprintf("%s %d", w.Workload, i) // options JSON cannot hold are told apart by YAML
 		}
-		seen[w.Workload] = i
+		if j, ok := seen[key]; ok {
+			return fmt.Errorf("workload %s is listed twice with the same settings (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or give each entry its own settings", w.Workload, j+1, i+1)
+		}
+		seen[key] = i
 	}
 	seen = map[string]int{}
 	for i, st := range stores {

@@ -157,7 +157,9 @@ func FuzzParseSuite(f *testing.F) {
 func TestSuiteRefusesWhatItCannotRun(t *testing.T) {
 	tests := []struct{ doc, want string }{
 		{"workloads: [point/a]\nstores: [memory]\ndefaults: {workers: 0}", "workers must be at least 1, not 0"},
-		{"workloads: [point/a, point/c, point/a]\nstores: [memory]", "workload point/a is listed twice (entries 1 and 3)"},
+		{"workloads: [point/a, point/c, point/a]\nstores: [memory]", "workload point/a is listed twice with the same settings (entries 1 and 3)"},
+		{"workloads:\n  - {workload: point/a, rate: 100}\n  - {workload: point/a, rate: 200}\n  - {workload: point/a, rate: 200, workers: 2}\nstores: [memory]", ""},
+		{"workloads:\n  - {workload: point/a, rate: 100, workers: 2}\n  - {workers: 2, workload: point/a, rate: 100}\nstores: [memory]", "workload point/a is listed twice with the same settings (entries 1 and 2)"},
 		{"workloads: [point/a]\nstores: [memory, noop, memory]", "store memory is listed twice (entries 1 and 3)"},
 		{"workloads: [point/a]\nstores: [memory, memory:b]", ""},
 		{"workloads:\n  - point/a\n  - workload: point/b\n    duratio: 3s\nstores: [memory]", "line 4: unknown field duratio"},

@@ -177,6 +177,18 @@
 // fails unless the extension is usable (installed, preloaded and created
 // in the database), naming what is missing.
 //
+// # Sync source and views
+//
+// PostgreSQL is the sync engine's source of truth (SyncSource: the
+// tweets, likes and follows tables with primary keys; each command one
+// transaction whose RETURNING clauses give the rows' images; a pool of its
+// own with synchronous_commit on unless the DSN sets it) and can hold any
+// view (SyncSink — under event sourcing, the source's own tables as a
+// projection of the log): a batch is one transaction of set-based upserts
+// (INSERT … SELECT FROM unnest … ON CONFLICT DO UPDATE) and deletes by
+// key, each row's last image only. PoolConfig hands the capture strategies
+// (outbox triggers, logical decoding, Debezium) the pool's configuration.
+//
 // # The timescale store
 //
 // This package also registers "timescale" (TimescaleDriver): the same Conn

@@ -135,6 +135,16 @@
 // one SMEMBERS, but friends-of-friends, who-to-follow and paths would be
 // computed by driver code, which would measure that code, not the store.
 //
+// # Sync views
+//
+// SyncSink keeps a view the way a timeline cache keeps it: a hash per
+// tweet (author, body, creation time, like count) and a sorted set of
+// each author's tweet ids scored by creation time; likes in a hash per
+// tweet, follows in a set per user. A batch is one pipeline of each row's
+// last change (HSET/ZADD/SADD and their removals, idempotent).
+// Reconciliation reads the hashes and checks each tweet against its
+// author's sorted set.
+//
 // # Expert review (at their best)
 //
 // What a Redis engineer would change: client-side caching stays off

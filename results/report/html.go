@@ -372,6 +372,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		if !r.Drained {
 			max += " (not drained)"
 		}
+		if r.PendingAtEnd > 0 {
+			max += fmt.Sprintf(" (%s pending at end)", results.FormatCount(r.PendingAtEnd))
+		}
 		d.Sync = append(d.Sync, syncRow{Strategy: r.Strategy, View: r.View, ViewStore: r.ViewStore, Rate: rate,
 			WriteP50: p50, WriteP99: p99, LagP50: ms(r.LagP50Ms),
 			LagP99: ms(r.LagP99Ms), LagMax: max, Divergence: r.DivergenceText(), Faults: r.Faults, Diverged: r.Divergence > 0})
@@ -380,6 +383,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		for _, c := range r.Cells {
 			if c.Sync != nil && c.Sync.Verdict != "" {
 				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Verdict)
+			}
+			if c.Sync != nil && c.Sync.Rebuild != nil {
+				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Rebuild.Text())
 			}
 		}
 	}
