@@ -360,7 +360,7 @@ func (c *Conn) SyncSink(spec syncer.SinkSpec) (syncer.Sink, error) {
 	if spec.Keeps == 0 {
 		return nil, fmt.Errorf("postgres: view %s keeps nothing: %w", spec.Name, drivers.ErrUnsupported)
 	}
-	return &syncSink{pool: c.pool, name: spec.Name, keep: spec.Keeps, t: t}, nil
+	return &syncSink{pool: c.shared, name: spec.Name, keep: spec.Keeps, t: t}, nil
 }
 
 // Name returns the view's name.
