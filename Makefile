@@ -2,8 +2,9 @@
 #
 #   make bench   build storefit and run the default suite (suites/quick.yaml):
 #                every access pattern on the embedded stores, answers validated
-#   make test    formatting, vet, staticcheck, unit and conformance tests
-#                (server drivers run when their STOREFIT_<STORE>_DSN is set)
+#   make test    formatting, vet, staticcheck, the static (CGO_ENABLED=0)
+#                build, unit and conformance tests (server drivers run when
+#                their STOREFIT_<STORE>_DSN is set)
 #   make soak    30 minutes of point/a against Redis, checking that storefit's
 #                own memory stays flat and under 200 MB (not part of make test)
 
@@ -22,19 +23,25 @@ RESULT    ?= results/$(STAMP).json
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Packages whose concurrency is checked with the race detector.
-RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/...
+RACE_PKGS := ./runner/... ./drivers/memory/... ./workloads/... ./syncer/...
 
-.PHONY: all build test lint race bench bench-go soak image clean
+.PHONY: all build test lint static race bench bench-go soak image clean
 
 all: build
 
 build:
 	$(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/storefit
 
-## test: lint, then every test once, then the race detector on the concurrent core.
-test: lint
+## test: lint, the static build, then every test once, then the race
+## detector on the concurrent core.
+test: lint static
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+## static: the Dockerfile's build — without cgo, so without DuckDB; every
+## other store and workload must build (no workload may pull a cgo client).
+static:
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/storefit
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

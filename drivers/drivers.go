@@ -61,6 +61,15 @@ type MemoryBounder interface {
 	MemoryBound(ctx context.Context) (string, error)
 }
 
+// Settingser is an optional interface of a Conn whose driver makes choices
+// that change what is measured — a query cache on or off, writes checked
+// or blind, the transaction style of reads — so that results state them
+// beside the figures. Settings returns them by name, in words
+// ("cache": "off").
+type Settingser interface {
+	Settings() map[string]string
+}
+
 // Sink is an optional interface implemented by stores that accept every
 // operation and keep nothing (the noop driver). Their answers are not
 // checked: validation is reported as skipped.
@@ -197,16 +206,6 @@ type LoadFinisher interface {
 	FinishLoad(ctx context.Context) error
 }
 
-// StorageSizer is an optional interface of a pattern store that can tell
-// how many bytes its data takes on disk — the files of an embedded store's
-// database, the tables and indexes (or segments) a server keeps for it —
-// so results can show bytes per record and how they grow with the data.
-// The runner asks after the load phase. A store that cannot tell does not
-// implement it.
-type StorageSizer interface {
-	StorageBytes(ctx context.Context) (int64, error)
-}
-
 // DirBytes returns the total size of the regular files under dir: the
 // on-disk size of an embedded store that keeps its data there.
 func DirBytes(dir string) (int64, error) {
@@ -339,6 +338,15 @@ func MemoryBound(ctx context.Context, c Conn) (string, error) {
 		return "", nil
 	}
 	return m.MemoryBound(ctx)
+}
+
+// Settings returns c's store-side settings if it implements Settingser,
+// else nil.
+func Settings(c Conn) map[string]string {
+	if s, ok := c.(Settingser); ok {
+		return s.Settings()
+	}
+	return nil
 }
 
 // DiscardsData reports whether c is a Sink that keeps nothing.

@@ -260,11 +260,14 @@ func planDifferences(pairs []pair) []string {
 		}
 		diff("seed", a.Seed, b.Seed)
 		diff("scale", a.Scale, b.Scale)
-		diff("workers", a.Params.Workers, b.Params.Workers)
+		diff("workers", workersPlan(a), workersPlan(b))
 		diff("rate", rateText(a), rateText(b))
 		diff("duration", secondsText(a.Params.DurationSeconds), secondsText(b.Params.DurationSeconds))
 		diff("ops", a.Params.Ops, b.Params.Ops)
-		diff("warm-up", secondsText(a.Params.WarmupSeconds), secondsText(b.Params.WarmupSeconds))
+		diff("warm-up", warmupPlan(a), warmupPlan(b))
+		for _, k := range unionKeys(anyMap(a.StoreSettings), anyMap(b.StoreSettings)) {
+			diff("store "+k, orDash(anyMap(a.StoreSettings)[k]), orDash(anyMap(b.StoreSettings)[k]))
+		}
 		diff("timeout", secondsText(a.Params.TimeoutSeconds), secondsText(b.Params.TimeoutSeconds))
 		diff("loaders", a.Params.Loaders, b.Params.Loaders)
 		if a.StoreVersion != "" && b.StoreVersion != "" {
@@ -273,6 +276,35 @@ func planDifferences(pairs []pair) []string {
 		if len(d) > 0 {
 			out = append(out, fmt.Sprintf("%s on %s: %s", p.workload, p.label, strings.Join(d, ", ")))
 		}
+	}
+	return out
+}
+
+// workersPlan is the worker setting a cell was planned with: a count, or
+// the rule (the count the capacity ramp chose is an outcome, not a plan).
+func workersPlan(c *Cell) string {
+	switch c.Params.WorkersRule {
+	case WorkersAuto:
+		return "auto"
+	case WorkersLow:
+		return "low"
+	}
+	return fmt.Sprint(c.Params.Workers)
+}
+
+// warmupPlan is the warm-up a cell was planned with: "auto (at most 2m0s)"
+// or its length.
+func warmupPlan(c *Cell) string {
+	if c.Params.WarmupMode == WarmupAuto {
+		return "auto (at most " + secondsText(c.Params.WarmupMaxSeconds) + ")"
+	}
+	return secondsText(c.Params.WarmupSeconds)
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

@@ -92,17 +92,26 @@ func Groups(rs []*Result) []*Group {
 }
 
 // settingsKey identifies the runner settings that make two cells of one
-// workload and store different contenders: workers, and the loop (closed,
-// a target rate, or a find-max search).
+// workload and store different contenders: workers (a count, or the rule
+// that chose it: the counts the capacity ramp finds differ per workload
+// and still make one contender), and the loop (closed, a target rate, or
+// a find-max search).
 func settingsKey(c *Cell) string {
 	p := c.Params
+	workers := fmt.Sprintf("%d workers", p.Workers)
+	switch p.WorkersRule {
+	case WorkersAuto:
+		workers = "workers auto"
+	case WorkersLow:
+		workers = "latency at low load"
+	}
 	mode := "closed loop"
 	if c.MaxRate != nil {
 		mode = "find-max " + c.MaxRate.SLO
 	} else if p.Rate > 0 {
 		mode = FormatRate(p.Rate) + " ops/s"
 	}
-	return fmt.Sprintf("%d workers\x00%s", p.Workers, mode)
+	return workers + "\x00" + mode
 }
 
 // labelGroups gives groups of a store that appears with several settings

@@ -56,7 +56,11 @@ type HarnessNote struct {
 	// GeneratorLimited is true when the load generator, not the store, was
 	// (or may have been) what limited the figures.
 	GeneratorLimited bool
-	Text             string
+	// Unsteady is true for a finding of the steady-state checks: the
+	// measured phase's throughput still trended, or the automatic warm-up
+	// reached its cap before the workload settled.
+	Unsteady bool
+	Text     string
 }
 
 // HarnessNotes checks a cell's run for signs that the measurement, rather
@@ -68,10 +72,32 @@ type HarnessNote struct {
 // embedded store, which runs in storefit's process, saturation cannot be
 // told apart from the store's own work and the note says so.
 func (c *Cell) HarnessNotes() []HarnessNote {
-	r := c.Run
-	if r == nil {
+	if c.Run == nil {
 		return nil
 	}
+	return append(c.loadNotes(), c.SteadyNotes()...)
+}
+
+// SteadyNotes are the findings of the steady-state checks of a cell: a
+// measured phase whose throughput still trended (Run.Trend), an automatic
+// warm-up that reached its cap before the workload settled.
+func (c *Cell) SteadyNotes() []HarnessNote {
+	var notes []HarnessNote
+	if c.Run != nil && c.Run.Trending() {
+		notes = append(notes, HarnessNote{Unsteady: true, Text: "not in a steady state: " + c.Run.Trend.Text() +
+			"; the figure depends on when it was taken — lengthen the warm-up (--warmup auto, --warmup-max) or the measured phase"})
+	}
+	for w := c.Warmup; w != nil; w = w.Settle {
+		if w.Mode == WarmupAuto && !w.Steady {
+			notes = append(notes, HarnessNote{Unsteady: true, Text: fmt.Sprintf("the automatic warm-up reached its %s cap before throughput and p99 settled (%s)", briefSeconds(w.MaxSeconds), w.Reason)})
+		}
+	}
+	return notes
+}
+
+// loadNotes are the harness findings about the load generator.
+func (c *Cell) loadNotes() []HarnessNote {
+	r := c.Run
 	var notes []HarnessNote
 	h := r.Harness
 	saturated := h != nil && h.Utilization >= SaturatedUtilization
@@ -92,24 +118,24 @@ func (c *Cell) HarnessNotes() []HarnessNote {
 				FormatRate(achieved), FormatRate(r.IntendedRate), FormatCount(r.DroppedOps), FormatCount(r.IntendedOps), FormatCount(r.LateOps), FormatMicros(r.MaxLagUs))
 			switch {
 			case r.Starved():
-				notes = append(notes, HarnessNote{true, text + "; " + r.starvedText() + ": other processes starved the load generator, so the store was not the limit — rerun on a quiet machine"})
+				notes = append(notes, HarnessNote{GeneratorLimited: true, Text: text + "; " + r.starvedText() + ": other processes starved the load generator, so the store was not the limit — rerun on a quiet machine"})
 			case saturated && !c.Embedded:
-				notes = append(notes, HarnessNote{true, text + "; storefit used " + cpu + ", so the load generator, not the store, was the limit — add cores or load generators (--shard)"})
+				notes = append(notes, HarnessNote{GeneratorLimited: true, Text: text + "; storefit used " + cpu + ", so the load generator, not the store, was the limit — add cores or load generators (--shard)"})
 			case saturated:
-				notes = append(notes, HarnessNote{true, text + "; storefit, with the embedded store inside it, used " + cpu + ": store and load generator share the CPU, so the limit cannot be told apart"})
+				notes = append(notes, HarnessNote{GeneratorLimited: true, Text: text + "; storefit, with the embedded store inside it, used " + cpu + ": store and load generator share the CPU, so the limit cannot be told apart"})
 			case h != nil:
-				notes = append(notes, HarnessNote{false, text + "; storefit used only " + cpu + ", so the store could not keep up with the target rate"})
+				notes = append(notes, HarnessNote{GeneratorLimited: false, Text: text + "; storefit used only " + cpu + ", so the store could not keep up with the target rate"})
 			default:
-				notes = append(notes, HarnessNote{false, text})
+				notes = append(notes, HarnessNote{GeneratorLimited: false, Text: text})
 			}
 		}
 		return notes
 	}
 	switch {
 	case r.Starved():
-		notes = append(notes, HarnessNote{true, r.starvedText() + ": other processes competed for the cores, so the throughput is a lower bound and the latency tail is inflated"})
+		notes = append(notes, HarnessNote{GeneratorLimited: true, Text: r.starvedText() + ": other processes competed for the cores, so the throughput is a lower bound and the latency tail is inflated"})
 	case saturated && !c.Embedded:
-		notes = append(notes, HarnessNote{true, "storefit used " + cpu + " during the closed-loop run: the load generator may have been the limit, so the throughput is a lower bound"})
+		notes = append(notes, HarnessNote{GeneratorLimited: true, Text: "storefit used " + cpu + " during the closed-loop run: the load generator may have been the limit, so the throughput is a lower bound"})
 	}
 	return notes
 }

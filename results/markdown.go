@@ -24,6 +24,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, o PickOptions) error {
 	writeSummaryMarkdown(ew, groups)
 	writeCostMarkdown(ew, rs)
 	writeHarnessMarkdown(ew, groups)
+	writeResourcesMarkdown(ew, groups)
 	writeMaxRateMarkdown(ew, groups)
 	writeSyncMarkdown(ew, rs)
 	writeRunNotesMarkdown(ew, rs)
@@ -101,7 +102,11 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 		}
 		var ranked, excluded []string
 		for _, c := range pr.Ranked {
-			ranked = append(ranked, fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown)))
+			r := fmt.Sprintf("%d. %s %s", c.Rank, mdCell(c.Store), FormatSlowdown(c.Slowdown))
+			if c.Concurrency != "" {
+				r += " (" + mdCell(c.Concurrency) + ")"
+			}
+			ranked = append(ranked, r)
 		}
 		for _, c := range pr.Excluded {
 			reason := c.Reason
@@ -131,7 +136,7 @@ func writePickMarkdown(ew *errWriter, rec *Recommendation) {
 
 func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 	ew.printf("## Results\n\nMedians over the repetitions; ± is the farthest repetition from the median. Latencies in µs, all operation kinds together, corrected for coordinated omission under open loop.\n\n")
-	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|\n")
+	ew.printf("| workload | store | status | ops/s | ± | p50 | p99 | errors | load rows/s | validation | runs | workers | steady state |\n|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|---|---|\n")
 	scales := map[string]bool{}
 	for _, g := range groups {
 		scales[g.Scale] = true
@@ -147,11 +152,11 @@ func writeSummaryMarkdown(ew *errWriter, groups []*Group) {
 			if e := g.Cells[0].Error; e != "" && status != StatusNA {
 				status += ": " + firstLine(e)
 			}
-			ew.printf("| %s | %s | %s | | | | | | %s | %s | |\n", g.Workload, mdCell(g.Label), mdCell(status), loadText(f), validationText(g.Validation()))
+			ew.printf("| %s | %s | %s | | | | | | %s | %s | | | |\n", g.Workload, mdCell(g.Label), mdCell(status), loadText(f), validationText(g.Validation()))
 			continue
 		}
-		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
-			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs)
+		ew.printf("| %s | %s | ok | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", g.Workload, mdCell(g.Label), FormatRate(f.OpsPerSec), f.Spread(),
+			FormatMicros(f.P50), FormatMicros(f.P99), FormatCount(f.Errors), loadText(f), validationText(g.Validation()), f.Runs, mdCell(g.Concurrency()), mdCell(g.SteadyText()))
 	}
 	ew.printf("\n")
 }
@@ -244,6 +249,32 @@ func writeHarnessMarkdown(ew *errWriter, groups []*Group) {
 	}
 	for _, l := range lines {
 		ew.printf("- %s\n", mdCell(l))
+	}
+	ew.printf("\n")
+}
+
+// writeResourcesMarkdown writes how each cell's client reached its store
+// and the resource-normalized figures, when any cell has them.
+func writeResourcesMarkdown(ew *errWriter, groups []*Group) {
+	var rows []string
+	for _, g := range groups {
+		for _, c := range g.Cells {
+			r := c.Resources()
+			conn := c.Connection.Text()
+			if conn == "" && r == (Resources{}) {
+				continue
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", c.workloadLabel(), mdCell(g.Label), mdCell(conn),
+				r.ClientCPU, r.ServerCores, r.ServerCPU, r.OpsPerCore, r.PeakMemory, r.BytesPerRow))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	ew.printf("## Connections and resources\n\nHow the client reached each store, and the figures per operation: storefit's CPU time, the server's (its process and children, when run knew its pid), operations per second per server core, the server's peak memory and what a loaded row added to the store.\n\n")
+	ew.printf("| workload | store | connection | storefit CPU/op | server cores | server CPU/op | ops/s per server core | server peak memory | bytes per row |\n|---|---|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rows {
+		ew.printf("%s\n", r)
 	}
 	ew.printf("\n")
 }

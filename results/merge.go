@@ -259,6 +259,7 @@ func mergeVerifies(cells []*Cell) *Verify {
 func mergeRuns(runs []*Run) (*Run, error) {
 	out := &Run{Mode: runs[0].Mode, MeasuredStart: runs[0].MeasuredStart, StartAt: runs[0].StartAt}
 	var harness []*Harness
+	var server *Server
 	// The actual measured window of every shard, for the skew and the
 	// common window.
 	var firstStart, lastStart, firstEnd time.Time
@@ -292,6 +293,12 @@ func mergeRuns(runs []*Run) (*Run, error) {
 		if r.Harness != nil {
 			harness = append(harness, r.Harness)
 		}
+		// Shards that measured the server watched the same processes
+		// over about the same window: the busiest reading stands for it.
+		if r.Server != nil && (server == nil || r.Server.CPUSeconds > server.CPUSeconds) {
+			sv := *r.Server
+			server = &sv
+		}
 	}
 	if !firstStart.IsZero() {
 		out.StartSkewUs = float64(lastStart.Sub(firstStart)) / 1e3
@@ -308,7 +315,15 @@ func mergeRuns(runs []*Run) (*Run, error) {
 			// the limit.
 			h.Utilization = max(h.Utilization, x.Utilization)
 		}
+		if started := out.Ops + out.Errors; started > 0 {
+			h.CPUMicrosPerOp = (h.UserSeconds + h.SystemSeconds) * 1e6 / float64(started)
+		}
 		out.Harness = h
+	}
+	if server != nil {
+		server.OpsPerCore, server.CPUMicrosPerOp = 0, 0
+		server.PerOp(out.Ops)
+		out.Server = server
 	}
 
 	// Kinds, in the order of the first run, then any others.

@@ -104,3 +104,26 @@ func TestMergeRefusesMixedPhases(t *testing.T) {
 		t.Fatal("merged a full run with a run phase")
 	}
 }
+
+// Merged shards keep storefit's CPU per operation over all their
+// operations, and the server figures of the shard that saw it busiest,
+// per operation of the whole run.
+func TestMergeResources(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+	a, b := shardRun(t, 0, t0, 0, 100, 100), shardRun(t, 1, t0, 0, 100, 100)
+	a.Cells[0].Run.Harness = &Harness{UserSeconds: 0.002, SystemSeconds: 0.002}
+	b.Cells[0].Run.Harness = &Harness{UserSeconds: 0.001, SystemSeconds: 0.001}
+	a.Cells[0].Run.Server = &Server{PID: 9, CPUSeconds: 0.2, PeakMemoryBytes: 5 << 20, Memory: "pss"}
+	b.Cells[0].Run.Server = &Server{PID: 9, CPUSeconds: 0.1, PeakMemoryBytes: 4 << 20, Memory: "pss"}
+	m, err := Merge([]*Result{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := m.Cells[0].Run
+	if got := run.Harness.CPUMicrosPerOp; got < 14.99 || got > 15.01 {
+		t.Errorf("storefit CPU per op %.2f µs, want 15 (6 ms over 400 ops)", got)
+	}
+	if s := run.Server; s == nil || s.CPUSeconds != 0.2 || s.OpsPerCore != 2000 {
+		t.Errorf("server %+v, want shard 0's 0.2 s and 2000 ops per core", s)
+	}
+}

@@ -41,7 +41,21 @@ type PickOptions struct {
 	// sweep is ranked at its largest scale (see SelectScale).
 	Scale string
 	Size  int64
+	// By is the figure the objectives rule ranks by: ByThroughput (also
+	// "") or ByOpsPerCore.
+	By string
 }
+
+// The figures the objectives rule can rank by (PickOptions.By).
+const (
+	// ByThroughput ranks by operations per second.
+	ByThroughput = "throughput"
+	// ByOpsPerCore ranks by operations per second per core the server
+	// kept busy (Server.OpsPerCore): the store that does most with a core,
+	// for teams whose cost is cores. Stores whose server was not measured
+	// are not ranked.
+	ByOpsPerCore = "ops-per-core"
+)
 
 // DefaultMaxErrorRate is the share of failed (or dropped) operations above
 // which a contender is not ranked: 0.1%, one operation in a thousand. A
@@ -67,6 +81,7 @@ const (
 	WhyDropped     = "dropped"     // too many scheduled operations never started
 	WhySLO         = "slo"         // missed a latency objective
 	WhyNothing     = "nothing"     // no successful operation
+	WhyNoServer    = "no-server"   // ranking by ops per core, the server was not measured
 )
 
 // Recommendation is the answer to "which store for which pattern?" and "is
@@ -151,6 +166,13 @@ type Contender struct {
 	// during one of the contender's runs (Run.Starved): its latencies are
 	// inflated by the machine.
 	Starved bool
+	// Unsteady is true when the throughput of one of the contender's
+	// measured runs still trended (Run.Trending): its figure depends on
+	// when it was taken.
+	Unsteady bool
+	// Concurrency says what load its figures were measured under, over
+	// the pattern's workloads: "16 workers (auto)", "4–16 workers (auto)".
+	Concurrency string
 }
 
 // Verdict answers the seed's question: can one store serve every pattern,
@@ -265,6 +287,9 @@ func (pk picker) rule() string {
 	if pk.o.Score {
 		return fmt.Sprintf("relative score (%s + t) / (%s + t_best), t the mean latency of each operation, combined by geometric mean over the pattern's operations (1.00 is the best); %s", pk.o.Floor, pk.o.Floor, common)
 	}
+	if pk.o.By == ByOpsPerCore {
+		return "highest operations per second per server core (the server's CPU time measured during the run) among the stores whose every operation kind meets the pattern's latency objective on every workload of the pattern (geometric mean over the workloads of ops per core relative to the best); " + common
+	}
 	return "highest throughput among the stores whose every operation kind meets the pattern's latency objective on every workload of the pattern (geometric mean over the workloads of throughput relative to the best); " + common
 }
 
@@ -303,10 +328,33 @@ func (pk picker) eligibility(g *Group) verdictOf {
 	if v := pk.errorVerdict(g); v.why != "" {
 		return v
 	}
+	if pk.o.By == ByOpsPerCore {
+		for _, c := range g.Measured() {
+			if c.Run.Server == nil || c.Run.Server.OpsPerCore <= 0 {
+				return verdictOf{why: WhyNoServer, reason: "server CPU not measured on " + g.Workload + " (run --server-pid, or start it with storefit up): cannot rank by ops per core"}
+			}
+		}
+	}
 	if !pk.obj.IsZero() {
 		return pk.objectiveVerdict(g)
 	}
 	return verdictOf{}
+}
+
+// figure returns the group's figure the objectives rule ranks by: the
+// median over its measured repetitions of its throughput, or of its
+// operations per server core.
+func (pk picker) figure(g *Group) float64 {
+	if pk.o.By != ByOpsPerCore {
+		return Median(g.Throughputs())
+	}
+	var per []float64
+	for _, c := range g.Measured() {
+		if c.Run.Server != nil {
+			per = append(per, c.Run.Server.OpsPerCore)
+		}
+	}
+	return Median(per)
 }
 
 // statusVerdict refuses a group with a repetition that did not complete.
@@ -497,7 +545,8 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 			e.c.Why, e.c.Reason = WhyNA, StatusNA
 		}
 		e.c.ErrorRate = errorRateOf(groups, l)
-		e.c.Thin, e.c.Starved = pk.evidence(groups, l)
+		e.c.Thin, e.c.Starved, e.c.Unsteady = pk.evidence(groups, l)
+		e.c.Concurrency = concurrencyOf(groups, l)
 	}
 	ranked := pk.score(labels, entries, &pr)
 	better := func(a, b *rankEntry) int {
@@ -530,8 +579,9 @@ func (pk picker) rankPattern(pattern string, groups []*Group) PatternRanking {
 // evidence tells how far a contender's figures on the groups can be
 // trusted: the operation kind with the fewest operations against those its
 // objective's highest percentile needs (p99 under the relative score),
-// and whether the machine starved storefit during a run.
-func (pk picker) evidence(groups []*Group, label string) (thin string, starved bool) {
+// whether the machine starved storefit during a run, and whether a run's
+// throughput still trended.
+func (pk picker) evidence(groups []*Group, label string) (thin string, starved, unsteady bool) {
 	worst := 1.0
 	for _, g := range groups {
 		if g.Label != label {
@@ -540,6 +590,7 @@ func (pk picker) evidence(groups []*Group, label string) (thin string, starved b
 		ops := map[string]int64{}
 		for _, c := range g.Measured() {
 			starved = starved || c.Run.Starved()
+			unsteady = unsteady || c.Run.Trending()
 			for _, k := range c.Run.Kinds {
 				ops[k.Kind] += k.Count + k.ErrorCount()
 			}
@@ -556,7 +607,38 @@ func (pk picker) evidence(groups []*Group, label string) (thin string, starved b
 			}
 		}
 	}
-	return thin, starved
+	return thin, starved, unsteady
+}
+
+// concurrencyOf describes the worker counts (and rates) a contender's
+// measured runs on the groups had: one text when they agree, the range of
+// counts when they differ.
+func concurrencyOf(groups []*Group, label string) string {
+	var texts []string
+	lo, hi, rule := 0, 0, ""
+	for _, g := range groups {
+		if g.Label != label {
+			continue
+		}
+		for _, c := range g.Measured() {
+			if t := c.ConcurrencyText(); t != "" && !slices.Contains(texts, t) {
+				texts = append(texts, t)
+			}
+			n := c.Params.Workers
+			if lo == 0 || n < lo {
+				lo = n
+			}
+			hi = max(hi, n)
+			rule = c.Params.WorkersRule
+		}
+	}
+	switch {
+	case len(texts) <= 1:
+		return strings.Join(texts, "")
+	case rule == WorkersAuto:
+		return fmt.Sprintf("%d–%d workers (auto)", lo, hi)
+	}
+	return fmt.Sprintf("%d–%d workers", lo, hi)
 }
 
 // errorRateOf returns the share of failed operations of a contender's
@@ -588,7 +670,7 @@ func (pk picker) score(labels []string, entries map[string]*rankEntry, pr *Patte
 			continue
 		}
 		for _, g := range e.groups {
-			bestThr[g.Workload] = max(bestThr[g.Workload], Median(g.Throughputs()))
+			bestThr[g.Workload] = max(bestThr[g.Workload], pk.figure(g))
 			for kind, t := range kindLatencies(g) {
 				k := g.Workload + "\x00" + kind
 				if b, ok := bestLat[k]; !ok || t < b {
@@ -607,10 +689,9 @@ func (pk picker) score(labels []string, entries map[string]*rankEntry, pr *Patte
 		}
 		var rel, thr []float64
 		for _, g := range e.groups {
-			t := Median(g.Throughputs())
-			thr = append(thr, t)
-			if bestThr[g.Workload] > 0 {
-				rel = append(rel, t/bestThr[g.Workload])
+			thr = append(thr, Median(g.Throughputs()))
+			if f := pk.figure(g); bestThr[g.Workload] > 0 {
+				rel = append(rel, f/bestThr[g.Workload])
 			}
 			e.c.P99 = max(e.c.P99, Median(g.InclusivePercentiles(99)))
 		}
@@ -782,8 +863,12 @@ func sentences(v Verdict, best map[string]string) []string {
 	// all names the patterns the verdict can cover.
 	all := "all " + patternsWord(N) + " measured"
 	if n < N {
-		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured have a store to recommend; no combination covers the others.",
-			strings.Join(v.Unranked, ", "), n, patternsWord(N)))
+		have := "have"
+		if n == 1 {
+			have = "has"
+		}
+		out = append(out, fmt.Sprintf("No store was ranked on %s (the ranking says why), so %d of the %s measured %s a store to recommend; no combination covers the others.",
+			strings.Join(v.Unranked, ", "), n, patternsWord(N), have))
 		all = fmt.Sprintf("all %d of those", n)
 		if n == 1 {
 			all = "that one"
@@ -885,7 +970,7 @@ func ordinal(k int) string {
 func (p PatternRanking) Explain() string {
 	if len(p.Ranked) == 0 {
 		if p.Closest != nil {
-			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats())
+			return fmt.Sprintf("No store met the objective (%s) with validated answers; %s came closest: %s%s%s.", p.Objective, p.Closest.Store, p.Closest.Reason, p.caveats(), p.notRanked(p.Closest.Store))
 		}
 		var measured int
 		for _, c := range p.Excluded {
@@ -917,21 +1002,32 @@ func (p PatternRanking) Explain() string {
 	if p.Objective != "" {
 		s += ", every operation kind within its objective (" + p.Objective + ")"
 	}
-	if n > 1 {
-		s += fmt.Sprintf("; %s follows at %s", p.Ranked[1].Store, FormatSlowdown(p.Ranked[1].Slowdown))
+	for i, c := range p.Ranked[1:] {
+		if i == 0 {
+			s += fmt.Sprintf("; %s follows at %s", c.Store, FormatSlowdown(c.Slowdown))
+		} else {
+			s += fmt.Sprintf(", %s at %s", c.Store, FormatSlowdown(c.Slowdown))
+		}
 	}
-	s += p.caveats()
+	return s + p.caveats() + p.notRanked("") + "."
+}
+
+// notRanked lists the measured contenders other than skip that were not
+// ranked, with their reasons ("; not ranked: …"), or returns "".
+func (p PatternRanking) notRanked(skip string) string {
 	var missed []string
 	for _, c := range p.Excluded {
 		switch c.Why {
-		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed:
-			missed = append(missed, c.Store+" — "+c.Reason)
+		case WhySLO, WhyErrors, WhyDropped, WhyInvalid, WhyUnvalidated, WhyFailed, WhyNoServer:
+			if c.Store != skip {
+				missed = append(missed, c.Store+" — "+c.Reason)
+			}
 		}
 	}
-	if len(missed) > 0 {
-		s += "; not ranked: " + strings.Join(missed, "; ")
+	if len(missed) == 0 {
+		return ""
 	}
-	return s + "."
+	return "; not ranked: " + strings.Join(missed, "; ")
 }
 
 // caveats warns when the figures the pattern's verdict rests on are thin:
@@ -954,6 +1050,18 @@ func (p PatternRanking) caveats() string {
 	}
 	if starved > 0 {
 		out += fmt.Sprintf("; caution: other processes starved storefit of CPU during the runs of %d of these stores, which inflates latency (rerun on a quiet machine)", starved)
+	}
+	var unsteady []string
+	for _, c := range append(slices.Clone(p.Ranked), p.Excluded...) {
+		if c.Unsteady {
+			unsteady = append(unsteady, c.Store)
+		}
+	}
+	switch {
+	case len(unsteady) == 1:
+		out += fmt.Sprintf("; caution: %s's throughput still rose or fell while it was measured (not in a steady state: lengthen the warm-up)", unsteady[0])
+	case len(unsteady) > 1:
+		out += fmt.Sprintf("; caution: the throughput of %d of these stores still rose or fell while they were measured (not in a steady state: lengthen the warm-up)", len(unsteady))
 	}
 	return out
 }

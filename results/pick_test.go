@@ -266,6 +266,12 @@ func TestDefaultObjectivesAnswerEveryPattern(t *testing.T) {
 	if len(rec.Verdict.Unranked) != 0 {
 		t.Errorf("unranked patterns %v", rec.Verdict.Unranked)
 	}
+	// The headline no longer flips with --slo none: both rules cover every
+	// pattern and name the same best single store.
+	noSLO := results.Pick([]*results.Result{r}, results.PickOptions{Score: true})
+	if slo, none := rec.Verdict.Best[0].Stores, noSLO.Verdict.Best[0].Stores; !slices.Equal(slo, none) || len(noSLO.Verdict.Unranked) != 0 {
+		t.Errorf("headline store %v under the default objectives, %v with --slo none", slo, none)
+	}
 	t.Logf("\n%s", b.String())
 }
 
@@ -335,5 +341,48 @@ func TestFindMaxTextNamesTheModeKept(t *testing.T) {
 	settings, _, _ := strings.Cut(cell[strings.Index(cell, "seed "):], "\n")
 	if !strings.Contains(settings, "kept the open-loop run at 24,000 ops/s") || strings.Contains(settings, "closed loop") {
 		t.Errorf("find-max cell settings line: %q", settings)
+	}
+}
+
+// --by ops-per-core ranks by throughput per server core: a store that is
+// faster only because its server burns more cores loses, and a store
+// whose server was not measured is not ranked.
+func TestPickByOpsPerCore(t *testing.T) {
+	r := resultstest.Result([]resultstest.Spec{
+		{Workload: "point/c", Store: "redis", Kinds: []string{"read"}, OpsPerSec: 90000, P50Us: 80},
+		{Workload: "point/c", Store: "postgres", Kinds: []string{"read"}, OpsPerSec: 40000, P50Us: 150},
+		{Workload: "point/c", Store: "sqlite", Kinds: []string{"read"}, OpsPerSec: 50000, P50Us: 100},
+	}, 1)
+	cores := map[string]float64{"redis": 1.5, "postgres": 0.5} // sqlite: not measured
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if n, ok := cores[c.Store]; ok {
+			c.Run.Server = &results.Server{PID: 1, CPUSeconds: n * c.Run.Seconds, Cores: n}
+			c.Run.Server.PerOp(c.Run.Ops)
+		}
+	}
+	rs := []*results.Result{r}
+	if w := results.Pick(rs, results.PickOptions{}).Patterns[0].Winner(); w != "redis" {
+		t.Fatalf("by throughput: winner %q, want redis", w)
+	}
+	rec := results.Pick(rs, results.PickOptions{By: results.ByOpsPerCore})
+	pr := rec.Patterns[0]
+	if w := pr.Winner(); w != "postgres" {
+		t.Errorf("by ops per core: winner %q, want postgres (80,000 ops/s per core against redis' 60,000)", w)
+	}
+	if len(pr.Ranked) != 2 || pr.Ranked[1].Store != "redis" || pr.Ranked[1].Slowdown < 1.32 || pr.Ranked[1].Slowdown > 1.34 {
+		t.Errorf("ranked %+v, want redis second at 1.33×", pr.Ranked)
+	}
+	var why string
+	for _, c := range pr.Excluded {
+		if c.Store == "sqlite" {
+			why = c.Why
+		}
+	}
+	if why != results.WhyNoServer {
+		t.Errorf("sqlite without server figures: why %q, want %q", why, results.WhyNoServer)
+	}
+	if !strings.Contains(rec.Rule, "per server core") {
+		t.Errorf("rule %q does not say it ranks by ops per core", rec.Rule)
 	}
 }

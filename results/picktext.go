@@ -50,16 +50,16 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 	}
 	ew.printf("\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "pattern\trank\tstore\tslowdown\tops/s\tp99 µs\tworkloads\n")
+	fmt.Fprintf(tw, "pattern\trank\tstore\tslowdown\tops/s\tp99 µs\tworkers\tworkloads\n")
 	for _, pr := range rec.Patterns {
 		name := pr.Pattern
 		for _, c := range pr.Ranked {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\n", name, c.Rank, c.Store, FormatSlowdown(c.Slowdown), FormatRate(c.Throughput), FormatMicros(c.P99), c.Workloads, len(pr.Workloads))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", name, c.Rank, c.Store, FormatSlowdown(c.Slowdown), FormatRate(c.Throughput), FormatMicros(c.P99), dashIfEmpty(c.Concurrency), c.Workloads, len(pr.Workloads))
 			name = ""
 		}
 		for _, c := range pr.Excluded {
 			// The reason goes last, so it does not widen the columns.
-			fmt.Fprintf(tw, "%s\t-\t%s\t-\t\t\t\t%s\n", name, c.Store, notRankedText(c))
+			fmt.Fprintf(tw, "%s\t-\t%s\t-\t\t\t\t\t%s\n", name, c.Store, notRankedText(c))
 			name = ""
 		}
 	}
@@ -114,4 +114,12 @@ func (c Combo) ServesText() string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// dashIfEmpty returns s, or "-" for an empty s.
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

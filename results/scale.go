@@ -119,20 +119,6 @@ func FormatSize(x float64) string {
 	return fmt.Sprintf("%.0f", x)
 }
 
-// FormatBytes formats a size in bytes with binary prefixes: 512 B, 3.2 MiB.
-func FormatBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return trimZeros(fmt.Sprintf("%.1f", b)) + " " + units[i]
-}
-
 func trimZeros(s string) string {
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")

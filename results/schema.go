@@ -124,16 +124,22 @@ type Cell struct {
 	// DSN is the connection string with any password redacted.
 	DSN          string `json:"dsn,omitempty"`
 	StoreVersion string `json:"store_version,omitempty"`
-	Status       string `json:"status"`
-	Error        string `json:"error,omitempty"`
-	Seed         uint64 `json:"seed"`
-	Scale        string `json:"scale"`
+	// Connection says how the client reached the store: connections
+	// shared or one per worker, pipelining, prepared statements, network
+	// I/O. Nil when the driver does not say.
+	Connection *Connection `json:"connection,omitempty"`
+	Status     string      `json:"status"`
+	Error      string      `json:"error,omitempty"`
+	Seed       uint64      `json:"seed"`
+	Scale      string      `json:"scale"`
 	// Records is the size of the cell's data set in records (rows, edges,
 	// documents, readings: see RecordUnit), whatever the phases run.
 	Records int64 `json:"records,omitempty"`
-	// StorageBytes is the store's size on disk for the cell's data after
-	// the load (files of an embedded store, relation or index sizes a
-	// server reports), from stores that report it; 0 when unknown.
+	// StorageBytes is the bytes the store's data take after the load
+	// (drivers.Sizer: files of an embedded store, relation or index sizes
+	// a server reports, or Redis' memory; Load.Size says which), from
+	// stores that report it; 0 when unknown. The cost-growth figures
+	// divide it by Records; Load.StoreBytes is the load's share of it.
 	StorageBytes int64 `json:"storage_bytes,omitempty"`
 	// MemoryBound describes the memory bound the store ran under (a
 	// cgroup limit, cache settings), when it was started with one.
@@ -147,11 +153,51 @@ type Cell struct {
 	// MaxRate is the outcome of `run --find-max`: the open-loop rates tried
 	// and the highest that met the SLO. Run is then the run at that rate.
 	MaxRate *MaxRate `json:"max_rate,omitempty"`
+	// Warmup is what the warm-up before the measured phase did: how long
+	// it ran and, under --warmup auto, whether the workload reached a
+	// steady state before the cap.
+	Warmup *Warmup `json:"warmup,omitempty"`
+	// Ramp is the outcome of --workers auto: the worker counts tried and
+	// the one the measured phase ran with (Params.Workers).
+	Ramp *WorkerRamp `json:"workers_ramp,omitempty"`
+	// StoreSettings are the store-side settings the driver used that
+	// change what is measured (caches on or off, blind or checked writes,
+	// transaction style), by name (drivers.Settings).
+	StoreSettings map[string]string `json:"store_settings,omitempty"`
 	// Sync is the outcome of a sync workload: freshness lag and divergence
 	// of each derived view under one sync strategy.
 	Sync *Sync `json:"sync,omitempty"`
 	// Thresholds are the outcomes of the run's thresholds on this cell.
 	Thresholds []ThresholdCheck `json:"thresholds,omitempty"`
+}
+
+// Connection says how a cell's client reached its store, so a result states
+// which system was measured (drivers.Connection).
+type Connection struct {
+	// Client names the client library and how it was used.
+	Client string `json:"client,omitempty"`
+	// Conns is "shared" (the workers share the client's connections: a
+	// pool, or connections it pipelines or multiplexes on), "worker" (a
+	// connection per worker, held for the phase) or "in-process" (an
+	// embedded store).
+	Conns string `json:"conns"`
+	// PoolSize is the most connections shared workers use (0: unbounded or
+	// the client's choice).
+	PoolSize int `json:"pool_size,omitempty"`
+	// Pipelining is "off" (one request at a time per connection), "auto"
+	// (concurrent requests written together on a shared connection) or
+	// "multiplexed" (concurrent requests on a connection, answered in any
+	// order).
+	Pipelining string `json:"pipelining,omitempty"`
+	// Prepared says how statements were sent, where the store has
+	// prepared statements.
+	Prepared string `json:"prepared,omitempty"`
+	// IO is "netpoll" (Go's network poller) or "blocking" (blocking system
+	// calls on the worker's thread).
+	IO string `json:"io,omitempty"`
+	// YCSB is true for YCSB's semantics: one connection per worker, one
+	// request in flight on it.
+	YCSB bool `json:"ycsb_semantics,omitempty"`
 }
 
 // MaxRate is the outcome of a maximum-rate search.
@@ -196,16 +242,47 @@ type RateStep struct {
 	Starved bool `json:"starved,omitempty"`
 }
 
+// Worker rules (RunParams.WorkersRule).
+const (
+	// WorkersAuto: the worker count was found by the capacity ramp
+	// (--workers auto; Cell.Ramp says how).
+	WorkersAuto = "auto"
+	// WorkersLow: two workers, named "latency at low load": the store
+	// nearly idle, each operation's own latency.
+	WorkersLow = "low"
+)
+
+// LowLoadWorkers is the worker count of --workers low.
+const LowLoadWorkers = 2
+
+// Warm-up modes (RunParams.WarmupMode).
+const (
+	// WarmupAuto runs the warm-up until the workload is steady (see
+	// Warmup), at most RunParams.WarmupMaxSeconds.
+	WarmupAuto = "auto"
+	// WarmupFixed runs the warm-up for RunParams.WarmupSeconds.
+	WarmupFixed = "fixed"
+)
+
 // RunParams are the runner settings of a cell.
 type RunParams struct {
+	// Workers is the number of workers of the measured phase; under
+	// WorkersRule auto the count the ramp chose.
 	Workers int `json:"workers"`
+	// WorkersRule says how Workers was set: "auto" (the capacity ramp),
+	// "low" (latency at low load) or "" (given).
+	WorkersRule string `json:"workers_rule,omitempty"`
 	// Rate is the target total rate in ops/s; 0 means closed loop.
 	Rate            float64 `json:"rate,omitempty"`
 	DurationSeconds float64 `json:"duration_s,omitempty"`
 	Ops             int64   `json:"ops,omitempty"`
 	WarmupSeconds   float64 `json:"warmup_s"`
-	TimeoutSeconds  float64 `json:"timeout_s,omitempty"`
-	Loaders         int     `json:"loaders"`
+	// WarmupMode is "auto" (until steady, at most WarmupMaxSeconds) or
+	// "fixed" (WarmupSeconds); empty in results of older builds (fixed).
+	WarmupMode       string  `json:"warmup_mode,omitempty"`
+	WarmupMaxSeconds float64 `json:"warmup_max_s,omitempty"`
+	TimeoutSeconds   float64 `json:"timeout_s,omitempty"`
+	Loaders          int     `json:"loaders"`
 }
 
 // Load is the outcome of the load phase.
@@ -218,6 +295,13 @@ type Load struct {
 	Loaders      int     `json:"loaders"`
 	// SetupSeconds is the time schema creation took.
 	SetupSeconds float64 `json:"setup_s"`
+	// StoreBytes is how much the load made the store's data grow, from
+	// after setup to after the load (drivers.Sizer), where the driver can
+	// tell; Size says what was counted ("disk: pg_database_size",
+	// "memory: used_memory", …), and BytesPerRow is StoreBytes / Rows.
+	StoreBytes  int64   `json:"store_bytes,omitempty"`
+	BytesPerRow float64 `json:"bytes_per_row,omitempty"`
+	Size        string  `json:"size,omitempty"`
 }
 
 // Validation outcomes.
@@ -319,10 +403,18 @@ type Run struct {
 	OverlapOpsPerSec float64 `json:"overlap_ops_per_s,omitempty"`
 	// Harness is storefit's own resource use during the measured phase.
 	Harness *Harness `json:"harness,omitempty"`
+	// Server is the store's server processes' resource use during the
+	// measured phase, when their process is known (run --server-pid,
+	// $STOREFIT_<STORE>_PID as storefit up exports it).
+	Server *Server `json:"server,omitempty"`
 	// Figures are measured figures of the phase beyond latency, by name,
 	// from workloads that observe them (workloads.Observer): the twitter
 	// scenario's routing counts, stale reads, lag and resource use.
 	Figures map[string]float64 `json:"figures,omitempty"`
+	// Trend is the trend test of the phase's per-second throughput: a
+	// cell whose throughput still rose or fell while it was measured was
+	// not in a steady state (nil in results of older builds).
+	Trend *Trend `json:"trend,omitempty"`
 	// Stalled is set when the phase could not end on time: operations
 	// were still in flight after their grace period (past the deadline, or
 	// after an interruption) and were abandoned. Such a run is not a
@@ -385,6 +477,11 @@ type Harness struct {
 	Utilization float64 `json:"cpu_utilization"`
 	// GOMAXPROCS is the number of cores storefit could use.
 	GOMAXPROCS int `json:"gomaxprocs"`
+	// CPUMicrosPerOp is storefit's CPU time (user and system) per started
+	// operation, in µs: what the client costs the machine per operation,
+	// taken from the cores the server could have had when both share a
+	// machine. For an embedded store it includes the store's own work.
+	CPUMicrosPerOp float64 `json:"cpu_us_per_op,omitempty"`
 	// RunDelaySeconds is the time storefit's threads were ready to run
 	// but waited for a CPU, summed over threads (Linux schedstat): other
 	// processes competing for the machine's cores.
@@ -397,6 +494,46 @@ type Harness struct {
 	// during the measured phase (the machine's CPU time, from /proc/stat,
 	// minus storefit's); nil where it could not be measured.
 	OtherCores *float64 `json:"other_cores,omitempty"`
+}
+
+// Server is the resource use of a store's server during the measured
+// phase: the process given (run --server-pid) and all its descendants, read
+// from /proc (Linux).
+type Server struct {
+	// PID is the server's main process.
+	PID int `json:"pid"`
+	// Processes is the most processes its tree held at a sample.
+	Processes int `json:"processes"`
+	// CPUSeconds is the CPU time (user and system) the tree used, with
+	// that of its children that exited and were waited for.
+	CPUSeconds float64 `json:"cpu_s"`
+	// Cores is CPUSeconds divided by the phase's wall time: the average
+	// number of cores the server kept busy.
+	Cores float64 `json:"cpu_cores"`
+	// OpsPerCore is the successful operations per second per core the
+	// server kept busy (operations per CPU-second of the server): the
+	// throughput a core of this server delivers on this workload.
+	OpsPerCore float64 `json:"ops_per_core,omitempty"`
+	// CPUMicrosPerOp is the server's CPU time per successful operation,
+	// in µs.
+	CPUMicrosPerOp float64 `json:"cpu_us_per_op,omitempty"`
+	// PeakMemoryBytes is the highest memory of the tree at a sample (every
+	// 250 ms and at the phase's end), summed over its processes, and
+	// Memory says how it is counted: "pss" (proportional set size: shared
+	// pages, such as PostgreSQL's shared buffers, divided among the
+	// processes that map them) or "rss" (resident set, where the PSS
+	// cannot be read).
+	PeakMemoryBytes int64  `json:"peak_memory_bytes"`
+	Memory          string `json:"memory"`
+}
+
+// PerOp sets the figures per operation of the server, for ops successful
+// operations in the phase.
+func (s *Server) PerOp(ops int64) {
+	if s.CPUSeconds > 0 && ops > 0 {
+		s.OpsPerCore = float64(ops) / s.CPUSeconds
+		s.CPUMicrosPerOp = s.CPUSeconds * 1e6 / float64(ops)
+	}
 }
 
 // OpStats are the figures of one operation kind.

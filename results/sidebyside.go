@@ -32,6 +32,9 @@ type SideCell struct {
 	Status, Validation string
 	// Figures are the medians over the series' repetitions.
 	Figures Figures
+	// Workers is the load a worker rule chose (workers auto or low: "16
+	// workers (auto)"), shown beside the throughput; "" for a count given.
+	Workers string
 	// OpsRatio and P99Ratio are this series' throughput and p99 over the
 	// baseline's; 0 when either side was not measured.
 	OpsRatio, P99Ratio float64
@@ -72,7 +75,11 @@ func CompareSideBySide(rs []*Result) *SideBySide {
 			rowOf[key] = i
 			sb.Rows = append(sb.Rows, SideRow{Workload: g.Workload, Contender: g.Contender, Cells: make([]SideCell, len(series))})
 		}
-		sb.Rows[i].Cells[pos[g.Series]] = SideCell{Present: true, Status: g.Status(), Validation: g.Validation(), Figures: g.Figures()}
+		sc := SideCell{Present: true, Status: g.Status(), Validation: g.Validation(), Figures: g.Figures()}
+		if ms := g.Measured(); len(ms) > 0 && ms[0].Params.WorkersRule != "" {
+			sc.Workers = g.Concurrency()
+		}
+		sb.Rows[i].Cells[pos[g.Series]] = sc
 	}
 	for _, row := range sb.Rows {
 		base := row.Cells[0]
@@ -101,6 +108,8 @@ func (c SideCell) Value(p99 bool) string {
 		return c.Status
 	case p99:
 		return FormatMicros(c.Figures.P99)
+	case c.Workers != "":
+		return FormatRate(c.Figures.OpsPerSec) + " · " + c.Workers
 	}
 	return FormatRate(c.Figures.OpsPerSec)
 }

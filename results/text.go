@@ -53,7 +53,7 @@ func WriteText(w io.Writer, r *Result) error {
 	if sweep {
 		fmt.Fprintf(tw, "scale\trecords\t")
 	}
-	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\t\n")
+	fmt.Fprintf(tw, "workload\tstore\tstatus\tops/s\tp50\tp99\terrors\tload rows/s\tvalidated\tworkers\t\n")
 	for _, c := range r.Cells {
 		if sweep {
 			fmt.Fprintf(tw, "%s\t%s\t", c.scaleOf(), FormatSize(float64(c.DataRecords())))
@@ -69,7 +69,7 @@ func WriteText(w io.Writer, r *Result) error {
 		if c.Load != nil {
 			load = FormatRate(c.Load.RowsPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.workloadLabel(), c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.workloadLabel(), c.Store, c.Status, opsps, p50, p99, errs, load, validationMark(c.Validation), dashIfEmpty(c.ConcurrencyText()))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -138,6 +138,12 @@ func writeCellText(ew *errWriter, c *Cell) {
 			workers = "worker"
 		}
 		ew.printf("   seed %d, scale %s, %d %s, %s", c.Seed, c.Scale, p.Workers, workers, mode)
+		switch p.WorkersRule {
+		case WorkersAuto:
+			ew.printf(" (workers auto)")
+		case WorkersLow:
+			ew.printf(" (latency at low load)")
+		}
 		if len(c.Settings) > 0 {
 			keys := make([]string, 0, len(c.Settings))
 			for k := range c.Settings {
@@ -152,10 +158,17 @@ func writeCellText(ew *errWriter, c *Cell) {
 		}
 		ew.printf("\n")
 	}
+	if t := c.Connection.Text(); t != "" {
+		ew.printf("   connection: %s\n", t)
+	}
 	if l := c.Load; l != nil {
 		ew.printf("   load: %s in %.2f s (%s rows/s, %s)", Plural(l.Rows, "row"), l.Seconds, FormatRate(l.RowsPerSec), Plural(l.Loaders, "loader"))
 		if c.StorageBytes > 0 && c.Records > 0 {
-			ew.printf("; %s on disk, %.0f bytes per record", FormatBytes(float64(c.StorageBytes)), float64(c.StorageBytes)/float64(c.Records))
+			where := "on disk"
+			if kind, _, _ := strings.Cut(l.Size, ":"); kind == "memory" {
+				where = "in memory"
+			}
+			ew.printf("; %s %s, %.0f bytes per record", FormatBytes(c.StorageBytes), where, float64(c.StorageBytes)/float64(c.Records))
 		}
 		ew.printf("\n")
 	}
@@ -208,6 +221,7 @@ func writeCellText(ew *errWriter, c *Cell) {
 	if run == nil {
 		return
 	}
+	writeSteadyText(ew, c)
 	if mr := c.MaxRate; mr != nil {
 		writeMaxRateText(ew, mr)
 	}
@@ -228,6 +242,9 @@ func writeCellText(ew *errWriter, c *Cell) {
 			ew.printf("; waited %.2f s for a CPU", h.RunDelaySeconds)
 		}
 		ew.printf("\n")
+	}
+	if t := c.Resources().Text(); t != "" {
+		ew.printf("   resources: %s\n", t)
 	}
 	for _, line := range runNotes(run) {
 		ew.printf("   %s\n", line)
@@ -269,6 +286,52 @@ func writeCellText(ew *errWriter, c *Cell) {
 		}
 	}
 	writeSyncText(ew, c)
+}
+
+// writeSteadyText writes what the cell did to reach a steady state and
+// the load it was measured under: the store's settings, the warm-up, the
+// capacity ramp, and the trend test of the measured phase.
+func writeSteadyText(ew *errWriter, c *Cell) {
+	if len(c.StoreSettings) > 0 {
+		keys := make([]string, 0, len(c.StoreSettings))
+		for k := range c.StoreSettings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+c.StoreSettings[k])
+		}
+		ew.printf("   store settings: %s\n", strings.Join(kv, ", "))
+	}
+	for i, w := 0, c.Warmup; w != nil; i, w = i+1, w.Settle {
+		label := "warm-up"
+		if i > 0 {
+			label = "warm-up at the ramp's count"
+		}
+		ew.printf("   %s: %s with %d workers", label, w.text(), w.Workers)
+		if w.Reason != "" {
+			ew.printf(" — %s", w.Reason)
+		}
+		ew.printf("\n")
+	}
+	if r := c.Ramp; r != nil {
+		ew.printf("   workers auto: %d — %s\n", r.Workers, r.Reason)
+		if len(r.Steps) > 0 {
+			var steps []string
+			for _, st := range r.Steps {
+				x := fmt.Sprintf("%d: %s ops/s p99 %s µs", st.Workers, FormatRate(st.OpsPerSec), FormatMicros(st.P99Us))
+				if st.Miss != "" {
+					x += " (missed: " + st.Miss + ")"
+				}
+				steps = append(steps, x)
+			}
+			ew.printf("     steps %s\n", strings.Join(steps, "; "))
+		}
+	}
+	if t := c.Run.Trend; t != nil {
+		ew.printf("   trend: %s\n", t.Text())
+	}
 }
 
 // modeText says how the cell's load was generated: "closed loop", "open

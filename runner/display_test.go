@@ -109,7 +109,7 @@ func TestLogLinesNameTheStore(t *testing.T) {
 	if _, err := Run(t.Context(), plan, Options{Display: NewLineDisplay(&b, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"load point/c on memory: started", "validate point/c on memory: passed", "warm-up point/c on memory: started", "run point/c on memory: started", "[READ: ops="} {
+	for _, want := range []string{"load point/c on memory: started", "validate point/c on memory: passed", "warm-up point/c on memory (1 worker): started", "run point/c on memory: started", "[READ: ops="} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, b.String())
 		}

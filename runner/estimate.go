@@ -114,7 +114,7 @@ func (e Estimate) String() string {
 	}
 	parts := []string{"≈ " + FormatSeconds(e.Seconds)}
 	if e.DiskBytes > 0 {
-		parts = append(parts, "≈ "+results.FormatBytes(e.DiskBytes)+" on disk")
+		parts = append(parts, "≈ "+results.FormatBytes(int64(e.DiskBytes))+" on disk")
 	}
 	return s + ": " + strings.Join(parts, " and ") + ", at the " + e.Basis
 }

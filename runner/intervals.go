@@ -29,8 +29,11 @@ type intervals struct {
 	last      results.Interval
 	failing   int          // consecutive final intervals in which every operation failed
 	lastKinds []KindStatus // per kind: counts so far, figures of the newest final interval
-	// lastMu guards done's growth (snapshot reads it), last, failing and
-	// lastKinds.
+	// finals copies done without histograms, for readers other than the
+	// collector (the automatic warm-up's watcher).
+	finals []results.Interval
+	// lastMu guards done's growth (snapshot reads it), last, failing,
+	// lastKinds and finals.
 	lastMu sync.Mutex
 	// live, when set, receives every final interval's figures per kind.
 	live func(idx int, set []ivKind)
@@ -155,6 +158,9 @@ func (iv *intervals) finalize(idx int, length time.Duration) []ivKind {
 	iv.lastMu.Lock()
 	iv.done = append(iv.done, out)
 	iv.last = out
+	brief := out
+	brief.Histogram = ""
+	iv.finals = append(iv.finals, brief)
 	iv.updateKinds(set, length)
 	if out.Ops == 0 && out.Errors > 0 {
 		iv.failing++

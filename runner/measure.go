@@ -17,13 +17,22 @@ import (
 // operation streams continue from one measured phase to the next (the
 // steps of a find-max search).
 type measurer struct {
-	wl     workloads.Workload
-	conn   drivers.Conn
-	cfg    Config
-	shard  results.Shard
-	disp   Display
-	gens   []workloads.Worker
-	warmed bool
+	wl    workloads.Workload
+	conn  drivers.Conn
+	cfg   Config
+	shard results.Shard
+	disp  Display
+	// gens are the operation streams of the pool of workers; the first
+	// workers of them run (all of them, unless the ramp chose fewer).
+	gens    []workloads.Worker
+	workers int
+	warmed  bool
+	// obj are the latency objectives the ramp holds each step to.
+	obj results.Objectives
+	// warm and ramp record the warm-up and the capacity ramp; ramp, when
+	// set before the first measure, is an earlier repetition's choice.
+	warm *results.Warmup
+	ramp *results.WorkerRamp
 	// start, when set, is the coordinated start of the measured phase.
 	start time.Time
 	// store and dsn name the cell's store, for faults.
@@ -35,19 +44,40 @@ type measurer struct {
 	// progress, when set, is told about the measured phase in progress.
 	progress *cellProgress
 	// acks has the workers told their operations' outcomes (for the
-	// verify step).
+	// verify step), in the warm-up and ramp as in the measured phase.
 	acks bool
 	// live receives the phases and every measured second.
 	live liveCell
+	// closeConns closes the workers' own connections (conns=worker).
+	closeConns func() error
+	// serverPID, when set, is the store's server process, measured
+	// during each measured phase.
+	serverPID int
+}
+
+// pool is the number of operation streams a cell needs: the workers, or
+// under the capacity ramp the most it may try. Each stream is worker i of
+// pool (its writes partitioned accordingly), whichever of them run.
+func (c Config) pool() int {
+	if c.WorkersRule == results.WorkersAuto {
+		return c.WorkersMax
+	}
+	return c.Workers
 }
 
 func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, cfg Config, shard results.Shard, disp Display) (*measurer, error) {
-	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp, sampleEvery: DefaultSampleEvery}
-	m.gens = make([]workloads.Worker, cfg.Workers)
+	m := &measurer{wl: wl, conn: conn, cfg: cfg, shard: shard, disp: disp, sampleEvery: DefaultSampleEvery, workers: cfg.pool()}
+	n := cfg.pool()
+	conns, closeConns, err := drivers.WorkerConns(ctx, conn, shard.Index*n, n)
+	m.closeConns = closeConns
+	if err != nil {
+		return m, err
+	}
+	m.gens = make([]workloads.Worker, n)
 	for i := range m.gens {
-		g, err := wl.Worker(conn, shard.Index*cfg.Workers+i, shard.Count*cfg.Workers)
+		g, err := wl.Worker(conns[i], shard.Index*n+i, shard.Count*n)
 		if err != nil {
-			return nil, err
+			return m, err
 		}
 		m.gens[i] = g
 	}
@@ -58,60 +88,26 @@ func newMeasurer(ctx context.Context, wl workloads.Workload, conn drivers.Conn, 
 // memory and goroutines (results.Run.Process).
 const DefaultSampleEvery = 10 * time.Second
 
-// measure runs the warm-up (the first time only) and one measured phase at
-// rate (0: closed loop).
+// measure runs the warm-up (and the capacity ramp; the first time only)
+// and one measured phase at rate (0: closed loop).
 func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, error) {
-	cfg := m.cfg
-	cfg.Rate = rate
-	// Workers of all shards share the total rate.
-	all := m.shard.Count * cfg.Workers
-	e := newEngine(ctx, cfg, m.wl.OpKinds(), m.gens, m.shard.Index*cfg.Workers, all)
-	if m.acks {
-		e.acknowledge()
-	}
-	period := 0.0
-	if cfg.Rate > 0 {
-		period = 1e9 * float64(all) / cfg.Rate
-	}
 	if !m.start.IsZero() {
-		if err := m.awaitStart(ctx, cfg.Warmup); err != nil {
+		if err := m.awaitStart(ctx, m.warmupLength()); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.warmUp(ctx, e, period); err != nil {
-		return nil, err
+	if !m.warmed {
+		m.warmed = true
+		m.live.phase("warmup")
+		if err := m.prepare(ctx, rate); err != nil {
+			return nil, err
+		}
 	}
+	cfg := m.cfg
+	cfg.Rate = rate
+	cfg.Workers = m.workers
+	e, period := m.engine(ctx, m.workers, rate)
 	return m.measured(ctx, e, cfg, period)
-}
-
-// warmUp runs the warm-up phase, once per measurer, and clears what it
-// recorded.
-func (m *measurer) warmUp(ctx context.Context, e *engine, period float64) error {
-	warmup := m.cfg.Warmup
-	wb := time.Now()
-	if !m.start.IsZero() {
-		// End early enough to settle before the coordinated start (a
-		// cell that is ready late warms up less, or not at all).
-		warmup = min(warmup, m.start.Add(-startSettle).Sub(wb))
-	}
-	if warmup <= 0 || m.warmed {
-		return nil
-	}
-	m.warmed = true
-	m.live.phase("warmup")
-	m.disp.StartPhase("warm-up "+m.live.name(), int64(warmup/time.Millisecond), "ms")
-	stop := tickPhase(m.disp, wb, warmup, nil)
-	st := e.run(ctx, phase{base: wb, deadline: warmup, period: period}, splitQuota(0, e.idTotal))
-	stop()
-	m.disp.EndPhase("warm-up done")
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if st != nil {
-		return fmt.Errorf("the store stalled during the warm-up: %s", describeStall(st))
-	}
-	e.reset()
-	return nil
 }
 
 // measured runs the measured phase and summarizes it.
@@ -137,6 +133,10 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	if obs != nil {
 		obs.BeginMeasure(ctx, m.conn)
 	}
+	sm, err := startServerMeter(m.serverPID)
+	if err != nil {
+		return nil, fmt.Errorf("measure the server: %w", err)
+	}
 	before := readHarness()
 	base := time.Now()
 	var lag time.Duration
@@ -160,6 +160,11 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	st := e.run(ctx, ph, quota)
 	elapsed := time.Since(ph.base)
 	after := readHarness()
+	var server *results.Server
+	var serverErr error
+	if sm != nil {
+		server, serverErr = sm.finish(elapsed)
+	}
 	var figures map[string]float64
 	if obs != nil {
 		figures = obs.EndMeasure(ctx, m.conn)
@@ -182,6 +187,7 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 	}
 	run.Figures = figures
 	run.Intervals = e.ivs.close(elapsed)
+	run.Trend = run.SteadinessTrend()
 	run.Process = sampler.stop()
 	if faults != nil {
 		run.Faults = faults.finish(run.Intervals)
@@ -190,11 +196,24 @@ func (m *measurer) measured(ctx context.Context, e *engine, cfg Config, period f
 		run.IntendedRate = cfg.Rate / float64(m.shard.Count)
 	}
 	run.Harness = harnessOf(before, after, elapsed)
+	if h := run.Harness; h != nil && run.Ops+run.Errors > 0 {
+		h.CPUMicrosPerOp = (h.UserSeconds + h.SystemSeconds) * 1e6 / float64(run.Ops+run.Errors)
+	}
+	if server != nil {
+		server.PerOp(run.Ops)
+		run.Server = server
+	}
 	if st != nil {
 		run.Stalled = &results.Stall{Ops: st.ops, OldestSeconds: st.oldest.Seconds(), AfterSeconds: st.after.Seconds()}
 	}
 	disp.EndPhase(fmt.Sprintf("%s in %.2f s: %s ops/s, %s", results.Plural(run.Ops, "op"), run.Seconds, results.FormatRate(run.OpsPerSec), results.Plural(run.Errors, "error")))
-	return run, m.verdict(ctx, e, run, st)
+	if err := m.verdict(ctx, e, run, st); err != nil {
+		return run, err
+	}
+	if serverErr != nil {
+		return run, fmt.Errorf("measure the server: %w", serverErr)
+	}
+	return run, nil
 }
 
 // verdict returns why a measured run is not a figure to rank: interrupted,

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
+	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/workloads"
 )
 
@@ -30,6 +31,11 @@ func PlanID(p Plan) string {
 		Timeout  int64          `json:"timeout"`
 		FindMax  bool           `json:"find_max,omitempty"`
 		SLO      string         `json:"slo,omitempty"`
+		// Added later: omitted when unset, so older plans keep their ID.
+		WorkersRule string `json:"workers_rule,omitempty"`
+		WorkersMax  int    `json:"workers_max,omitempty"`
+		WarmupMode  string `json:"warmup_mode,omitempty"`
+		WarmupMax   int64  `json:"warmup_max,omitempty"`
 	}
 	var doc struct {
 		Repeat int      `json:"repeat"`
@@ -42,6 +48,13 @@ func PlanID(p Plan) string {
 			Workers: c.Config.Workers, Loaders: c.Config.Loaders, Rate: c.Config.Rate,
 			Duration: int64(c.Config.Duration), Ops: c.Config.Ops, Warmup: int64(c.Config.Warmup),
 			Timeout: int64(c.Config.Timeout), FindMax: c.Config.FindMax, SLO: c.Config.SLO.String(),
+			WorkersRule: c.Config.WorkersRule, WarmupMode: c.Config.WarmupMode,
+		}
+		if c.Config.WorkersRule == results.WorkersAuto {
+			id.WorkersMax = c.Config.WorkersMax
+		}
+		if c.Config.WarmupMode == results.WarmupAuto || c.Config.WarmupMode == WarmupByStore {
+			id.WarmupMax = int64(c.Config.WarmupMax)
 		}
 		// The effective settings, so "records: 1000" from a suite and
 		// "--set records=1000" from the command line hash alike.

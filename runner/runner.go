@@ -34,8 +34,15 @@ import (
 
 // Config holds the runner settings of a cell.
 type Config struct {
-	// Workers is the number of concurrent workers (default 1).
+	// Workers is the number of concurrent workers (default 1); under
+	// WorkersRule auto, the ramp chooses it.
 	Workers int
+	// WorkersRule is "" (Workers as given), results.WorkersLow (two
+	// workers: latency at low load) or results.WorkersAuto: the capacity
+	// ramp (see ramp) chooses the count, at most WorkersMax.
+	WorkersRule string
+	// WorkersMax bounds the capacity ramp (default DefaultWorkersMax).
+	WorkersMax int
 	// Rate is the target total rate in operations per second; 0 runs a
 	// closed loop.
 	Rate float64
@@ -45,8 +52,16 @@ type Config struct {
 	// Ops bounds the number of measured operations over all workers; 0
 	// means no count limit.
 	Ops int64
-	// Warmup is run before the measured phase and discarded.
+	// Warmup is run before the measured phase and discarded: for this
+	// long under WarmupMode fixed.
 	Warmup time.Duration
+	// WarmupMode is results.WarmupAuto (run until throughput and p99 are
+	// steady, see steady, at most WarmupMax), results.WarmupFixed or ""
+	// (run Warmup), or WarmupByStore: auto on server stores, Warmup on
+	// embedded ones (the command line's and suites' default).
+	WarmupMode string
+	// WarmupMax caps an automatic warm-up (default DefaultWarmupMax).
+	WarmupMax time.Duration
 	// Timeout bounds each operation; 0 means no per-operation timeout.
 	Timeout time.Duration
 	// Loaders is the number of concurrent loaders (default: number of CPUs,
@@ -71,18 +86,63 @@ type Config struct {
 // DefaultLoaders is the load parallelism used when Config.Loaders is 0.
 func DefaultLoaders() int { return min(runtime.NumCPU(), 8) }
 
+// WarmupByStore is the warm-up mode that picks auto for server stores and
+// the fixed Warmup for embedded ones (Config.WarmupMode).
+const WarmupByStore = "by-store"
+
+// Defaults of the automatic warm-up and worker count.
+const (
+	// DefaultWarmupMax caps an automatic warm-up: two minutes, what a
+	// JVM server's just-in-time compiler took here to reach steady
+	// throughput after a start (Neo4j, OpenSearch).
+	DefaultWarmupMax = 2 * time.Minute
+	// DefaultWorkersMax bounds the capacity ramp.
+	DefaultWorkersMax = 64
+)
+
 // Validate checks the settings and fills defaults: Workers 0 (the zero
 // Config) means 1. (Suites and the command line refuse 0 workers given
 // explicitly, see Suite.Plan.)
 func (c *Config) Validate() error {
-	if c.Workers == 0 {
-		c.Workers = 1
+	switch c.WorkersRule {
+	case "":
+		if c.Workers == 0 {
+			c.Workers = 1
+		}
+	case results.WorkersLow:
+		c.Workers = results.LowLoadWorkers
+	case results.WorkersAuto:
+		if c.WorkersMax == 0 {
+			c.WorkersMax = DefaultWorkersMax
+		}
+		if c.WorkersMax < 1 || c.WorkersMax > 4096 {
+			return fmt.Errorf("workers-max must be in 1..4096, not %d", c.WorkersMax)
+		}
+		if c.Rate > 0 {
+			return errors.New("workers auto finds the closed-loop capacity: give an open-loop rate a worker count (--workers N)")
+		}
+	default:
+		return fmt.Errorf("workers %q: give a number, auto or low", c.WorkersRule)
+	}
+	switch c.WarmupMode {
+	case "", results.WarmupFixed, WarmupByStore:
+	case results.WarmupAuto:
+		if c.WarmupMax == 0 {
+			c.WarmupMax = DefaultWarmupMax
+		}
+	default:
+		return fmt.Errorf("warmup mode %q: give a duration or auto", c.WarmupMode)
+	}
+	if c.WarmupMax == 0 {
+		c.WarmupMax = DefaultWarmupMax
 	}
 	if c.Loaders == 0 {
 		c.Loaders = DefaultLoaders()
 	}
 	switch {
-	case c.Workers < 0 || c.Workers > 10000:
+	case c.WarmupMax < 0:
+		return fmt.Errorf("durations must not be negative")
+	case c.WorkersRule != results.WorkersAuto && (c.Workers < 0 || c.Workers > 10000):
 		return fmt.Errorf("workers must be in 1..10000, not %d", c.Workers)
 	case c.Loaders < 0 || c.Loaders > 1024:
 		return fmt.Errorf("loaders must be in 1..1024, not %d", c.Loaders)
@@ -117,6 +177,10 @@ type Cell struct {
 	// Thresholds are checked on the cell's measured run; their outcomes
 	// are recorded in the result's cell.
 	Thresholds []results.Threshold
+	// ServerPID, when set, is the store's server process: its tree's CPU
+	// time and memory during each measured phase go into the result
+	// (results.Server).
+	ServerPID int
 }
 
 // Plan is what one run executes.
@@ -176,6 +240,16 @@ func (p Plan) Check() error {
 		for _, c := range p.Cells {
 			if c.Config.FindMax {
 				return errors.New("find-max cannot run sharded: the shards would search for different rates")
+			}
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run sharded: the shards would choose different counts (give --workers N)")
+			}
+		}
+	}
+	if !p.StartAt.IsZero() {
+		for _, c := range p.Cells {
+			if c.Config.WorkersRule == results.WorkersAuto {
+				return errors.New("workers auto cannot run with --start-at: its ramp takes an unknown time before the coordinated start (give --workers N)")
 			}
 		}
 	}
@@ -295,16 +369,23 @@ func Run(ctx context.Context, plan Plan, opts Options) (*results.Result, error) 
 	var runErr error
 	total := plan.Repeat * len(plan.Cells)
 	done := 0
+	// The worker count a cell's first repetition found (workers auto),
+	// kept for its later repetitions so they all measure the same thing.
+	ramps := make([]*results.WorkerRamp, len(plan.Cells))
 run:
 	for rep := 1; rep <= plan.Repeat; rep++ {
-		for _, cell := range plan.Cells {
+		for ci, cell := range plan.Cells {
 			done++
 			disp.Logf("%s", plan.cellLabel(cell, done, total, rep))
 			lc := liveCell{sink: opts.Live, cell: LiveCell{Workload: cell.Workload, Store: cell.Store}}
-			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), opts, live, lc)
+			rc := runBounded(ctx, cell, plan, plan.cellStart(done-1), ramps[ci], opts, live, lc)
 			lc.phase("done")
 			if plan.Repeat > 1 {
 				rc.Repetition = rep
+			}
+			if ramps[ci] == nil && rc.Ramp != nil && rc.Status == results.StatusOK {
+				ramps[ci] = &results.WorkerRamp{Workers: rc.Ramp.Workers, Max: rc.Ramp.Max, Gain: rc.Ramp.Gain,
+					Reason: "the count repetition " + fmt.Sprint(max(rep, 1)) + "'s ramp chose", FromRepetition: max(rep, 1)}
 			}
 			rc.Redact(red.Redact)
 			opts.History.Add(&rc)
@@ -451,11 +532,12 @@ func (p Plan) Redactor() *drivers.Redactor {
 
 // runBounded runs a cell and returns its record; once ctx is done it waits
 // at most cellGrace for the cell, then abandons it with what it had
-// published.
-func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, live *Progress, lc liveCell) results.Cell {
+// published. prior, when set, is the worker count an earlier repetition's
+// ramp chose.
+func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, opts Options, live *Progress, lc liveCell) results.Cell {
 	cp := live.startCell(results.Cell{Workload: cell.Workload, Store: cell.Store, DSN: drivers.RedactDSN(cell.DSN), Status: results.StatusInterrupted})
 	done := make(chan results.Cell, 1)
-	go func() { done <- runCell(ctx, cell, plan, start, opts, cp, lc) }()
+	go func() { done <- runCell(ctx, cell, plan, start, prior, opts, cp, lc) }()
 	select {
 	case rc := <-done:
 		return rc
@@ -477,11 +559,29 @@ func runBounded(ctx context.Context, cell Cell, plan Plan, start time.Time, opts
 
 // runCell runs one cell through the plan's phases and never fails: errors
 // are recorded in the cell. start, when set, is the coordinated start of its
-// measured phase. It publishes the cell's progress to cp at the end of each
-// phase, and its phases and figures to lc.
-func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
+// measured phase; prior, when set, is the worker count an earlier
+// repetition's ramp chose. It publishes the cell's progress to cp at the
+// end of each phase, and its phases and figures to lc.
+func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, prior *results.WorkerRamp, opts Options, cp *cellProgress, lc liveCell) (rc results.Cell) {
 	cfg := cell.Config
 	info, _ := drivers.Describe(cell.Store)
+	switch cfg.WarmupMode {
+	case "":
+		cfg.WarmupMode = results.WarmupFixed
+	case WarmupByStore:
+		// Server stores warm up until steady: a JVM server's compiler and
+		// caches take tens of seconds to minutes after a start. Embedded
+		// stores are compiled ahead of time and have no connection pool
+		// to fill: a fixed warm-up suffices, and the trend test on the
+		// measured phase flags one that did not.
+		cfg.WarmupMode = results.WarmupAuto
+		if info.Embedded {
+			cfg.WarmupMode = results.WarmupFixed
+		}
+	}
+	if cfg.WarmupMode == results.WarmupAuto && cfg.WarmupMax == 0 {
+		cfg.WarmupMax = DefaultWarmupMax
+	}
 	rc = results.Cell{
 		Workload: cell.Workload,
 		Store:    cell.Store,
@@ -508,8 +608,12 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 		return fail(err)
 	}
 	rc.Params = results.RunParams{
-		Workers: cfg.Workers, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
-		WarmupSeconds: cfg.Warmup.Seconds(), TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+		Workers: cfg.Workers, WorkersRule: cfg.WorkersRule, Rate: cfg.Rate, DurationSeconds: cfg.Duration.Seconds(), Ops: cfg.Ops,
+		WarmupSeconds: cfg.Warmup.Seconds(), WarmupMode: cfg.WarmupMode, TimeoutSeconds: cfg.Timeout.Seconds(), Loaders: cfg.Loaders,
+	}
+	if cfg.WarmupMode == results.WarmupAuto {
+		rc.Params.WarmupSeconds = 0
+		rc.Params.WarmupMaxSeconds = cfg.WarmupMax.Seconds()
 	}
 	wl, err := workloads.New(cell.Workload, cell.Params)
 	if err != nil {
@@ -531,6 +635,8 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 		}
 	}()
 	rc.StoreVersion = drivers.Version(ctx, conn)
+	rc.Connection = connectionOf(conn, info)
+	rc.StoreSettings = drivers.Settings(conn)
 	rc.Sink = drivers.DiscardsData(conn)
 	if mb, err := drivers.MemoryBound(ctx, conn); err != nil {
 		opts.Display.Logf("%s: memory bound not known: %v", cell.Store, err)
@@ -543,7 +649,7 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	}
 	// Ask for a worker first: a store that lacks an operation of the mix
 	// is n/a before anything is loaded.
-	if _, err := wl.Worker(conn, plan.Shard.Index*cfg.Workers, plan.Shard.Count*cfg.Workers); err != nil {
+	if _, err := wl.Worker(conn, plan.Shard.Index*cfg.pool(), plan.Shard.Count*cfg.pool()); err != nil {
 		return fail(err)
 	}
 	if plan.Phase != PhaseRun {
@@ -565,19 +671,33 @@ func runCell(ctx context.Context, cell Cell, plan Plan, start time.Time, opts Op
 	}
 	cp.set(&rc, "warming up")
 	m, err := newMeasurer(ctx, wl, conn, cfg, plan.Shard, opts.Display)
+	if m != nil {
+		defer func() {
+			if err := m.closeConns(); err != nil && rc.Error == "" {
+				rc.Error = fmt.Sprintf("close the workers' connections: %v", err)
+			}
+		}()
+	}
 	if err != nil {
 		return fail(err)
 	}
 	m.start, m.store, m.dsn, m.faults, m.progress, m.live = start, cell.Store, cell.DSN, opts.Faults, cp, lc
+	m.serverPID = cell.ServerPID
 	if opts.SampleEvery > 0 {
 		m.sampleEvery = opts.SampleEvery
 	}
+	m.obj = results.NewObjectives(plan.Objectives, results.DefaultObjectives())
+	m.ramp = prior
 	vf, verifies := wl.(workloads.Verifier)
 	m.acks = verifies && !rc.Sink
 	if cfg.FindMax {
 		rc.Run, rc.MaxRate, err = m.findMax(ctx)
 	} else {
 		rc.Run, err = m.measure(ctx, cfg.Rate)
+	}
+	rc.Warmup, rc.Ramp = m.warm, m.ramp
+	if m.ramp != nil {
+		rc.Params.Workers = m.workers
 	}
 	rc.Thresholds = results.CheckThresholds(&rc, cell.Thresholds)
 	cp.set(&rc, "measured")
@@ -646,6 +766,7 @@ func closeBounded(conn drivers.Conn, rc *results.Cell) error {
 // an earlier load phase did them) and validation, recording them in rc.
 func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, conn drivers.Conn, cfg Config, plan Plan, disp Display, cp *cellProgress, lc liveCell) error {
 	shard := plan.Shard
+	var before storeSize // the size after setup, when this cell loads
 	if plan.Phase != PhaseRun {
 		cp.set(rc, "loading")
 		t0 := time.Now()
@@ -658,6 +779,7 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 		if cfg.MaxLoad > 0 {
 			lctx, cancel = context.WithTimeout(ctx, cfg.MaxLoad)
 		}
+		size := startSize(ctx, wl, conn, shard)
 		lc.phase("load")
 		load, err := loadAll(lctx, wl, conn, cfg.Loaders, shard, disp, lc)
 		cancel()
@@ -670,8 +792,9 @@ func prepareCell(ctx context.Context, rc *results.Cell, wl workloads.Workload, c
 		if err != nil {
 			return err
 		}
+		before = size
 	}
-	rc.StorageBytes = storageBytes(ctx, wl, conn, disp)
+	recordSize(ctx, rc, wl, conn, shard, before, disp)
 	if plan.Phase == PhaseLoad {
 		rc.Validation = &results.Validation{Status: results.ValidationSkipped,
 			Reason: "load phase only: the run phase (--phase run) validates the data"}
@@ -768,7 +891,7 @@ func checkBudget(cell Cell, cfg Config, records int64, embedded bool, disp Displ
 	}
 	if embedded && cell.DSN == "" && est.DiskBytes > 0 {
 		if free, ok := freeBytes(os.TempDir()); ok && est.DiskBytes > float64(free) {
-			disp.Logf("WARNING: the estimated %s on disk exceed the %s free in %s", results.FormatBytes(est.DiskBytes), results.FormatBytes(float64(free)), os.TempDir())
+			disp.Logf("WARNING: the estimated %s on disk exceed the %s free in %s", results.FormatBytes(int64(est.DiskBytes)), results.FormatBytes(int64(free)), os.TempDir())
 		}
 	}
 	if cfg.MaxLoad > 0 && est.Seconds > cfg.MaxLoad.Seconds() {
@@ -776,27 +899,6 @@ func checkBudget(cell Cell, cfg Config, records int64, embedded bool, disp Displ
 			FormatSeconds(est.Seconds), cfg.MaxLoad)
 	}
 	return nil
-}
-
-// storageBytes asks the store for the size on disk of the cell's data (0
-// when it cannot tell; a failure to ask is logged, not fatal).
-func storageBytes(ctx context.Context, wl workloads.Workload, conn drivers.Conn, disp Display) int64 {
-	sr, ok := wl.(workloads.StorageReporter)
-	if !ok || drivers.DiscardsData(conn) {
-		return 0
-	}
-	n, ok, err := sr.StorageBytes(ctx, conn)
-	if err != nil {
-		disp.Logf("%s: %v (bytes per record not reported)", wl.Name(), err)
-		return 0
-	}
-	if !ok {
-		return 0
-	}
-	if r := wl.Records(); r > 0 {
-		disp.Logf("on disk: %s, %.0f bytes per record", results.FormatBytes(float64(n)), float64(n)/float64(r))
-	}
-	return n
 }
 
 // RunFinisher is an optional interface of a Workload with background work

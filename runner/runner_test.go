@@ -55,6 +55,14 @@ type faults struct {
 	// (after delayFrom), each after failAfter.
 	failOf, failIn int64
 	failAfter      time.Duration
+	// delayAt, when set, gives every read's delay from the time since the
+	// first read (a store warming up or slowing down).
+	delayAt    func(since time.Duration) time.Duration
+	delayStart atomic.Pointer[time.Time]
+	// slots, when set, bounds the reads served at once (a store's
+	// capacity); each holds its slot for slotTime.
+	slots    chan struct{}
+	slotTime time.Duration
 }
 
 // delays reports whether the n-th read is delayed.
@@ -124,6 +132,20 @@ func (s *faultyStore) Read(ctx context.Context, key []byte, fields []int, dst []
 		}
 	}
 	n := s.f.reads.Add(1)
+	if s.f.delayAt != nil {
+		now := time.Now()
+		s.f.delayStart.CompareAndSwap(nil, &now)
+		time.Sleep(s.f.delayAt(now.Sub(*s.f.delayStart.Load())))
+	}
+	if s.f.slots != nil {
+		select {
+		case s.f.slots <- struct{}{}:
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+		time.Sleep(s.f.slotTime)
+		<-s.f.slots
+	}
 	if s.f.delays(n) {
 		if s.f.stuck {
 			time.Sleep(s.f.readDelay)

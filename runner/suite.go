@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,10 @@ import (
 //	scale: quick                      # quick, full or a factor (10); or
 //	                                  # scales: [1, 10, 100] for a sweep
 //	defaults: {workers: 2, duration: 5s, warmup: 1s, timeout: 10s}
+//	                                  # workers: auto finds the store's capacity,
+//	                                  # low is 2 (latency at low load);
+//	                                  # warmup: auto runs until steady
+//	                                  # (at most warmup_max, default 2m)
 //	                                  # max_load: 20m, a budget per load
 //	stores: [memory]                  # or "name=dsn", or {name: …, dsn: …}
 //	workloads:
@@ -144,13 +149,19 @@ func (l *ScopedList) UnmarshalYAML(n *yaml.Node) error {
 // Settings are runner settings as a suite or the command line gives them;
 // nil fields are unset.
 type Settings struct {
-	Workers  *int      `yaml:"workers"`
-	Loaders  *int      `yaml:"loaders"`
-	Rate     *float64  `yaml:"rate"`
-	Duration *Duration `yaml:"duration"`
-	Ops      *int64    `yaml:"ops"`
-	Warmup   *Duration `yaml:"warmup"`
-	Timeout  *Duration `yaml:"timeout"`
+	// Workers is a count, "auto" (the capacity ramp) or "low" (two
+	// workers: latency at low load).
+	Workers *Workers `yaml:"workers"`
+	// WorkersMax bounds the capacity ramp.
+	WorkersMax *int      `yaml:"workers_max"`
+	Loaders    *int      `yaml:"loaders"`
+	Rate       *float64  `yaml:"rate"`
+	Duration   *Duration `yaml:"duration"`
+	Ops        *int64    `yaml:"ops"`
+	// Warmup is a duration or "auto" (until steady, at most WarmupMax).
+	Warmup    *Warmup   `yaml:"warmup"`
+	WarmupMax *Duration `yaml:"warmup_max"`
+	Timeout   *Duration `yaml:"timeout"`
 	// FindMax is an SLO ("p99=10ms"): the cell searches for the highest
 	// open-loop rate that meets it instead of running once.
 	FindMax *string `yaml:"find_max"`
@@ -165,6 +176,12 @@ type Settings struct {
 func (s Settings) Over(o Settings) Settings {
 	if o.Workers != nil {
 		s.Workers = o.Workers
+	}
+	if o.WorkersMax != nil {
+		s.WorkersMax = o.WorkersMax
+	}
+	if o.WarmupMax != nil {
+		s.WarmupMax = o.WarmupMax
 	}
 	if o.Loaders != nil {
 		s.Loaders = o.Loaders
@@ -197,11 +214,18 @@ func (s Settings) Over(o Settings) Settings {
 }
 
 // Config turns settings into a runner configuration, with storefit's
-// defaults for what is unset: 1 worker, 10 s, 2 s warm-up, 10 s timeout.
+// defaults for what is unset: 1 worker, 10 s, a warm-up until steady on
+// server stores and of 2 s on embedded ones, 10 s timeout.
 func (s Settings) Config() Config {
-	c := Config{Workers: 1, Duration: 10 * time.Second, Warmup: 2 * time.Second, Timeout: 10 * time.Second}
+	c := Config{Workers: 1, Duration: 10 * time.Second, Warmup: 2 * time.Second, WarmupMode: WarmupByStore, Timeout: 10 * time.Second}
 	if s.Workers != nil {
-		c.Workers = *s.Workers
+		c.Workers, c.WorkersRule = s.Workers.N, s.Workers.Rule
+	}
+	if s.WorkersMax != nil {
+		c.WorkersMax = *s.WorkersMax
+	}
+	if s.WarmupMax != nil {
+		c.WarmupMax = time.Duration(*s.WarmupMax)
 	}
 	if s.Loaders != nil {
 		c.Loaders = *s.Loaders
@@ -219,7 +243,11 @@ func (s Settings) Config() Config {
 		c.Duration = time.Duration(*s.Duration)
 	}
 	if s.Warmup != nil {
-		c.Warmup = time.Duration(*s.Warmup)
+		c.WarmupMode = results.WarmupFixed
+		c.Warmup = s.Warmup.D
+		if s.Warmup.Auto {
+			c.WarmupMode, c.Warmup = results.WarmupAuto, 0
+		}
 	}
 	if s.Timeout != nil {
 		c.Timeout = time.Duration(*s.Timeout)
@@ -229,6 +257,70 @@ func (s Settings) Config() Config {
 	}
 	c.Faults = s.Faults
 	return c
+}
+
+// Workers is a worker setting: a count, or a rule (results.WorkersAuto,
+// results.WorkersLow) with N unset.
+type Workers struct {
+	N    int
+	Rule string
+}
+
+// ParseWorkers parses a worker setting: a number, "auto" or "low".
+func ParseWorkers(s string) (Workers, error) {
+	switch s = strings.TrimSpace(s); s {
+	case results.WorkersAuto, results.WorkersLow:
+		return Workers{Rule: s}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err == nil && n < 1 {
+		return Workers{}, fmt.Errorf("workers must be at least 1, not %d (give a number, auto or low)", n)
+	}
+	if err != nil {
+		return Workers{}, fmt.Errorf("workers %q: give a number of workers, auto (find the store's capacity) or low (%d workers: latency at low load)", s, results.LowLoadWorkers)
+	}
+	return Workers{N: n}, nil
+}
+
+// UnmarshalYAML accepts a number, "auto" or "low".
+func (w *Workers) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseWorkers(n.Value)
+	if n.Kind == yaml.ScalarNode && err != nil && strings.HasPrefix(err.Error(), "workers must be") {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return fmt.Errorf("line %d: give workers a number, auto or low", n.Line)
+	}
+	*w = v
+	return nil
+}
+
+// Warmup is a warm-up setting: a duration, or Auto (until steady).
+type Warmup struct {
+	D    time.Duration
+	Auto bool
+}
+
+// ParseWarmup parses a warm-up setting: a duration or "auto".
+func ParseWarmup(s string) (Warmup, error) {
+	if s = strings.TrimSpace(s); s == results.WarmupAuto {
+		return Warmup{Auto: true}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return Warmup{}, fmt.Errorf("warmup %q: give a duration (e.g. 5s) or auto (until throughput and p99 are steady)", s)
+	}
+	return Warmup{D: d}, nil
+}
+
+// UnmarshalYAML accepts a duration or "auto".
+func (w *Warmup) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseWarmup(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return fmt.Errorf("line %d: give warmup a duration (e.g. 5s) or auto", n.Line)
+	}
+	*w = v
+	return nil
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" in YAML.
@@ -415,15 +507,25 @@ type Overrides struct {
 }
 
 // checkDuplicates refuses a workload or a store listed twice: their cells
-// would run twice and could not be told apart in results. A store may be
-// given twice with labels (redis:a=DSN1, redis:b=DSN2).
+// would run twice and could not be told apart in results. A workload may be
+// listed again with other settings or options (a rate sweep: its cells
+// carry their rate, workers and options); a store may be given twice with
+// labels (redis:a=DSN1, redis:b=DSN2).
 func checkDuplicates(ws []SuiteWorkload, stores []StoreRef) error {
 	seen := map[string]int{}
 	for i, w := range ws {
-		if j, ok := seen[w.Workload]; ok {
-			return fmt.Errorf("workload %s is listed twice (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or run the variants as separate suites", w.Workload, j+1, i+1)
+		variant, err := json.Marshal(struct {
+			S Settings
+			O map[string]any
+		}{w.Settings, w.Options}) // map keys sorted: one text per variant
+		key := w.Workload + " " + string(variant)
+		if err != nil {
+			key = fmt.Sprintf("%s %d", w.Workload, i) // options JSON cannot hold are told apart by YAML
 		}
-		seen[w.Workload] = i
+		if j, ok := seen[key]; ok {
+			return fmt.Errorf("workload %s is listed twice with the same settings (entries %d and %d): results could not tell its cells apart; use --repeat for repetitions, or give each entry its own settings", w.Workload, j+1, i+1)
+		}
+		seen[key] = i
 	}
 	seen = map[string]int{}
 	for i, st := range stores {
@@ -469,8 +571,8 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	var ths []results.Threshold
 	for _, w := range s.Workloads {
 		set := defaults.Over(w.Settings).Over(o.Settings)
-		if set.Workers != nil && *set.Workers < 1 {
-			return Plan{}, fmt.Errorf("workload %s: workers must be at least 1, not %d", w.Workload, *set.Workers)
+		if set.Workers != nil && set.Workers.Rule == "" && set.Workers.N < 1 {
+			return Plan{}, fmt.Errorf("workload %s: workers must be at least 1, not %d", w.Workload, set.Workers.N)
 		}
 		opts := map[string]any{}
 		for k, v := range w.Options {

@@ -235,7 +235,8 @@ func TestShardValidation(t *testing.T) {
 	}{
 		{"graph/mix", map[string]any{"users": 500}, results.ValidationPassed},
 		{"wide/mix", map[string]any{"rows": 500}, results.ValidationPassed},
-		{"crud/mix", map[string]any{"users": 100, "tweets": 500}, results.ValidationSkipped},
+		{"crud/mix", map[string]any{"users": 100, "tweets": 500}, results.ValidationPassed},
+		{"point/noshare-test", map[string]any{"records": 500}, results.ValidationSkipped},
 	} {
 		cell := Cell{Workload: tt.workload, Params: pointCell("", "", Config{}, nil).Params, Store: "memory", Config: Config{Workers: 1, Ops: 100, Loaders: 2}}
 		cell.Params.Options = tt.opts

@@ -266,3 +266,30 @@ func TestVerifyCatchesDriftedCounts(t *testing.T) {
 		t.Fatalf("verify %+v, failures %v: want count failures", c.Validation.Verify, c.Validation.Failures)
 	}
 }
+
+// The warm-up and the capacity ramp write too: the verify step must know
+// their writes, or a field last written before the measured phase holds a
+// value no acknowledged write explains. On the oracle, a cell with a
+// warm-up and workers auto (few operations in its measured phase, so most
+// writes come before it) passes the verify step.
+func TestVerifyCountsWarmupAndRampWrites(t *testing.T) {
+	defer func(s, m time.Duration) { rampSettle, rampStep = s, m }(rampSettle, rampStep)
+	rampSettle, rampStep = 100*time.Millisecond, 300*time.Millisecond
+	cfg := Config{WorkersRule: results.WorkersAuto, WorkersMax: 4, Ops: 200, Warmup: 300 * time.Millisecond, Timeout: 10 * time.Second}
+	cell := pointCell("memory", "a", cfg, map[string]any{"records": 2000})
+	res, err := runOne(t, context.Background(), cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusOK {
+		t.Fatalf("status %s: %s", c.Status, c.Error)
+	}
+	vr := c.Validation.Verify
+	if vr == nil || c.Ramp == nil || c.Warmup == nil {
+		t.Fatalf("verify %+v, ramp %+v, warm-up %+v", vr, c.Ramp, c.Warmup)
+	}
+	if vr.Status != results.ValidationPassed || vr.Writes <= c.Run.Ops {
+		t.Errorf("verify %+v after %d measured operations: %v", vr, c.Run.Ops, c.Validation.Failures)
+	}
+}

@@ -195,6 +195,28 @@ func (l *Ledger) Add(key uint64, o Outcome) {
 	l.counts[key] = t
 }
 
+// WorkerLedgers gathers the ledgers of a Verify's workers, which must all
+// be of the workload's worker type P (ledger returns each one's Ledger), and adds
+// their acknowledged and unknown-outcome writes to ver. It returns the
+// workers typed, in order; name (the workload's) starts the error.
+func WorkerLedgers[P Worker](name string, workers []Worker, ver *Verification, ledger func(P) *Ledger) ([]P, []*Ledger, error) {
+	ws := make([]P, 0, len(workers))
+	ledgers := make([]*Ledger, 0, len(workers))
+	for _, g := range workers {
+		k, ok := g.(P)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s verify: worker of type %T", name, g)
+		}
+		l := ledger(k)
+		a, u := l.Writes()
+		ver.Writes += a
+		ver.Unknown += u
+		ws = append(ws, k)
+		ledgers = append(ledgers, l)
+	}
+	return ws, ledgers, nil
+}
+
 // Writes returns the number of acknowledged writes and of writes of
 // unknown outcome counted so far.
 func (l *Ledger) Writes() (acked, unknown int64) { return l.acked, l.unknowns }

@@ -59,10 +59,12 @@ type Workload interface {
 // ShareValidator is an optional interface of a Workload whose answers can
 // be checked on a share of its data: load parts [first, first+count) of
 // parts, as one shard of a sharded run loads them. Other shards load the
-// other parts into the same store (a server) or into their own (an
-// embedded store), so ValidateShare may only ask what the share alone
-// determines: a record by its key, not a count, an aggregate or a scan.
-// The runner calls it in place of Validate in a shard of a full run;
+// other parts into the same store (a server), possibly while it validates,
+// or into their own (an embedded store), so ValidateShare may only ask
+// what the share alone determines, whatever else the store holds: a record
+// by its key, an aggregate over a window that only the share's rows fall
+// in, a search whose every match is in the share — not a total over all
+// rows. The runner calls it in place of Validate in a shard of a full run;
 // without it such a shard is unvalidated (a run phase after a load phase
 // validates all the data instead).
 type ShareValidator interface {
@@ -89,29 +91,30 @@ func FinishStore(ctx context.Context, s any) error {
 	return nil
 }
 
-// StorageReporter is implemented by workloads whose stores may report their
-// size on disk (see drivers.StorageSizer). The runner calls StorageBytes
-// after the load phase; ok is false when the store does not tell.
+// StorageReporter is implemented by workloads whose stores may tell how
+// many bytes their data take (see drivers.Sizer). The runner calls
+// StoreSize after setup and again after the load; what is "" when the
+// store does not tell.
 type StorageReporter interface {
-	StorageBytes(ctx context.Context, c drivers.Conn) (n int64, ok bool, err error)
+	StoreSize(ctx context.Context, c drivers.Conn) (n int64, what string, err error)
 }
 
-// StoreBytes asks the pattern store s for its size on disk if it
-// implements drivers.StorageSizer; workloads use it to implement
-// StorageReporter.
-func StoreBytes(ctx context.Context, s any) (int64, bool, error) {
-	z, ok := s.(drivers.StorageSizer)
+// StoreSize asks the pattern store s for its size if it implements
+// drivers.Sizer; workloads use it to implement StorageReporter. what is ""
+// when s cannot tell.
+func StoreSize(ctx context.Context, s any) (n int64, what string, err error) {
+	z, ok := s.(drivers.Sizer)
 	if !ok {
-		return 0, false, nil
+		return 0, "", nil
 	}
-	n, err := z.StorageBytes(ctx)
+	n, what, err = z.Size(ctx)
 	switch {
 	case errors.Is(err, drivers.ErrUnsupported):
-		return 0, false, nil // this instance cannot tell (an in-memory database)
+		return 0, "", nil // this instance cannot tell (an in-memory database)
 	case err != nil:
-		return 0, false, fmt.Errorf("size on disk: %w", err)
+		return 0, "", fmt.Errorf("store size: %w", err)
 	}
-	return n, true, nil
+	return n, what, nil
 }
 
 // Observer is implemented by workloads that measure figures of a measured

@@ -191,30 +191,6 @@ func TestRowAccessors(t *testing.T) {
 	}
 }
 
-func TestParseKafkaDSN(t *testing.T) {
-	tests := []struct {
-		dsn  string
-		want []string
-		err  bool
-	}{
-		{"kafka://127.0.0.1:9092", []string{"127.0.0.1:9092"}, false},
-		{"kafka://a:1,b:2", []string{"a:1", "b:2"}, false},
-		{"127.0.0.1:9092", []string{"127.0.0.1:9092"}, false},
-		{"kafka://", nil, true},
-		{"http://127.0.0.1:9092", nil, true},
-		{"kafka://127.0.0.1", nil, true},
-		{"kafka://u:p@127.0.0.1:9092", nil, true},
-		{"kafka://127.0.0.1:9092/x", nil, true},
-		{"", nil, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseKafkaDSN(tt.dsn)
-		if (err != nil) != tt.err || !cmp.Equal(got, tt.want) {
-			t.Errorf("ParseKafkaDSN(%q) = %v, %v; want %v, error %v", tt.dsn, got, err, tt.want, tt.err)
-		}
-	}
-}
-
 func TestPostgresConnectorConfig(t *testing.T) {
 	p := PostgresConnector{
 		Name: "c", DSN: "postgres://storefit:s3cret@127.0.0.1:5432/sf_kafka?sslmode=disable",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/storefit/storefit/cdc/kafkalog"
 )
 
 // servers returns the DSNs of the servers the end-to-end test needs:
@@ -172,10 +173,10 @@ func TestPostgresThroughKafka(t *testing.T) {
 		if _, err := pg.Exec(ctx, "DROP TABLE IF EXISTS "+tbl); err != nil {
 			t.Error(err)
 		}
-		if err := DeleteTopics(ctx, kafkaDSN, append(topics, cfg.HeartbeatTopic())...); err != nil {
+		if err := kafkalog.DeleteTopics(ctx, kafkaDSN, append(topics, cfg.HeartbeatTopic())...); err != nil {
 			t.Error(err)
 		}
-		if err := DeleteGroup(ctx, kafkaDSN, group); err != nil {
+		if err := kafkalog.DeleteGroup(ctx, kafkaDSN, group); err != nil {
 			t.Error(err)
 		}
 	})
@@ -471,10 +472,10 @@ func TestStreamOnly(t *testing.T) {
 				t.Error(err)
 			}
 		}
-		if err := DeleteTopics(ctx, kafkaDSN, append(cfg.Topics(), cfg.HeartbeatTopic())...); err != nil {
+		if err := kafkalog.DeleteTopics(ctx, kafkaDSN, append(cfg.Topics(), cfg.HeartbeatTopic())...); err != nil {
 			t.Error(err)
 		}
-		if err := DeleteGroup(ctx, kafkaDSN, group); err != nil {
+		if err := kafkalog.DeleteGroup(ctx, kafkaDSN, group); err != nil {
 			t.Error(err)
 		}
 	})

@@ -1,6 +1,7 @@
-// Package debezium is the transport of the sync workload's cdc-debezium
-// strategy: PostgreSQL changes captured by Debezium's PostgreSQL connector,
-// carried by Kafka, and read back as typed changes by a consumer group.
+// Package debezium is the transport of the sync engine's cdc-debezium
+// strategy (syncer/kafkasync): PostgreSQL changes captured by Debezium's
+// PostgreSQL connector, carried by Kafka, and read back as typed changes by
+// a consumer group (cdc/kafkalog).
 //
 // # Data path
 //
@@ -87,7 +88,7 @@
 // DeleteConnector stops the connector but leaves its slot and publication
 // (a connector registered again resumes from them); DropSlot drops both,
 // waiting for the slot to be released. A slot left behind makes the server
-// keep WAL for it. DeleteTopics and DeleteGroup remove the Kafka side.
+// keep WAL for it. kafkalog.DeleteTopics and DeleteGroup remove the Kafka side.
 //
 // # Tests
 //

@@ -59,7 +59,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{[]string{"run", "--workload", "point/a", "--store", "nosuch"}, `unknown store "nosuch"`},
 		{[]string{"run", "--workload", "point/zz", "--store", "memory"}, `unknown workload "point/zz"`},
-		{[]string{"run", "--workload", "point/a", "--store", "memory", "--workers", "abc"}, `invalid argument "abc"`},
+		{[]string{"run", "--workload", "point/a", "--store", "memory", "--workers", "abc"}, `--workers "abc": give a number of workers, auto`},
+		{[]string{"run", "--workload", "point/a", "--store", "memory", "--warmup", "abc"}, `--warmup "abc": give a duration`},
+		{[]string{"run", "--workload", "point/a", "--store", "memory", "--workers", "auto", "--rate", "100"}, `workers auto finds the closed-loop capacity`},
 		{[]string{"run", "--workload", "point/a", "--store", "memory", "--duration", "-5s"}, "durations must not be negative"},
 		{[]string{"run", "--workload", "point/a", "--store", "memory", "--set", "fieldcount=0"}, "fieldcount must be"},
 		{[]string{"run", "--workload", "point/a", "--store", "memory", "--set", "nonsense"}, "use NAME=VALUE"},

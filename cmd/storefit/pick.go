@@ -43,6 +43,12 @@ objective, pick says which came closest and by how much. With --slo none:
 the ClickBench-style relative score, (floor + t) / (floor + t_best) with t
 the mean latency of each operation, combined by geometric mean.
 
+--by ops-per-core ranks, under the same objectives, by operations per second
+per core the store's server kept busy instead of by raw throughput: the store
+that does most with a core. It needs the server's CPU time, which run records
+when it knows the server's process (run --server-pid, or servers started by
+storefit up); stores without it are not ranked.
+
 The verdict: for each store ranked on every pattern, its geometric-mean
 slowdown against the best store per pattern; and the best combinations of
 1, 2 and 3 stores, counting every pattern measured.
@@ -55,7 +61,8 @@ default the largest scale measured.`,
   storefit pick --slo p99=5ms results/a.json results/b.json
   storefit pick --slo agg:p99=500ms --slo graph.fof:p99=20ms --max-error-rate 1% results/run.json
   storefit pick --slo none --exclude memory results/run.json
-  storefit pick --size 10M results/sweep.json`,
+  storefit pick --size 10M results/sweep.json
+  storefit pick --by ops-per-core results/run.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			po, err := pf.options()

@@ -29,6 +29,7 @@ type pickFlags struct {
 	maxErrors     string
 	// scale and size choose the cells of a sweep to rank.
 	scale, size string
+	by          string
 }
 
 func (f *pickFlags) register(cmd *cobra.Command) {
@@ -38,6 +39,7 @@ func (f *pickFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.exclude, "exclude", nil, "stores to leave out of the ranking (comma-separated or repeated)")
 	fl.BoolVar(&f.includeOracle, "include-oracle", false, "rank the reference oracle (memory) like any store")
 	fl.Float64Var(&f.within, "within", 1.5, "slowdown the verdict counts as close to the best store")
+	fl.StringVar(&f.by, "by", results.ByThroughput, "what the objectives rule ranks by: throughput, or ops-per-core (operations per second per core of the server, measured when run knew its pid)")
 	fl.StringVar(&f.maxErrors, "max-error-rate", "0.1%", "share of failed (or, under open loop, dropped) operations above which a store is not ranked")
 	fl.StringVar(&f.scale, "scale", "", "rank the cells of this scale of a sweep (default: the largest measured)")
 	fl.StringVar(&f.size, "size", "", "rank each pattern at the smallest measured data size of at least this many records (10M, 2.5e6)")
@@ -88,6 +90,15 @@ func (f *pickFlags) options() (results.PickOptions, error) {
 	}
 	if o.Score && len(o.Objectives) > 0 {
 		return results.PickOptions{}, usagef("--slo none ranks by the relative score: give it alone")
+	}
+	switch f.by {
+	case results.ByThroughput, results.ByOpsPerCore:
+		o.By = f.by
+	default:
+		return results.PickOptions{}, usagef("--by %q: use throughput or ops-per-core", f.by)
+	}
+	if o.Score && o.By == results.ByOpsPerCore {
+		return results.PickOptions{}, usagef("--by ops-per-core ranks under latency objectives: leave out --slo none")
 	}
 	if f.floor <= 0 {
 		return results.PickOptions{}, usagef("--floor must be positive")

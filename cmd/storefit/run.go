@@ -28,12 +28,14 @@ type runFlags struct {
 	suite     string
 	workloads []string
 	stores    []string
-	workers   int
+	workers   string
+	workMax   int
 	loaders   int
 	rate      float64
 	duration  time.Duration
 	ops       int64
-	warmup    time.Duration
+	warmup    string
+	warmMax   time.Duration
 	timeout   time.Duration
 	records   int64
 	seed      uint64
@@ -60,6 +62,7 @@ type runFlags struct {
 	ycsbFiles []string
 	ycsbProps []string
 	metrics   string
+	serverPID []string
 }
 
 func newRunCmd() *cobra.Command { return newRunCmdFlags(&runFlags{}) }
@@ -80,6 +83,22 @@ $STOREFIT_<NAME>_DSN if set, else the driver's default. Passwords in DSNs are
 redacted in every output.
 
 Closed loop (default): --workers run as fast as the store answers.
+--workers auto finds the store's capacity: after the warm-up, closed-loop
+steps of 1, 2, 4, … workers (1 s settling, 4 s measured each, at most
+--workers-max) until throughput rises by less than 10% from one step to
+the next, or a step misses the pattern's latency objective
+(docs/verdicts.md); the measured phase runs with the step before, after
+warming up again at that count. Repetitions (--repeat) keep the count
+the first one found. --workers low is 2 workers, reported as "latency at
+low load".
+
+--warmup auto (the default on server stores) runs the workload until it
+is steady: the mean throughput of the last 5 s within 5% of the 5 s
+before, and their p99 within 10%, at most --warmup-max (2m); embedded
+stores warm up for 2 s unless told otherwise. Every measured phase is
+tested for a trend (Mann-Kendall on its per-second throughput); a cell
+still rising or falling by 5% or more is flagged in the reports and by
+pick.
 Open loop (--rate R): operations are scheduled at R per second in total, and
 latency is measured from each operation's intended start (coordinated
 omission corrected); the uncorrected figure is kept beside it.
@@ -110,8 +129,9 @@ spaces their measured starts D apart.
 measures against the data an earlier load phase left in the store, after
 validating it, so a sharded run loads its data once. The run phase needs a
 store that keeps data: a server store, or an embedded store with a DSN path
-(sqlite=/data/point.db) given to both phases. A shard of a full run validates
-its own share of the data where the workload can check a share.
+(sqlite=/data/point.db) given to both phases. A shard of a full run checks
+the answers its own share of the data determines (every pattern can), so a
+sharded run is validated and ranked like a single one.
 --validate=false skips validation; the cells are then "unvalidated" and
 never ranked.
 
@@ -144,6 +164,14 @@ reason.
 class and latency histograms per workload, store and kind, the phase of
 each cell, load progress and storefit's own CPU use; the Grafana dashboard
 metrics/grafana-dashboard.json charts them.
+
+--server-pid STORE=PID (repeatable; default $STOREFIT_<STORE>_PID, which
+'storefit up' exports) names the process of a store's server on this machine:
+its CPU time and memory, with those of its child processes, are read from
+/proc during every measured phase and recorded per cell, with operations per
+server core ('storefit pick --by ops-per-core' ranks by it). Every result
+also records storefit's own CPU time per operation and, where the driver can
+tell, how many bytes per row the load added to the store.
 
 --out - writes the result document to stdout as one line of JSON (nothing
 else is printed there), e.g. for 'kubectl logs'.
@@ -196,12 +224,14 @@ failed, the result incomplete.`,
 	fl.StringVar(&f.suite, "suite", "", "suite file (YAML) naming workloads, stores and settings")
 	fl.StringArrayVarP(&f.workloads, "workload", "w", nil, "workload to run, e.g. point/a (repeatable)")
 	fl.StringArrayVarP(&f.stores, "store", "s", nil, "store as NAME or NAME=DSN (repeatable)")
-	fl.IntVar(&f.workers, "workers", 1, "concurrent workers")
+	fl.StringVar(&f.workers, "workers", "1", "concurrent workers: a number, auto (find the store's capacity: double until throughput stops rising or p99 passes the pattern's objective) or low (2: latency at low load)")
+	fl.IntVar(&f.workMax, "workers-max", runner.DefaultWorkersMax, "the most workers --workers auto tries")
 	fl.IntVar(&f.loaders, "loaders", 0, "concurrent loaders in the load phase (default: CPUs, at most 8)")
 	fl.Float64Var(&f.rate, "rate", 0, "target total rate in ops/s (open loop); 0 = closed loop")
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "length of the measured phase")
 	fl.Int64Var(&f.ops, "ops", 0, "number of measured operations (alone: no time limit)")
-	fl.DurationVar(&f.warmup, "warmup", 2*time.Second, "warm-up before the measured phase (discarded)")
+	fl.StringVar(&f.warmup, "warmup", "", "warm-up before the measured phase (discarded): a duration, or auto (until throughput and p99 are steady, at most --warmup-max); default auto for server stores, 2s for embedded ones")
+	fl.DurationVar(&f.warmMax, "warmup-max", runner.DefaultWarmupMax, "the longest --warmup auto runs")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
@@ -223,6 +253,7 @@ failed, the result incomplete.`,
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
 	fl.BoolVar(&f.validate, "validate", true, "check the store's answers before measuring (=false: cells are unvalidated and never ranked)")
+	fl.StringArrayVar(&f.serverPID, "server-pid", nil, "STORE=PID of the store's server process on this machine, measured during the run (repeatable; default $STOREFIT_<STORE>_PID)")
 	fl.StringArrayVar(&f.thresh, "threshold", nil, "pass/fail criterion [SCOPE:]METRIC<VALUE, e.g. p99<10ms, errors<0.1%, point/a:rate>=5000 (repeatable)")
 	fl.StringVar(&f.startAt, "start-at", "", "start the measured phase at this wall-clock time (RFC3339), the same for every shard")
 	fl.StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics during the run, e.g. :9464")
@@ -496,7 +527,18 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	}
 	set := &o.Settings
 	if changed("workers") {
-		set.Workers = &f.workers
+		w, err := runner.ParseWorkers(f.workers)
+		if err != nil {
+			return runner.Plan{}, fmt.Errorf("--%w", err)
+		}
+		set.Workers = &w
+	}
+	if changed("workers-max") {
+		set.WorkersMax = &f.workMax
+	}
+	if changed("warmup-max") {
+		d := runner.Duration(f.warmMax)
+		set.WarmupMax = &d
 	}
 	if changed("loaders") {
 		set.Loaders = &f.loaders
@@ -512,8 +554,11 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		set.Ops = &f.ops
 	}
 	if changed("warmup") {
-		d := runner.Duration(f.warmup)
-		set.Warmup = &d
+		w, err := runner.ParseWarmup(f.warmup)
+		if err != nil {
+			return runner.Plan{}, fmt.Errorf("--%w", err)
+		}
+		set.Warmup = &w
 	}
 	if changed("timeout") {
 		d := runner.Duration(f.timeout)
@@ -603,6 +648,10 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		plan.StartAt = t
 	}
 	plan.StartEvery = f.every
+	pids, err := serverPIDs(f.serverPID)
+	if err != nil {
+		return runner.Plan{}, err
+	}
 	for i := range plan.Cells {
 		c := &plan.Cells[i]
 		if _, ok := drivers.Lookup(c.Store); !ok {
@@ -615,6 +664,9 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 			} else {
 				c.DSN = os.Getenv("STOREFIT_" + strings.ToUpper(c.Store) + "_DSN")
 			}
+		}
+		if c.ServerPID, err = pids.pid(c.Store); err != nil {
+			return runner.Plan{}, err
 		}
 	}
 	for _, c := range plan.Cells {
@@ -629,6 +681,41 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		return runner.Plan{}, err
 	}
 	return plan, nil
+}
+
+// serverPIDs parses the --server-pid flags.
+func serverPIDs(flags []string) (serverPIDMap, error) {
+	m := serverPIDMap{}
+	for _, f := range flags {
+		store, v, ok := strings.Cut(f, "=")
+		pid, err := strconv.Atoi(v)
+		if !ok || store == "" || err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--server-pid %q: give STORE=PID, e.g. postgres=$(compose/native/postgres.sh pid)", f)
+		}
+		m[store] = pid
+	}
+	return m, nil
+}
+
+// serverPIDMap holds the --server-pid flags by store.
+type serverPIDMap map[string]int
+
+// pid returns the server process of store: its --server-pid, else
+// $STOREFIT_<STORE>_PID, else 0.
+func (m serverPIDMap) pid(store string) (int, error) {
+	if p, ok := m[store]; ok {
+		return p, nil
+	}
+	env := envName(store, "PID")
+	v := os.Getenv(env)
+	if v == "" {
+		return 0, nil
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p <= 0 {
+		return 0, fmt.Errorf("$%s=%q is not a process id", env, v)
+	}
+	return p, nil
 }
 
 // criteriaFlags adds the flags that judge a run — thresholds, and the SLO
@@ -683,7 +770,7 @@ func printEstimates(w io.Writer, plan runner.Plan, hist *runner.History) error {
 			unknown++
 		}
 		if e.Load.DiskBytes > 0 {
-			disk = results.FormatBytes(e.Load.DiskBytes)
+			disk = results.FormatBytes(int64(e.Load.DiskBytes))
 		}
 		if e.OverBudget {
 			lt += " (over max_load: skipped)"

@@ -30,7 +30,9 @@ data in a temporary directory ($STOREFIT_NATIVE_DIR, default
 /tmp/storefit-native), and waits until it answers. A server that already runs
 is left as it is. Up prints one line per server on stdout:
 
-  export STOREFIT_NAME_DSN='…'   (--format export, the default: eval it)
+  export STOREFIT_NAME_DSN='…'   (--format export, the default: eval it;
+                                  with STOREFIT_NAME_PID, the server's
+                                  process, which run measures)
   NAME=…                          (--format plain)
 
 storefit run uses $STOREFIT_NAME_DSN when a store is given without a DSN.
@@ -76,6 +78,13 @@ it first.`,
 					return fmt.Errorf("up %s: %s start printed no DSN", name, scripts[i])
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), dsnLine(format, name, dsn))
+				if format == "export" {
+					// The server's pid, for run to measure it by; a
+					// script that cannot tell leaves it out.
+					if pid, err := runScript(cmd.Context(), scripts[i], "pid", io.Discard); err == nil && isPID(pid) {
+						fmt.Fprintln(cmd.OutOrStdout(), "export "+envName(name, "PID")+"="+shellQuote(pid))
+					}
+				}
 			}
 			return nil
 		},
@@ -163,8 +172,19 @@ func dsnLine(format, name, dsn string) string {
 	if format == "plain" {
 		return name + "=" + dsn
 	}
-	env := "STOREFIT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_DSN"
-	return "export " + env + "=" + shellQuote(dsn)
+	return "export " + envName(name, "DSN") + "=" + shellQuote(dsn)
+}
+
+// envName returns the environment variable STOREFIT_<NAME>_<what> of a
+// server or store.
+func envName(name, what string) string {
+	return "STOREFIT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_" + what
+}
+
+// isPID reports whether s is a process id.
+func isPID(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0
 }
 
 // shellQuote quotes s for a POSIX shell.

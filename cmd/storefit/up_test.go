@@ -43,6 +43,7 @@ func fakeCompose(t *testing.T, names ...string) string {
 case $1 in
 start) echo "starting" >&2; echo "` + n + `://u:it's@127.0.0.1:1/x" ;;
 stop) ;;
+pid) [ "` + n + `" = alpha ] && echo 4242 || exit 1 ;;
 *) exit 3 ;;
 esac
 `
@@ -71,9 +72,11 @@ func TestUpDown(t *testing.T) {
 		errSubstr string
 		usage     bool
 	}{
-		{args: []string{"up", "alpha"}, out: `export STOREFIT_ALPHA_DSN='alpha://u:it'\''s@127.0.0.1:1/x'` + "\n", calls: "alpha.sh start\n"},
+		// A server whose script tells its pid gets STOREFIT_<NAME>_PID
+		// too, which run measures the server by; beta-db's does not.
+		{args: []string{"up", "alpha"}, out: `export STOREFIT_ALPHA_DSN='alpha://u:it'\''s@127.0.0.1:1/x'` + "\n" + `export STOREFIT_ALPHA_PID='4242'` + "\n", calls: "alpha.sh start\nalpha.sh pid\n"},
 		{args: []string{"up", "--format", "plain", "alpha", "beta-db"}, out: "alpha=alpha://u:it's@127.0.0.1:1/x\nbeta-db=beta-db://u:it's@127.0.0.1:1/x\n", calls: "alpha.sh start\nbeta-db.sh start\n"},
-		{args: []string{"up", "beta-db"}, out: `export STOREFIT_BETA_DB_DSN='beta-db://u:it'\''s@127.0.0.1:1/x'` + "\n", calls: "beta-db.sh start\n"},
+		{args: []string{"up", "beta-db"}, out: `export STOREFIT_BETA_DB_DSN='beta-db://u:it'\''s@127.0.0.1:1/x'` + "\n", calls: "beta-db.sh start\nbeta-db.sh pid\n"},
 		{args: []string{"up", "mongo"}, errSubstr: `unknown server "mongo" (known: alpha, beta-db, broken;`, usage: true},
 		{args: []string{"up", "alpha", "mongo"}, errSubstr: `unknown server "mongo"`, usage: true}, // nothing started
 		{args: []string{"up", "--format", "json", "alpha"}, errSubstr: "--format", usage: true},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/results/resultstest"
 )
 
 // Issue 16: "storefit run exits 0 when a cell failed or its validation
@@ -98,4 +99,77 @@ func TestCorruptedRunPhase(t *testing.T) {
 	if !strings.Contains(stdout, "unvalidated — not ranked: --validate=false skipped the check on point/c") {
 		t.Errorf("pick does not say why the unvalidated run is not ranked:\n%s", stdout)
 	}
+}
+
+// Issue 16, "An answer for every pattern": when no store meets a
+// pattern's objective — the default suite's agg on a loaded machine,
+// where every query takes seconds — pick still says which store came
+// closest and by how much, every other pattern keeps its store and why,
+// and the "one DB to rule them all?" verdict counts the seven patterns
+// and writes every combination in one format, with the unserved pattern
+// as "none".
+func TestPickTextWhenAPatternMeetsNoObjective(t *testing.T) {
+	dir := t.TempDir()
+	slowAgg := []string{"q1_avg_price_by_region", "q2_revenue_by_category_month"}
+	r := resultstest.Result([]resultstest.Spec{
+		{Workload: "point/a", Store: "pebble", Kinds: []string{"read", "update"}, OpsPerSec: 44000, P50Us: 8, Spread: 1.4, Embedded: true},
+		{Workload: "point/a", Store: "sqlite", Kinds: []string{"read", "update"}, OpsPerSec: 16800, P50Us: 25, Spread: 1.5, Embedded: true},
+		{Workload: "crud/mix", Store: "sqlite", Kinds: []string{"read_tweet", "timeline"}, OpsPerSec: 23000, P50Us: 22, Spread: 1.5, Embedded: true},
+		{Workload: "agg/mix", Store: "duckdb", Kinds: slowAgg, OpsPerSec: 3, P50Us: 500000, Spread: 0.8, Embedded: true},
+		{Workload: "agg/mix", Store: "sqlite", Kinds: slowAgg, OpsPerSec: 1, P50Us: 2000000, Spread: 0.5, Embedded: true},
+		{Workload: "graph/mix", Store: "sqlite", Kinds: []string{"neighbours", "fof"}, OpsPerSec: 6100, P50Us: 25, Spread: 1.6, Embedded: true},
+		{Workload: "search/mix", Store: "bleve", Kinds: []string{"term-common-top10", "or-top10"}, OpsPerSec: 886, P50Us: 200, Spread: 1.6, Embedded: true},
+		{Workload: "search/mix", Store: "sqlite", Kinds: []string{"term-common-top10", "or-top10"}, OpsPerSec: 619, P50Us: 170, Spread: 1.7, Embedded: true},
+		{Workload: "series/mix", Store: "duckdb", Kinds: []string{"double-groupby-1", "lastpoint"}, OpsPerSec: 193, P50Us: 5500, Spread: 1.1, Embedded: true},
+		{Workload: "wide/mix", Store: "pebble", Kinds: []string{"read_row", "set_columns"}, OpsPerSec: 14700, P50Us: 7, Spread: 1.6, Embedded: true},
+	}, 1)
+	stdout, stderr, code := storefit(t, dir, "pick", writeResult(t, dir, "loaded.json", r))
+	if code != 0 {
+		t.Fatalf("pick: exit %d: %s", code, stderr)
+	}
+	why := map[string]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if p, text, ok := strings.Cut(strings.TrimSpace(line), ": "); ok && !strings.Contains(p, " ") {
+			if _, seen := why[p]; !seen {
+				why[p] = text
+			}
+		}
+	}
+	agg := why["agg"]
+	for _, want := range []string{"No store met the objective (p99 ≤ 1s)", "duckdb came closest: p99 of ", "> 1s on agg/mix (1.", "× over)", "not ranked: sqlite — p99 of "} {
+		if !strings.Contains(agg, want) {
+			t.Errorf("agg's explanation lacks %q: %q", want, agg)
+		}
+	}
+	missed := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && (f[0] == "agg" || f[0] == "-") && strings.Contains(line, "not ranked: p99 of ") && strings.Contains(line, "× over)") {
+			missed++
+		}
+	}
+	if missed != 2 {
+		t.Errorf("the ranking table shows how far %d of the 2 agg stores missed", missed)
+	}
+	for p, store := range map[string]string{"point": "pebble", "crud": "sqlite", "graph": "sqlite", "search": "bleve", "series": "duckdb", "wide": "pebble"} {
+		if !strings.HasPrefix(why[p], store+" ") || !strings.Contains(why[p], "within its objective (p99 ≤ ") {
+			t.Errorf("%s: explanation %q, want %s and its objective", p, why[p], store)
+		}
+	}
+	if !strings.Contains(why["search"], "sqlite follows at ") {
+		t.Errorf("search: the explanation does not say how close sqlite came: %q", why["search"])
+	}
+	if !strings.Contains(stdout, "No store was ranked on agg (the ranking says why), so 6 of the 7 patterns measured have a store to recommend") {
+		t.Errorf("the verdict miscounts the patterns:\n%s", stdout)
+	}
+	_, combos, _ := strings.Cut(stdout, "served by\n")
+	rows := strings.Split(strings.TrimSpace(combos), "\n")
+	if len(rows) != 3 {
+		t.Errorf("%d combination rows, want 3", len(rows))
+	}
+	for _, line := range rows {
+		if !strings.Contains(line, "agg: none") || !strings.Contains(line, "/7 ") || strings.Count(line, ": ") != 7 {
+			t.Errorf("combination row not in the one format, with the unserved pattern as 'agg: none': %q", line)
+		}
+	}
+	t.Logf("\n%s", stdout)
 }

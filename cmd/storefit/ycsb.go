@@ -25,7 +25,7 @@ func ycsbSuite(w io.Writer, files, props []string) (*runner.Suite, error) {
 	}
 	var set runner.Settings
 	if y.Run.Workers > 0 {
-		set.Workers = &y.Run.Workers
+		set.Workers = &runner.Workers{N: y.Run.Workers}
 	}
 	if y.Run.Rate > 0 {
 		set.Rate = &y.Run.Rate

@@ -239,8 +239,9 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 dsn) dsn ;;
+pid) pid ;;
 *)
-	echo "usage: $0 start|stop|status|dsn" >&2
+	echo "usage: $0 start|stop|status|dsn|pid" >&2
 	exit 2
 	;;
 esac

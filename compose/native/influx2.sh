@@ -212,9 +212,10 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 dsn) dsn ;;
+pid) pid ;;
 build) build ;;
 *)
-	echo "usage: $0 start|stop|status|dsn|build" >&2
+	echo "usage: $0 start|stop|status|dsn|pid|build" >&2
 	exit 2
 	;;
 esac

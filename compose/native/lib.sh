@@ -10,7 +10,9 @@
 #   <server>.sh status  exit 0 if it runs (printing the DSN), 1 if not.
 #   <server>.sh dsn     print the DSN it uses (running or not).
 #   <server>.sh pid     print the process id of the running server (its main
-#                       process: storefit's faults signal it and its children);
+#                       process: storefit's faults signal it and its children,
+#                       and storefit run measures them: run --server-pid,
+#                       $STOREFIT_<SERVER>_PID, which storefit up exports);
 #                       exit 1 if it does not run.
 # Progress and errors go to stderr, one line each.
 

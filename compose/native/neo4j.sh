@@ -11,7 +11,7 @@
 # lib/, the main into target/classes; from an empty Maven repository this
 # downloads about 120 MB), then runs
 #
-#   java -Xms256m -Xmx1g … storefit.Neo4jServer <dir>/home 127.0.0.1 PORT 256
+#   java -Xms1g -Xmx1g … storefit.Neo4jServer <dir>/home 127.0.0.1 PORT 256
 #
 # with <dir> = $STOREFIT_NATIVE_DIR/neo4j: Bolt on loopback only, TLS off,
 # a 256 MiB page cache, data and logs (home/logs/debug.log) under <dir>,
@@ -22,15 +22,17 @@
 # 10–20): mvn from an empty Maven repository 88 s (157 MB downloaded), from
 # a filled one 12–25 s (a fresh clone: lib/ and target/ are not committed);
 # JVM start to ready 13–54 s (7–16 s of CPU time); stop 12–14 s (Neo4j
-# checkpoints on shutdown). The heap is 1 GiB at most (-Xms256m), the page
-# cache 256 MiB: the quick-scale data sets need far less.
+# checkpoints on shutdown). The heap is a fixed 1 GiB (-Xms = -Xmx, as
+# Neo4j's operations manual advises: a heap that starts small grows by
+# full collections and resizes under load), the page cache 256 MiB: the
+# quick-scale data sets need far less.
 #
 # Environment:
 #   STOREFIT_NEO4J_PORT      Bolt port on 127.0.0.1 (default 7687)
 #   STOREFIT_NEO4J_PASSWORD  if set (8 characters at least), authentication
 #                            is on and the user neo4j has this password; the
 #                            DSN carries it: bolt://neo4j:PASSWORD@127.0.0.1:PORT
-#   STOREFIT_NEO4J_HEAP      JVM heap (-Xmx, default 1g)
+#   STOREFIT_NEO4J_HEAP      JVM heap, -Xms = -Xmx (default 1g)
 #   STOREFIT_NEO4J_PAGECACHE page cache in MiB (default 256)
 #   STOREFIT_NEO4J_JAVA      the java to run (default java on PATH; 17 or newer)
 #   STOREFIT_MAVEN_ARGS      extra mvn arguments (e.g. -Dmaven.repo.local=DIR)
@@ -165,7 +167,7 @@ start() {
 	# module openings its page cache and Netty use, no JMX for log4j.
 	# setsid: the server outlives this script and is not in its process
 	# group; fd 9 (the lock) is closed for it, or it would hold the lock.
-	STOREFIT_NEO4J_PASSWORD=$PASSWORD setsid "$JAVA" -Xms256m "-Xmx$HEAP" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
+	STOREFIT_NEO4J_PASSWORD=$PASSWORD setsid "$JAVA" "-Xms$HEAP" "-Xmx$HEAP" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
 		-XX:+DisableExplicitGC -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true \
 		-Dlog4j2.disable.jmx=true \
 		--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \

@@ -204,6 +204,7 @@ type indexState struct {
 	closed   bool // the Conn is closed: no more opening
 	idx      bv.Index
 	analyzer analysis.Analyzer
+	nrt      bool // a sync view's index: batches are not waited on for persistence
 }
 
 // state returns the state of index name, creating it if new.
@@ -225,8 +226,8 @@ func (c *Conn) state(name string) (*indexState, error) {
 }
 
 // runtimeConfig is scorch's configuration of an index.
-func (c *Conn) runtimeConfig() map[string]any {
-	return map[string]any{"unsafe_batch": c.cfg.UnsafeBatch}
+func (ix *indexState) runtimeConfig() map[string]any {
+	return map[string]any{"unsafe_batch": ix.c.cfg.UnsafeBatch || ix.nrt}
 }
 
 // errClosed is returned by stores of a closed Conn.
@@ -248,7 +249,7 @@ func (ix *indexState) create() error {
 	if err != nil {
 		return err
 	}
-	idx, err := bv.NewUsing(ix.path, im, scorch.Name, bv.Config.DefaultKVStore, ix.c.runtimeConfig())
+	idx, err := bv.NewUsing(ix.path, im, scorch.Name, bv.Config.DefaultKVStore, ix.runtimeConfig())
 	if err != nil {
 		return fmt.Errorf("bleve: create index %s: %w", ix.name, err)
 	}
@@ -265,7 +266,7 @@ func (ix *indexState) open() error {
 	if _, err := os.Stat(ix.path); err != nil {
 		return ix.create()
 	}
-	idx, err := bv.OpenUsing(ix.path, ix.c.runtimeConfig())
+	idx, err := bv.OpenUsing(ix.path, ix.runtimeConfig())
 	if err != nil {
 		return fmt.Errorf("bleve: open index %s: %w", ix.name, err)
 	}

@@ -82,6 +82,17 @@
 // for other seeds and smaller corpora (on 2 000 documents: 0.71 BM25, 0.88
 // TF-IDF), are 0.65 for bm25 and 0.8 for tfidf.
 //
+// # Sync views
+//
+// SyncSink keeps tweets (only: a search index holds no likes or follows)
+// as documents whose body is indexed by the contract analyzer and stored,
+// with the author, creation time and like count stored, so a
+// reconciliation can read every row back; a batch is one bleve batch of
+// each tweet's last change, searchable when Batch returns, not waited on
+// for persistence (unsafe_batch: a view is rebuilt from its source of
+// truth, so its write path owes no fsync — a search engine's
+// near-real-time refresh).
+//
 // # Not supported
 //
 // Every other pattern is n/a: bleve is a text index, not a general store.

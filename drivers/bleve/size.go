@@ -6,10 +6,11 @@ import (
 	"github.com/storefit/storefit/drivers"
 )
 
-var _ drivers.StorageSizer = searchStore{}
+var _ drivers.Sizer = searchStore{}
 
-// StorageBytes returns the size of the index's directory (its scorch
+// Size returns the size of the index's directory (its scorch
 // segments and their metadata).
-func (s searchStore) StorageBytes(context.Context) (int64, error) {
-	return drivers.DirBytes(s.ix.path)
+func (s searchStore) Size(context.Context) (int64, string, error) {
+	n, err := drivers.DirBytes(s.ix.path)
+	return n, "disk: index directory (scorch segments)", err
 }

@@ -173,6 +173,19 @@ func (c *Conn) release(ctx context.Context) (string, error) {
 	return v, err
 }
 
+// Settings states the choices that change what is measured (results
+// record them): how point updates and deletes write, how wide counts
+// are kept, and the server's caches (cassandra.yaml leaves Cassandra's
+// defaults).
+func (c *Conn) Settings() map[string]string {
+	pw := "blind (one request, as YCSB's binding)"
+	if c.cfg.PointWrites == PointWritesChecked {
+		pw = "checked (read, then write: drivers.ErrNotFound for missing keys)"
+	}
+	return map[string]string{"point_writes": pw, "widecount": c.cfg.WideCount + " (none for mixes that do not count)", "consistency": c.cfg.Consistency.String(),
+		"cache": "row cache off, key cache on (Cassandra's defaults); no query-result cache"}
+}
+
 // Version reports the server's version and the consistency level the
 // driver reads and writes with, as "Cassandra 5.0.9 (consistency
 // LOCAL_ONE)".

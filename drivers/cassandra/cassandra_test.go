@@ -86,6 +86,55 @@ func TestConformanceWithoutCount(t *testing.T) {
 	}
 }
 
+// pointOnly shows drivertest only the point pattern of a Conn.
+type pointOnly struct {
+	drivers.Conn
+	point.Provider
+}
+
+// TestConformanceCheckedWrites runs the point checks with
+// point_writes=checked: updates and deletes of missing keys answer
+// drivers.ErrNotFound, as the oracle's (the default, blind writes, is
+// checked by TestConformance without missing keys).
+func TestConformanceCheckedWrites(t *testing.T) {
+	dsn := withOption(serverDSN(t), "point_writes=checked")
+	drivertest.Run(t, func() drivers.Conn {
+		c := open(t, dsn)
+		return pointOnly{c, c.(point.Provider)}
+	})
+	for _, tc := range []struct {
+		dsn   string
+		blind bool
+	}{{serverDSN(t), true}, {dsn, false}} {
+		c := open(t, tc.dsn)
+		s, err := c.(point.Provider).PointStore(point.Schema{Table: "usertable", FieldCount: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.(point.BlindWriter).BlindWrites(); got != tc.blind {
+			t.Errorf("%s: blind writes %v", tc.dsn, got)
+		}
+		if got := drivers.Settings(c)["point_writes"]; strings.HasPrefix(got, "blind") != tc.blind {
+			t.Errorf("%s: settings say %q", tc.dsn, got)
+		}
+		c.Close()
+	}
+}
+
+// A wide mix that counts nothing (wide/rows) keeps no count table: its
+// writes are plain.
+func TestWideUncounted(t *testing.T) {
+	c := open(t, serverDSN(t))
+	defer c.Close()
+	s, err := c.(wide.Provider).WideStore(wide.Schema{Table: "uncounted", Columns: 10, Uncounted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.(wide.Counter); ok {
+		t.Error("a store for a mix without counts implements wide.Counter")
+	}
+}
+
 // withOption adds a query option to a DSN.
 func withOption(dsn, opt string) string {
 	if strings.Contains(dsn, "?") {

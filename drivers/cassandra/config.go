@@ -56,7 +56,22 @@ type Config struct {
 	// WideCountNone neither, saving the cost on writes and making wide/mix
 	// n/a.
 	WideCount string
+	// Conn holds the connection option conns: shared (the default: one
+	// session, its NumConns connections per node multiplexing the
+	// workers' requests) or worker (a session per worker with one
+	// connection per node, one request in flight on it).
+	Conn drivers.ConnOptions
+	// PointWrites is how point updates and deletes write: PointWritesBlind
+	// (the default; one request, as YCSB's binding does) or
+	// PointWritesChecked (a read first, for drivers.ErrNotFound).
+	PointWrites string
 }
+
+// The ways of writing point updates and deletes (Config.PointWrites).
+const (
+	PointWritesBlind   = "blind"
+	PointWritesChecked = "checked"
+)
 
 // The ways of counting wide rows by column (Config.WideCount).
 const (
@@ -73,9 +88,9 @@ const (
 // ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM,
 // LOCAL_ONE), timeout and connect_timeout (Go durations), num_conns,
 // coalesce (a Go duration, 0 for none), load_concurrency, replication_factor
-// (numbers >= 1) and widecount (table, sai or none; true is table, false
-// none). Errors never include the
-// password.
+// (numbers >= 1), point_writes (blind or checked), widecount (table, sai
+// or none; true is table, false none) and conns (shared or worker,
+// Config.Conn). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
 	cfg := Config{
 		Addr:              "127.0.0.1:9042",
@@ -87,6 +102,7 @@ func ParseConfig(dsn string) (Config, error) {
 		NumConns:          2,
 		LoadConcurrency:   32,
 		WideCount:         WideCountTable,
+		PointWrites:       PointWritesBlind,
 	}
 	if dsn == "" {
 		dsn = DefaultDSN
@@ -178,9 +194,23 @@ func ParseConfig(dsn string) (Config, error) {
 			default:
 				return cfg, fmt.Errorf("cassandra DSN %q: widecount=%q: use table, sai or none", safe, v)
 			}
+		case "point_writes":
+			if v != PointWritesBlind && v != PointWritesChecked {
+				return cfg, fmt.Errorf("cassandra DSN %q: point_writes=%q: use blind or checked", safe, v)
+			}
+			cfg.PointWrites = v
 		default:
-			return cfg, fmt.Errorf("cassandra DSN %q: unknown option %q (known: consistency, timeout, connect_timeout, num_conns, coalesce, load_concurrency, replication_factor, widecount)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("cassandra DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("cassandra DSN %q: unknown option %q (known: consistency, timeout, connect_timeout, num_conns, coalesce, load_concurrency, replication_factor, widecount, point_writes, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("cassandra", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("cassandra DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

@@ -13,7 +13,7 @@ import (
 func TestParseConfig(t *testing.T) {
 	def := Config{
 		Addr: "127.0.0.1:9042", Keyspace: "storefit", ReplicationFactor: 1, Consistency: gocql.LocalOne,
-		Timeout: 10 * time.Second, ConnectTimeout: 5 * time.Second, NumConns: 2, LoadConcurrency: 32, WideCount: WideCountTable,
+		Timeout: 10 * time.Second, ConnectTimeout: 5 * time.Second, NumConns: 2, LoadConcurrency: 32, WideCount: WideCountTable, PointWrites: PointWritesBlind,
 	}
 	with := func(f func(*Config)) Config { c := def; f(&c); return c }
 	for _, tc := range []struct {
@@ -37,6 +37,7 @@ func TestParseConfig(t *testing.T) {
 		{"cassandra://h?widecount=SAI", with(func(c *Config) { c.Addr, c.WideCount = "h:9042", WideCountSAI })},
 		{"cassandra://h?widecount=true", with(func(c *Config) { c.Addr = "h:9042" })},
 		{"cassandra://h?widecount=none", with(func(c *Config) { c.Addr, c.WideCount = "h:9042", WideCountNone })},
+		{"cassandra://h?point_writes=checked", with(func(c *Config) { c.Addr, c.PointWrites = "h:9042", PointWritesChecked })},
 	} {
 		got, err := ParseConfig(tc.dsn)
 		if err != nil {

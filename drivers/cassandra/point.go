@@ -13,8 +13,9 @@ import (
 )
 
 var (
-	_ point.Provider = (*Conn)(nil)
-	_ point.Store    = (*pointTable)(nil)
+	_ point.Provider    = (*Conn)(nil)
+	_ point.Store       = (*pointTable)(nil)
+	_ point.BlindWriter = (*pointTable)(nil)
 	// Every store reads at ALL after Refresh (see reads): point, crud,
 	// wide and series.
 	_ drivers.Refresher = (*pointTable)(nil)
@@ -181,12 +182,18 @@ func (t *pointTable) found(ctx context.Context, key []byte) (bool, error) {
 	return err == nil, err
 }
 
-// Update reads whether the record exists, then writes the fields: two
-// requests, since an UPDATE of a missing key would create it (and the
-// contract wants drivers.ErrNotFound). A lightweight transaction (UPDATE …
-// IF EXISTS) would do both atomically, at the price of a Paxos round;
-// no point workload deletes records, so nothing can delete one between the
-// two requests.
+// BlindWrites reports whether Update and Delete write without reading
+// first (point_writes=blind, the default).
+func (t *pointTable) BlindWrites() bool { return t.c.cfg.PointWrites == PointWritesBlind }
+
+// Update writes the fields: blind by default, one UPDATE, as YCSB's
+// Cassandra binding does (an UPDATE of a missing key creates it, and no
+// drivers.ErrNotFound is returned: the workloads only update keys that
+// exist). With point_writes=checked it first reads whether the record
+// exists, for drivers.ErrNotFound: two requests. A lightweight
+// transaction (UPDATE … IF EXISTS) would do both atomically, at the price
+// of a Paxos round; no point workload deletes records, so nothing can
+// delete one between the two requests.
 func (t *pointTable) Update(ctx context.Context, key []byte, fields []int, values [][]byte) error {
 	if err := t.checkFields(fields); err != nil {
 		return err
@@ -194,12 +201,14 @@ func (t *pointTable) Update(ctx context.Context, key []byte, fields []int, value
 	if len(fields) != len(values) {
 		return fmt.Errorf("cassandra: %d fields, %d values", len(fields), len(values))
 	}
-	ok, err := t.found(ctx, key)
-	if err != nil {
-		return t.c.wrap("update", err)
-	}
-	if !ok {
-		return drivers.ErrNotFound
+	if !t.BlindWrites() {
+		ok, err := t.found(ctx, key)
+		if err != nil {
+			return t.c.wrap("update", err)
+		}
+		if !ok {
+			return drivers.ErrNotFound
+		}
 	}
 	if len(fields) == 0 {
 		return nil
@@ -225,15 +234,18 @@ func (t *pointTable) Update(ctx context.Context, key []byte, fields []int, value
 	return nil
 }
 
-// Delete reads whether the record exists (for drivers.ErrNotFound), then
-// deletes it.
+// Delete deletes the record: blind by default (a tombstone, whether or
+// not the record exists); with point_writes=checked it first reads
+// whether it exists, for drivers.ErrNotFound.
 func (t *pointTable) Delete(ctx context.Context, key []byte) error {
-	ok, err := t.found(ctx, key)
-	if err != nil {
-		return t.c.wrap("delete", err)
-	}
-	if !ok {
-		return drivers.ErrNotFound
+	if !t.BlindWrites() {
+		ok, err := t.found(ctx, key)
+		if err != nil {
+			return t.c.wrap("delete", err)
+		}
+		if !ok {
+			return drivers.ErrNotFound
+		}
 	}
 	if err := t.c.session.Query(t.del, key).ExecContext(ctx); err != nil {
 		return t.c.wrap("delete", err)

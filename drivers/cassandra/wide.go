@@ -39,7 +39,8 @@ type wideTable struct {
 type wideCountTable struct{ *wideTable }
 
 // WideStore returns a handle on the table s describes: with wide.Counter
-// unless the DSN says widecount=none.
+// unless the DSN says widecount=none or the workload counts nothing
+// (s.Uncounted).
 func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	if err := checkName("wide table", s.Table, false); err != nil {
 		return nil, err
@@ -59,6 +60,11 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 		del:      fmt.Sprintf("DELETE FROM %s WHERE id = ? AND col = ?", name),
 		setByCol: fmt.Sprintf("INSERT INTO %s (col, id) VALUES (?, ?)", bycol),
 		delByCol: fmt.Sprintf("DELETE FROM %s WHERE col = ? AND id = ?", bycol),
+	}
+	if s.Uncounted {
+		// A mix without counts (wide/rows) keeps no count structure: its
+		// writes are plain, not logged batches with a second table.
+		t.mode = WideCountNone
 	}
 	switch t.mode {
 	case WideCountTable:

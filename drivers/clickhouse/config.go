@@ -34,6 +34,9 @@ const dsnForm = "clickhouse://[user:password@]host[:port][/database][?option=val
 
 // Config is a parsed clickhouse DSN.
 type Config struct {
+	// Conn holds the connection option conns (shared, the default, or
+	// worker: a client of one connection per worker; see conns.go).
+	Conn drivers.ConnOptions
 	// Addr is the host:port of the native protocol (default
 	// 127.0.0.1:9000).
 	Addr string
@@ -132,8 +135,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.MaxOpenConns = n
 		default:
-			return cfg, fmt.Errorf("clickhouse DSN %q: unknown option %q (known: insert, dial_timeout, read_timeout, max_open_conns)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("clickhouse DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("clickhouse DSN %q: unknown option %q (known: insert, dial_timeout, read_timeout, max_open_conns, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("clickhouse", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("clickhouse DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

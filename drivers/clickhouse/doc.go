@@ -94,4 +94,36 @@
 // data under $STOREFIT_NATIVE_DIR and prints the DSN; CI runs the
 // conformance suite against it (STOREFIT_CLICKHOUSE_DSN). The batch insert
 // path runs only against a current server (compose/: clickhouse 24.9).
+//
+// # Expert review (at their best)
+//
+// What a ClickHouse engineer would change, and what was: the sort keys
+// already serve the selective queries (Q5, one host's windows) and the
+// scans read only their columns; no query cache answers (results say so,
+// store settings "cache"); the pool (max_open_conns 32) is above the
+// worker counts the capacity ramp reaches on two cores. The two changes
+// worth more than 10% need a current server, not a driver setting:
+// native-block inserts (the batch path, used from 22.1 on) instead of
+// 18.16's INSERT … SELECT parsed per batch, and server-side query
+// parameters instead of clickhouse-go binding literals into the text,
+// which with 18.16's per-query set-up is most of its 2–6 ms floor per
+// query (measured: docs/benchmarks.md, "Time series and analytics
+// servers", quick scale, 2-core machine — Q5 reads one primary-key range
+// in 2.3 ms against Postgres' 0.1 ms — and the arrayjoin insert path's 30×
+// over literal floats above). Neither remedy could be measured here: this
+// machine has only Debian's 18.16, and the figures must be read as
+// 18.16's. compose/ runs ClickHouse 24.9 for that comparison: storefit run
+// -w agg/mix -w series/mix --workers auto against it with insert=batch
+// and with insert=arrayjoin gives the insert path's share, and against
+// 18.16 the server's.
+//
+// # Connections
+//
+//	conns=shared|worker   one clickhouse-go pool for all workers (default,
+//	                      max_open_conns connections), or a pool of one
+//	                      connection per worker, one query in flight on it
+//	                      (YCSB's semantics)
+//
+// The native protocol carries one query at a time on a connection; the
+// result records the arrangement (results.Connection).
 package clickhouse

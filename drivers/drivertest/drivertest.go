@@ -14,6 +14,7 @@ package drivertest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/storefit/storefit/drivers"
@@ -94,17 +95,19 @@ func setupLoad(t *testing.T, w workloads.Workload, c drivers.Conn, parts int) {
 }
 
 // validate runs a workload's validation on c and fails the test on any
-// failed check. A store that reports its size on disk (drivers.StorageSizer)
-// must report a positive one for the loaded data.
+// failed check. A store that reports its data's size (drivers.Sizer) must
+// report a positive one for the loaded data, and say what it counted.
 func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Validation {
 	t.Helper()
 	if sr, ok := w.(workloads.StorageReporter); ok && w.Records() > 0 {
-		n, ok, err := sr.StorageBytes(context.Background(), c)
+		n, what, err := sr.StoreSize(context.Background(), c)
 		switch {
 		case err != nil:
-			t.Errorf("%s size on disk: %v", w.Name(), err)
-		case ok && n <= 0:
-			t.Errorf("%s size on disk %d bytes for %d records, want a positive size", w.Name(), n, w.Records())
+			t.Errorf("%s store size: %v", w.Name(), err)
+		case what != "" && n <= 0:
+			t.Errorf("%s store size %d bytes (%s) for %d records, want a positive size", w.Name(), n, what, w.Records())
+		case what != "" && !strings.HasPrefix(what, "disk: ") && !strings.HasPrefix(what, "memory: "):
+			t.Errorf("%s store size counted %q, want \"disk: …\" or \"memory: …\"", w.Name(), what)
 		}
 	}
 	v, err := w.Validate(context.Background(), c)
@@ -120,19 +123,53 @@ func validate(t *testing.T, w workloads.Workload, c drivers.Conn) workloads.Vali
 	if len(v.Figures) > 0 {
 		t.Logf("%s validate figures: %v", w.Name(), v.Figures)
 	}
+	validateShares(t, w, c)
 	return v
 }
 
+// validateShares checks, where the workload can check a share, that each
+// share of three (of six load parts, two per shard, as a sharded run cuts
+// them) passes its validation on c, which holds all the data: a server
+// that every shard of a sharded run loads its share into.
+func validateShares(t *testing.T, w workloads.Workload, c drivers.Conn) {
+	t.Helper()
+	sv, ok := w.(workloads.ShareValidator)
+	if !ok {
+		return
+	}
+	const shards, loaders = 3, 2
+	for i := range shards {
+		v, err := sv.ValidateShare(context.Background(), c, i*loaders, loaders, shards*loaders)
+		if err != nil {
+			t.Fatalf("%s validate share %d of %d: %v", w.Name(), i, shards, err)
+		}
+		if !v.OK() || v.Checks == 0 {
+			t.Errorf("%s validate share %d of %d: %d of %d checks failed: %v", w.Name(), i, shards, v.Failed, v.Checks, v.Failures)
+		}
+	}
+}
+
 // runWorkers runs ops operations from each of n workers of w concurrently
-// on c, failing on errors other than those allowed. Each worker is told its
-// operations' outcomes, as the runner tells them (workloads.Acknowledger);
-// runWorkers returns the workers, for verifyWrites.
+// on c (on connections of their own where c gives workers theirs, as the
+// runner does), failing on errors other than those allowed. Each worker is
+// told its operations' outcomes, as the runner tells them
+// (workloads.Acknowledger); runWorkers returns the workers, for
+// verifyWrites.
 func runWorkers(t *testing.T, w workloads.Workload, c drivers.Conn, n, ops int, allowed func(error) bool) []workloads.Worker {
 	t.Helper()
+	conns, closeConns, err := drivers.WorkerConns(context.Background(), c, 0, n)
+	defer func() {
+		if err := closeConns(); err != nil {
+			t.Errorf("close the workers' connections: %v", err)
+		}
+	}()
+	if err != nil {
+		t.Fatalf("%s: %v", w.Name(), err)
+	}
 	errs := make(chan error, n)
 	gens := make([]workloads.Worker, n)
 	for id := range n {
-		wk, err := w.Worker(c, id, n)
+		wk, err := w.Worker(conns[id], id, n)
 		if err != nil {
 			t.Fatalf("%s worker: %v", w.Name(), err)
 		}

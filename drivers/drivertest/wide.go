@@ -33,16 +33,19 @@ func wideStore(t *testing.T, w *wide.Workload, c drivers.Conn) wide.Store {
 
 func checkWide(t *testing.T, c, oracle drivers.Conn) {
 	opts := map[string]any{"rows": 2000, "table": "prefs"}
+	// The table is loaded as the mix, which counts, would load it when the
+	// store can count: a store may keep its count structure only for a
+	// mix that counts (wide.Schema.Uncounted).
 	w := newWide(t, "rows", opts)
+	if _, ok := wideStore(t, newWide(t, "mix", opts), c).(wide.Counter); ok {
+		w = newWide(t, "mix", opts)
+	}
 	setupLoad(t, w, c, 3)
 	setupLoad(t, w, oracle, 1)
 
 	t.Run("validate", func(t *testing.T) {
 		v := validate(t, w, c)
-		if _, ok := wideStore(t, w, c).(wide.Counter); ok {
-			// With Counter, the mix's validation checks counts too.
-			validate(t, newWide(t, "mix", opts), c)
-		} else {
+		if _, ok := wideStore(t, w, c).(wide.Counter); !ok {
 			t.Logf("%T has no wide.Counter: counts not checked (%d checks)", c, v.Checks)
 		}
 	})

@@ -134,4 +134,11 @@
 // defaults — Porter stemming, English stop words, a tokenizer that drops
 // digits — would also have to be switched off to meet the analyzer
 // contract.)
+//
+// # Sync views
+//
+// SyncSink keeps an analytics copy of tweets, likes and follows in plain
+// tables (no keys: the columnar tables answer scans, and a key's index would
+// only slow the writes). A batch is one transaction that deletes the rows it
+// touches and inserts their last images (retried on a conflict).
 package duckdb

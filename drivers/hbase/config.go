@@ -19,6 +19,9 @@ const dsnForm = "http://host:port[?namespace=NAME&timeout=30s] (HBase's REST gat
 
 // Config is a parsed hbase DSN.
 type Config struct {
+	// Conn holds the connection option conns (shared, the default, or
+	// worker: a client of one connection per worker; see conns.go).
+	Conn drivers.ConnOptions
 	// URL is the gateway's base URL, scheme://host:port.
 	URL string
 	// Namespace holds storefit's tables (default "storefit"); Open
@@ -86,8 +89,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.Timeout = d
 		default:
-			return cfg, fmt.Errorf("hbase DSN %q: unknown option %q (known: namespace, timeout)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("hbase DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("hbase DSN %q: unknown option %q (known: namespace, timeout, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("hbase", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("hbase DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

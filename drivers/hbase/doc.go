@@ -98,4 +98,14 @@
 // The tests read STOREFIT_HBASE_DSN and skip without it unless
 // STOREFIT_REQUIRE_SERVERS=1; CI (.ci/run) starts compose/native/hbase.sh
 // and runs the conformance suite (drivers/drivertest) against it.
+//
+// # Connections
+//
+//	conns=shared|worker   one HTTP client whose keep-alive connections to
+//	                      the REST gateway the workers share (default), or a
+//	                      client of one connection per worker (YCSB's
+//	                      semantics)
+//
+// HTTP/1.1 carries one request at a time on a connection; the result
+// records the arrangement (results.Connection).
 package hbase

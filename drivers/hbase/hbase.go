@@ -70,6 +70,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 256
 	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	drivers.OwnHTTP(tr, cfg.Conn)
 	c := &Conn{cfg: cfg, where: "hbase " + cfg.URL, hc: &http.Client{Transport: tr, Timeout: cfg.Timeout}}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -32,6 +32,9 @@ const dsnForm = "http://[user:password@]host:port?db=NAME (InfluxDB 1.x) or http
 
 // Config is a parsed influx DSN.
 type Config struct {
+	// Conn holds the connection option conns (shared, the default, or
+	// worker: a client of one connection per worker; see conns.go).
+	Conn drivers.ConnOptions
 	// URL is the server's base URL, scheme://host:port, without user,
 	// query or path.
 	URL string
@@ -145,8 +148,17 @@ func ParseConfig(dsn string) (Config, error) {
 			}
 			cfg.Timeout = d
 		default:
-			return cfg, fmt.Errorf("influx DSN %q: unknown option %q (known: api, db, rp, org, bucket, token, u, p, gzip, timeout)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("influx DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("influx DSN %q: unknown option %q (known: api, db, rp, org, bucket, token, u, p, gzip, timeout, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("influx", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("influx DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

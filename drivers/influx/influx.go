@@ -71,6 +71,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 256
 	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	drivers.OwnHTTP(tr, cfg.Conn)
 	c := &Conn{cfg: cfg, where: "influx " + cfg.URL, hc: &http.Client{Transport: tr, Timeout: cfg.Timeout}}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

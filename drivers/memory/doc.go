@@ -7,4 +7,8 @@
 //
 // Point: one ordered B-tree (github.com/google/btree) per table, guarded by
 // a read-write mutex, so scans return keys in byte order.
+//
+// It also offers the sync engine an in-memory source and views
+// (syncer.MemorySource, MemorySink): the sync tests' stores, and the
+// reference the other stores' sync views are checked against.
 package memory

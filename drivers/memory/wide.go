@@ -43,6 +43,8 @@ func (c *Conn) WideStore(s wide.Schema) (wide.Store, error) {
 	if s.Columns < 1 {
 		return nil, fmt.Errorf("memory: table %s needs at least one column", s.Table)
 	}
+	// The oracle counts whatever the mix: one table for every variant.
+	s.Uncounted = false
 	st, err := patternState(c, "wide", func() *wideState { return &wideState{tables: map[string]*wideTable{}} })
 	if err != nil {
 		return nil, err

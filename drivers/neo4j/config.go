@@ -34,7 +34,24 @@ type Config struct {
 	MaxConnections int
 	// DialTimeout bounds opening a connection (default 5 s).
 	DialTimeout time.Duration
+	// Conn holds the connection option conns: shared (the default: one
+	// Go driver, whose pool lends each session a connection) or worker (a
+	// Go driver per worker with a pool of one connection).
+	Conn drivers.ConnOptions
+	// Reads is how single-statement reads run: ReadsAutoCommit (the
+	// default) or ReadsManaged.
+	Reads string
 }
+
+// The ways of running a read (Config.Reads).
+const (
+	// ReadsAutoCommit runs each read statement as an auto-commit
+	// transaction: one round trip, no retry.
+	ReadsAutoCommit = "autocommit"
+	// ReadsManaged runs each in a managed read transaction, which the Go
+	// driver retries on transient errors: BEGIN and COMMIT cost it more.
+	ReadsManaged = "managed"
+)
 
 var schemes = map[string]bool{
 	"bolt": true, "bolt+s": true, "bolt+ssc": true,
@@ -51,10 +68,11 @@ var databaseName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,62}$`)
 // or the same with neo4j:// (routing; the driver asks the server for its
 // routing table), and with +s / +ssc for TLS (verified / self-signed). An
 // empty dsn is DefaultDSN. Options: database (default neo4j),
-// max_connections (default 100), dial_timeout (a Go duration, default 5s).
-// Errors never include the password.
+// max_connections (default 100), dial_timeout (a Go duration, default
+// 5s), reads (autocommit, the default, or managed), conns (shared or
+// worker, Config.Conn). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
-	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second}
+	cfg := Config{Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second, Reads: ReadsAutoCommit}
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
@@ -112,9 +130,23 @@ func ParseConfig(dsn string) (Config, error) {
 				return cfg, fmt.Errorf("neo4j DSN %q: dial_timeout=%q is not a positive duration (e.g. 5s)", safe, v)
 			}
 			cfg.DialTimeout = d
+		case "reads":
+			if v != ReadsAutoCommit && v != ReadsManaged {
+				return cfg, fmt.Errorf("neo4j DSN %q: reads=%q: use autocommit or managed", safe, v)
+			}
+			cfg.Reads = v
 		default:
-			return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("neo4j DSN %q: unknown option %q (known: database, max_connections, dial_timeout, reads, conns)", safe, k)
+			}
 		}
+	}
+	if err := cfg.Conn.Check("neo4j", drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("neo4j DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestParseConfig(t *testing.T) {
-	def := Config{URI: "bolt://127.0.0.1:7687", Addr: "127.0.0.1:7687", Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second}
+	def := Config{URI: "bolt://127.0.0.1:7687", Addr: "127.0.0.1:7687", Database: "neo4j", MaxConnections: 100, DialTimeout: 5 * time.Second, Reads: ReadsAutoCommit}
 	with := func(f func(*Config)) Config { c := def; f(&c); return c }
 	for _, tc := range []struct {
 		dsn  string
@@ -30,6 +30,7 @@ func TestParseConfig(t *testing.T) {
 		{"bolt://h?database=movies&max_connections=8&dial_timeout=250ms", with(func(c *Config) {
 			c.URI, c.Addr, c.Database, c.MaxConnections, c.DialTimeout = "bolt://h:7687", "h:7687", "movies", 8, 250*time.Millisecond
 		})},
+		{"bolt://h?reads=managed", with(func(c *Config) { c.URI, c.Addr, c.Reads = "bolt://h:7687", "h:7687", ReadsManaged })},
 	} {
 		got, err := ParseConfig(tc.dsn)
 		if err != nil {
@@ -54,6 +55,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bolt://neo4j:secret-pw@h?max_connections=0", "max_connections"},
 		{"bolt://neo4j:secret-pw@h?dial_timeout=soon", "dial_timeout"},
 		{"bolt://neo4j:secret-pw@h?pool=3", "unknown option"},
+		{"bolt://neo4j:secret-pw@h?reads=sometimes", "use autocommit or managed"},
 		{"bolt://neo4j:secret-pw@h?%zz", "bad query"},
 	} {
 		_, err := ParseConfig(tc.dsn)

@@ -181,7 +181,7 @@ func (s *crudStore) LoadLikes(ctx context.Context, likes []crud.Like) error {
 }
 
 func (s *crudStore) TweetByID(ctx context.Context, id crud.TweetID) (crud.Tweet, error) {
-	t, err := readTx(ctx, s.c, "crud "+s.tweet+" read", func(tx n4j.ManagedTransaction) (crud.Tweet, error) {
+	t, err := readTx(ctx, s.c, "crud "+s.tweet+" read", func(tx querier) (crud.Tweet, error) {
 		res, err := tx.Run(ctx, s.q.tweetByID, map[string]any{"id": int64(id)})
 		if err != nil {
 			return crud.Tweet{}, err
@@ -210,7 +210,7 @@ func (s *crudStore) Timeline(ctx context.Context, user crud.UserID, limit int, d
 		return dst[:0], nil
 	}
 	params := map[string]any{"user": int64(user), "limit": int64(limit)}
-	return readTx(ctx, s.c, s.opTimeline, func(tx n4j.ManagedTransaction) ([]crud.TweetID, error) {
+	return readTx(ctx, s.c, s.opTimeline, func(tx querier) ([]crud.TweetID, error) {
 		res, err := tx.Run(ctx, s.q.timeline, params)
 		if err != nil {
 			return nil, err
@@ -263,7 +263,7 @@ func (s *crudStore) CreateTweet(ctx context.Context, id crud.TweetID, user crud.
 
 func (s *crudStore) UserByHandle(ctx context.Context, handle []byte) (crud.User, error) {
 	h := string(handle)
-	u, err := readTx(ctx, s.c, "crud "+s.user+" by handle", func(tx n4j.ManagedTransaction) (crud.User, error) {
+	u, err := readTx(ctx, s.c, "crud "+s.user+" by handle", func(tx querier) (crud.User, error) {
 		res, err := tx.Run(ctx, s.q.userByH, map[string]any{"handle": h})
 		if err != nil {
 			return crud.User{}, err
@@ -304,7 +304,7 @@ func (s *crudStore) DeleteTweet(ctx context.Context, id crud.TweetID) error {
 
 // CountLikes counts the tweet's LIKED relationships.
 func (s *crudStore) CountLikes(ctx context.Context, tweet crud.TweetID) (int64, error) {
-	return readTx(ctx, s.c, "crud "+s.tweet+" count likes", func(tx n4j.ManagedTransaction) (int64, error) {
+	return readTx(ctx, s.c, "crud "+s.tweet+" count likes", func(tx querier) (int64, error) {
 		res, err := tx.Run(ctx, s.q.countLikes, map[string]any{"id": int64(tweet)})
 		if err != nil {
 			return 0, err

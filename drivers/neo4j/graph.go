@@ -126,7 +126,7 @@ func (g *graphStore) LoadEdges(ctx context.Context, edges []graph.Edge) error {
 }
 
 func (g *graphStore) Neighbours(ctx context.Context, u graph.UserID, dst []graph.UserID) ([]graph.UserID, error) {
-	return readTx(ctx, g.c, "graph "+g.label+" neighbours", func(tx n4j.ManagedTransaction) ([]graph.UserID, error) {
+	return readTx(ctx, g.c, "graph "+g.label+" neighbours", func(tx querier) ([]graph.UserID, error) {
 		res, err := tx.Run(ctx, g.q.neighbours, map[string]any{"u": int64(u)})
 		if err != nil {
 			return nil, err
@@ -149,7 +149,7 @@ func (g *graphStore) Neighbours(ctx context.Context, u graph.UserID, dst []graph
 }
 
 func (g *graphStore) FriendsOfFriends(ctx context.Context, u graph.UserID) (int64, error) {
-	return readTx(ctx, g.c, "graph "+g.label+" fof", func(tx n4j.ManagedTransaction) (int64, error) {
+	return readTx(ctx, g.c, "graph "+g.label+" fof", func(tx querier) (int64, error) {
 		res, err := tx.Run(ctx, g.q.fof, map[string]any{"u": int64(u)})
 		if err != nil {
 			return 0, err
@@ -173,7 +173,7 @@ func (g *graphStore) WhoToFollow(ctx context.Context, u graph.UserID, k int, dst
 	if k == 0 {
 		return dst[:0], nil
 	}
-	return readTx(ctx, g.c, "graph "+g.label+" wtf", func(tx n4j.ManagedTransaction) ([]graph.Suggestion, error) {
+	return readTx(ctx, g.c, "graph "+g.label+" wtf", func(tx querier) ([]graph.Suggestion, error) {
 		res, err := tx.Run(ctx, g.q.wtf, map[string]any{"u": int64(u), "k": int64(k)})
 		if err != nil {
 			return nil, err
@@ -208,7 +208,7 @@ func (g *graphStore) ShortestPath(ctx context.Context, u, v graph.UserID, maxHop
 	} else {
 		q = g.pathQuery(maxHops)
 	}
-	return readTx(ctx, g.c, "graph "+g.label+" path", func(tx n4j.ManagedTransaction) (int, error) {
+	return readTx(ctx, g.c, "graph "+g.label+" path", func(tx querier) (int, error) {
 		res, err := tx.Run(ctx, q, map[string]any{"u": int64(u), "v": int64(v)})
 		if err != nil {
 			return 0, err
@@ -238,7 +238,7 @@ func (g *graphStore) Reach(ctx context.Context, u graph.UserID, hops int) (int64
 	} else {
 		q = g.reachQuery(hops)
 	}
-	return readTx(ctx, g.c, "graph "+g.label+" reach", func(tx n4j.ManagedTransaction) (int64, error) {
+	return readTx(ctx, g.c, "graph "+g.label+" reach", func(tx querier) (int64, error) {
 		res, err := tx.Run(ctx, q, map[string]any{"u": int64(u)})
 		if err != nil {
 			return 0, err

@@ -80,7 +80,7 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	// The version query runs on the configured database, so a wrong
 	// database name fails here, not in the first operation.
-	v, err := readTx(ctx, c, "", func(tx n4j.ManagedTransaction) (string, error) {
+	v, err := readTx(ctx, c, "", func(tx querier) (string, error) {
 		res, err := tx.Run(ctx, "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0], edition", nil)
 		if err != nil {
 			return "", err
@@ -134,6 +134,16 @@ func (c *Conn) Close() error {
 	return c.driver.Close(context.Background())
 }
 
+// Settings states how reads are run (results record it): "reads":
+// "auto-commit" or "managed transaction"; and that no result is cached.
+func (c *Conn) Settings() map[string]string {
+	reads := "auto-commit"
+	if c.cfg.Reads == ReadsManaged {
+		reads = "managed transaction (reads=managed)"
+	}
+	return map[string]string{"reads": reads, "cache": "off (Neo4j caches query plans, not results; the graph in its page cache)"}
+}
+
 // Version reports the server's version and edition, as "Neo4j 5.26.30
 // community" (from dbms.components(), asked at Connect).
 func (c *Conn) Version(ctx context.Context) (string, error) { return c.version, nil }
@@ -160,13 +170,34 @@ func (c *Conn) session(ctx context.Context, mode n4j.AccessMode) n4j.SessionWith
 	return c.driver.NewSession(ctx, n4j.SessionConfig{AccessMode: mode, DatabaseName: c.cfg.Database})
 }
 
-// readTx runs work in a read transaction (retried by the Go driver on
-// transient errors) of a session of its own. op names the operation for
-// errors; "" returns the error unwrapped.
-func readTx[T any](ctx context.Context, c *Conn, op string, work func(n4j.ManagedTransaction) (T, error)) (T, error) {
+// querier runs Cypher: a managed transaction, or a session's auto-commit
+// transaction.
+type querier interface {
+	Run(ctx context.Context, cypher string, params map[string]any) (n4j.ResultWithContext, error)
+}
+
+// autoCommit runs each query as an auto-commit transaction of s.
+type autoCommitQuerier struct{ s n4j.SessionWithContext }
+
+func (a autoCommitQuerier) Run(ctx context.Context, cypher string, params map[string]any) (n4j.ResultWithContext, error) {
+	return a.s.Run(ctx, cypher, params)
+}
+
+// readTx runs work, one read statement, in a read session of its own: as
+// an auto-commit transaction (the default, ReadsAutoCommit: RUN and PULL,
+// one round trip), or in a managed read transaction (ReadsManaged: BEGIN,
+// RUN, PULL, COMMIT, retried by the Go driver on transient errors). op
+// names the operation for errors; "" returns the error unwrapped.
+func readTx[T any](ctx context.Context, c *Conn, op string, work func(querier) (T, error)) (T, error) {
 	s := c.session(ctx, n4j.AccessModeRead)
 	defer s.Close(context.WithoutCancel(ctx))
-	v, err := n4j.ExecuteRead(ctx, s, work)
+	var v T
+	var err error
+	if c.cfg.Reads == ReadsManaged {
+		v, err = n4j.ExecuteRead(ctx, s, func(tx n4j.ManagedTransaction) (T, error) { return work(tx) })
+	} else {
+		v, err = work(autoCommitQuerier{s})
+	}
 	if err != nil && op != "" {
 		err = c.wrap(op, ctxErr(ctx, err))
 	}

@@ -178,3 +178,52 @@ func TestOpenWrongPassword(t *testing.T) {
 		})
 	}
 }
+
+// TestReadModes answers the same reads with auto-commit transactions (the
+// default) and managed read transactions (reads=managed), and says which
+// in the store settings results record.
+func TestReadModes(t *testing.T) {
+	dsn := serverDSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	ctx := context.Background()
+	auto, managed := open(t, dsn), open(t, dsn+sep+"reads=managed")
+	defer auto.Close()
+	defer managed.Close()
+	if got := drivers.Settings(auto)["reads"]; got != "auto-commit" {
+		t.Errorf("default reads %q", got)
+	}
+	if got := drivers.Settings(managed)["reads"]; !strings.HasPrefix(got, "managed") {
+		t.Errorf("reads=managed: %q", got)
+	}
+	schema := graph.Schema{Name: "readmodes"}
+	ga, err := auto.(graph.Provider).GraphStore(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ga.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ga.LoadEdges(ctx, []graph.Edge{{Src: 1, Dst: 2}, {Src: 1, Dst: 3}, {Src: 2, Dst: 3}, {Src: 3, Dst: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	gm, err := managed.(graph.Provider).GraphStore(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []graph.Store{ga, gm} {
+		n, err := g.Neighbours(ctx, 1, nil)
+		if err != nil || len(n) != 2 {
+			t.Errorf("neighbours of 1: %v, %v", n, err)
+		}
+		fof, err := g.FriendsOfFriends(ctx, 1)
+		if err != nil || fof != 1 {
+			t.Errorf("friends of friends of 1: %d, %v; want 1 (user 4)", fof, err)
+		}
+		if p, err := g.ShortestPath(ctx, 1, 4, 4); err != nil || p != 2 {
+			t.Errorf("path 1→4: %d, %v; want 2", p, err)
+		}
+	}
+}

@@ -166,7 +166,7 @@ func (p *pointStore) Read(ctx context.Context, key []byte, fields []int, dst [][
 		return dst[:0], err
 	}
 	params := map[string]any{"key": keyString(key), "props": props}
-	v, err := readTx(ctx, p.c, "point "+p.label+" read", func(tx n4j.ManagedTransaction) ([][]byte, error) {
+	v, err := readTx(ctx, p.c, "point "+p.label+" read", func(tx querier) ([][]byte, error) {
 		res, err := tx.Run(ctx, p.q.read, params)
 		if err != nil {
 			return nil, err
@@ -266,7 +266,7 @@ func (p *pointStore) Scan(ctx context.Context, start []byte, count int, fields [
 		return dst[:0], nil
 	}
 	params := map[string]any{"start": keyString(start), "props": props, "count": int64(count)}
-	return readTx(ctx, p.c, "point "+p.label+" scan", func(tx n4j.ManagedTransaction) ([]point.Record, error) {
+	return readTx(ctx, p.c, "point "+p.label+" scan", func(tx querier) ([]point.Record, error) {
 		res, err := tx.Run(ctx, p.q.scan, params)
 		if err != nil {
 			return nil, err

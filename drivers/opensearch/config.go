@@ -15,7 +15,7 @@ type Config = searchrest.Config
 //
 // An empty dsn is DefaultDSN; the port defaults to 9200. Options (see
 // searchrest.Options): prefix (of index names, default storefit_), shards
-// (1), replicas (0), cache (false), tiebreak (true), forcemerge (true),
+// (1), replicas (0), cache (false), tiebreak (validation), forcemerge (true),
 // analyzer (pattern or standard; default pattern), timeout (30s), insecure
 // (false; https only). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {

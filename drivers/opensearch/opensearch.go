@@ -109,7 +109,7 @@ func newTransport(cfg Config) *http.Transport {
 	if cfg.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with insecure=true
 	}
-	return t
+	return drivers.OwnHTTP(t, cfg.Conn)
 }
 
 // connectError makes one line of a failure to reach the server at addr,
@@ -140,3 +140,6 @@ func (c *Conn) wrap(op string, err error) error {
 	}
 	return fmt.Errorf("opensearch at %s: %s: %w", c.cfg.Addr(), op, searchrest.OneLineErr{Err: err})
 }
+
+// Settings states the caches and the tie-break (results record them).
+func (c *Conn) Settings() map[string]string { return c.cfg.Options.Settings() }

@@ -43,6 +43,12 @@ type StoreConfig struct {
 	// DSN is the driver's DSN; ${VAR} and $VAR are expanded from the
 	// environment, and an empty result selects the driver's default.
 	DSN string `yaml:"dsn"`
+	// Server is a server binary the placement runs itself for this
+	// store, on a free port with its data in a temporary directory, and
+	// stops at Close (redis: redis-server); the DSN is then the server's.
+	// A fault can stop such a server for real and start it again (the
+	// sync workload's viewdown).
+	Server string `yaml:"server"`
 }
 
 // SyncConfig is a placement's sync strategy.
@@ -64,8 +70,21 @@ type SyncConfig struct {
 	//     the source's tables (postgres), refreshed concurrently every
 	//     Refresh; the other views are written by dual writes;
 	//   - "relay": an in-process, non-durable queue the writer fills after
-	//     the source write, applied every Interval (kept for comparison).
+	//     the source write, applied every Interval (kept for comparison);
+	//   - "event-sourcing": the application appends to a Kafka log, every
+	//     store a projection (the sync workload's; not the twitter
+	//     application's).
+	//
+	// Package syncer documents each (guarantees, failure modes, lag). The
+	// sync workload names its strategy itself (sync/<strategy>) and uses
+	// only this section's settings.
 	Strategy string `yaml:"strategy"`
+	// Invalidation is how the timeline cache is invalidated after a post:
+	// "write" (default: the writer deletes the author's page right after
+	// the source write, cache-aside) or "sync" (the sync strategy does, as
+	// it feeds the other views: under CDC, when the post is read from the
+	// log).
+	Invalidation string `yaml:"invalidation"`
 	// Interval is the outbox relay's or relay's polling period; 50ms by
 	// default.
 	Interval string `yaml:"interval"`
@@ -76,8 +95,9 @@ type SyncConfig struct {
 	Refresh string `yaml:"refresh"`
 	// Kafka and Connect are the Kafka broker (kafka://HOST:PORT) and the
 	// Kafka Connect worker running Debezium (http://HOST:PORT) of
-	// "cdc-debezium"; ${VAR} is expanded; empty: $STOREFIT_KAFKA_DSN and
-	// $STOREFIT_DEBEZIUM_DSN, else the local defaults.
+	// "cdc-debezium" and "event-sourcing"; ${VAR} is expanded; empty:
+	// $STOREFIT_KAFKA_DSN and $STOREFIT_DEBEZIUM_DSN, else the local
+	// defaults.
 	Kafka   string `yaml:"kafka"`
 	Connect string `yaml:"connect"`
 
@@ -92,10 +112,17 @@ const (
 	StrategyLogical  = "cdc-logical"
 	StrategyMView    = "materialized-view"
 	StrategyDebezium = "cdc-debezium"
+	StrategyEvents   = "event-sourcing"
 )
 
 // strategies are the known strategies, in the order messages list them.
-var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyDebezium, StrategyMView, StrategyRelay}
+var strategies = []string{StrategyDual, StrategyOutbox, StrategyLogical, StrategyDebezium, StrategyEvents, StrategyMView, StrategyRelay}
+
+// The cache invalidations.
+const (
+	InvalidateInWriter = "write"
+	InvalidateBySync   = "sync"
+)
 
 var roles = twitter.RoleNames()
 
@@ -151,6 +178,12 @@ func (c *Config) validate() error {
 		if s.Driver == "placement" {
 			return fmt.Errorf("store %q: a placement cannot hold a placement", name)
 		}
+		if s.Server != "" && s.Driver != "redis" {
+			return fmt.Errorf("store %q: server runs redis-server for a redis store only (driver %s)", name, s.Driver)
+		}
+		if s.Server != "" && s.DSN != "" {
+			return fmt.Errorf("store %q: give a dsn or a server, not both", name)
+		}
 	}
 	for role, store := range c.Route {
 		if !slices.Contains(roles, role) {
@@ -178,8 +211,15 @@ func (c *Config) validate() error {
 	if c.Sync.refresh, err = duration("refresh", c.Sync.Refresh, time.Second); err != nil {
 		return err
 	}
-	if (c.Sync.Kafka != "" || c.Sync.Connect != "") && c.Sync.Strategy != StrategyDebezium {
-		return fmt.Errorf("sync: kafka and connect apply to the %s strategy only", StrategyDebezium)
+	switch c.Sync.Invalidation {
+	case "":
+		c.Sync.Invalidation = InvalidateInWriter
+	case InvalidateInWriter, InvalidateBySync:
+	default:
+		return fmt.Errorf("sync: invalidation %q: use %s or %s", c.Sync.Invalidation, InvalidateInWriter, InvalidateBySync)
+	}
+	if c.Sync.Invalidation == InvalidateBySync && c.Route["cache"] == "" {
+		return fmt.Errorf("sync: invalidation %s needs a cache role", InvalidateBySync)
 	}
 	if c.Sync.Refresh != "" && c.Sync.Strategy != StrategyMView {
 		return fmt.Errorf("sync: refresh applies to the %s strategy only", StrategyMView)

@@ -28,11 +28,17 @@
 //	  dashboard: clickhouse         # analytics (agg pattern)
 //	sync:
 //	  strategy: cdc-logical         # dual | outbox | cdc-logical | cdc-debezium | materialized-view | relay
-//	  interval: 50ms                # outbox relay's (and relay's) polling period
+//	  interval: 50ms                # relays' idle polling period
 //	  batch: 500                    # most changes applied at once
 //	  refresh: 1s                   # materialized-view's refresh period
-//	  kafka: "${STOREFIT_KAFKA_DSN}"  # cdc-debezium's broker and Connect worker
+//	  invalidation: write           # the cache's: write (in the writer) | sync (by the strategy, e.g. CDC)
+//	  kafka: "${STOREFIT_KAFKA_DSN}"  # cdc-debezium's and event-sourcing's broker, Debezium's Connect worker
 //	  connect: "${STOREFIT_DEBEZIUM_DSN}"
+//
+// A store may name a server instead of a DSN ({driver: redis, server:
+// redis-server}): the placement runs it on a free port, its data in a
+// temporary directory, stops it at Close, and lets a fault stop and start
+// it for real (syncer.ServerStopper).
 //
 // DSNs expand ${VAR} and $VAR from the environment; an empty DSN selects the
 // driver's default (for servers, the address compose/ starts). "{dir}" in a
@@ -48,75 +54,42 @@
 // tw_follows, tw_follows_view, tw_activity, tw_timeline_cache), so all roles
 // can share one database, as postgres-only does.
 //
-// # Sync strategies
+// # Sync
 //
-// Each is a syncer (sync.go) with hooks around the application's Setup and
-// FinishLoad. Capture starts after the bulk load, which builds every view
-// from the same rows: capturing the load would replay it into views that
-// hold it already (and double the load's writes).
+// A placement serves two workloads. The twitter application (TwitterStore)
+// writes through a sync engine (package syncer) of the file's strategy,
+// over its own views (twitter.App.Sinks); the sync workload (SyncEngine)
+// asks for an engine of its own strategy over the views it names, each
+// held by the store its role routes to (the drivers' sync views,
+// syncer.SinkProvider), the source role's store as the source of truth
+// (syncer.SourceProvider). The strategies are the engine's; package syncer
+// documents each. The placement's part is the capture: the source's
+// database as the strategies reach it (a PostgreSQL pool configuration, a
+// SQLite file), and, for the twitter application, only inserts captured —
+// the mix never updates or deletes — and capture started after the bulk
+// load, which builds every view from the same rows.
 //
-//   - dual: the writer applies each change to the derived stores right after
-//     the source write, before the operation returns (the write's latency
-//     includes them; readers are behind only while a write is in flight).
-//   - outbox (outbox.go; sqlite or postgres source): at Setup an outbox
-//     table (id autoincrement/bigserial, entity, op, key columns, body,
-//     event time, log time); after the load, AFTER INSERT/DELETE (and
-//     UPDATE OF body for tweets) row triggers on the source's tweets, likes
-//     and (when a who-to-follow view is fed) follows tables, so the event
-//     row commits in the source write's own transaction. A relay goroutine
-//     reads the oldest rows in id order every interval, applies them in
-//     batches, then deletes them (SQLite: the id range, ids being assigned in
-//     commit order by its single writer; PostgreSQL: exactly the ids read,
-//     since a smaller bigserial can commit later). A relay killed mid-batch
-//     leaves its rows; the next applies them again and the App skips what a
-//     view has (sync.replays). The triggers are the only change to the
-//     source: the drivers' crud code is untouched. UPDATE and DELETE rows
-//     are captured but the application never issues them; they are counted
-//     (sync.ignored) and dropped.
-//   - cdc-logical (logical.go; postgres source): a publication (inserts of
-//     the same tables) and a logical replication slot (pgoutput), both named
-//     per run (tw_pub_<hex>, tw_slot_<hex>) and dropped at Close; a consumer
-//     reads them with pglogrepl, batches committed transactions (batch
-//     changes or 20 ms), applies them, and only then confirms the end LSN of
-//     the last transaction applied (never a keepalive's WAL end or an
-//     XLogData position: workloads/sync found both lose changes at a
-//     restart). A restarted consumer resumes from the slot's confirmed
-//     position.
-//   - cdc-debezium (debezium.go; postgres source): Debezium's PostgreSQL
-//     connector on Kafka Connect (cdc/debezium) reads a slot and an
-//     inserts-only publication named per run into one topic per table; a
-//     Kafka consumer group applies each batch and commits its offsets only
-//     after. Connector, slot, publication, topics and group are deleted at
-//     Close. Keys kafka and connect (default $STOREFIT_KAFKA_DSN,
-//     $STOREFIT_DEBEZIUM_DSN).
-//   - materialized-view (mview.go; postgres-only): the dashboard is a
-//     MATERIALIZED VIEW over the source's tweets and likes (the same
-//     activity rows as the analytics table), with the unique index REFRESH
-//     … CONCURRENTLY needs, refreshed every refresh; the other views (the
-//     tsvector search table) are written by dual writes. The changes pending
-//     as a refresh begins are the ones it applies.
-//   - relay: the writer enqueues the change after the source write; a
-//     goroutine applies the queue every interval. In process and not
-//     durable: kept as the baseline the durable strategies improve on.
+// For the twitter application, event sourcing is not offered: its writes
+// go to its source through the crud and graph patterns. Its outbox and
+// cdc-* strategies need the follows role routed to the source store when
+// a who-to-follow view is fed, so follows are captured with the source's
+// writes. The materialized-view strategy needs the dashboard routed to a
+// PostgreSQL source (its MATERIALIZED VIEW, mview.go).
 //
-// Staleness stays exact under every strategy: a change is pending for a
-// view from the source write's return until the strategy applied it to
-// that view; changes read back from a log are matched to the published
-// ones by key (tweet id, like pair, edge), and one read before its writer
-// published it is applied and never counted pending.
-//
-// The timeline cache is cache-aside under both: a post deletes the author's
-// cached page synchronously, and a miss refills it from the source.
+// Staleness stays exact under every strategy: the engine's ledger holds a
+// change pending for a view from the source write until the view applied
+// it; the App reads it to classify reads (twitter.App).
 //
 // # Figures
 //
 // Conn implements twitter.Reporter: per measured phase it reports backend
 // calls by operation and store ("route.timeline.redis"), cache hits and
 // misses, per derived view the reads, reads while behind, stale reads and
-// the lag from source write to view, the sync strategy
+// the lag from source write to view (changes still pending at the end of
+// the phase counted with their age), the sync strategy
 // ("sync.strategy.<name>") and its figures (sync.restarts, sync.backlog,
-// sync.ignored, sync.refreshes, sync.refresh_mean_ms, sync.replays), the
-// number of stores to run, and
+// sync.refreshes, sync.refresh_mean_ms, sync.replays), the number of
+// stores to run, and
 // resource use: for server stores on this machine the CPU seconds (during
 // the phase) and RSS of the process listening on the store's port and its
 // descendants (found through /proc/net/tcp and /proc/<pid>/fd), and the

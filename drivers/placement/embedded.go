@@ -9,12 +9,11 @@ import (
 	"github.com/storefit/storefit/workloads/agg"
 )
 
-// Embedded-only builds leave the PostgreSQL clients out: the strategies on
-// a PostgreSQL source are unsupported there (so is the postgres driver).
+// Embedded-only builds leave the PostgreSQL and Kafka clients out: the
+// strategies that need them (cdc-logical, cdc-debezium, event-sourcing,
+// the outbox on PostgreSQL) are unknown there (so is the postgres driver).
 
-func (c *Conn) pgSyncer(tabs captured) (syncer, error) {
-	return nil, fmt.Errorf("%s on a postgres source is not in embedded-only builds (tag storefit_embedded): %w", c.cfg.Sync.Strategy, drivers.ErrUnsupported)
-}
+func postgresCapture(x any) any { return nil }
 
 func (c *Conn) mviewDashboard(tweets, likes string) (agg.Store, error) {
 	return nil, fmt.Errorf("%s is not in embedded-only builds (tag storefit_embedded): %w", StrategyMView, drivers.ErrUnsupported)

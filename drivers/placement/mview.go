@@ -5,15 +5,13 @@ package placement
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/syncer"
 	"github.com/storefit/storefit/workloads/agg"
-	"github.com/storefit/storefit/workloads/twitter"
 )
 
 // mviewName is the dashboard's materialized view.
@@ -24,8 +22,8 @@ const mviewName = "tw_activity_mv"
 // table of the other strategies (a tweet: category 0, product = tweet,
 // price 0; a like: category 1, product = liked tweet, price 1), computed by
 // the database from the system of record. Load does nothing (the view reads
-// the source's tables); FinishLoad populates it; a refresher refreshes it
-// concurrently on a schedule. A unique index on id makes REFRESH …
+// the source's tables); FinishLoad populates it; the materialized-view
+// strategy refreshes it concurrently on a schedule. A unique index on id makes REFRESH …
 // CONCURRENTLY possible (readers are not blocked), and an index on
 // (category, ts) serves the window counts.
 type mviewStore struct {
@@ -34,7 +32,10 @@ type mviewStore struct {
 	qCount, qTop  string
 }
 
-var _ agg.Store = (*mviewStore)(nil)
+var (
+	_ agg.Store        = (*mviewStore)(nil)
+	_ syncer.Refresher = (*mviewStore)(nil)
+)
 
 func newMViewStore(ctx context.Context, cfg *pgxpool.Config, tweets, likes string) (*mviewStore, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -86,8 +87,9 @@ func (m *mviewStore) FinishLoad(ctx context.Context) error {
 	return m.exec(ctx, "REFRESH MATERIALIZED VIEW "+pgIdent(mviewName), "ANALYZE "+pgIdent(mviewName))
 }
 
-// refresh recomputes the view without blocking its readers.
-func (m *mviewStore) refresh(ctx context.Context) error {
+// Refresh recomputes the view without blocking its readers: the
+// materialized-view strategy (package syncer) calls it on a schedule.
+func (m *mviewStore) Refresh(ctx context.Context) error {
 	return m.exec(ctx, "REFRESH MATERIALIZED VIEW CONCURRENTLY "+pgIdent(mviewName))
 }
 
@@ -142,130 +144,11 @@ func (m *mviewStore) CategoryQuantity(ctx context.Context, category int, from, t
 
 func (m *mviewStore) close() { m.pool.Close() }
 
-// refresher is the "materialized-view" strategy: the dashboard view is
-// refreshed every interval; every other view is written by dual writes
-// (Publish applies them in the writer). A refresh covers every change
-// committed before it began, so the changes pending as it begins are the
-// ones it applies: the dashboard is behind exactly while changes committed
-// since the last refresh began are waiting for the next one to finish.
-type refresher struct {
-	app   *twitter.App
-	mv    *mviewStore
-	every time.Duration
+func pgIdent(s string) string { return pgx.Identifier{s}.Sanitize() }
 
-	mu     sync.Mutex // one refresh at a time
-	loopMu sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
-
-	refreshes, refreshNs, restarts atomic.Int64
-	errMu                          sync.Mutex
-	err                            error
-}
-
-func newRefresher(app *twitter.App, mv *mviewStore, every time.Duration) *refresher {
-	r := &refresher{app: app, mv: mv, every: every}
-	app.SetPublisher(r)
-	return r
-}
-
-// dashboardOnly is the view the refresh feeds.
-var dashboardOnly = twitter.Of(twitter.ViewDashboard)
-
-// Publish applies the change to every view but the dashboard (dual writes).
-func (r *refresher) Publish(ctx context.Context, c twitter.Change) error {
-	r.errMu.Lock()
-	err := r.err
-	r.errMu.Unlock()
-	if err != nil {
-		return fmt.Errorf("materialized view refresh failed earlier: %w", err)
+func firstWords(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
 	}
-	return r.app.ApplyViews(ctx, []twitter.Change{c}, twitter.AllViews&^dashboardOnly)
-}
-
-func (r *refresher) beforeSetup(ctx context.Context) error { return r.mv.drop(ctx) }
-func (r *refresher) afterSetup(context.Context) error      { return nil }
-func (r *refresher) afterLoad(context.Context) error       { r.start(); return nil }
-
-func (r *refresher) start() {
-	r.loopMu.Lock()
-	defer r.loopMu.Unlock()
-	if r.cancel != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
-	go func(done chan struct{}) {
-		defer close(done)
-		t := time.NewTicker(r.every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := r.refresh(ctx); err != nil && ctx.Err() == nil {
-					r.errMu.Lock()
-					if r.err == nil {
-						r.err = err
-					}
-					r.errMu.Unlock()
-				}
-			}
-		}
-	}(r.done)
-}
-
-func (r *refresher) stop() {
-	r.loopMu.Lock()
-	defer r.loopMu.Unlock()
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	<-r.done
-	r.cancel = nil
-}
-
-// refresh refreshes the view and marks the changes pending as it began
-// applied.
-func (r *refresher) refresh(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	covered := r.app.PendingChanges(dashboardOnly)
-	t0 := time.Now()
-	if err := r.mv.refresh(ctx); err != nil {
-		return err
-	}
-	r.refreshes.Add(1)
-	r.refreshNs.Add(int64(time.Since(t0)))
-	return r.app.ApplyViews(ctx, covered, dashboardOnly)
-}
-
-func (r *refresher) drain(ctx context.Context) error { return r.refresh(ctx) }
-
-func (r *refresher) restart(context.Context) error {
-	r.stop()
-	r.restarts.Add(1)
-	r.start()
-	return nil
-}
-
-func (r *refresher) resetFigures() { r.refreshes.Store(0); r.refreshNs.Store(0); r.restarts.Store(0) }
-
-func (r *refresher) figures(out map[string]float64) {
-	n := r.refreshes.Load()
-	out["sync.refreshes"] = float64(n)
-	if n > 0 {
-		out["sync.refresh_mean_ms"] = float64(r.refreshNs.Load()) / float64(n) / 1e6
-	}
-}
-
-// close stops the refresher and drops the view, so the source's tables
-// can be dropped by the next placement that sets up this database.
-func (r *refresher) close() error {
-	r.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return r.mv.drop(ctx)
+	return s
 }

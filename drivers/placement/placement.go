@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/syncer"
 	"github.com/storefit/storefit/workloads/agg"
 	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/graph"
@@ -26,7 +28,7 @@ type Driver struct{}
 // Describe describes the placement driver.
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
-		Summary:    "a placement of the twitter application over several stores (a file: which store serves which operation family, and the sync strategy)",
+		Summary:    "a placement over several stores (a file: which store holds each role, and the sync strategy) for the twitter application and the sync workloads",
 		Conn:       (*Conn)(nil),
 		Composite:  true,
 		DSNExample: "suites/placements/local.yaml (as --store placement:local=suites/placements/local.yaml)",
@@ -36,15 +38,21 @@ func (Driver) Describe() drivers.Info {
 // Conn is an open placement: every store it names, and the application
 // routed over them. It is safe for concurrent use.
 type Conn struct {
-	cfg    *Config
-	dir    string // the placement's temporary directory ({dir}), removed at Close
-	names  []string
-	conns  map[string]drivers.Conn
-	dsns   map[string]string // expanded
+	cfg     *Config
+	dir     string // the placement's temporary directory ({dir}), removed at Close
+	names   []string
+	conns   map[string]drivers.Conn
+	dsns    map[string]string         // expanded
+	servers map[string]*serverProcess // stores whose server the placement runs
+	probes  *probes
+
+	twOnce sync.Once // the twitter application, built on first use
 	app    *twitter.App
-	sync   syncer
-	mview  interface{ close() } // the dashboard of the materialized-view strategy
-	probes *probes
+	twErr  error
+	mview  mview // the dashboard of the materialized-view strategy
+
+	mu      sync.Mutex // guards engines
+	engines []*syncer.Engine
 
 	closeOnce sync.Once
 	closeErr  error
@@ -55,7 +63,14 @@ var (
 	_ drivers.Versioner = (*Conn)(nil)
 	_ twitter.Provider  = (*Conn)(nil)
 	_ twitter.Reporter  = (*Conn)(nil)
+	_ syncer.Provider   = (*Conn)(nil)
 )
+
+// mview is the materialized view of the materialized-view strategy.
+type mview interface {
+	drop(ctx context.Context) error
+	close()
+}
 
 // NestedDSNs returns the DSNs of the placement's stores and sync services,
 // expanded from the environment (drivers.NestedDSNs), so that their
@@ -92,7 +107,7 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 // replaced by a temporary directory the placement owns and removes at
 // Close, so embedded stores' bytes on disk can be measured.
 func OpenConfig(ctx context.Context, cfg *Config) (_ *Conn, err error) {
-	c := &Conn{cfg: cfg, conns: map[string]drivers.Conn{}, dsns: map[string]string{}}
+	c := &Conn{cfg: cfg, conns: map[string]drivers.Conn{}, dsns: map[string]string{}, servers: map[string]*serverProcess{}}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -113,22 +128,20 @@ func OpenConfig(ctx context.Context, cfg *Config) (_ *Conn, err error) {
 			}
 			dsn = strings.ReplaceAll(dsn, "{dir}", c.dir)
 		}
+		if sc.Server != "" {
+			p, err := startServer(ctx, sc.Driver, sc.Server)
+			if err != nil {
+				return nil, fmt.Errorf("placement %s, store %s: %w", cfg.Name, name, err)
+			}
+			c.servers[name] = p
+			dsn = p.dsn()
+		}
 		c.dsns[name] = dsn
 		conn, err := drivers.Open(ctx, sc.Driver, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("placement %s, store %s: %w", cfg.Name, name, err)
 		}
 		c.conns[name] = conn
-	}
-	b, err := c.backends()
-	if err != nil {
-		return nil, fmt.Errorf("placement %s: %w", cfg.Name, err)
-	}
-	if c.app, err = twitter.NewApp(b, nil); err != nil {
-		return nil, fmt.Errorf("placement %s: %w", cfg.Name, err)
-	}
-	if c.sync, err = c.newSyncer(); err != nil {
-		return nil, fmt.Errorf("placement %s: sync %s: %w", cfg.Name, cfg.Sync.Strategy, err)
 	}
 	c.probes = newProbes(c)
 	return c, nil
@@ -216,22 +229,6 @@ func (c *Conn) backends() (twitter.Backends, error) {
 // Config returns the placement's configuration.
 func (c *Conn) Config() *Config { return c.cfg }
 
-// App returns the application (for tests and figures).
-func (c *Conn) App() *twitter.App { return c.app }
-
-// TwitterStore returns the application, with the sync strategy's hooks
-// around Setup and FinishLoad.
-func (c *Conn) TwitterStore() (twitter.Store, error) { return appStore{c.app, c.sync}, nil }
-
-// Drain applies every change committed so far (nothing with dual writes),
-// so the derived views have caught up with the source.
-func (c *Conn) Drain(ctx context.Context) error { return c.sync.drain(ctx) }
-
-// RestartSync kills the sync strategy's applier (the relay, the CDC
-// consumer, the refresher), mid-batch if it is in one, and starts another
-// that resumes from the durable position: the outbox table, the slot.
-func (c *Conn) RestartSync(ctx context.Context) error { return c.sync.restart(ctx) }
-
 // Version lists the stores' versions: "postgres 15.4, redis 7.0.15, …".
 func (c *Conn) Version(ctx context.Context) (string, error) {
 	var parts []string
@@ -241,19 +238,30 @@ func (c *Conn) Version(ctx context.Context) (string, error) {
 	return c.cfg.Name + " (" + strings.Join(parts, ", ") + ")", nil
 }
 
-// Close stops the sync strategy (the outbox relay and the in-process relay
-// apply what they hold first; cdc-logical drops its slot and publication,
-// materialized-view its view), closes every store and removes the
-// placement's temporary directory.
+// Close closes the sync engines it made that are still open (their
+// strategies remove what they created: triggers, slots, publications,
+// connectors, topics, groups; materialized-view its view), closes every
+// store, stops the servers it runs and removes the placement's temporary
+// directory.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
-		if c.sync != nil {
-			if err := c.sync.close(); err != nil {
-				errs = append(errs, fmt.Errorf("sync %s: %w", c.cfg.Sync.Strategy, err))
+		c.mu.Lock()
+		engines := c.engines
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		for _, e := range engines {
+			if err := e.Close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("sync %s: %w", e.Strategy(), err))
 			}
 		}
 		if c.mview != nil {
+			// The view depends on the source's tables: dropped, the next
+			// placement can drop them.
+			if err := c.mview.drop(ctx); err != nil {
+				errs = append(errs, err)
+			}
 			c.mview.close()
 		}
 		for i := len(c.names) - 1; i >= 0; i-- {
@@ -262,6 +270,11 @@ func (c *Conn) Close() error {
 				if err := conn.Close(); err != nil {
 					errs = append(errs, fmt.Errorf("close %s (%s): %w", name, redacted(c.dsns[name]), err))
 				}
+			}
+		}
+		for name, p := range c.servers {
+			if err := p.close(); err != nil {
+				errs = append(errs, fmt.Errorf("stop the server of %s: %w", name, err))
 			}
 		}
 		if c.dir != "" {
@@ -274,23 +287,32 @@ func (c *Conn) Close() error {
 	return c.closeErr
 }
 
-// BeginMeasure resets the application's counts and samples the servers'
-// CPU time.
+// BeginMeasure resets the application's counts (opening its sync
+// engine's measuring window) and samples the servers' CPU time.
 func (c *Conn) BeginMeasure(ctx context.Context) {
-	c.app.ResetStats()
-	c.sync.resetFigures()
+	if app, err := c.twitterApp(); err == nil {
+		app.ResetStats()
+	}
 	c.probes.begin()
 }
 
 // Figures returns the application's counts with each role named by its
 // store ("route.timeline.redis"), "stores" (the number of stores the
 // placement runs), "sync.relay" (1 for an asynchronous strategy, 0 for dual
-// writes), "sync.strategy.<name>" (1), the strategy's own figures
-// ("sync.restarts", "sync.backlog", "sync.refreshes", …) and the stores' resource use ("resource.<store>.cpu_s",
-// ".rss_bytes", ".disk_bytes") where measurable.
+// writes), "sync.strategy.<name>" (1), the engine's figures
+// ("sync.restarts", and the strategy's: "sync.backlog", "sync.refreshes",
+// …) and the stores' resource use ("resource.<store>.cpu_s",
+// ".rss_bytes", ".disk_bytes") where measurable. It closes the sync
+// engine's measuring window: changes still pending count in the lag with
+// their age.
 func (c *Conn) Figures(ctx context.Context) map[string]float64 {
-	out := c.app.Stats().Figures(func(role string) string {
-		if role == "who_to_follow" && c.app != nil {
+	app, err := c.twitterApp()
+	if err != nil {
+		return nil
+	}
+	app.EndMeasure()
+	out := app.Stats().Figures(func(role string) string {
+		if role == "who_to_follow" {
 			if _, ok := c.cfg.Route[role]; !ok {
 				role = "follows"
 			}
@@ -298,13 +320,16 @@ func (c *Conn) Figures(ctx context.Context) map[string]float64 {
 		return c.cfg.Route[role]
 	})
 	out["stores"] = float64(c.cfg.StoresToRun())
-	if _, ok := c.sync.(dualSync); ok {
+	out["sync.relay"] = 1
+	if c.cfg.Sync.Strategy == StrategyDual {
 		out["sync.relay"] = 0
-	} else {
-		out["sync.relay"] = 1
 	}
 	out["sync.strategy."+c.cfg.Sync.Strategy] = 1
-	c.sync.figures(out)
+	st := app.Engine().Stats()
+	out["sync.restarts"] = float64(st.Restarts)
+	for k, v := range st.Figures {
+		out[k] = v
+	}
 	c.probes.figures(out)
 	return out
 }

@@ -271,6 +271,22 @@ func TestLocal(t *testing.T) {
 	}
 }
 
+// TestCacheInvalidationBySync: with invalidation: sync the timeline cache
+// is one more view of the sync strategy (the outbox relay here; CDC in
+// polyglot): posts invalidate their author's page when the relay applies
+// them, the cache view's changes and reads are counted, and after the
+// drain every cached timeline equals the oracle's (converged checks).
+func TestCacheInvalidationBySync(t *testing.T) {
+	c, figs := runPlacement(t, "testdata/local-invalidate.yaml", 300)
+	st := c.App().Stats()
+	if v, ok := st.Views["cache"]; !ok || v.Applied == 0 || v.Reads == 0 {
+		t.Errorf("cache view: %+v (want changes applied and hits counted)", st.Views["cache"])
+	}
+	if figs["route.post_tweet.cache"] == 0 {
+		t.Errorf("no post invalidated the cache: %v", routes(figs))
+	}
+}
+
 func routes(figs map[string]float64) map[string]float64 {
 	out := map[string]float64{}
 	for k, v := range figs {
@@ -334,6 +350,11 @@ func TestServers(t *testing.T) {
 				if vs, ok := st.Views[v]; ok && vs.Applied == 0 && (v == "dashboard" || tc.name != "postgres-only") {
 					t.Errorf("view %s: no change applied by sync", v)
 				}
+			}
+			// polyglot invalidates its Redis cache by CDC (invalidation:
+			// sync): the cache is a view of the slot, posts delete pages.
+			if v, ok := st.Views["cache"]; tc.name == "polyglot" && (!ok || v.Applied == 0 || figs["route.post_tweet.redis"] == 0) {
+				t.Errorf("polyglot's cache is not invalidated by CDC: view %+v, routes %v", v, routes(figs))
 			}
 			if after := c.Figures(context.Background()); tc.name == "postgres-only" && (after["sync.refreshes"] == 0 || st.Views["dashboard"].Applied == 0) {
 				t.Errorf("materialized view: %v refreshes, %d changes applied", after["sync.refreshes"], st.Views["dashboard"].Applied)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/drivers/internal/blockconn"
 )
 
 // DefaultDSN is the server compose/native/postgres.sh (and compose/'s
@@ -74,6 +75,11 @@ type Config struct {
 	// sets TimescaleOff or TimescaleOn; TimescaleRequire for the timescale
 	// store.
 	Timescale string
+	// Conn holds the connection options conns (shared: the pgxpool,
+	// the default; worker: a pgx connection per worker) and io (netpoll,
+	// the default; blocking: blocking system calls on the worker's
+	// thread, see drivers/internal/blockconn).
+	Conn drivers.ConnOptions
 	// Redacted is the DSN with its password replaced, for messages.
 	Redacted string
 }
@@ -85,9 +91,10 @@ func (c Config) Address() string {
 }
 
 // ParseConfig parses a DSN: a libpq connection URL or key=value string as
-// pgx understands it (including pgxpool's pool_* settings), plus the
-// storefit options search_rank, wide_encoding and timescaledb. An empty
-// DSN is DefaultDSN. Errors never show the password.
+// pgx understands it (including pgxpool's pool_* settings and pgx's
+// default_query_exec_mode), plus the storefit options search_rank,
+// wide_encoding, timescaledb, conns and io. An empty DSN is DefaultDSN.
+// Errors never show the password.
 func ParseConfig(dsn string) (Config, error) {
 	if strings.TrimSpace(dsn) == "" {
 		dsn = DefaultDSN
@@ -127,6 +134,23 @@ func ParseConfig(dsn string) (Config, error) {
 			return Config{}, fmt.Errorf("bad DSN %s: %s=%q (use %s)", red, o.name, v, strings.Join(o.allowed, " or "))
 		}
 		*o.dst = v
+	}
+	for _, name := range drivers.ConnOptionNames {
+		v, ok := rp[name]
+		if !ok {
+			continue
+		}
+		delete(rp, name)
+		if _, err := c.Conn.Set(name, v); err != nil {
+			return Config{}, fmt.Errorf("bad DSN %s: %v", red, err)
+		}
+	}
+	if err := c.Conn.Check("postgres", drivers.ConnCaps{Blocking: true}); err != nil {
+		return Config{}, fmt.Errorf("bad DSN %s: %v", red, err)
+	}
+	if c.Conn.Blocking() {
+		// pgx's own dialer, keep-alive included, with blocking sockets.
+		pc.ConnConfig.DialFunc = blockconn.Dialer(&net.Dialer{KeepAlive: 5 * time.Minute})
 	}
 	if _, ok := rp["timezone"]; !ok {
 		// Times come back as instants anyway; UTC keeps server-side

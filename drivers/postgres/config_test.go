@@ -59,6 +59,30 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+// TestParseConfigConn checks the connection options: taken out of the
+// server's run-time parameters, blocking I/O dialing through blockconn.
+func TestParseConfigConn(t *testing.T) {
+	c, err := ParseConfig("postgres://u@h/x?conns=worker&io=blocking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Conn.Worker() || !c.Conn.Blocking() {
+		t.Errorf("Conn = %+v, want conns=worker io=blocking", c.Conn)
+	}
+	for _, k := range []string{"conns", "io"} {
+		if _, ok := c.Pool.ConnConfig.RuntimeParams[k]; ok {
+			t.Errorf("connection option %s left in the server's run-time parameters", k)
+		}
+	}
+	d, err := ParseConfig("postgres://u@h/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Conn.Worker() || d.Conn.Blocking() {
+		t.Errorf("default Conn = %+v, want the shared pool and netpoll", d.Conn)
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	const secret = "Hunter2-secret"
 	tests := []struct {
@@ -72,6 +96,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown timescale mode", "host=h password=" + secret + " timescaledb=yes", "timescaledb"},
 		// auto chose the schema by what the server had installed: gone.
 		{"timescale auto", "postgres://storefit:" + secret + "@h/x?timescaledb=auto", "use off or on"},
+		{"bad conns", "postgres://storefit:" + secret + "@h/x?conns=many", "conns"},
+		{"bad io", "postgres://storefit:" + secret + "@h/x?io=uring", "io"},
+		// pgx never pipelines the workers' requests.
+		{"pipelining", "postgres://storefit:" + secret + "@h/x?pipelining=off", "does not pipeline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

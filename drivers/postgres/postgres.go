@@ -15,7 +15,11 @@ import (
 
 func init() { drivers.Register("postgres", Driver{}) }
 
-var _ drivers.Versioner = (*Conn)(nil)
+var (
+	_ drivers.Versioner           = (*Conn)(nil)
+	_ drivers.WorkerConner        = (*Conn)(nil)
+	_ drivers.ConnectionDescriber = (*Conn)(nil)
+)
 
 // Driver opens connection pools to PostgreSQL servers.
 type Driver struct{}
@@ -52,7 +56,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%s: %s", c.where, oneLine(err))
 	}
-	c.pool = pool
+	c.pool, c.shared = pool, pool
 	if c.hypertables() {
 		if err := c.ensureTimescale(ctx); err != nil {
 			pool.Close()
@@ -60,6 +64,56 @@ func OpenConfig(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 	}
 	return c, nil
+}
+
+// WorkerConn returns a Conn on a pgx connection of worker's own under
+// conns=worker, nil under conns=shared (drivers.WorkerConner). Its pattern
+// stores run their statements on that connection; each prepares its
+// statements once, as a pooled connection does.
+func (c *Conn) WorkerConn(ctx context.Context, worker int) (drivers.Conn, error) {
+	if !c.cfg.Conn.Worker() {
+		return nil, nil
+	}
+	pc, err := pgx.ConnectConfig(ctx, c.cfg.Pool.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("%s: connection of worker %d: %s", c.where, worker, oneLine(err))
+	}
+	return &Conn{cfg: c.cfg, pool: pc, shared: c.shared, own: pc, where: c.where}, nil
+}
+
+// Connection says how the Conn reaches the server
+// (drivers.ConnectionDescriber).
+func (c *Conn) Connection() drivers.Connection {
+	conn := drivers.Connection{
+		Client:     "pgx (pgxpool)",
+		Conns:      drivers.ConnsShared,
+		PoolSize:   int(c.cfg.Pool.MaxConns),
+		Pipelining: drivers.PipeliningOff,
+		Prepared:   preparedText(c.cfg.Pool.ConnConfig.DefaultQueryExecMode),
+		IO:         c.cfg.Conn.IOName(),
+	}
+	if c.cfg.Conn.Worker() {
+		conn.Client, conn.Conns, conn.PoolSize = "pgx (a connection per worker)", drivers.ConnsWorker, 0
+	}
+	return conn
+}
+
+// preparedText says in words how pgx sends statements in mode m (DSN
+// option default_query_exec_mode).
+func preparedText(m pgx.QueryExecMode) string {
+	switch m {
+	case pgx.QueryExecModeCacheStatement:
+		return "prepared once per connection (pgx statement cache), then Bind/Execute: pgbench -M prepared"
+	case pgx.QueryExecModeCacheDescribe:
+		return "described once per connection, sent unnamed each time (pgx cache_describe)"
+	case pgx.QueryExecModeDescribeExec:
+		return "described and executed each time, unnamed (pgx describe_exec)"
+	case pgx.QueryExecModeExec:
+		return "extended protocol, unnamed, not described (pgx exec): pgbench -M extended"
+	case pgx.QueryExecModeSimpleProtocol:
+		return "simple protocol, parameters inlined by the client (pgx simple_protocol): pgbench -M simple"
+	}
+	return m.String()
 }
 
 // Describe describes the postgres driver.
@@ -72,17 +126,40 @@ func (Driver) Describe() drivers.Info {
 	}
 }
 
-// Conn is a pool of connections to one PostgreSQL database. It is safe for
+// Conn is a pool of connections to one PostgreSQL database, or (from
+// WorkerConn) one worker's own connection. A pool Conn is safe for
 // concurrent use; every pattern store it hands out shares the pool.
 type Conn struct {
-	cfg   Config
-	pool  *pgxpool.Pool
+	cfg Config
+	// pool is where statements run: the shared pool, or the worker's own
+	// connection of a Conn from WorkerConn.
+	pool querier
+	// shared is the pool, for what needs one: loads that hold a
+	// connection, Close.
+	shared *pgxpool.Pool
+	// own is the worker's connection of a Conn from WorkerConn, else nil.
+	own   *pgx.Conn
 	where string // "postgres host:port", the start of every error
 }
 
-// Close closes the pool.
+// querier is what pgxpool.Pool and pgx.Conn both offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error)
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Close closes the pool, or a worker's connection.
 func (c *Conn) Close() error {
-	c.pool.Close()
+	if c.own != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.own.Close(ctx)
+	}
+	c.shared.Close()
 	return nil
 }
 

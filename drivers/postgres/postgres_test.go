@@ -104,6 +104,18 @@ func TestConformanceAlternatives(t *testing.T) {
 	drivertest.Run(t, func() drivers.Conn { return searchWide{open(t, dsn)} })
 }
 
+// TestConformanceConnModes checks the connection modes of the DSN: a pgx
+// connection per worker (the YCSB semantics), and that with blocking I/O
+// (drivers/internal/blockconn).
+func TestConformanceConnModes(t *testing.T) {
+	for _, opts := range [][]string{{"conns=worker"}, {"conns=worker", "io=blocking"}, {"io=blocking"}} {
+		t.Run(strings.Join(opts, "&"), func(t *testing.T) {
+			dsn := withOptions(serverDSN(t), opts...)
+			drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+		})
+	}
+}
+
 // TestTSRankBelowFloor: search_rank=ts_rank is not BM25, so its validation
 // fails on relevance agreement alone (counts and hits are right), and a
 // run with it is never ranked against stores that answer the BM25 top 10.

@@ -174,7 +174,7 @@ func (w *wideStore) LoadRows(ctx context.Context, rows []wide.Row) error {
 			}
 		}
 	}
-	conn, err := w.c.pool.Acquire(ctx)
+	conn, err := w.c.shared.Acquire(ctx)
 	if err != nil {
 		return w.c.wrap(err, "load %d rows into %s", len(rows), w.name)
 	}

@@ -35,6 +35,18 @@ type Config struct {
 	// price of a Lua script on every set and delete; false makes writes
 	// plain HSET/HDEL and wide/mix n/a (default true).
 	WideCount bool
+	// Conn holds the connection options: conns (shared, the default: one
+	// rueidis client for all workers; worker: a client and connection per
+	// worker), pipelining (auto, the default: rueidis pipelines the
+	// workers' commands on its shared connections; off: a pool of
+	// connections, one command at a time on each) and io (netpoll, the
+	// default; blocking, with conns=worker or pipelining=off).
+	Conn drivers.ConnOptions
+	// BlindUpdates makes point updates one HSET, which creates a missing
+	// record, as YCSB's Redis binding writes (point.BlindWriter); false
+	// runs a Lua script that checks the record exists first, for exact
+	// drivers.ErrNotFound (option point_writes=checked; default blind).
+	BlindUpdates bool
 }
 
 // ParseConfig parses a DSN of the form
@@ -42,10 +54,11 @@ type Config struct {
 //	redis://[[user]:password@]host[:port][/db][?option=value&…]
 //
 // An empty dsn is DefaultDSN. Options: dial_timeout (a Go duration),
-// scanindex and widecount (true or false). Errors never include the
-// password.
+// scanindex and widecount (true or false), point_writes (blind or
+// checked), and the connection options conns, pipelining and io
+// (Config.Conn). Errors never include the password.
 func ParseConfig(dsn string) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true}
+	cfg := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true, BlindUpdates: true}
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
@@ -107,9 +120,23 @@ func ParseConfig(dsn string) (Config, error) {
 			} else {
 				cfg.WideCount = b
 			}
+		case "point_writes":
+			if v != "blind" && v != "checked" {
+				return cfg, fmt.Errorf("redis DSN %q: point_writes=%q: use blind or checked", safe, v)
+			}
+			cfg.BlindUpdates = v == "blind"
 		default:
-			return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount)", safe, k)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("redis DSN %q: %v", safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("redis DSN %q: unknown option %q (known: dial_timeout, scanindex, widecount, point_writes, %s)", safe, k, strings.Join(drivers.ConnOptionNames, ", "))
+			}
 		}
+	}
+	if err := cfg.Conn.Check("redis", drivers.ConnCaps{Blocking: true, Pipelining: true}); err != nil {
+		return cfg, fmt.Errorf("redis DSN %q: %v", safe, err)
 	}
 	return cfg, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestParseConfig(t *testing.T) {
-	def := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true}
+	def := Config{Addr: "127.0.0.1:6379", DialTimeout: 5 * time.Second, ScanIndex: true, WideCount: true, BlindUpdates: true}
 	with := func(f func(*Config)) Config { c := def; f(&c); return c }
 	for _, tc := range []struct {
 		dsn  string
@@ -26,6 +26,13 @@ func TestParseConfig(t *testing.T) {
 		{"redis://h?dial_timeout=250ms&scanindex=false&widecount=0", with(func(c *Config) {
 			c.Addr, c.DialTimeout, c.ScanIndex, c.WideCount = "h:6379", 250*time.Millisecond, false, false
 		})},
+		{"redis://?conns=worker&io=blocking", with(func(c *Config) { c.Conn.Conns, c.Conn.IO = "worker", "blocking" })},
+		{"redis://?pipelining=off&io=blocking", with(func(c *Config) { c.Conn.Pipelining, c.Conn.IO = "off", "blocking" })},
+		{"redis://?conns=shared&pipelining=auto&io=netpoll", with(func(c *Config) {
+			c.Conn.Conns, c.Conn.Pipelining, c.Conn.IO = "shared", "auto", "netpoll"
+		})},
+		{"redis://h?point_writes=checked", with(func(c *Config) { c.Addr, c.BlindUpdates = "h:6379", false })},
+		{"redis://h?point_writes=blind", with(func(c *Config) { c.Addr = "h:6379" })},
 	} {
 		got, err := ParseConfig(tc.dsn)
 		if err != nil {
@@ -48,8 +55,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"redis://:pw@h/-1", "database"},
 		{"redis://:pw@h/0?dial_timeout=soon", "dial_timeout"},
 		{"redis://:pw@h/0?scanindex=maybe", "scanindex"},
+		{"redis://:pw@h/0?point_writes=maybe", "point_writes"},
 		{"redis://:pw@h/0?pool=3", "unknown option"},
 		{"redis://:pw@h/0?%zz", "bad query"},
+		{"redis://:pw@h/0?conns=2", "conns"},
+		{"redis://:pw@h/0?io=epoll", "io"},
+		{"redis://:pw@h/0?pipelining=on", "pipelining"},
+		// Auto-pipelined connections are read by rueidis' goroutines.
+		{"redis://:pw@h/0?io=blocking", "io=blocking needs conns=worker or pipelining=off"},
 	} {
 		_, err := ParseConfig(tc.dsn)
 		if err == nil {

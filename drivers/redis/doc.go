@@ -11,6 +11,8 @@
 // true) keeps the sorted-set index point scans need; widecount (default
 // true) keeps the column counts wide.Counter needs. Turning one off makes
 // the workloads that need it n/a and the others cheaper (figures below).
+// point_writes (blind, the default, or checked) is how point updates
+// write (see Expert review).
 // compose/native/redis.sh starts a server from Debian's redis-server
 // package on 127.0.0.1:6379 without persistence and prints its DSN;
 // `storefit up redis` runs it.
@@ -42,6 +44,34 @@
 // connections (rueidis DisableAutoPipelining) used more system time and
 // were not faster. The runner itself costs about 0.7 µs a read (noop).
 //
+// # Connections
+//
+// The connection options state and choose which client system is measured;
+// the result records them (results.Connection) and reports show them:
+//
+//	conns=shared|worker      one rueidis client for all workers (default),
+//	                         or a client of one connection per worker, one
+//	                         command in flight on it: YCSB's semantics and
+//	                         redis-benchmark's (-c N, N blocking connections)
+//	pipelining=auto|off      with conns=shared: rueidis auto-pipelines the
+//	                         workers' commands on its few shared connections
+//	                         (default), or takes a pooled connection per
+//	                         command, one in flight (DisableAutoPipelining)
+//	io=netpoll|blocking      Go's network poller (default), or blocking
+//	                         reads and writes on the worker's thread
+//	                         (drivers/internal/blockconn through rueidis'
+//	                         DialCtxFn); needs conns=worker or pipelining=off,
+//	                         since auto-pipelined connections are read by
+//	                         rueidis' own goroutines
+//
+// Compare with redis-benchmark -c N (no -P) under conns=worker: N
+// connections, one request in flight on each. The default, auto-pipelining
+// on shared connections, is what a Go service using rueidis runs, and can
+// beat that figure by batching: a different system, which the result
+// names. Without auto-pipelining rueidis does not watch the context while
+// it waits for an answer, so a worker's client cuts its connection when the
+// operation's context ends (a timeout, the end of the run) and redials.
+//
 // # Patterns
 //
 // Every key starts with the pattern's name and its table (or prefix), so
@@ -58,9 +88,10 @@
 // then HMGETs the records in one pipeline: two round trips, not a
 // snapshot (a record deleted in between is left out); one Lua script doing
 // both was measured at half the throughput (see Scan). Insert and Delete
-// change record and index in one Lua script, so they never disagree;
-// Update is a script too, because HSET alone would create a missing
-// record. Loads are pipelined MULTI … EXEC batches: one HSET per record
+// change record and index in one Lua script, so they never disagree.
+// Update is one HSET (blind, as YCSB's binding; point_writes=checked makes
+// it a script that answers drivers.ErrNotFound for a missing record, as
+// HSET alone would create one). Loads are pipelined MULTI … EXEC batches: one HSET per record
 // and one ZADD of the batch's keys. What the index costs, measured at
 // quick scale (100 000 records of 10 × 100 bytes, Redis 7.0.15, a busy
 // 2-core machine, so ranges): memory, 13.2 MB for 108 000 keys (122 bytes
@@ -103,4 +134,44 @@
 // does not ship, as is RedisTimeSeries), and no traversal: neighbours are
 // one SMEMBERS, but friends-of-friends, who-to-follow and paths would be
 // computed by driver code, which would measure that code, not the store.
+//
+// # Sync views
+//
+// SyncSink keeps a view the way a timeline cache keeps it: a hash per
+// tweet (author, body, creation time, like count) and a sorted set of
+// each author's tweet ids scored by creation time; likes in a hash per
+// tweet, follows in a set per user. A batch is one pipeline of each row's
+// last change (HSET/ZADD/SADD and their removals, idempotent).
+// Reconciliation reads the hashes and checks each tweet against its
+// author's sorted set.
+//
+// # Expert review (at their best)
+//
+// What a Redis engineer would change: client-side caching stays off
+// (results say so: store settings "cache"), so reads measure the server.
+// Point updates write blind by default (point.BlindWriter): one HSET,
+// as YCSB's Redis binding writes (HMSET), where the exact variant
+// (point_writes=checked) runs a Lua script, EXISTS then HSET, so that an
+// update of a missing record answers drivers.ErrNotFound. The point
+// workloads update only records they know exist, so their answers are the
+// same either way; results say which ran (store settings "point_writes").
+// Measured (Redis 7.0.15, the shared 2-core machine at a load average of
+// 35–38, so the throughput figures are noisy and to be measured again on
+// a quiet machine): the server spends 4.55 µs per scripted update against
+// 1.20 µs per HSET (INFO commandstats over 300 000 calls each, 100-byte
+// values); redis-benchmark (8 connections, three interleaved pairs) made
+// 12.5k–15.1k HSETs/s against 9.3k–13.5k scripted updates/s (12–58% more);
+// storefit point/a (8 workers, 5 s after 3 s of warm-up, five interleaved
+// pairs) had update p50 79–83 µs blind against 99–182 µs checked in four
+// pairs of five (the fifth: 166 against 108), and a median throughput
+// ratio of 1.85 (pairs ranged 0.17–8.4: the machine's noise). Past the
+// 10% bar, so blind is the default. To measure it again on a quiet
+// machine: storefit run -w point/a --workers 8 --duration 10s --repeat 5,
+// once with -s 'redis=…?point_writes=blind' and once with
+// point_writes=checked.
+//
+// The scan index (a sorted set of every key) costs loads and inserts
+// (figures above) and serves only point/e; scanindex=false drops it for
+// suites without scans. Connection-level modes (pipelining, dedicated
+// connections) are another issue's.
 package redis

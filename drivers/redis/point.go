@@ -11,9 +11,10 @@ import (
 )
 
 var (
-	_ point.Provider = (*Conn)(nil)
-	_ point.Store    = (*pointStore)(nil)
-	_ point.Scanner  = scanPointStore{}
+	_ point.Provider    = (*Conn)(nil)
+	_ point.Store       = (*pointStore)(nil)
+	_ point.BlindWriter = (*pointStore)(nil)
+	_ point.Scanner     = scanPointStore{}
 )
 
 // pointStore is a YCSB table: one hash per record, "point:<table>:<key>",
@@ -202,7 +203,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`)
 
-// Update runs updateScript: HSET alone would create a missing record.
+// BlindWrites reports whether Update is a blind HSET (Config.BlindUpdates).
+func (s *pointStore) BlindWrites() bool { return s.c.cfg.BlindUpdates }
+
+// Update is one HSET (Config.BlindUpdates), or runs updateScript: HSET
+// alone would create a missing record.
 func (s *pointStore) Update(ctx context.Context, key []byte, fields []int, values [][]byte) error {
 	if err := s.checkFields(fields); err != nil {
 		return err
@@ -213,6 +218,13 @@ func (s *pointStore) Update(ctx context.Context, key []byte, fields []int, value
 	if len(fields) == 0 {
 		_, err := s.Read(ctx, key, []int{}, nil)
 		return err
+	}
+	if s.c.cfg.BlindUpdates {
+		fv := s.c.client.B().Hset().Key(s.key(key)).FieldValue()
+		for i, f := range fields {
+			fv = fv.FieldValue(s.fields[f], string(values[i]))
+		}
+		return s.c.wrap("update", s.c.client.Do(ctx, fv.Build()).Error())
 	}
 	args := make([]string, 0, 2*len(values))
 	for i, f := range fields {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,14 +39,15 @@ func (Driver) Open(ctx context.Context, dsn string) (drivers.Conn, error) {
 func (Driver) Describe() drivers.Info {
 	return drivers.Info{
 		Libraries:  []string{"github.com/redis/rueidis"},
-		Summary:    "Redis server (hashes, sorted-set indexes, Lua for atomic updates), client rueidis",
+		Summary:    "Redis server (hashes, sorted-set indexes kept by Lua scripts, blind point updates), client rueidis",
 		Conn:       (*Conn)(nil),
 		DSNExample: "redis://[:password@]127.0.0.1:6379/0",
 	}
 }
 
-// Conn is a client of one Redis server: one rueidis client, which
-// pipelines the commands of concurrent callers on a shared connection. It
+// Conn is a client of one Redis server: one rueidis client, which by
+// default pipelines the commands of concurrent callers on shared
+// connections, or (from WorkerConn) one worker's own client. A shared Conn
 // is safe for concurrent use.
 type Conn struct {
 	cfg    Config
@@ -57,21 +57,7 @@ type Conn struct {
 // Connect connects to the server cfg describes and checks that it answers
 // (authenticating and selecting the database on the way).
 func Connect(ctx context.Context, cfg Config) (*Conn, error) {
-	opt := rueidis.ClientOption{
-		InitAddress:       []string{cfg.Addr},
-		Username:          cfg.Username,
-		Password:          cfg.Password,
-		SelectDB:          cfg.DB,
-		Dialer:            net.Dialer{Timeout: cfg.DialTimeout},
-		ForceSingleClient: true, // no CLUSTER probe: storefit speaks to one server
-		DisableCache:      true, // no client-side caching: every read goes to the server
-		// No silent retries: a failed operation is an error the runner
-		// counts, and a dead server fails operations at once instead of
-		// holding them until their timeout.
-		DisableRetry: true,
-		ClientName:   "storefit",
-	}
-	client, err := rueidis.NewClient(opt)
+	client, err := rueidis.NewClient(clientOption(cfg, cfg.Conn.Pipelining == drivers.PipeliningOff, nil))
 	if err != nil {
 		return nil, connectError(cfg.Addr, err)
 	}

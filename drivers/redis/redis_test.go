@@ -58,15 +58,75 @@ func TestConformance(t *testing.T) {
 
 // TestConformanceWithoutIndexes runs the suite with the optional
 // bookkeeping off: point without the scan index (point/e skips), wide
-// without counts.
+// without counts; and with checked point updates, which answer
+// drivers.ErrNotFound for a missing key as the oracle does (the default,
+// blind updates, is checked by TestConformance without missing keys).
 func TestConformanceWithoutIndexes(t *testing.T) {
 	dsn := serverDSN(t)
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	dsn += sep + "scanindex=false&widecount=false"
+	dsn += sep + "scanindex=false&widecount=false&point_writes=checked"
 	drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+}
+
+// TestPointWrites: a blind update (the default) is one HSET, which creates
+// a missing record; a checked one answers drivers.ErrNotFound. Results
+// state which ran.
+func TestPointWrites(t *testing.T) {
+	dsn := serverDSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		dsn   string
+		blind bool
+	}{{dsn, true}, {dsn + sep + "point_writes=checked", false}} {
+		c := open(t, tc.dsn)
+		s, err := c.(point.Provider).PointStore(point.Schema{Table: "blindtest", FieldCount: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Setup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.(point.BlindWriter).BlindWrites(); got != tc.blind {
+			t.Errorf("blind=%v: BlindWrites() = %v", tc.blind, got)
+		}
+		if got := drivers.Settings(c)["point_writes"]; strings.HasPrefix(got, "blind") != tc.blind {
+			t.Errorf("blind=%v: settings say %q", tc.blind, got)
+		}
+		err = s.Update(ctx, []byte("missing"), []int{1}, [][]byte{[]byte("v")})
+		got, rerr := s.Read(ctx, []byte("missing"), []int{1}, nil)
+		if tc.blind {
+			if err != nil || rerr != nil || len(got) != 1 || string(got[0]) != "v" {
+				t.Errorf("blind update of a missing key: %v; read back %q, %v", err, got, rerr)
+			}
+		} else if !errors.Is(err, drivers.ErrNotFound) || !errors.Is(rerr, drivers.ErrNotFound) {
+			t.Errorf("checked update of a missing key: %v; read: %v", err, rerr)
+		}
+		c.Close()
+	}
+}
+
+// TestConformanceConnModes checks the connection modes of the DSN: a
+// client per worker (the YCSB semantics) with netpoll and blocking I/O, and
+// a shared client without auto-pipelining, with either I/O.
+func TestConformanceConnModes(t *testing.T) {
+	dsn := serverDSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	for _, opts := range []string{"conns=worker", "conns=worker&io=blocking", "pipelining=off", "pipelining=off&io=blocking"} {
+		t.Run(opts, func(t *testing.T) {
+			dsn := dsn + sep + opts
+			drivertest.Run(t, func() drivers.Conn { return open(t, dsn) })
+		})
+	}
 }
 
 func TestVersion(t *testing.T) {

@@ -197,6 +197,8 @@ func excludedCell(c results.Contender) matrixCell {
 		return matrixCell{Kind: "excluded", Text: "errors"}
 	case results.WhyDropped:
 		return matrixCell{Kind: "excluded", Text: "dropped ops"}
+	case results.WhyNoServer:
+		return matrixCell{Kind: "excluded", Text: "server not measured"}
 	}
 	return matrixCell{Kind: "excluded", Text: "failed"}
 }

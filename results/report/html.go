@@ -241,14 +241,19 @@ type comboRow struct {
 
 type summaryRow struct {
 	Workload, Store, Status, Ops, Spread, P50, P99, Errors, Load, Validation string
-	Runs                                                                     int
-	OK, Invalid                                                              bool
+	// Workers is the load the figures were measured under; Steady the
+	// warm-up and trend test's outcome.
+	Workers, Steady string
+	Runs            int
+	OK, Invalid     bool
 }
 
 type harnessRow struct {
 	Workload, Store, Mode, CPU, Util, Target, Achieved, Dropped, Late string
-	Notes                                                             []results.HarnessNote
-	Embedded                                                          bool
+	Connection                                                        string
+	results.Resources
+	Notes    []results.HarnessNote
+	Embedded bool
 }
 
 type kindRow struct {
@@ -373,6 +378,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		if !r.Drained {
 			max += " (not drained)"
 		}
+		if r.PendingAtEnd > 0 {
+			max += fmt.Sprintf(" (%s pending at end)", results.FormatCount(r.PendingAtEnd))
+		}
 		d.Sync = append(d.Sync, syncRow{Strategy: r.Strategy, View: r.View, ViewStore: r.ViewStore, Rate: rate,
 			WriteP50: p50, WriteP99: p99, LagP50: ms(r.LagP50Ms),
 			LagP99: ms(r.LagP99Ms), LagMax: max, Divergence: r.DivergenceText(), Faults: r.Faults, Diverged: r.Divergence > 0})
@@ -381,6 +389,9 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 		for _, c := range r.Cells {
 			if c.Sync != nil && c.Sync.Verdict != "" {
 				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Verdict)
+			}
+			if c.Sync != nil && c.Sync.Rebuild != nil {
+				d.SyncVerdicts = append(d.SyncVerdicts, c.Sync.Rebuild.Text())
 			}
 		}
 	}
@@ -392,7 +403,8 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 	for _, g := range m.groups {
 		measured += len(g.Measured())
 		f := g.Figures()
-		row := summaryRow{Workload: g.Workload, Store: g.Label, Status: g.Status(), Validation: g.Validation(), Runs: f.Runs}
+		row := summaryRow{Workload: g.Workload, Store: g.Label, Status: g.Status(), Validation: g.Validation(), Runs: f.Runs,
+			Workers: g.Concurrency(), Steady: g.SteadyText()}
 		row.Invalid = row.Validation == results.ValidationFailed
 		if row.Invalid {
 			invalid = append(invalid, g.Workload+" on "+g.Label)
@@ -436,7 +448,8 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 			if c.Run == nil {
 				continue
 			}
-			hr := harnessRow{Workload: c.Workload, Store: g.Label, Mode: c.Run.Mode, Notes: c.HarnessNotes(), Embedded: c.Embedded}
+			hr := harnessRow{Workload: c.Workload, Store: g.Label, Mode: c.Run.Mode, Notes: c.HarnessNotes(), Embedded: c.Embedded,
+				Connection: c.Connection.Text(), Resources: c.Resources()}
 			if c.Repetition > 0 {
 				hr.Workload += fmt.Sprintf(" #%d", c.Repetition)
 			}

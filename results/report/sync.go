@@ -95,6 +95,6 @@ func syncLagFigure(c *results.Cell, n int) *Figure {
 	p.Y.Min, p.Y.Max = 0, ymax
 	p.Y.Tick.Marker = linearTicks(func(v float64) string { return fmt.Sprintf("%.0f", v) })
 	return &Figure{Name: fmt.Sprintf("synclag-%d-%s", n, safeName(c.Workload)), Title: title,
-		Caption: "Per second, the largest staleness of each view: the age of the oldest marker committed at the source that the view did not show yet (0 when up to date). Shaded: a view outage; dashed: a consumer/relay restart. " + s.Verdict,
+		Caption: "Per second, the largest staleness of each view: the age of the oldest change committed at the source that the view did not show yet (0 when up to date). Shaded: a view outage; dashed: a consumer/relay restart. " + s.Verdict,
 		Width:   vg.Points(440), Height: vg.Points(300), draw: layout(title, leg, p)}
 }

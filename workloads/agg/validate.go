@@ -290,15 +290,6 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		return x.Category == y.Category && x.Month.Equal(y.Month) && x.RevenueCents == y.RevenueCents
 	}))
 
-	for _, tc := range ref.q3 {
-		name := fmt.Sprintf("Q3 top %d products in [%s, %s)", tc.k, tc.from.Format(time.RFC3339), tc.to.Format(time.RFC3339))
-		got, err := s.TopProducts(ctx, tc.from, tc.to, tc.k)
-		if err != nil {
-			return v, asked(name, err)
-		}
-		check(&v, name, diffSlices(got, tc.want, func(x, y ProductRevenue) bool { return x == y }))
-	}
-
 	if dc, ok := s.(DistinctCounter); ok {
 		q4, err := dc.DistinctCustomersByRegion(ctx)
 		if err != nil {
@@ -307,19 +298,174 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		check(&v, "Q4 distinct customers by region", diffSlices(q4, ref.q4, func(x, y RegionCustomers) bool { return x == y }))
 	}
 
+	err = w.askCases(ctx, s, *ref, &v)
+	return v, err
+}
+
+// askCases asks the Q3 and Q5 queries of ref and checks their answers.
+func (w *Workload) askCases(ctx context.Context, s Store, ref reference, v *workloads.Validation) error {
+	asked := func(q string, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	for _, tc := range ref.q3 {
+		name := fmt.Sprintf("Q3 top %d products in [%s, %s)", tc.k, tc.from.Format(time.RFC3339), tc.to.Format(time.RFC3339))
+		got, err := s.TopProducts(ctx, tc.from, tc.to, tc.k)
+		if err != nil {
+			return asked(name, err)
+		}
+		check(v, name, diffSlices(got, tc.want, func(x, y ProductRevenue) bool { return x == y }))
+	}
 	for _, qc := range ref.q5 {
 		name := fmt.Sprintf("Q5 quantity of category %d in [%s, %s)", qc.category, qc.from.Format(time.RFC3339), qc.to.Format(time.RFC3339))
 		got, err := s.CategoryQuantity(ctx, qc.category, qc.from, qc.to)
 		if err != nil {
-			return v, asked(name, err)
+			return asked(name, err)
 		}
 		diff := ""
 		if got != qc.want {
 			diff = fmt.Sprintf("got %d, want %d", got, qc.want)
 		}
-		check(&v, name, diff)
+		check(v, name, diff)
 	}
-	return v, nil
+	return nil
+}
+
+// ValidateShare checks what load parts [first, first+count) of parts alone
+// determine. A share is a contiguous run of rows, and rows are in time
+// order, so the share holds every sale of a time window: Q3 and Q5 over
+// windows inside it, and Q2's rows of the months it holds whole, have the
+// same answers whatever the other shares hold (in the same server or in
+// their own stores), and are checked exactly as Validate checks them. Q1
+// and Q4 aggregate over every row and are left out; a run phase after a
+// load phase checks them.
+func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (workloads.Validation, error) {
+	var v workloads.Validation
+	s, err := w.store(c)
+	if err != nil {
+		return v, err
+	}
+	if first < 0 || count < 1 || first+count > parts {
+		return v, fmt.Errorf("agg: share of parts %d…%d of %d", first, first+count-1, parts)
+	}
+	lo, _ := gen.SalesPartRange(w.cfg.Records, first, parts)
+	_, hi := gen.SalesPartRange(w.cfg.Records, first+count-1, parts)
+	if hi <= lo {
+		return v, nil // an empty share holds nothing to check
+	}
+	from, to := w.shareWindow(lo, hi)
+	if !to.After(from) {
+		return v, nil // every second of the share holds rows of another
+	}
+	tops, qs := w.shareCases(first, lo, hi, from, to)
+	a := newAccumulator(tops, qs)
+	var r gen.SalesRow
+	for n := lo; n < hi; n++ {
+		if n%(1<<16) == 0 && ctx.Err() != nil {
+			return v, ctx.Err()
+		}
+		w.sales.Row(n, &r)
+		a.add(&r)
+	}
+	ref := a.result()
+	asked := func(q string, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	whole := func(rows []CategoryMonthRevenue) []CategoryMonthRevenue {
+		var out []CategoryMonthRevenue
+		for _, r := range rows {
+			if !r.Month.Before(from) && !r.Month.AddDate(0, 1, 0).After(to) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	if want := whole(ref.q2); len(want) > 0 {
+		q2, err := s.RevenueByCategoryMonth(ctx)
+		if err != nil {
+			return v, asked("Q2 revenue by category and month", err)
+		}
+		name := fmt.Sprintf("Q2 revenue by category and month, months in [%s, %s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+		check(&v, name, diffSlices(whole(q2), want, func(x, y CategoryMonthRevenue) bool {
+			return x.Category == y.Category && x.Month.Equal(y.Month) && x.RevenueCents == y.RevenueCents
+		}))
+	}
+	err = w.askCases(ctx, s, ref, &v)
+	return v, err
+}
+
+// shareWindow returns the window [from, to) that holds exactly the sales
+// of rows [lo, hi): after the last row before lo, up to the first row at
+// or after hi (whole seconds; timestamps never decrease with the row
+// number).
+func (w *Workload) shareWindow(lo, hi int64) (from, to time.Time) {
+	from = w.start
+	if lo > 0 {
+		from = time.Unix(w.sales.Timestamp(lo-1)+1, 0).UTC()
+	}
+	to = w.start.Add(time.Duration(w.days) * day)
+	if hi < w.cfg.Records {
+		to = time.Unix(w.sales.Timestamp(hi), 0).UTC()
+	}
+	return from, to
+}
+
+// shareCases returns the Q3 and Q5 queries ValidateShare asks, all inside
+// the share's window [from, to) or outside the year (empty answers),
+// drawn from a stream of the seed and the share's first part: Q3 over the
+// whole window with k = topk and k = 1, windows of windowdays days (or the
+// share, if shorter) at its start, at its end and two drawn ones, a window
+// holding about three rows, and one before the year; Q5 for ten drawn
+// (category, week) pairs, one category over the share, an unknown
+// category and a week after the year.
+func (w *Workload) shareCases(first int, lo, hi int64, from, to time.Time) ([]topCase, []quantityCase) {
+	r := gen.NewRand(w.seed, validateStream+1+uint64(first))
+	cfg := w.cfg
+	span := to.Sub(from)
+	window := min(time.Duration(cfg.WindowDays)*day, span)
+	at := func(length time.Duration) time.Time { // a whole second in [from, to-length]
+		return from.Add(time.Duration(r.Int64N(int64((span-length)/time.Second)+1)) * time.Second)
+	}
+	tops := []topCase{
+		{from: from, to: to, k: cfg.TopK},
+		{from: from, to: to, k: 1},
+		{from: from, to: from.Add(window), k: cfg.TopK},
+		{from: to.Add(-window), to: to, k: cfg.TopK},
+	}
+	for range 2 {
+		f := at(window)
+		tops = append(tops, topCase{from: f, to: f.Add(window), k: cfg.TopK})
+	}
+	year := time.Duration(w.days) * day
+	width := max(3*year/time.Duration(cfg.Records), time.Second).Truncate(time.Second)
+	f := time.Unix(w.sales.Timestamp(lo+r.Int64N(hi-lo)), 0).UTC()
+	if f.Before(from) { // a row sharing its second with the share before
+		f = from
+	}
+	three := f.Add(width)
+	if three.After(to) {
+		three = to
+	}
+	tops = append(tops,
+		topCase{from: f, to: three, k: cfg.TopK},
+		topCase{from: w.start.Add(-window), to: w.start, k: cfg.TopK})
+
+	week := min(7*day, span)
+	var qs []quantityCase
+	for range 10 {
+		f := at(week)
+		qs = append(qs, quantityCase{category: r.IntN(cfg.Categories), from: f, to: f.Add(week)})
+	}
+	qs = append(qs,
+		quantityCase{category: r.IntN(cfg.Categories), from: from, to: to},
+		quantityCase{category: cfg.Categories, from: from, to: to},
+		quantityCase{category: 0, from: w.start.Add(year), to: w.start.Add(year + 7*day)})
+	return tops, qs
 }
 
 func check(v *workloads.Validation, name, diff string) {

@@ -11,6 +11,7 @@ import (
 	_ "github.com/storefit/storefit/workloads/point"
 	_ "github.com/storefit/storefit/workloads/search"
 	_ "github.com/storefit/storefit/workloads/series"
+	_ "github.com/storefit/storefit/workloads/sync"
 	_ "github.com/storefit/storefit/workloads/twitter"
 	_ "github.com/storefit/storefit/workloads/wide"
 )

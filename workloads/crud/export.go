@@ -72,7 +72,7 @@ func (w *Workload) Export(ctx context.Context, part, parts int, emit func(table 
 // Queries lists the validation queries with their expected answers: the
 // same set Validate asks.
 func (w *Workload) Queries(ctx context.Context) ([]workloads.Query, error) {
-	e, err := w.expect(ctx)
+	e, err := w.expect(ctx, w.all())
 	if err != nil {
 		return nil, err
 	}

@@ -70,22 +70,50 @@ func hasTie(b []timelineEntry) bool {
 // or fewer than a page.
 const quietCandidates = 2048
 
-// expect computes the validation set in two streaming passes over the
+// share is the ids of users [userLo, userHi) and tweets [tweetLo,
+// tweetHi) a validation set is drawn from: all of them, or those of a
+// share of the load parts (each part loads a range of users and a range of
+// tweets with their likes).
+type share struct {
+	userLo, userHi   int64
+	tweetLo, tweetHi int64
+	partial          bool // a share of the parts, not all of them
+}
+
+// all returns the share of every user and tweet.
+func (w *Workload) all() share {
+	return share{userLo: 1, userHi: w.cfg.Users + 1, tweetLo: 1, tweetHi: w.cfg.Tweets + 1}
+}
+
+// expect computes the validation set of sh in two streaming passes over the
 // loaded tweets' authors and times, in memory that does not grow with the
-// data (no tweet table, no count per user): the first counts the tweets of
-// the least prolific authors and finds the most liked tweets, which choose
-// the sample; the second keeps the TimelineLimit newest tweets of each
-// sampled user.
-func (w *Workload) expect(ctx context.Context) (*expected, error) {
+// data (no tweet table, no count per user) for the whole data set: the
+// first counts the tweets of the least prolific authors and finds the most
+// liked tweets, which choose the sample; the second keeps the
+// TimelineLimit newest tweets of each sampled user.
+//
+// Of a partial share, the sample holds only what the share alone
+// determines, whatever the other shares hold: its tweets (rows and like
+// counts: a part loads the likes of its tweets), its users by handle, and
+// the timelines of users whose every tweet is in the share — which takes a
+// count per user and whether one of the user's tweets lies outside.
+func (w *Workload) expect(ctx context.Context, sh share) (*expected, error) {
 	cfg := w.cfg
 	rows := w.gen.Rows()
 	limit := cfg.TimelineLimit
+	inShare := func(id int64) bool { return sh.tweetLo <= id && id < sh.tweetHi }
 
 	// Pass 1.
-	perUser := map[int64]int32{}
+	perUser := map[int64]int32{} // the quiet candidates' tweets
 	for r := cfg.Users - 1; r >= max(0, cfg.Users-quietCandidates); r-- {
 		perUser[w.gen.UserOfRank(r)] = 0
 	}
+	var all []int32    // of a partial share: every user's tweets
+	var outside []bool // of a partial share: a tweet of the user is not in it
+	if sh.partial {
+		all, outside = make([]int32, cfg.Users+1), make([]bool, cfg.Users+1)
+	}
+	isOutside := func(u int64) bool { return sh.partial && outside[u] }
 	var mostLiked []likeCount // the 5 most liked, most first, ties by id
 	var unliked []TweetID
 	for id := int64(1); id <= cfg.Tweets; id++ {
@@ -95,6 +123,13 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 		a, _ := rows.TweetMeta(id)
 		if c, ok := perUser[a]; ok {
 			perUser[a] = c + 1
+		}
+		if sh.partial {
+			all[a]++
+		}
+		if !inShare(id) {
+			outside[a] = true // inShare holds for every tweet of a whole share
+			continue
 		}
 		n := rows.LikeSet(id).Count
 		if n == 0 && len(unliked) < 3 {
@@ -116,14 +151,15 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 	// Tweets: both ends, an even spread, the most liked and some unliked.
 	var tweetIDs []TweetID
 	add := func(id TweetID) {
-		if id >= 1 && id <= TweetID(cfg.Tweets) && !slices.Contains(tweetIDs, id) {
+		if inShare(int64(id)) && !slices.Contains(tweetIDs, id) {
 			tweetIDs = append(tweetIDs, id)
 		}
 	}
-	add(1)
-	add(TweetID(cfg.Tweets))
+	tweets := sh.tweetHi - sh.tweetLo
+	add(TweetID(sh.tweetLo))
+	add(TweetID(sh.tweetHi - 1))
 	for i := int64(1); i < 48; i++ {
-		add(TweetID(1 + i*cfg.Tweets/48))
+		add(TweetID(sh.tweetLo + i*tweets/48))
 	}
 	for _, l := range mostLiked {
 		add(l.Tweet)
@@ -143,15 +179,29 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 	// pass 2) up to five prolific authors whose page has created_at ties.
 	var sample []UserID
 	addUser := func(u UserID) {
-		if u >= 1 && u <= UserID(cfg.Users) && !slices.Contains(sample, u) {
+		if u >= 1 && u <= UserID(cfg.Users) && !isOutside(int64(u)) && !slices.Contains(sample, u) {
 			sample = append(sample, u)
 		}
 	}
-	for r := range min(cfg.Users, 3) {
-		addUser(UserID(w.gen.UserOfRank(r)))
-	}
-	for i := range int64(30) {
-		addUser(UserID(1 + i*cfg.Users/30))
+	if sh.partial {
+		// Users whose every tweet is in the share, an even spread of
+		// those with tweets.
+		var whole []UserID
+		for u := int64(1); u <= cfg.Users; u++ {
+			if all[u] > 0 && !isOutside(u) {
+				whole = append(whole, UserID(u))
+			}
+		}
+		for i := range min(len(whole), 30) {
+			addUser(whole[i*len(whole)/min(len(whole), 30)])
+		}
+	} else {
+		for r := range min(cfg.Users, 3) {
+			addUser(UserID(w.gen.UserOfRank(r)))
+		}
+		for i := range int64(30) {
+			addUser(UserID(1 + i*cfg.Users/30))
+		}
 	}
 	quiet := slices.Sorted(maps.Keys(perUser))
 	none, few := 0, 0
@@ -163,17 +213,18 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 		case c == 0 && none < 3:
 			none++
 			addUser(UserID(u))
-		case c > 0 && int(c) < limit && few < 5:
+		case c > 0 && int(c) < limit && few < 5 && !isOutside(int64(u)):
 			few++
 			addUser(UserID(u))
 		}
 	}
 
 	// Pass 2, also over the 100 most prolific authors, of whom those with
-	// created_at ties in their timeline page join the sample.
+	// created_at ties in their timeline page join the sample (of a
+	// partial share, those whose tweets are all in it).
 	tracked := slices.Clone(sample)
 	for r := range min(cfg.Users, 100) {
-		if u := UserID(w.gen.UserOfRank(r)); !slices.Contains(tracked, u) {
+		if u := UserID(w.gen.UserOfRank(r)); !isOutside(int64(u)) && !slices.Contains(tracked, u) {
 			tracked = append(tracked, u)
 		}
 	}
@@ -216,9 +267,18 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 		e.timelines = append(e.timelines, timelineWant{u, ids})
 	}
 
-	// Users by handle: the spread and the most prolific author.
+	// Users by handle: the spread and the most prolific author; of a
+	// partial share, an even spread of its users.
+	handles := sample[:min(len(sample), 33)]
+	if sh.partial {
+		handles = nil
+		n := sh.userHi - sh.userLo
+		for i := range min(n, 33) {
+			handles = append(handles, UserID(sh.userLo+i*n/min(n, 33)))
+		}
+	}
 	var gu gen.TwitterUser
-	for _, u := range sample[:min(len(sample), 33)] {
+	for _, u := range handles {
 		rows.User(&gu, int64(u))
 		e.users = append(e.users, userRow(&gu))
 	}
@@ -231,12 +291,35 @@ func (w *Workload) expect(ctx context.Context) (*expected, error) {
 // asks for a tweet, a handle and a timeline that do not exist. Expected
 // answers come from the generator (see expect), not from another store.
 func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
+	return w.validate(ctx, c, w.all())
+}
+
+// ValidateShare checks what load parts [first, first+count) of parts alone
+// determine, as Validate checks all of them: the share's tweets by id and
+// their likes, its users by handle, the timelines of users whose every
+// tweet is in the share, and the queries that find nothing. The other
+// timelines cross shares and are left out; a run phase after a load phase
+// checks them.
+func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, count, parts int) (workloads.Validation, error) {
+	if first < 0 || count < 1 || first+count > parts {
+		return workloads.Validation{}, fmt.Errorf("crud: share of parts %d…%d of %d", first, first+count-1, parts)
+	}
+	sh := share{partial: true}
+	sh.userLo, _ = partRange(w.cfg.Users, first, parts)
+	_, sh.userHi = partRange(w.cfg.Users, first+count-1, parts)
+	sh.tweetLo, _ = partRange(w.cfg.Tweets, first, parts)
+	_, sh.tweetHi = partRange(w.cfg.Tweets, first+count-1, parts)
+	return w.validate(ctx, c, sh)
+}
+
+// validate checks the validation set of sh.
+func (w *Workload) validate(ctx context.Context, c drivers.Conn, sh share) (workloads.Validation, error) {
 	var v workloads.Validation
 	s, err := w.store(c)
 	if err != nil {
 		return v, err
 	}
-	e, err := w.expect(ctx)
+	e, err := w.expect(ctx, sh)
 	if err != nil {
 		return v, err
 	}

@@ -16,7 +16,7 @@ func TestExpectedCoversTies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := w.expect(context.Background())
+	e, err := w.expect(context.Background(), w.all())
 	if err != nil {
 		t.Fatal(err)
 	}

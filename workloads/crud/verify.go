@@ -66,18 +66,13 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 		return ver, err
 	}
 	owners := map[int64]*worker{}
-	var ledgers []*workloads.Ledger
+	ws, ledgers, err := workloads.WorkerLedgers("crud", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return &k.ledger })
+	if err != nil {
+		return ver, err
+	}
 	n := int64(0)
-	for _, g := range sc.Workers {
-		k, ok := g.(*worker)
-		if !ok {
-			return ver, fmt.Errorf("crud verify: worker of type %T", g)
-		}
+	for _, k := range ws {
 		owners[k.id] = k
-		ledgers = append(ledgers, &k.ledger)
-		a, u := k.ledger.Writes()
-		ver.Writes += a
-		ver.Unknown += u
 		n = k.n
 	}
 	complete := int64(len(sc.Workers)) == n

@@ -55,6 +55,18 @@ type Store interface {
 	Delete(ctx context.Context, key []byte) error
 }
 
+// BlindWriter is an optional interface of a Store whose Update and Delete
+// do not check that the key exists, as YCSB's own Cassandra binding
+// writes: one request instead of a read and a write. An update of a
+// missing key then creates the record with the fields given, a delete of
+// one does nothing, and neither returns drivers.ErrNotFound. The point
+// workloads never update a key they do not know to exist (and delete
+// none), so their answers are the same; the conformance suite writes no
+// missing key to a store that BlindWrites.
+type BlindWriter interface {
+	BlindWrites() bool
+}
+
 // Scanner is an optional interface of a Store that keeps keys ordered:
 // workload e needs it, and is n/a on stores without it.
 type Scanner interface {

@@ -68,7 +68,8 @@ func (w *Workload) ValidateShare(ctx context.Context, c drivers.Conn, first, cou
 	if err := w.checkRecords(ctx, s, sample, &v); err != nil {
 		return v, err
 	}
-	return v, w.checkMissing(ctx, s, &v)
+	err = w.checkMissing(ctx, s, &v)
+	return v, err
 }
 
 // checkRecords reads the records of the sample's key numbers, with all

@@ -21,12 +21,12 @@ func (w *Workload) FinishLoad(ctx context.Context, c drivers.Conn) error {
 
 var _ workloads.StorageReporter = (*Workload)(nil)
 
-// StorageBytes asks the store for its size on disk (see
-// drivers.StorageSizer).
-func (w *Workload) StorageBytes(ctx context.Context, c drivers.Conn) (int64, bool, error) {
+// StoreSize asks the store how many bytes its data take (see
+// drivers.Sizer).
+func (w *Workload) StoreSize(ctx context.Context, c drivers.Conn) (int64, string, error) {
 	s, err := w.store(c)
 	if err != nil {
-		return 0, false, err
+		return 0, "", err
 	}
-	return workloads.StoreBytes(ctx, s)
+	return workloads.StoreSize(ctx, s)
 }

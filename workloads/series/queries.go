@@ -25,13 +25,14 @@ const (
 type drawer struct {
 	w      *Workload
 	r      *gen.Rand
+	lo, hi int // hosts are drawn from ids [lo, hi)
 	hosts  [single581Hosts]string
 	ids    [single581Hosts]int
 	fields [NumFields]int
 }
 
 func newDrawer(w *Workload, r *gen.Rand) *drawer {
-	d := &drawer{w: w, r: r}
+	d := &drawer{w: w, r: r, hi: w.cfg.Hosts}
 	for i := range d.fields {
 		d.fields[i] = i // TSBS takes the first n fields
 	}
@@ -54,10 +55,10 @@ func (d *drawer) window(length time.Duration) (start, end time.Time) {
 // randomHosts draws n distinct hosts (all hosts when there are fewer), as
 // TSBS's getRandomSubsetPerm does, into d.hosts.
 func (d *drawer) randomHosts(n int) []string {
-	n = min(n, d.w.cfg.Hosts)
+	n = min(n, d.hi-d.lo)
 	for i := 0; i < n; i++ {
 	draw:
-		id := d.r.IntN(d.w.cfg.Hosts)
+		id := d.lo + d.r.IntN(d.hi-d.lo)
 		for _, prev := range d.ids[:i] {
 			if prev == id {
 				goto draw

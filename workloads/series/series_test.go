@@ -85,7 +85,7 @@ func TestOptions(t *testing.T) {
 		{"bad start", map[string]any{"start": "yesterday"}, 0, "start"},
 		{"zero limit", map[string]any{"limit": 0}, 0, "limit"},
 		{"zero batch", map[string]any{"loadbatch": 0}, 0, "loadbatch"},
-		{"duration as a number", map[string]any{"duration": 3600}, 0, "Duration"},
+		{"duration as a number", map[string]any{"duration": 3600}, 0, "option duration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, err := New("mix", workloads.Params{Seed: 1, Scale: workloads.Quick, Options: tc.opts})

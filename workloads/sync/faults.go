@@ -2,103 +2,95 @@ package syncwl
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
 	"time"
-
-	"github.com/storefit/storefit/workloads/gen"
 )
 
-// ErrInjected marks a view failure the fault injector made up.
-var ErrInjected = errors.New("injected view failure")
-
-// Faults injects view failures: outages (every apply to a view fails until
-// a time) and random failures (each apply of a batch that holds a row
-// change fails with a probability; marker-only batches are exempt so lag
-// stays measurable). Strategies call views through Apply. It is safe for
-// concurrent use.
-type Faults struct {
-	mu       sync.Mutex
-	r        *gen.Rand
-	p        map[string]float64 // view name (or "*") → failure probability
-	down     map[string]time.Time
-	injected map[string]int64
+// startFaults schedules the configured faults from now (the first write).
+func (w *Workload) startFaults() {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cfg.FailP > 0 {
+		w.events = append(w.events, faultEvent{at: now, kind: "write-failures", tgt: w.cfg.FailViews, p: w.cfg.FailP,
+			note: "each view write fails with this probability (injected in storefit's client of the view)"})
+	}
+	if w.strategy == "dual" && w.cfg.CrashP > 0 {
+		w.events = append(w.events, faultEvent{at: now, kind: "writer-crashes", tgt: "dual", p: w.cfg.CrashP,
+			note: "each write's writer crashes with this probability after the source committed, having written a random prefix of the views; the write fails"})
+	}
+	if w.cfg.ViewDown != "" && w.cfg.ViewDownFor > 0 {
+		w.timers = append(w.timers, time.AfterFunc(w.cfg.ViewDownAt, w.viewDown))
+	}
+	// Dual writes have no consumer to kill or crash (crashp crashes their
+	// writers): restartat and crashat do nothing there.
+	if w.cfg.RestartAt > 0 && w.strategy != "dual" {
+		w.timers = append(w.timers, time.AfterFunc(w.cfg.RestartAt, func() {
+			at := time.Now()
+			w.eng.Restart()
+			w.record(faultEvent{at: at, kind: "consumer-restart", tgt: w.strategy,
+				note: "every view's consumer/relay (and a shared reader) killed at once, their connections closed and what they held in memory lost; a new generation resumed from each view's durable position"})
+		}))
+	}
+	if w.cfg.CrashAt > 0 && w.strategy != "dual" {
+		w.timers = append(w.timers, time.AfterFunc(w.cfg.CrashAt, func() {
+			at := time.Now()
+			w.eng.CrashNextApply()
+			w.record(faultEvent{at: at, kind: "consumer-crash", tgt: w.strategy,
+				note: "the next applier to apply a batch crashed before recording its position (outbox bits, slot LSN, group offsets); every applier restarted and the batch came again"})
+		}))
+	}
 }
 
-// NewFaults returns an injector with failure probability p per view name
-// ("*" for every view), drawing from seed.
-func NewFaults(seed uint64, p map[string]float64) *Faults {
-	f := &Faults{r: gen.NewRand(seed, 0xFA<<56), p: map[string]float64{}, down: map[string]time.Time{}, injected: map[string]int64{}}
-	for k, v := range p {
-		f.p[k] = v
-	}
-	return f
+func (w *Workload) record(e faultEvent) {
+	w.mu.Lock()
+	w.events = append(w.events, e)
+	w.mu.Unlock()
 }
 
-// Down makes every apply to view fail until until.
-func (f *Faults) Down(view string, until time.Time) {
-	if f == nil {
-		return
-	}
-	f.mu.Lock()
-	f.down[view] = until
-	f.mu.Unlock()
-}
-
-// Injected returns the number of injected failures per view.
-func (f *Faults) Injected() map[string]int64 {
-	out := map[string]int64{}
-	if f == nil {
-		return out
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for k, v := range f.injected {
-		out[k] = v
-	}
-	return out
-}
-
-// fail decides whether this apply of changes to view fails.
-func (f *Faults) fail(view string, changes []Change) error {
-	if f == nil {
-		return nil
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if until, ok := f.down[view]; ok {
-		if time.Now().Before(until) {
-			f.injected[view]++
-			return fmt.Errorf("view %s: %w (view down)", view, ErrInjected)
+// viewDown makes the view unavailable: its server really stopped when the
+// placement runs it, else every write to it failing in storefit's client.
+func (w *Workload) viewDown() {
+	at := time.Now()
+	view, dur := w.cfg.ViewDown, w.cfg.ViewDownFor
+	note := "every write to the view fails for the duration (outage simulated in storefit's client of the view; the shared server keeps running)"
+	if s := w.eng.Server(view); s != nil {
+		if err := s.StopServer(context.Background()); err != nil {
+			note = "stopping the server failed (" + err.Error() + "); writes failed in storefit's client instead"
+			w.faults.Down(view, at.Add(dur))
+		} else {
+			note = "the view's own server was stopped (its data saved) and started again after the duration"
+			w.mu.Lock()
+			w.stopped = s
+			w.timers = append(w.timers, time.AfterFunc(dur, w.serverBack))
+			w.mu.Unlock()
 		}
-		delete(f.down, view)
+	} else {
+		w.faults.Down(view, at.Add(dur))
 	}
-	p, ok := f.p[view]
-	if !ok {
-		p = f.p["*"]
-	}
-	if p <= 0 {
-		return nil
-	}
-	rows := false
-	for i := range changes {
-		if changes[i].Entity != EntityMarker {
-			rows = true
-			break
+	w.record(faultEvent{at: at, kind: "view-down", tgt: view, dur: dur, note: note})
+}
+
+// serverBack starts the stopped server again.
+func (w *Workload) serverBack() {
+	w.mu.Lock()
+	s := w.stopped
+	w.stopped = nil
+	w.mu.Unlock()
+	if s != nil {
+		if err := s.StartServer(context.Background()); err != nil {
+			w.logf("sync: start the server of %s again: %v", w.cfg.ViewDown, err)
 		}
 	}
-	if rows && f.r.Float64() < p {
-		f.injected[view]++
-		return fmt.Errorf("view %s: %w (p=%g)", view, ErrInjected, p)
-	}
-	return nil
 }
 
-// Apply applies changes to v unless a fault is injected.
-func (f *Faults) Apply(ctx context.Context, v View, changes []Change) error {
-	if err := f.fail(v.Name(), changes); err != nil {
-		return err
+// stopFaults cancels the faults not started yet and brings a stopped
+// server back.
+func (w *Workload) stopFaults() {
+	w.mu.Lock()
+	for _, t := range w.timers {
+		t.Stop()
 	}
-	return v.Apply(ctx, changes)
+	w.timers = nil
+	w.mu.Unlock()
+	w.serverBack()
 }

@@ -1,70 +1,84 @@
 package syncwl
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/storefit/storefit/drivers"
 	"github.com/storefit/storefit/results"
+	"github.com/storefit/storefit/syncer"
+	"github.com/storefit/storefit/workloads"
 )
 
-// FinishRun drains the strategy (a last marker must show in every view),
-// stops the background work, reconciles every view with the source and
-// fills c.Sync; then it drops the strategy's source objects (slot,
-// publication) and closes the views. The runner calls it once per cell
-// (see runner.RunFinisher).
+var _ workloads.Observer = (*Workload)(nil)
+
+// BeginMeasure opens the engine's measuring window: the changes committed
+// from now on count in the lag.
+func (w *Workload) BeginMeasure(ctx context.Context, c drivers.Conn) {
+	if e := w.engine(); e != nil {
+		e.BeginMeasure(time.Now())
+	}
+}
+
+// EndMeasure closes the window: changes still pending count with their
+// age. The figures go to the result's sync section (FinishRun), not here.
+func (w *Workload) EndMeasure(ctx context.Context, c drivers.Conn) map[string]float64 {
+	if e := w.engine(); e != nil {
+		e.EndMeasure(time.Now())
+	}
+	return nil
+}
+
+func (w *Workload) engine() *syncer.Engine {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.eng
+}
+
+// FinishRun drains the strategy (every view shows every committed change),
+// stops the background work, reconciles every view with the source of
+// truth, rebuilds a projection under event sourcing, and fills c.Sync;
+// then it removes what the strategy created and closes the engine. The
+// runner calls it once per cell (see runner.RunFinisher).
 func (w *Workload) FinishRun(ctx context.Context, conn drivers.Conn, c *results.Cell) {
 	interrupted := ctx.Err() != nil // Ctrl-C: clean up, do not drain
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout+2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.DrainTimeout+5*time.Minute)
 	defer cancel()
-	w.mu.Lock()
-	strat, pr, views, src := w.strat, w.probe, w.views, w.src
-	w.mu.Unlock()
+	eng := w.engine()
+	if eng == nil {
+		return
+	}
+	w.stopFaults()
 	var errs []string
-	sec := &results.Sync{Strategy: w.strategy, MarkerIntervalMs: ms(w.cfg.MarkerInterval), PollIntervalMs: ms(w.cfg.PollInterval)}
-	measured := c.Run != nil && strat != nil && pr != nil && !interrupted
-
+	sec := &results.Sync{Strategy: w.strategy}
+	measured := c.Run != nil && !interrupted
 	if measured {
 		t0 := time.Now()
-		seq, err := w.drain(ctx, strat, pr)
+		dctx, dcancel := context.WithTimeout(ctx, w.cfg.DrainTimeout)
+		err := eng.Drain(dctx)
+		dcancel()
 		sec.DrainSeconds = time.Since(t0).Seconds()
 		sec.Drained = err == nil
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("drain: %v (after marker %d)", err, seq))
-		}
-	}
-	if w.bgStop != nil {
-		w.bgStop()
-		w.bgDone.Wait()
-	}
-	if strat != nil {
-		if err := strat.Stop(); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
+	eng.Stop()
 	if measured {
-		w.fill(ctx, c, sec, strat, pr, views, src, &errs)
+		if err := w.fill(ctx, c, sec, eng); err != nil {
+			errs = append(errs, err.Error())
+		}
 		c.Sync = sec
 	}
-	if strat != nil {
-		if err := strat.Cleanup(ctx); err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	for _, v := range views {
-		if err := v.Close(); err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	if src.Pool != nil {
-		src.Pool.Close()
+	if err := eng.Close(ctx); err != nil {
+		errs = append(errs, err.Error())
 	}
 	w.mu.Lock()
-	w.views, w.strat, w.probe, w.src = nil, nil, nil, Source{}
+	w.eng = nil
 	w.mu.Unlock()
 	if len(errs) > 0 && c.Error == "" {
 		c.Error = "sync: " + strings.Join(errs, "; ")
@@ -74,70 +88,12 @@ func (w *Workload) FinishRun(ctx context.Context, conn drivers.Conn, c *results.
 	}
 }
 
-// drain writes a last marker and waits until every view shows it.
-func (w *Workload) drain(ctx context.Context, s Strategy, pr *probe) (int64, error) {
-	dctx, cancel := context.WithTimeout(ctx, w.cfg.DrainTimeout)
-	defer cancel()
-	var seq int64
-	var err error
-	for { // the marker write itself may fail while a view is down (dual)
-		if seq, err = pr.mark(dctx, s, w.src.Tables); err == nil {
-			break
-		}
-		select {
-		case <-dctx.Done():
-			return seq, err
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	marked := time.Now()
-	for {
-		done := true
-		for i := range pr.views {
-			if pr.seen(i) < seq {
-				done = false
-			}
-		}
-		if done {
-			return seq, nil
-		}
-		select {
-		case <-dctx.Done():
-			pr.mu.Lock()
-			known := pr.known
-			var seen []int64
-			for i := range pr.state {
-				seen = append(seen, pr.state[i].seen)
-			}
-			lastErr := pr.lastErr
-			pr.mu.Unlock()
-			var marks []int64
-			for _, v := range pr.views {
-				m, _ := v.Marker(ctx)
-				marks = append(marks, m)
-			}
-			return seq, fmt.Errorf("views did not catch up within %s (markers with commit times up to %d; seen %v; views show %v; last marker error: %v)", w.cfg.DrainTimeout, known, seen, marks, lastErr)
-		case <-time.After(w.cfg.PollInterval):
-		}
-		if w.strategy == "dual" && time.Since(marked) > 500*time.Millisecond {
-			// Dual writes never redeliver: a marker lost to a view is
-			// gone, so write a new one (not too often, or the wait
-			// chases an ever newer marker).
-			if s2, err := pr.mark(dctx, s, w.src.Tables); err == nil {
-				seq = s2
-			}
-			marked = time.Now()
-		}
-	}
-}
-
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // fill computes the section's figures.
-func (w *Workload) fill(ctx context.Context, c *results.Cell, sec *results.Sync, strat Strategy, pr *probe, views []View, src Source, errs *[]string) {
+func (w *Workload) fill(ctx context.Context, c *results.Cell, sec *results.Sync, eng *syncer.Engine) error {
 	run := c.Run
 	start := run.MeasuredStart
-	end := start.Add(time.Duration(run.Seconds * float64(time.Second)))
 	all := run.Overall()
 	sec.Writes, sec.WriteP50Us, sec.WriteP99Us = run.Ops+run.Errors, all.P50, all.P99
 	if u, ok := run.OverallUncorrected(); ok {
@@ -152,40 +108,22 @@ func (w *Workload) fill(ctx context.Context, c *results.Cell, sec *results.Sync,
 			DurationSeconds: e.dur.Seconds(), Probability: e.p, Note: e.note})
 	}
 	w.mu.Unlock()
-	slices.SortFunc(sec.Faults, func(a, b results.SyncFault) int { return cmpF(a.AtSeconds, b.AtSeconds) })
-	stats := strat.Stats()
-	sec.Restarts = stats.Restarts
-	injected := w.faults.Injected()
-	divs, err := Reconcile(ctx, src, views)
-	if err != nil {
-		*errs = append(*errs, err.Error())
-	}
-	for i, v := range views {
-		sv := results.SyncView{Name: v.Name(), Store: v.Store(), Delivered: stats.Delivered[v.Name()],
-			FailedApplies: stats.Failed[v.Name()], Injected: injected[v.Name()]}
-		lags, stale := pr.snapshot(i)
-		var ds []float64
-		for _, l := range lags {
-			if !l.at.Before(start) && !l.at.After(end) {
-				ds = append(ds, ms(l.lag))
-			}
-		}
-		slices.Sort(ds)
-		sv.Markers = int64(len(ds))
-		if len(ds) > 0 {
-			sv.LagP50Ms, sv.LagP99Ms, sv.LagMaxMs = quantile(ds, 0.5), quantile(ds, 0.99), ds[len(ds)-1]
-		}
-		n := int(math.Ceil(run.Seconds))
+	slices.SortFunc(sec.Faults, func(a, b results.SyncFault) int { return cmp.Compare(a.AtSeconds, b.AtSeconds) })
+	st := eng.Stats()
+	sec.Restarts, sec.Crashes, sec.WriterCrashes = st.Restarts, st.Crashes, st.WriterCrashes
+	divs, err := eng.Reconcile(ctx)
+	rows := w.gen.Rows()
+	for i, v := range st.Views {
+		sv := results.SyncView{Name: v.Name, Store: v.Store, Delivered: v.Delivered, FailedApplies: v.Failed, Retries: v.Retries,
+			Injected: v.Injected, Replays: v.Lag.Replays, Changes: v.Lag.Changes, PendingAtEnd: v.Lag.PendingAtEnd,
+			OldestPendingMs: ms(v.Lag.Oldest), LagMeanMs: ms(v.Lag.Mean), LagP50Ms: ms(v.Lag.P50), LagP99Ms: ms(v.Lag.P99), LagMaxMs: ms(v.Lag.Max)}
+		n := int(run.Seconds + 0.999)
 		series := make([]results.SyncLagPoint, n)
 		for t := range series {
 			series[t].T = t
-		}
-		for _, s := range stale {
-			t := int(s.at.Sub(start) / time.Second)
-			if s.at.Before(start) || t >= n {
-				continue
+			if t < len(v.Lag.Series) {
+				series[t].MaxMs = v.Lag.Series[t]
 			}
-			series[t].MaxMs = max(series[t].MaxMs, ms(s.lag))
 		}
 		sv.LagSeries = series
 		sv.LagSlope = slope(series[len(series)/2:])
@@ -194,28 +132,48 @@ func (w *Workload) fill(ctx context.Context, c *results.Cell, sec *results.Sync,
 			d := divs[i]
 			sv.Rows, sv.Missing, sv.Extra, sv.Different, sv.Divergence, sv.Samples = d.Rows, d.Missing, d.Extra, d.Different, d.Total(), d.Samples
 		}
-		if e, ok := stats.ExpectedDivergence[v.Name()]; ok {
+		if w.strategy == "dual" {
+			e := eng.Ledger().Diverged(i, func(k syncer.Key) string { return w.loaded(rows, k) })
 			sv.ExpectedDivergence = &e
 		}
 		sec.Views = append(sec.Views, sv)
 	}
-	sec.Verdict = Verdict(sec)
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	if w.strategy == "event-sourcing" && w.cfg.Rebuild != "none" {
+		sec.Rebuild = w.rebuild(ctx, eng)
 	}
-	return 0
+	sec.Verdict = Verdict(sec)
+	return err
 }
 
-// quantile returns the q-quantile of sorted xs (nearest rank).
-func quantile(xs []float64, q float64) float64 {
-	i := int(math.Ceil(q*float64(len(xs)))) - 1
-	return xs[max(0, min(i, len(xs)-1))]
+// rebuild drops one projection, rebuilds it from offset 0 of the log and
+// reconciles it with the log folded from its start.
+func (w *Workload) rebuild(ctx context.Context, eng *syncer.Engine) *results.SyncRebuild {
+	out := &results.SyncRebuild{View: w.cfg.Rebuild}
+	i := slices.Index(eng.Views(), w.cfg.Rebuild)
+	if i < 0 {
+		out.Error = fmt.Sprintf("no view %q (views: %s)", w.cfg.Rebuild, strings.Join(eng.Views(), ", "))
+		return out
+	}
+	if d, ok := eng.Sink(i).(syncer.Describer); ok {
+		out.Store = d.Store()
+	}
+	r, err := eng.Rebuild(ctx, w.cfg.Rebuild)
+	out.Events, out.Records, out.Seconds, out.EventsPerSecond = r.Events, r.Records, r.Seconds, r.EventsPerSecond()
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	truth, err := eng.Truth()
+	if err == nil {
+		var divs []syncer.Divergence
+		if divs, err = syncer.Reconcile(ctx, truth, []syncer.Sink{eng.Sink(i)}); err == nil {
+			out.Rows, out.Divergence, out.Samples = divs[0].Rows, divs[0].Total(), divs[0].Samples
+		}
+	}
+	if err != nil {
+		out.Error = "reconcile the rebuilt view: " + err.Error()
+	}
+	return out
 }
 
 // slope returns the least-squares slope of MaxMs over T, in ms per second.
@@ -236,6 +194,10 @@ func slope(ps []results.SyncLagPoint) float64 {
 	return (n*sxy - sx*sy) / den
 }
 
+// strategyNames name the strategies in verdicts.
+var strategyNames = map[string]string{"dual": "dual writes", "cdc-logical": "CDC by logical decoding", "outbox": "the outbox relay",
+	"cdc-debezium": "CDC through Debezium and Kafka", "event-sourcing": "event sourcing"}
+
 // Verdict sums a sync section up in one sentence.
 func Verdict(s *results.Sync) string {
 	var faults []string
@@ -243,12 +205,14 @@ func Verdict(s *results.Sync) string {
 		switch f.Kind {
 		case "write-failures":
 			faults = append(faults, fmt.Sprintf("%g%% view write failures", 100*f.Probability))
+		case "writer-crashes":
+			faults = append(faults, fmt.Sprintf("%g%% of writers crashing between their writes", 100*f.Probability))
 		case "view-down":
 			faults = append(faults, fmt.Sprintf("%s down %gs", f.Target, f.DurationSeconds))
 		case "consumer-restart":
-			if s.Strategy != "dual" {
-				faults = append(faults, "consumer/relay killed and restarted")
-			}
+			faults = append(faults, "consumers killed and restarted")
+		case "consumer-crash":
+			faults = append(faults, "a consumer crashed between apply and commit")
 		}
 	}
 	under := "without faults"
@@ -257,15 +221,17 @@ func Verdict(s *results.Sync) string {
 	}
 	var lost, clean []string
 	worst := 0.0
+	var pending int64
 	for _, v := range s.Views {
 		worst = max(worst, v.LagP99Ms)
+		pending += v.PendingAtEnd
 		if v.Divergence > 0 {
 			lost = append(lost, fmt.Sprintf("%d of %d rows in the %s view (%s)", v.Divergence, v.Rows, v.Name, v.Store))
 		} else {
 			clean = append(clean, v.Name)
 		}
 	}
-	name := map[string]string{"dual": "dual writes", "cdc-logical": "CDC by logical decoding", "outbox": "the outbox relay", "cdc-debezium": "CDC through Debezium and Kafka"}[s.Strategy]
+	name := strategyNames[s.Strategy]
 	if name == "" {
 		name = s.Strategy
 	}
@@ -273,14 +239,18 @@ func Verdict(s *results.Sync) string {
 	if !s.Drained {
 		drained = " (the views had NOT caught up when the drain timed out)"
 	}
+	lag := fmt.Sprintf("worst commit-to-visible lag p99 %.0f ms", worst)
+	if pending > 0 {
+		lag += fmt.Sprintf(" (%d changes still pending as the phase ended counted at their age)", pending)
+	}
 	if len(lost) > 0 {
 		none := ""
 		if len(clean) > 0 {
 			none = " (none in " + strings.Join(clean, ", ") + ")"
 		}
-		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s%s; worst lag p99 %.0f ms.",
-			name, under, s.Writes, strings.Join(lost, ", "), none, drained, worst)
+		return fmt.Sprintf("%s %s, %d writes: lost or left different %s after draining%s%s; %s.",
+			name, under, s.Writes, strings.Join(lost, ", "), none, drained, lag)
 	}
-	return fmt.Sprintf("%s %s, %d writes: 0 rows lost or different in any view after draining%s; worst lag p99 %.0f ms.",
-		name, under, s.Writes, drained, worst)
+	return fmt.Sprintf("%s %s, %d writes: 0 rows lost or different in any view after draining%s; %s.",
+		name, under, s.Writes, drained, lag)
 }

@@ -4,31 +4,47 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/syncer"
 	"github.com/storefit/storefit/workloads"
+	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/gen"
+	"github.com/storefit/storefit/workloads/graph"
 )
 
-// Provider is implemented by connections that can be the sync workload's
-// source: PostgreSQL (the postgres driver's Conn). SyncSource returns a copy
-// of the connection's pool configuration; the workload opens its own pool
-// and replication connections from it.
-type Provider interface {
-	SyncSource() *pgxpool.Config
+// The strategies compared, one workload each (sync/<strategy>).
+var strategies = []struct{ name, summary string }{
+	{"dual", "dual writes"},
+	{"outbox", "a transactional outbox and a relay per view"},
+	{"cdc-logical", "logical decoding (pgoutput)"},
+	{"cdc-debezium", "Debezium and Kafka"},
+	{"event-sourcing", "event sourcing (a Kafka log; every store a projection)"},
 }
 
-// Supports reports whether c can be the sync workload's source.
-func Supports(c drivers.Conn) bool {
-	_, ok := c.(Provider)
-	return ok
+// The views, by the placement role whose store holds them, and what each
+// keeps: the search index and the timeline cache keep tweets, the graph the
+// follows, the analytics copy tweets and likes — full rows.
+var views = []struct {
+	name  string
+	keeps syncer.EntitySet
+}{
+	{"search", syncer.Entities(syncer.EntityTweet)},
+	{"who_to_follow", syncer.Entities(syncer.EntityFollow)},
+	{"cache", syncer.Entities(syncer.EntityTweet)},
+	{"dashboard", syncer.Entities(syncer.EntityTweet, syncer.EntityLike)},
+}
+
+func viewNames() []string {
+	var out []string
+	for _, v := range views {
+		out = append(out, v.name)
+	}
+	return out
 }
 
 // Config is the typed configuration of a sync workload.
@@ -40,49 +56,41 @@ type Config struct {
 	LikesPerTweet float64 `yaml:"likespertweet"`
 	// FollowsPerUser is the number of loaded follows of each user.
 	FollowsPerUser int `yaml:"followsperuser"`
-	// Prefix is put before the source tables', publication's and slot's
-	// names and the Redis keys.
+	// Prefix is put before every table, key, index, slot, publication,
+	// topic and group the workload and its strategy create.
 	Prefix string `yaml:"prefix"`
-	// Views lists the views, comma-separated: search, graph, timeline,
-	// analytics.
+	// Views lists the views, comma-separated: search, who_to_follow,
+	// cache, dashboard (each held by the store the placement routes that
+	// role to).
 	Views string `yaml:"views"`
-	// Redis is the timeline view's Redis DSN (default $STOREFIT_REDIS_DSN,
-	// else redis://127.0.0.1:6379/1).
-	Redis string `yaml:"redis"`
-	// RedisServer, when set, is a redis-server binary the workload runs
-	// itself for the timeline view (on a free port, data in a temporary
-	// directory) instead of using Redis: the view-down fault on the
-	// timeline then stops that server for real (SHUTDOWN SAVE) and starts
-	// it again.
-	RedisServer string `yaml:"redisserver"`
-	// SyncCommit is the source's synchronous_commit (default "on": the
-	// source of truth keeps what it acknowledged, and its WAL reaches the
-	// CDC readers at commit rather than at the WAL writer's next round,
-	// up to wal_writer_delay later, as under "off").
-	SyncCommit string `yaml:"synccommit"`
-	// Kafka and Debezium are the cdc-debezium strategy's Kafka DSN
-	// (default $STOREFIT_KAFKA_DSN, else kafka://127.0.0.1:9092) and Kafka
-	// Connect worker (default $STOREFIT_DEBEZIUM_DSN, else
-	// http://127.0.0.1:8083).
-	Kafka    string `yaml:"kafka"`
-	Debezium string `yaml:"debezium"`
-	// MarkerInterval is how often the lag probe bumps the source's marker,
-	// PollInterval how often each view's marker is read.
-	MarkerInterval time.Duration `yaml:"markerinterval"`
-	PollInterval   time.Duration `yaml:"pollinterval"`
 	// FailP is the probability that a view write fails (injected), for
 	// the views FailViews lists ("*": all).
 	FailP     float64 `yaml:"failp"`
 	FailViews string  `yaml:"failviews"`
 	// ViewDown names a view made unavailable for ViewDownFor from
 	// ViewDownAt after the first write of the run ("" or "none": no
-	// outage).
+	// outage; "source": the source store, under event sourcing a
+	// projection).
 	ViewDown    string        `yaml:"viewdown"`
 	ViewDownAt  time.Duration `yaml:"viewdownat"`
 	ViewDownFor time.Duration `yaml:"viewdownfor"`
-	// RestartAt kills the consumer/relay that long after the first write
-	// and starts a new one (0: never).
+	// RestartAt kills every consumer/relay that long after the first
+	// write, and a new generation resumes (0: never).
 	RestartAt time.Duration `yaml:"restartat"`
+	// CrashAt makes the next applier that applies a batch that long after
+	// the first write crash before it records its position (0: never).
+	CrashAt time.Duration `yaml:"crashat"`
+	// CrashP makes each dual write crash with this probability after the
+	// source committed, having written a random prefix of the views.
+	CrashP float64 `yaml:"crashp"`
+	// Retries and RetryBackoff are dual writes' retry policy: up to
+	// Retries more tries of a failed view write, waiting RetryBackoff,
+	// then twice as long each time (0: no retry).
+	Retries      int           `yaml:"retries"`
+	RetryBackoff time.Duration `yaml:"retrybackoff"`
+	// Rebuild names the projection event sourcing drops and rebuilds from
+	// offset 0 after the run ("none": no rebuild).
+	Rebuild string `yaml:"rebuild"`
 	// DrainTimeout bounds the wait for the views to catch up after the run.
 	DrainTimeout time.Duration `yaml:"draintimeout"`
 	// Proportions of the write mix.
@@ -94,25 +102,18 @@ type Config struct {
 }
 
 // DefaultConfig returns the default configuration at a scale: a data set a
-// tenth of crud's (the views are loaded too), every view, a 100 ms marker
-// and a 10 ms poll, no faults.
+// tenth of crud's (the views are loaded too), every view, no faults.
 func DefaultConfig(scale workloads.Scale) Config {
 	users, tweets := scale.Size(1000, 100_000, 10), scale.Size(10_000, 1_000_000, 10)
-	redis := os.Getenv("STOREFIT_REDIS_DSN")
-	if redis == "" {
-		redis = "redis://127.0.0.1:6379/1"
-	}
 	return Config{
 		Users: users, Tweets: tweets, LikesPerTweet: 3, FollowsPerUser: 10,
-		SyncCommit: "on", Prefix: "sync_", Views: "search,graph,timeline,analytics", Redis: redis,
-		MarkerInterval: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
-		FailViews: "*", ViewDownFor: 10 * time.Second, DrainTimeout: 60 * time.Second,
+		Prefix: "sync_", Views: strings.Join(viewNames(), ","),
+		FailViews: "*", ViewDownFor: 10 * time.Second, RetryBackoff: 10 * time.Millisecond, Rebuild: "source",
+		DrainTimeout:   60 * time.Second,
 		LikeProportion: 0.13, CreateTweetProportion: 0.10, UpdateTweetProportion: 0.05,
 		DeleteTweetProportion: 0.02, FollowProportion: 0.10,
 	}
 }
-
-var viewNames = []string{ViewSearch, ViewGraph, ViewTimeline, ViewAnalytics}
 
 func (c *Config) viewList() []string {
 	var out []string
@@ -124,7 +125,7 @@ func (c *Config) viewList() []string {
 	return out
 }
 
-func (c *Config) validate() error {
+func (c *Config) validate(strategy string) error {
 	switch {
 	case c.Users < 2 || c.Users > 1<<32:
 		return fmt.Errorf("users must be in 2..%d, not %d", int64(1)<<32, c.Users)
@@ -132,32 +133,34 @@ func (c *Config) validate() error {
 		return fmt.Errorf("tweets must be in 1..%d, not %d", int64(1)<<40, c.Tweets)
 	case c.FollowsPerUser < 0 || int64(c.FollowsPerUser) >= c.Users:
 		return fmt.Errorf("followsperuser must be in 0..users-1, not %d", c.FollowsPerUser)
-	case !(c.FailP >= 0 && c.FailP <= 1):
-		return fmt.Errorf("failp must be in [0, 1], not %v", c.FailP)
-	case c.MarkerInterval < time.Millisecond || c.PollInterval < time.Millisecond:
-		return errors.New("markerinterval and pollinterval must be at least 1ms")
-	case !slices.Contains([]string{"on", "off", "local", "remote_write", "remote_apply"}, c.SyncCommit):
-		return fmt.Errorf("synccommit must be on, off, local, remote_write or remote_apply, not %q", c.SyncCommit)
+	case !(c.FailP >= 0 && c.FailP <= 1) || !(c.CrashP >= 0 && c.CrashP <= 1):
+		return fmt.Errorf("failp and crashp must be in [0, 1], not %v and %v", c.FailP, c.CrashP)
 	case c.DrainTimeout <= 0:
 		return errors.New("draintimeout must be positive")
-	case c.ViewDownAt < 0 || c.ViewDownFor < 0 || c.RestartAt < 0:
+	case c.ViewDownAt < 0 || c.ViewDownFor < 0 || c.RestartAt < 0 || c.CrashAt < 0:
 		return errors.New("fault times must not be negative")
+	case c.Retries < 0 || c.RetryBackoff < 0:
+		return errors.New("retries and retrybackoff must not be negative")
+	case strategy != "dual" && (c.CrashP > 0 || c.Retries > 0):
+		return errors.New("crashp and retries apply to dual writes (the other strategies retry until a view applies; crashat crashes their consumers)")
 	case c.CreateTweetProportion <= 0 && c.DeleteTweetProportion > 0:
 		return errors.New("deletetweetproportion needs a positive createtweetproportion (workers delete only their own tweets)")
+	case c.Prefix == "" || strings.Trim(c.Prefix, "abcdefghijklmnopqrstuvwxyz0123456789_") != "":
+		return fmt.Errorf("prefix %q: use lower-case letters, digits and '_' (it names tables, slots and topics)", c.Prefix)
 	}
 	if len(c.viewList()) == 0 {
 		return errors.New("views lists no view")
 	}
 	for _, v := range c.viewList() {
-		if !slices.Contains(viewNames, v) {
-			return fmt.Errorf("unknown view %q (known: %s)", v, strings.Join(viewNames, ", "))
+		if !slices.Contains(viewNames(), v) {
+			return fmt.Errorf("unknown view %q (known: %s)", v, strings.Join(viewNames(), ", "))
 		}
 	}
 	if c.ViewDown == "none" {
 		c.ViewDown = ""
 	}
-	if c.ViewDown != "" && !slices.Contains(c.viewList(), c.ViewDown) {
-		return fmt.Errorf("viewdown %q is not one of the views (%s)", c.ViewDown, c.Views)
+	if c.ViewDown != "" && c.ViewDown != "source" && !slices.Contains(c.viewList(), c.ViewDown) {
+		return fmt.Errorf("viewdown %q is not one of the views (%s) nor source", c.ViewDown, c.Views)
 	}
 	for _, p := range c.proportions() {
 		if !(p >= 0) {
@@ -176,27 +179,29 @@ func (c *Config) proportions() []float64 {
 
 var opNames = []string{"like", "create_tweet", "update_tweet", "delete_tweet", "follow"}
 
-func init() {
-	workloads.RegisterPattern("sync", Supports)
-	RegisterStrategy("dual", "dual writes", func() Strategy { return &Dual{} })
-	RegisterStrategy("cdc-logical", "logical decoding (pgoutput)", func() Strategy { return &Logical{} })
-	RegisterStrategy("outbox", "a transactional outbox and relay", func() Strategy { return &Outbox{} })
-	RegisterStrategy("cdc-debezium", "Debezium and Kafka", func() Strategy { return NewStream("cdc-debezium", &DebeziumPipeline{}) })
+// Supports reports whether c can hold a sync system: a placement (or any
+// connection that assembles one from several stores).
+func Supports(c drivers.Conn) bool {
+	_, ok := c.(syncer.Provider)
+	return ok
 }
 
-// registerWorkload registers sync/<strategy>.
-func registerWorkload(strategy, summary string) {
-	workloads.Register(workloads.Entry{
-		Name: "sync/" + strategy,
-		Summary: "keep search/graph/timeline/analytics views in sync with PostgreSQL by " + summary +
-			": write latency, freshness lag and divergence under faults",
-		New: func(p workloads.Params) (workloads.Workload, error) { return New(strategy, p) },
-	})
+func init() {
+	workloads.RegisterPattern("sync", Supports)
+	for _, s := range strategies {
+		name := s.name
+		workloads.Register(workloads.Entry{
+			Name: "sync/" + name,
+			Summary: "keep search/graph/cache/analytics views in sync with a source of truth by " + s.summary +
+				": write latency, commit-to-visible lag per change, divergence under faults (a placement: --store placement:sync)",
+			New: func(p workloads.Params) (workloads.Workload, error) { return New(name, p) },
+		})
+	}
 }
 
 // Workload is a sync workload: one strategy, the writes of the crud mix
-// (plus follows) at the source, background delivery to the views, a lag
-// probe and the faults of its configuration.
+// (plus follows) at the source, background delivery to the views, and the
+// faults of its configuration.
 type Workload struct {
 	strategy string
 	seed     uint64
@@ -205,18 +210,14 @@ type Workload struct {
 	kinds    []string
 	ops      []int // kind index → op
 
-	mu     sync.Mutex // guards the run state below
-	src    Source
-	views  []View
-	strat  Strategy
-	faults *Faults
-	probe  *probe
-	bgStop context.CancelFunc
-	bgDone sync.WaitGroup
-	first  sync.Once
-	events []faultEvent
-	setup  bool
-	logf   func(string, ...any)
+	mu      sync.Mutex // guards the run state below
+	eng     *syncer.Engine
+	faults  *syncer.Faults
+	first   sync.Once
+	events  []faultEvent
+	timers  []*time.Timer
+	stopped syncer.ServerStopper // a view's server the view-down fault stopped
+	logf    func(string, ...any)
 }
 
 type faultEvent struct {
@@ -230,14 +231,18 @@ type faultEvent struct {
 
 // New returns the sync workload of a strategy.
 func New(strategy string, p workloads.Params) (*Workload, error) {
-	if _, err := NewStrategy(strategy); err != nil {
-		return nil, err
+	known := false
+	for _, s := range strategies {
+		known = known || s.name == strategy
+	}
+	if !known {
+		return nil, fmt.Errorf("unknown sync strategy %q", strategy)
 	}
 	cfg := DefaultConfig(p.Scale)
 	if err := workloads.DecodeOptions(p.Options, &cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validate(strategy); err != nil {
 		return nil, err
 	}
 	g, err := gen.NewTwitter(p.Seed, gen.TwitterConfig{Users: cfg.Users, Tweets: cfg.Tweets, LikesPerTweet: cfg.LikesPerTweet, AuthorTheta: gen.ZipfianConstant})
@@ -270,9 +275,14 @@ func (w *Workload) Config() Config { return w.cfg }
 // OpKinds returns the write kinds of the mix.
 func (w *Workload) OpKinds() []string { return w.kinds }
 
-// Records returns the rows loaded into the source: tweets, likes, follows.
+// Records returns the rows loaded: tweets, likes, follows.
 func (w *Workload) Records() int64 {
-	return w.cfg.Tweets + w.cfg.Users*int64(w.cfg.FollowsPerUser)
+	rows := w.gen.Rows()
+	n := w.cfg.Tweets + w.cfg.Users*int64(w.cfg.FollowsPerUser)
+	for id := int64(1); id <= w.cfg.Tweets; id++ {
+		n += rows.LikeSet(id).Count
+	}
+	return n
 }
 
 // Settings returns the effective settings for results.
@@ -280,27 +290,30 @@ func (w *Workload) Settings() map[string]any {
 	c := w.cfg
 	m := map[string]any{
 		"strategy": w.strategy, "users": c.Users, "tweets": c.Tweets, "likespertweet": c.LikesPerTweet,
-		"followsperuser": c.FollowsPerUser, "views": c.Views, "redis": drivers.RedactDSN(c.Redis), "prefix": c.Prefix,
-		"markerinterval": c.MarkerInterval.String(), "pollinterval": c.PollInterval.String(),
-		"draintimeout": c.DrainTimeout.String(), "synccommit": c.SyncCommit,
-	}
-	if w.strategy == "cdc-debezium" {
-		d := DebeziumConfig{Kafka: c.Kafka, Connect: c.Debezium}
-		d.defaults()
-		m["kafka"], m["debezium"] = drivers.RedactDSN(d.Kafka), drivers.RedactDSN(d.Connect)
+		"followsperuser": c.FollowsPerUser, "views": c.Views, "prefix": c.Prefix, "draintimeout": c.DrainTimeout.String(),
 	}
 	if c.FailP > 0 {
 		m["failp"], m["failviews"] = c.FailP, c.FailViews
-	}
-	if c.RedisServer != "" {
-		m["redisserver"] = c.RedisServer
-		delete(m, "redis")
 	}
 	if c.ViewDown != "" {
 		m["viewdown"], m["viewdownat"], m["viewdownfor"] = c.ViewDown, c.ViewDownAt.String(), c.ViewDownFor.String()
 	}
 	if c.RestartAt > 0 {
 		m["restartat"] = c.RestartAt.String()
+	}
+	if c.CrashAt > 0 {
+		m["crashat"] = c.CrashAt.String()
+	}
+	if w.strategy == "dual" {
+		if c.CrashP > 0 {
+			m["crashp"] = c.CrashP
+		}
+		if c.Retries > 0 {
+			m["retries"], m["retrybackoff"] = c.Retries, c.RetryBackoff.String()
+		}
+	}
+	if w.strategy == "event-sourcing" {
+		m["rebuild"] = c.Rebuild
 	}
 	for i, p := range c.proportions() {
 		if p > 0 {
@@ -310,57 +323,50 @@ func (w *Workload) Settings() map[string]any {
 	return m
 }
 
-// Setup opens the source pool and the views, creates the source tables
-// and empties the views.
-func (w *Workload) Setup(ctx context.Context, c drivers.Conn) error {
-	p, ok := c.(Provider)
-	if !ok {
-		return fmt.Errorf("sync source: %w", drivers.ErrUnsupported)
+// tables names a view's tables (or key prefixes): prefix, view, entity.
+func (w *Workload) tables(view string) syncer.Tables {
+	p := w.cfg.Prefix
+	if view != "" {
+		p += view + "_"
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.setup = true
-	pc := p.SyncSource()
-	if pc.ConnConfig.RuntimeParams == nil {
-		pc.ConnConfig.RuntimeParams = map[string]string{}
-	}
-	pc.ConnConfig.RuntimeParams["synchronous_commit"] = w.cfg.SyncCommit
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return fmt.Errorf("sync source: %w", err)
-	}
-	w.src = Source{Pool: pool, Config: pc, Tables: Tables{Prefix: w.cfg.Prefix}}
-	if err := CreateSource(ctx, w.src); err != nil {
-		return err
-	}
-	for _, name := range w.cfg.viewList() {
-		v, err := w.openView(ctx, name)
-		if err != nil {
-			return err
-		}
-		w.views = append(w.views, v)
-		if err := v.Setup(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return syncer.Tables{Tweets: p + "tweets", Likes: p + "likes", Follows: p + "follows"}
 }
 
-func (w *Workload) openView(ctx context.Context, name string) (View, error) {
-	switch name {
-	case ViewSearch:
-		return NewSearchView(), nil
-	case ViewGraph:
-		return NewGraphView(), nil
-	case ViewTimeline:
-		if w.cfg.RedisServer != "" {
-			return NewOwnTimelineView(ctx, w.cfg.RedisServer, "sf:"+w.cfg.Prefix)
-		}
-		return NewTimelineView(ctx, w.cfg.Redis, "sf:"+w.cfg.Prefix)
-	case ViewAnalytics:
-		return NewAnalyticsView(ctx)
+// Setup asks the connection for the sync system — the strategy over the
+// placement's source and views — and empties the source and the views.
+func (w *Workload) Setup(ctx context.Context, c drivers.Conn) error {
+	p, ok := c.(syncer.Provider)
+	if !ok {
+		return fmt.Errorf("sync system (give a placement: --store placement:sync): %w", drivers.ErrUnsupported)
 	}
-	return nil, fmt.Errorf("unknown view %q", name)
+	spec := syncer.Spec{Strategy: w.strategy, Source: w.tables(""),
+		Options: syncer.Options{Retry: syncer.Retry{Attempts: w.cfg.Retries, Backoff: w.cfg.RetryBackoff}, Name: w.cfg.Prefix}}
+	for _, name := range w.cfg.viewList() {
+		for _, v := range views {
+			if v.name == name {
+				spec.Views = append(spec.Views, syncer.SinkSpec{Name: name, Keeps: v.keeps, Tables: w.tables(name)})
+			}
+		}
+	}
+	fp := map[string]float64{}
+	if w.cfg.FailP > 0 {
+		for _, v := range strings.Split(w.cfg.FailViews, ",") {
+			fp[strings.TrimSpace(v)] = w.cfg.FailP
+		}
+	}
+	faults := syncer.NewFaults(w.seed, fp)
+	if w.strategy == "dual" {
+		faults.SetWriteCrash(w.cfg.CrashP)
+	}
+	spec.Faults, spec.Logf = faults, w.logf
+	eng, err := p.SyncEngine(ctx, spec)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.eng, w.faults = eng, faults
+	w.mu.Unlock()
+	return eng.Setup(ctx)
 }
 
 func partRange(n int64, part, parts int) (lo, hi int64) {
@@ -373,238 +379,124 @@ func followDst(u, k, n int64) int64 {
 	return 1 + (u-1+1+k)%n
 }
 
+func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
 // Load writes share part of parts of the tweets (with their likes) and the
-// follows to the source with COPY, and the same rows straight to every view
-// (the snapshot the strategies start from).
+// follows to the source and, straight, to every view: the snapshot the
+// strategy starts from.
 func (w *Workload) Load(ctx context.Context, c drivers.Conn, part, parts int, p workloads.Progress) error {
 	if part < 0 || parts < 1 || part >= parts {
 		return fmt.Errorf("sync: load part %d of %d", part, parts)
 	}
 	const batch = 2000
-	t := w.src.Tables
 	rows := w.gen.Rows()
 	var gt gen.TwitterTweet
 	var gl []gen.TwitterLike
-	var tweetRows, likeRows [][]any
-	var changes []Change
+	var changes []syncer.Change
 	flush := func() error {
-		if len(tweetRows) > 0 {
-			if _, err := w.src.Pool.CopyFrom(ctx, pgx.Identifier{t.Tweets()}, []string{"id", "user_id", "body", "created_at", "like_count"}, pgx.CopyFromRows(tweetRows)); err != nil {
-				return fmt.Errorf("load %s: %w", t.Tweets(), err)
-			}
+		if len(changes) == 0 {
+			return nil
 		}
-		if len(likeRows) > 0 {
-			if _, err := w.src.Pool.CopyFrom(ctx, pgx.Identifier{t.Likes()}, []string{"user_id", "tweet_id", "created_at"}, pgx.CopyFromRows(likeRows)); err != nil {
-				return fmt.Errorf("load %s: %w", t.Likes(), err)
-			}
+		if err := w.eng.Load(ctx, changes); err != nil {
+			return err
 		}
-		for _, v := range w.views {
-			if err := v.Apply(ctx, changes); err != nil {
-				return fmt.Errorf("load view %s: %w", v.Name(), err)
-			}
-		}
-		p.Add(int64(len(tweetRows)))
-		tweetRows, likeRows, changes = tweetRows[:0], likeRows[:0], changes[:0]
+		p.Add(int64(len(changes)))
+		changes = changes[:0]
 		return nil
 	}
 	lo, hi := partRange(w.cfg.Tweets, part, parts)
 	for id := lo; id < hi; id++ {
 		rows.Tweet(&gt, id)
-		at := time.Unix(gt.CreatedAt, 0).UTC()
-		tweetRows = append(tweetRows, []any{gt.ID, gt.UserID, string(gt.Body), at, gt.LikeCount})
-		changes = append(changes, TweetChange(gt.ID, gt.UserID, string(gt.Body), at, gt.LikeCount))
+		changes = append(changes, syncer.TweetUpsert(crud.Tweet{ID: crud.TweetID(gt.ID), UserID: crud.UserID(gt.UserID), Body: string(gt.Body),
+			CreatedAt: unix(gt.CreatedAt), LikeCount: gt.LikeCount}))
 		gl = rows.AppendLikes(gl[:0], id, gt.CreatedAt)
 		for _, l := range gl {
-			likeRows = append(likeRows, []any{l.UserID, l.TweetID, time.Unix(l.CreatedAt, 0).UTC()})
+			changes = append(changes, syncer.LikeUpsert(crud.Like{UserID: crud.UserID(l.UserID), TweetID: crud.TweetID(l.TweetID), CreatedAt: unix(l.CreatedAt)}))
 		}
-		if len(tweetRows) == batch {
+		if len(changes) >= batch {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return err
-	}
-	var followRows [][]any
 	lo, hi = partRange(w.cfg.Users, part, parts)
 	for u := lo; u < hi; u++ {
 		for k := range int64(w.cfg.FollowsPerUser) {
-			d := followDst(u, k, w.cfg.Users)
-			followRows = append(followRows, []any{u, d})
-			changes = append(changes, Change{Entity: EntityFollow, Op: OpUpsert, Src: u, Dst: d})
+			changes = append(changes, syncer.FollowUpsert(graph.Edge{Src: graph.UserID(u), Dst: graph.UserID(followDst(u, k, w.cfg.Users))}))
 		}
-		if len(followRows) >= batch || u == hi-1 {
-			if _, err := w.src.Pool.CopyFrom(ctx, pgx.Identifier{t.Follows()}, []string{"src", "dst"}, pgx.CopyFromRows(followRows)); err != nil {
-				return fmt.Errorf("load %s: %w", t.Follows(), err)
+		if len(changes) >= batch {
+			if err := flush(); err != nil {
+				return err
 			}
-			for _, v := range w.views {
-				if err := v.Apply(ctx, changes); err != nil {
-					return fmt.Errorf("load view %s: %w", v.Name(), err)
-				}
-			}
-			p.Add(int64(len(followRows)))
-			followRows, changes = followRows[:0], changes[:0]
 		}
 	}
-	return nil
+	return flush()
 }
 
 var _ workloads.Finisher = (*Workload)(nil)
 
-// FinishLoad analyzes the source tables, prepares and starts the strategy
-// and starts the lag probe.
+// FinishLoad starts the strategy: its capture (after the load, which is
+// never replayed into the views) and its appliers.
 func (w *Workload) FinishLoad(ctx context.Context, c drivers.Conn) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t := w.src.Tables
-	if _, err := w.src.Pool.Exec(ctx, "ANALYZE "+t.ident(t.Tweets())+", "+t.ident(t.Likes())+", "+t.ident(t.Follows())); err != nil {
-		return fmt.Errorf("sync: analyze: %w", err)
-	}
-	strat, err := NewStrategy(w.strategy)
-	if err != nil {
-		return err
-	}
-	if d, ok := strat.(*Dual); ok {
-		d.Initial = w.initial
-	}
-	if p := DebeziumOf(strat); p != nil {
-		p.Config = DebeziumConfig{Kafka: w.cfg.Kafka, Connect: w.cfg.Debezium}
-		p.Config.defaults()
-	}
-	fp := map[string]float64{}
-	if w.cfg.FailP > 0 {
-		for _, v := range strings.Split(w.cfg.FailViews, ",") {
-			fp[strings.TrimSpace(v)] = w.cfg.FailP
-		}
-	}
-	w.faults = NewFaults(w.seed, fp)
-	env := Env{Source: w.src, Views: w.views, Faults: w.faults, Logf: w.logf}
-	w.strat = strat // set first: FinishRun cleans up what a failed Prepare left
-	if err := strat.Prepare(ctx, env); err != nil {
-		return err
-	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w.bgStop = cancel
-	if err := strat.Start(bg); err != nil {
-		return err
-	}
-	w.probe = newProbe(w.views, w.cfg.PollInterval)
-	w.bgDone.Add(1)
-	go func() {
-		defer w.bgDone.Done()
-		w.probe.run(bg, w.strat, w.src.Tables, w.cfg.MarkerInterval)
-	}()
-	return nil
+	return w.eng.Start(ctx)
 }
 
-// initial returns the loaded image of the row c is about.
-func (w *Workload) initial(c *Change) (Change, bool) {
-	switch c.Entity {
-	case EntityTweet:
-		if c.TweetID < 1 || c.TweetID > w.cfg.Tweets {
-			return Change{}, false
+// loaded returns the digest of a row as loaded ("" when it was not).
+func (w *Workload) loaded(rows *gen.TwitterRows, k syncer.Key) string {
+	switch k.Entity {
+	case syncer.EntityTweet:
+		if k.A < 1 || k.A > w.cfg.Tweets {
+			return ""
 		}
 		var gt gen.TwitterTweet
-		w.gen.Rows().Tweet(&gt, c.TweetID)
-		return TweetChange(gt.ID, gt.UserID, string(gt.Body), time.Unix(gt.CreatedAt, 0), gt.LikeCount), true
-	case EntityFollow:
-		if c.Src < 1 || c.Src > w.cfg.Users {
-			return Change{}, false
+		rows.Tweet(&gt, k.A)
+		c := syncer.TweetUpsert(crud.Tweet{ID: crud.TweetID(gt.ID), UserID: crud.UserID(gt.UserID), Body: string(gt.Body), CreatedAt: unix(gt.CreatedAt), LikeCount: gt.LikeCount})
+		return c.Digest()
+	case syncer.EntityLike:
+		tw, user := k.B, k.A
+		if tw < 1 || tw > w.cfg.Tweets || !rows.LikeSet(tw).Has(user) {
+			return ""
 		}
-		for k := range int64(w.cfg.FollowsPerUser) {
-			if followDst(c.Src, k, w.cfg.Users) == c.Dst {
-				return Change{Entity: EntityFollow, Op: OpUpsert, Src: c.Src, Dst: c.Dst}, true
+		_, at := rows.TweetMeta(tw)
+		for _, l := range rows.AppendLikes(nil, tw, at) {
+			if l.UserID == user {
+				c := syncer.LikeUpsert(crud.Like{UserID: crud.UserID(user), TweetID: crud.TweetID(tw), CreatedAt: unix(l.CreatedAt)})
+				return c.Digest()
+			}
+		}
+	case syncer.EntityFollow:
+		if k.A < 1 || k.A > w.cfg.Users {
+			return ""
+		}
+		for j := range int64(w.cfg.FollowsPerUser) {
+			if followDst(k.A, j, w.cfg.Users) == k.B {
+				c := syncer.FollowUpsert(graph.Edge{Src: graph.UserID(k.A), Dst: graph.UserID(k.B)})
+				return c.Digest()
 			}
 		}
 	}
-	return Change{}, false
+	return ""
 }
 
-// Validate reconciles every view with the source right after the load:
-// the snapshot must be identical everywhere.
+// Validate reconciles every view with the source of truth right after the
+// load: the snapshot must be identical everywhere, full rows.
 func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Validation, error) {
 	var v workloads.Validation
-	divs, err := Reconcile(ctx, w.src, w.views)
+	divs, err := w.eng.Reconcile(ctx)
 	if err != nil {
 		return v, err
 	}
 	for i, d := range divs {
 		v.Check(d.Total() == 0 && d.Rows > 0, "view %s after load: %d rows, %d missing, %d extra, %d different %v",
-			w.views[i].Name(), d.Rows, d.Missing, d.Extra, d.Different, d.Samples)
+			w.eng.Views()[i], d.Rows, d.Missing, d.Extra, d.Different, d.Samples)
 	}
 	return v, nil
-}
-
-// startFaults schedules the configured faults from now (the first write).
-func (w *Workload) startFaults() {
-	now := time.Now()
-	w.mu.Lock()
-	if w.cfg.FailP > 0 {
-		w.events = append(w.events, faultEvent{at: now, kind: "write-failures", tgt: w.cfg.FailViews, p: w.cfg.FailP,
-			note: "each view write fails with this probability (injected in storefit's view client)"})
-	}
-	w.mu.Unlock()
-	if w.cfg.ViewDown != "" && w.cfg.ViewDownFor > 0 {
-		time.AfterFunc(w.cfg.ViewDownAt, func() {
-			at := time.Now()
-			note := "every write to the view fails for the duration (outage simulated in storefit's view client; the shared server keeps running)"
-			var stopper ServerStopper
-			w.mu.Lock()
-			for _, v := range w.views {
-				if s, ok := v.(ServerStopper); ok && v.Name() == w.cfg.ViewDown {
-					if tv, ok := v.(*TimelineView); !ok || tv.proc != nil {
-						stopper = s
-					}
-				}
-			}
-			w.mu.Unlock()
-			if stopper != nil {
-				if err := stopper.StopServer(context.Background()); err != nil {
-					note = "stopping the server failed (" + err.Error() + "); writes failed in storefit's client instead"
-					stopper = nil
-				} else {
-					note = "the view's own server was stopped (SHUTDOWN SAVE) and started again after the duration"
-					time.AfterFunc(w.cfg.ViewDownFor, func() {
-						if err := stopper.StartServer(context.Background()); err != nil {
-							w.logf("sync: restart %s: %v", w.cfg.ViewDown, err)
-						}
-					})
-				}
-			}
-			if stopper == nil {
-				w.faults.Down(w.cfg.ViewDown, at.Add(w.cfg.ViewDownFor))
-			}
-			w.mu.Lock()
-			w.events = append(w.events, faultEvent{at: at, kind: "view-down", tgt: w.cfg.ViewDown, dur: w.cfg.ViewDownFor, note: note})
-			w.mu.Unlock()
-		})
-	}
-	if w.cfg.RestartAt > 0 {
-		time.AfterFunc(w.cfg.RestartAt, func() {
-			at := time.Now()
-			w.mu.Lock()
-			s := w.strat
-			w.mu.Unlock()
-			if s == nil {
-				return
-			}
-			note := "every view's consumer/relay (and a shared reader) cancelled at once, their connections closed and what they held in memory lost; new ones resumed from each view's durable position"
-			if w.strategy == "dual" {
-				note = "dual writes have no consumer: nothing to kill"
-			}
-			_ = s.Restart(context.Background())
-			w.mu.Lock()
-			w.events = append(w.events, faultEvent{at: at, kind: "consumer-restart", tgt: w.strategy, note: note})
-			w.mu.Unlock()
-		})
-	}
 }
 
 // Worker returns worker id of n: the write mix.
 func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	if !Supports(c) {
-		return nil, fmt.Errorf("sync source: %w", drivers.ErrUnsupported)
+		return nil, fmt.Errorf("sync system (give a placement: --store placement:sync): %w", drivers.ErrUnsupported)
 	}
 	if id < 0 || n < 1 || id >= n {
 		return nil, fmt.Errorf("sync: worker %d of %d", id, n)
@@ -615,7 +507,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	}
 	r := gen.NewRand(w.seed, 0x5C<<56|uint64(id))
 	k := &worker{w: w, r: r, id: int64(id), n: int64(n), mix: gen.NewDiscrete(r, weights), rows: w.gen.Rows()}
-	k.op.k = k
+	k.op.w = w
 	return k, nil
 }
 
@@ -633,9 +525,9 @@ type worker struct {
 }
 
 type writeOp struct {
-	k    *worker
+	w    *Workload
 	kind int
-	fn   TxFunc
+	cmd  syncer.Command
 }
 
 func (o *writeOp) Kind() int { return o.kind }
@@ -643,9 +535,8 @@ func (o *writeOp) Kind() int { return o.kind }
 // Do runs the write through the strategy; the first write of the run
 // starts the fault schedule.
 func (o *writeOp) Do(ctx context.Context) error {
-	w := o.k.w
-	w.first.Do(w.startFaults)
-	return w.strat.Write(ctx, o.fn)
+	o.w.first.Do(o.w.startFaults)
+	return o.w.eng.Exec(ctx, &o.cmd)
 }
 
 func (k *worker) ownID(i int64) int64 { return k.w.cfg.Tweets + 1 + k.id + i*k.n }
@@ -653,8 +544,7 @@ func (k *worker) ownID(i int64) int64 { return k.w.cfg.Tweets + 1 + k.id + i*k.n
 // Next prepares the next write.
 func (k *worker) Next() workloads.Op {
 	cfg := &k.w.cfg
-	t := Tables{Prefix: cfg.Prefix}
-	at := time.Unix(gen.TwitterStart+cfg.Tweets+gen.TwitterJitter+k.ops*k.n+k.id, 0).UTC()
+	at := unix(gen.TwitterStart + cfg.Tweets + gen.TwitterJitter + k.ops*k.n + k.id)
 	k.ops++
 	kind := k.mix.Next()
 	op := k.w.ops[kind]
@@ -666,30 +556,31 @@ func (k *worker) Next() workloads.Op {
 		}
 	}
 	k.op.kind = kind
+	c := &k.op.cmd
 	switch op {
 	case 0: // like
-		k.op.fn = LikeTweet(t, 1+k.r.Int64N(cfg.Users), 1+k.r.Int64N(cfg.Tweets), at)
+		*c = syncer.Command{Kind: syncer.Like, Like: crud.Like{UserID: crud.UserID(1 + k.r.Int64N(cfg.Users)), TweetID: crud.TweetID(1 + k.r.Int64N(cfg.Tweets)), CreatedAt: at}}
 	case 1: // create
 		id := k.ownID(k.created)
 		k.created++
 		user := k.w.gen.UserOfRank(k.r.Int64N(cfg.Users))
 		k.body = k.rows.AppendBody(k.body[:0], id, 0)
-		k.op.fn = CreateTweet(t, id, user, string(k.body), at)
+		*c = syncer.Command{Kind: syncer.CreateTweet, Tweet: crud.Tweet{ID: crud.TweetID(id), UserID: crud.UserID(user), Body: string(k.body), CreatedAt: at}}
 	case 2: // update
 		id := 1 + k.r.Int64N(cfg.Tweets)
 		k.body = k.rows.AppendBody(k.body[:0], id, uint64(k.ops*k.n+k.id))
-		k.op.fn = UpdateTweet(t, id, string(k.body))
+		*c = syncer.Command{Kind: syncer.UpdateTweet, Tweet: crud.Tweet{ID: crud.TweetID(id), Body: string(k.body)}}
 	case 3: // delete own oldest
 		id := k.ownID(k.deleted)
 		k.deleted++
-		k.op.fn = DeleteTweet(t, id)
+		*c = syncer.Command{Kind: syncer.DeleteTweet, Tweet: crud.Tweet{ID: crud.TweetID(id)}}
 	default: // follow toggle
 		src := 1 + k.r.Int64N(cfg.Users)
 		dst := 1 + k.r.Int64N(cfg.Users-1)
 		if dst >= src {
 			dst++
 		}
-		k.op.fn = ToggleFollow(t, src, dst)
+		*c = syncer.Command{Kind: syncer.ToggleFollow, Edge: graph.Edge{Src: graph.UserID(src), Dst: graph.UserID(dst)}}
 	}
 	return &k.op
 }

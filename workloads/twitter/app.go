@@ -1,7 +1,6 @@
 package twitter
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/storefit/storefit/drivers"
+	"github.com/storefit/storefit/syncer"
 	"github.com/storefit/storefit/workloads"
 	"github.com/storefit/storefit/workloads/agg"
 	"github.com/storefit/storefit/workloads/crud"
@@ -58,115 +58,17 @@ const (
 	ViewSearch View = iota
 	ViewDashboard
 	ViewWhoToFollow
+	// ViewCache is the timeline cache when the sync strategy invalidates
+	// it (Options.CacheBySync): a post is pending for it until its
+	// author's cached page is deleted.
+	ViewCache
 	numViews
 )
 
-var viewNames = [numViews]string{"search", "dashboard", "who_to_follow"}
+var viewNames = [numViews]string{"search", "dashboard", "who_to_follow", "cache"}
 
 // String returns the view's name.
 func (v View) String() string { return viewNames[v] }
-
-// ChangeKind is the kind of a Change.
-type ChangeKind uint8
-
-// The change kinds.
-const (
-	// TweetPosted feeds the search index and the analytics store.
-	TweetPosted ChangeKind = iota + 1
-	// Liked feeds the analytics store.
-	Liked
-	// Followed feeds the who-to-follow view.
-	Followed
-)
-
-// Change is one committed write of the source, to be applied to the derived
-// views it feeds. A change is identified by its key (the tweet id, the
-// (user, tweet) pair of a like, the (src, dst) edge of a follow; the mix
-// never repeats one), so a strategy that reads changes back from a log
-// (outbox table, logical replication) finds the change the writer
-// published, and applying a change twice to a view is skipped: applies are
-// idempotent per (change, view) within an App.
-type Change struct {
-	Kind  ChangeKind
-	Tweet crud.Tweet // TweetPosted (Body owned by the change)
-	Like  crud.Like  // Liked
-	Edge  graph.Edge // Followed
-	// Committed is when the source write returned (for changes read from
-	// a log: the commit time the log recorded): lag is measured from it.
-	Committed time.Time
-	// Seq numbers the change in publishing order (set by the App; 0 for
-	// changes read from a log).
-	Seq uint64
-}
-
-// changeKey identifies a change.
-type changeKey struct {
-	kind ChangeKind
-	a, b int64
-}
-
-func (c *Change) key() changeKey {
-	switch c.Kind {
-	case TweetPosted:
-		return changeKey{c.Kind, int64(c.Tweet.ID), 0}
-	case Liked:
-		return changeKey{c.Kind, int64(c.Like.UserID), int64(c.Like.TweetID)}
-	}
-	return changeKey{c.Kind, int64(c.Edge.Src), int64(c.Edge.Dst)}
-}
-
-// ViewSet is a set of views (bit v for View v).
-type ViewSet uint8
-
-// AllViews is every derived view.
-const AllViews ViewSet = 1<<numViews - 1
-
-// Has reports whether s holds v.
-func (s ViewSet) Has(v View) bool { return s&(1<<v) != 0 }
-
-// Of returns the set of the views given.
-func Of(vs ...View) ViewSet {
-	var s ViewSet
-	for _, v := range vs {
-		s |= 1 << v
-	}
-	return s
-}
-
-// pendingChange is a published change not yet applied to every view it
-// feeds, with what staleness checks need.
-type pendingChange struct {
-	c     Change
-	toks  []string // a posted tweet's tokens
-	views ViewSet  // views it is still pending for
-}
-
-// viewSet returns the views c feeds.
-func (a *App) viewSet(c *Change) ViewSet {
-	switch c.Kind {
-	case TweetPosted:
-		return Of(ViewSearch, ViewDashboard)
-	case Liked:
-		return Of(ViewDashboard)
-	case Followed:
-		if a.b.WhoToFollow != nil {
-			return Of(ViewWhoToFollow)
-		}
-	}
-	return 0
-}
-
-// Publisher propagates committed changes to the derived views: the sync
-// strategy of a placement. Publish is called once per change, right after
-// the source write returned; it either applies the change itself
-// (App.Apply) before returning (dual writes), hands it to a relay that
-// applies it later, or does nothing because the strategy reads the change
-// back from a log the source wrote in the same transaction (outbox table,
-// replication slot) and calls ApplyViews. It must be safe for concurrent
-// use.
-type Publisher interface {
-	Publish(ctx context.Context, c Change) error
-}
 
 // Role names a backend role, for routing counts.
 type Role int
@@ -190,40 +92,43 @@ func (r Role) String() string { return roleNames[r] }
 // RoleNames returns the roles in order.
 func RoleNames() []string { return append([]string(nil), roleNames[:]...) }
 
+// Options are an App's choices beyond its backends.
+type Options struct {
+	// CacheBySync makes the sync strategy invalidate the timeline cache:
+	// the cache is a view fed like the others (under CDC, by the change
+	// read from the log; under dual writes, in the writer after the source
+	// write), instead of a delete in the writer right after the source
+	// write (cache-aside, the default).
+	CacheBySync bool
+}
+
 // App is the twitter application over a set of backends: it implements
 // Store, routing each operation to its role's store, caching timelines
-// (cache-aside: the source write invalidates the author's page at once), and
-// handing every committed write to the Publisher. It counts every backend
-// call by (operation, role) and every read of a derived view that began
-// while the view had changes committed but not yet applied (a possibly
-// stale read).
+// (cache-aside), and running every write through its sync engine (package
+// syncer), which keeps the derived views — search, dashboard,
+// who-to-follow, and the cache when the strategy invalidates it — in sync
+// by the placement's strategy. It counts every backend call by
+// (operation, role) and every read of a derived view that began while the
+// view had changes committed but not yet applied (a possibly stale read).
 type App struct {
-	b   Backends
-	pub Publisher
+	b    Backends
+	opts Options
+	eng  *syncer.Engine
+	view [numViews]int // a view's index in the engine, -1 when it has none
 
-	routes  [numOps][numRoles]atomic.Int64
-	hits    atomic.Int64
-	misses  atomic.Int64
-	pending [numViews]atomic.Int64
-	reads   [numViews]atomic.Int64
-	behind  [numViews]atomic.Int64
-	stale   [numViews]atomic.Int64
-
-	pmu     sync.Mutex // guards pend, done and seq
-	pend    map[changeKey]*pendingChange
-	done    map[changeKey]ViewSet // views each change was applied to
-	seq     uint64
-	replays atomic.Int64 // changes read again from a log, already applied
-	applied [numViews]atomic.Int64
-	lagSum  [numViews]atomic.Int64 // nanoseconds
-	lagMax  [numViews]atomic.Int64
+	routes [numOps][numRoles]atomic.Int64
+	hits   atomic.Int64
+	misses atomic.Int64
+	reads  [numViews]atomic.Int64
+	behind [numViews]atomic.Int64
+	stale  [numViews]atomic.Int64
 
 	bufs sync.Pool // *[]byte for cache values
 }
 
-// NewApp returns the application over b. A nil pub applies every change
-// synchronously in the writer (dual writes).
-func NewApp(b Backends, pub Publisher) (*App, error) {
+// NewApp returns the application over b, with dual writes: every change is
+// applied to the views in the writer (SetEngine replaces that).
+func NewApp(b Backends, opts Options) (*App, error) {
 	switch {
 	case b.Source == nil:
 		return nil, errors.New("twitter: no source (crud) store")
@@ -234,16 +139,35 @@ func NewApp(b Backends, pub Publisher) (*App, error) {
 	case b.Dashboard == nil:
 		return nil, errors.New("twitter: no dashboard (agg) store")
 	}
-	a := &App{b: b, pub: pub, pend: map[changeKey]*pendingChange{}, done: map[changeKey]ViewSet{}}
+	if b.Cache == nil {
+		opts.CacheBySync = false
+	}
+	a := &App{b: b, opts: opts}
 	a.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	eng, err := syncer.New(syncer.Config{Strategy: "dual", Source: a, Sinks: a.Sinks(), Options: syncer.Options{InsertsOnly: true}})
+	if err != nil {
+		return nil, err
+	}
+	a.SetEngine(eng)
 	return a, nil
 }
 
-// SetPublisher sets the sync strategy; nil means dual writes. Call it
-// before the App is used.
-func (a *App) SetPublisher(p Publisher) { a.pub = p }
+// SetEngine makes e the App's sync engine: its source must be the App and
+// its sinks the App's Sinks, in order. Call it before the App is used.
+func (a *App) SetEngine(e *syncer.Engine) {
+	a.eng = e
+	for v := range numViews {
+		a.view[v] = slices.Index(e.Views(), viewNames[v])
+	}
+}
 
-var _ Store = (*App)(nil)
+// Engine returns the App's sync engine.
+func (a *App) Engine() *syncer.Engine { return a.eng }
+
+var (
+	_ Store         = (*App)(nil)
+	_ syncer.Source = (*App)(nil)
+)
 
 func (a *App) route(op int, r Role) { a.routes[op][r].Add(1) }
 
@@ -387,6 +311,7 @@ func (a *App) Timeline(ctx context.Context, user crud.UserID, limit int, dst []c
 	if len(got) == 1 && got[0].Valid {
 		*bp = got[0].Bytes
 		a.hits.Add(1)
+		a.readView(ViewCache, func(c *syncer.Change) bool { return c.Entity == syncer.EntityTweet && c.Tweet.UserID == user })
 		return decodeIDs(dst[:0], got[0].Bytes)
 	}
 	a.misses.Add(1)
@@ -451,267 +376,115 @@ func (a *App) TweetByID(ctx context.Context, id crud.TweetID) (crud.Tweet, error
 	return a.b.Source.TweetByID(ctx, id)
 }
 
-// PostTweet writes the source, invalidates the author's cached page and
-// publishes the change.
+// PostTweet writes the source through the sync engine, which feeds the
+// search index and the dashboard; then, unless the strategy invalidates
+// the cache, it deletes the author's cached page (cache-aside).
 func (a *App) PostTweet(ctx context.Context, id crud.TweetID, user crud.UserID, body []byte, at time.Time) error {
 	a.route(opPostTweet, RoleSource)
-	if err := a.b.Source.CreateTweet(ctx, id, user, body, at); err != nil {
+	cmd := syncer.Command{Kind: syncer.CreateTweet, Tweet: crud.Tweet{ID: id, UserID: user, Body: string(body), CreatedAt: at.UTC()}}
+	if err := a.eng.Exec(ctx, &cmd); err != nil {
 		return err
 	}
-	if a.b.Cache != nil {
+	if a.b.Cache != nil && !a.opts.CacheBySync {
 		a.route(opPostTweet, RoleCache)
 		if err := a.b.Cache.DeleteColumn(ctx, int64(user), 0); err != nil {
 			return fmt.Errorf("timeline cache invalidation: %w", err)
 		}
 	}
-	return a.publish(ctx, Change{Kind: TweetPosted, Tweet: crud.Tweet{ID: id, UserID: user, Body: string(body), CreatedAt: at.UTC()}})
-}
-
-// Like writes the source and publishes the change.
-func (a *App) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID, at time.Time) error {
-	a.route(opLike, RoleSource)
-	if err := a.b.Source.Like(ctx, user, tweet, at); err != nil {
-		return err
-	}
-	return a.publish(ctx, Change{Kind: Liked, Like: crud.Like{UserID: user, TweetID: tweet, CreatedAt: at.UTC()}})
-}
-
-// Follow writes the follows source and publishes the change.
-func (a *App) Follow(ctx context.Context, src, dst graph.UserID) error {
-	a.route(opFollow, RoleFollows)
-	if err := a.b.Follows.LoadEdges(ctx, []graph.Edge{{Src: src, Dst: dst}}); err != nil {
-		return err
-	}
-	return a.publish(ctx, Change{Kind: Followed, Edge: graph.Edge{Src: src, Dst: dst}})
-}
-
-func (a *App) publish(ctx context.Context, c Change) error {
-	vs := a.viewSet(&c)
-	if vs == 0 {
-		return nil
-	}
-	c.Committed = time.Now()
-	k := c.key()
-	a.pmu.Lock()
-	a.seq++
-	c.Seq = a.seq
-	// A strategy reading a log (outbox, CDC) may have applied the change
-	// already, between the commit and this call.
-	if left := vs &^ a.done[k]; left != 0 {
-		p := &pendingChange{c: c, views: left}
-		if c.Kind == TweetPosted {
-			p.toks = search.Tokens([]byte(c.Tweet.Body))
-		}
-		a.pend[k] = p
-		for v := range numViews {
-			if left.Has(v) {
-				a.pending[v].Add(1)
-			}
-		}
-	}
-	a.pmu.Unlock()
-	if a.pub == nil {
-		return a.Apply(ctx, []Change{c})
-	}
-	return a.pub.Publish(ctx, c)
-}
-
-// Apply applies committed changes to every derived view they feed (see
-// ApplyViews).
-func (a *App) Apply(ctx context.Context, changes []Change) error {
-	return a.ApplyViews(ctx, changes, AllViews)
-}
-
-// ApplyViews applies committed changes to the views of set they feed, in
-// order, in one batch per view, and marks them applied. Strategies call
-// it: inline (dual), from a relay, an outbox relay or a CDC consumer. A
-// change already applied to a view is not applied to it again (a log read
-// again after a restart), and a change not published yet (a log can be
-// read between the source commit and the writer's publish) is applied and
-// never counted pending. One applier at a time per view.
-func (a *App) ApplyViews(ctx context.Context, changes []Change, set ViewSet) error {
-	todo := make([]ViewSet, len(changes))
-	var seen map[changeKey]ViewSet // a change twice in one batch: once
-	a.pmu.Lock()
-	for i := range changes {
-		k := changes[i].key()
-		todo[i] = a.viewSet(&changes[i]) & set &^ a.done[k]
-		if len(changes) > 1 {
-			if seen == nil {
-				seen = map[changeKey]ViewSet{}
-			}
-			todo[i] &^= seen[k]
-			seen[k] |= todo[i]
-		}
-	}
-	a.pmu.Unlock()
-	var docs []search.Doc
-	var sales []agg.Sale
-	var edges []graph.Edge
-	var toSearch, toDashboard, toWho []int // indices of changes per view
-	for i := range changes {
-		c := &changes[i]
-		if todo[i] == 0 {
-			if a.viewSet(c)&set != 0 {
-				a.replays.Add(1)
-			}
-			continue
-		}
-		switch c.Kind {
-		case TweetPosted:
-			if todo[i].Has(ViewSearch) {
-				docs = append(docs, TweetDoc(c.Tweet))
-				toSearch = append(toSearch, i)
-			}
-			if todo[i].Has(ViewDashboard) {
-				sales = append(sales, TweetSale(c.Tweet))
-				toDashboard = append(toDashboard, i)
-			}
-		case Liked:
-			sales = append(sales, LikeSale(c.Like))
-			toDashboard = append(toDashboard, i)
-		case Followed:
-			edges = append(edges, c.Edge)
-			toWho = append(toWho, i)
-		}
-	}
-	// Each view's batch is marked applied as soon as it is written, so a
-	// failure (or a relay killed mid-batch) leaves only the views not
-	// written yet to apply again.
-	//
-	// A write, once started, is not cut by ctx (an applier killed or
-	// restarted, the run's end): cut inside a sink that is not idempotent —
-	// a ClickHouse insert — it could land without being marked, and its
-	// replay would add the rows twice. A kill takes effect between writes.
-	if len(docs) > 0 {
-		if err := writeView(ctx, func(wctx context.Context) error { return a.b.Search.LoadDocs(wctx, docs) }); err != nil {
-			return fmt.Errorf("apply to search: %w", err)
-		}
-		a.markApplied(ViewSearch, changes, toSearch)
-	}
-	if len(sales) > 0 {
-		if err := writeView(ctx, func(wctx context.Context) error { return a.b.Dashboard.Load(wctx, sales) }); err != nil {
-			return fmt.Errorf("apply to dashboard: %w", err)
-		}
-		a.markApplied(ViewDashboard, changes, toDashboard)
-	}
-	if len(edges) > 0 {
-		if err := writeView(ctx, func(wctx context.Context) error { return a.b.WhoToFollow.LoadEdges(wctx, edges) }); err != nil {
-			return fmt.Errorf("apply to who_to_follow: %w", err)
-		}
-		a.markApplied(ViewWhoToFollow, changes, toWho)
-	}
 	return nil
 }
 
-// viewWriteTimeout bounds one view write that ctx no longer cuts.
-const viewWriteTimeout = 30 * time.Second
-
-// writeView runs one view write unless ctx has already ended, shielded from
-// ctx's cancellation once started (see ApplyViews) and bounded by
-// viewWriteTimeout.
-func writeView(ctx context.Context, write func(context.Context) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), viewWriteTimeout)
-	defer cancel()
-	return write(wctx)
+// Like writes the source through the sync engine, which feeds the
+// dashboard.
+func (a *App) Like(ctx context.Context, user crud.UserID, tweet crud.TweetID, at time.Time) error {
+	a.route(opLike, RoleSource)
+	cmd := syncer.Command{Kind: syncer.Like, Like: crud.Like{UserID: user, TweetID: tweet, CreatedAt: at.UTC()}}
+	return a.eng.Exec(ctx, &cmd)
 }
 
-// markApplied records that the changes at idx were applied to v: no longer
-// pending for it, its lag measured.
-func (a *App) markApplied(v View, changes []Change, idx []int) {
-	now := time.Now()
-	bit := Of(v)
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	for _, i := range idx {
-		c := &changes[i]
-		k := c.key()
-		a.done[k] |= bit
-		committed := c.Committed
-		if p := a.pend[k]; p != nil && p.views.Has(v) {
-			committed = p.c.Committed
-			if p.views &^= bit; p.views == 0 {
-				delete(a.pend, k)
-			}
-			a.pending[v].Add(-1)
-		}
-		lag := int64(0)
-		if !committed.IsZero() {
-			lag = max(0, int64(now.Sub(committed)))
-		}
-		a.applied[v].Add(1)
-		a.lagSum[v].Add(lag)
-		for {
-			m := a.lagMax[v].Load()
-			if lag <= m || a.lagMax[v].CompareAndSwap(m, lag) {
-				break
-			}
-		}
-	}
+// Follow writes the follows source through the sync engine, which feeds
+// the who-to-follow view when that is another store.
+func (a *App) Follow(ctx context.Context, src, dst graph.UserID) error {
+	a.route(opFollow, RoleFollows)
+	cmd := syncer.Command{Kind: syncer.Follow, Edge: graph.Edge{Src: src, Dst: dst}}
+	return a.eng.Exec(ctx, &cmd)
 }
 
-// PendingChanges returns the changes published but not yet applied to
-// every view of set, in publishing order (for a strategy that applies
-// them by other means, such as a materialized view's refresh).
-func (a *App) PendingChanges(set ViewSet) []Change {
-	a.pmu.Lock()
-	var out []Change
-	for _, p := range a.pend {
-		if p.views&set != 0 {
-			out = append(out, p.c)
-		}
+// Exec runs a write on the source stores: the App is its engine's
+// syncer.Source. The mix's writes are inserts of rows it never writes
+// twice (a tweet, a like, an edge), so the change each makes is known
+// before the write, and only inserts are captured (a like's update of
+// like_count feeds no view).
+func (a *App) Exec(ctx context.Context, cmd *syncer.Command, committing func([]syncer.Change)) ([]syncer.Change, error) {
+	var ch []syncer.Change
+	var err error
+	switch cmd.Kind {
+	case syncer.CreateTweet:
+		t := cmd.Tweet
+		ch = []syncer.Change{syncer.TweetUpsert(t)}
+		committing(ch)
+		err = a.b.Source.CreateTweet(ctx, t.ID, t.UserID, []byte(t.Body), t.CreatedAt)
+	case syncer.Like:
+		ch = []syncer.Change{syncer.LikeUpsert(cmd.Like)}
+		committing(ch)
+		err = a.b.Source.Like(ctx, cmd.Like.UserID, cmd.Like.TweetID, cmd.Like.CreatedAt)
+	case syncer.Follow:
+		ch = []syncer.Change{syncer.FollowUpsert(cmd.Edge)}
+		committing(ch)
+		err = a.b.Follows.LoadEdges(ctx, []graph.Edge{cmd.Edge})
+	default:
+		return nil, fmt.Errorf("twitter: the application never writes %v: %w", cmd.Kind, drivers.ErrUnsupported)
 	}
-	a.pmu.Unlock()
-	slices.SortFunc(out, func(x, y Change) int { return cmp.Compare(x.Seq, y.Seq) })
-	return out
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
 }
 
 // readView counts a read of a derived view: behind when the view had
 // changes pending as the read began, stale when one of them changes the
 // answer (affects reports that for a pending change).
-func (a *App) readView(v View, affects func(p *pendingChange) bool) {
+func (a *App) readView(v View, affects func(c *syncer.Change) bool) {
+	i := a.view[v]
+	if i < 0 {
+		return
+	}
 	a.reads[v].Add(1)
-	if a.pending[v].Load() == 0 {
+	l := a.eng.Ledger()
+	if l.Pending(i) == 0 {
 		return
 	}
 	a.behind[v].Add(1)
-	a.pmu.Lock()
-	defer a.pmu.Unlock()
-	for _, p := range a.pend {
-		if p.views.Has(v) && affects(p) {
-			a.stale[v].Add(1)
-			return
-		}
+	if l.AnyPending(i, affects) {
+		a.stale[v].Add(1)
 	}
 }
 
 // matchesQuery reports whether a pending posted tweet matches q: then the
 // hit count (and maybe the top 10) of q differs until it is applied.
-func matchesQuery(p *pendingChange, q search.Query) bool {
-	if p.c.Kind != TweetPosted {
+func matchesQuery(c *syncer.Change, q search.Query) bool {
+	if c.Entity != syncer.EntityTweet || c.Op != syncer.Upsert {
 		return false
 	}
+	toks := search.Tokens([]byte(c.Tweet.Body))
 	switch q.Kind {
 	case search.Or:
 		for _, t := range q.Terms {
-			if slices.Contains(p.toks, t) {
+			if slices.Contains(toks, t) {
 				return true
 			}
 		}
 		return false
 	case search.Phrase:
-		for i := 0; i+len(q.Terms) <= len(p.toks); i++ {
-			if slices.Equal(p.toks[i:i+len(q.Terms)], q.Terms) {
+		for i := 0; i+len(q.Terms) <= len(toks); i++ {
+			if slices.Equal(toks[i:i+len(q.Terms)], q.Terms) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, t := range q.Terms {
-		if !slices.Contains(p.toks, t) {
+		if !slices.Contains(toks, t) {
 			return false
 		}
 	}
@@ -721,14 +494,14 @@ func matchesQuery(p *pendingChange, q search.Query) bool {
 // SearchTweets asks the search index.
 func (a *App) SearchTweets(ctx context.Context, q search.Query, topK int, dst search.Hits) (search.Hits, error) {
 	a.route(opSearch, RoleSearch)
-	a.readView(ViewSearch, func(p *pendingChange) bool { return matchesQuery(p, q) })
+	a.readView(ViewSearch, func(c *syncer.Change) bool { return matchesQuery(c, q) })
 	return search.Search(ctx, a.b.Search, q, topK, dst)
 }
 
 // CountTweets asks the search index.
 func (a *App) CountTweets(ctx context.Context, q search.Query) (int64, error) {
 	a.route(opSearch, RoleSearch)
-	a.readView(ViewSearch, func(p *pendingChange) bool { return matchesQuery(p, q) })
+	a.readView(ViewSearch, func(c *syncer.Change) bool { return matchesQuery(c, q) })
 	return search.Count(ctx, a.b.Search, q)
 }
 
@@ -743,7 +516,7 @@ func (a *App) WhoToFollow(ctx context.Context, u graph.UserID, k int, dst []grap
 	// followee of u changes scores too, but telling would need u's
 	// followees from the source inside the timed call, so those are
 	// counted only as behind: for this view stale is a lower bound.
-	a.readView(ViewWhoToFollow, func(p *pendingChange) bool { return p.c.Kind == Followed && p.c.Edge.Src == u })
+	a.readView(ViewWhoToFollow, func(c *syncer.Change) bool { return c.Entity == syncer.EntityFollow && c.Edge.Src == u })
 	return a.b.WhoToFollow.WhoToFollow(ctx, u, k, dst)
 }
 
@@ -752,13 +525,13 @@ func (a *App) WhoToFollow(ctx context.Context, u graph.UserID, k int, dst []grap
 // tweets (TopProducts).
 func (a *App) Dashboard(ctx context.Context, from, to time.Time) (Dashboard, error) {
 	a.route(opDashboard, RoleDashboard)
-	a.readView(ViewDashboard, func(p *pendingChange) bool {
+	a.readView(ViewDashboard, func(c *syncer.Change) bool {
 		var t time.Time
-		switch p.c.Kind {
-		case TweetPosted:
-			t = p.c.Tweet.CreatedAt
-		case Liked:
-			t = p.c.Like.CreatedAt
+		switch c.Entity {
+		case syncer.EntityTweet:
+			t = c.Tweet.CreatedAt
+		case syncer.EntityLike:
+			t = c.Like.CreatedAt
 		default:
 			return false
 		}
@@ -789,14 +562,14 @@ type Stats struct {
 	CacheMisses int64 `json:"cache_misses"`
 	// Views holds the derived views' figures by view name.
 	Views map[string]ViewStats `json:"views"`
-	// Replays counts changes a strategy read again from its log (after a
-	// relay or consumer restart) that were applied already, so skipped.
+	// Replays counts changes a strategy handed a view again (after a
+	// relay or consumer restart) that it had applied already: skipped.
 	Replays int64 `json:"replays"`
 }
 
 // ViewStats are one derived view's figures.
 type ViewStats struct {
-	// Reads is the number of reads of the view.
+	// Reads is the number of reads of the view (for the cache: hits).
 	Reads int64 `json:"reads"`
 	// BehindReads counts reads that began while the view had changes
 	// committed in the source but not yet applied.
@@ -804,24 +577,31 @@ type ViewStats struct {
 	// StaleReads counts the reads among them for which a pending change
 	// changes the answer the oracle gives: a posted tweet matching the
 	// search, a tweet or like inside the dashboard's window, a follow by
-	// the user asking who to follow. Exact for search hit counts and
-	// dashboards; a lower bound for who-to-follow (follows by followees
-	// are not looked up).
+	// the user asking who to follow, a post by the author of a cached
+	// page. Exact for search hit counts, dashboards and cached pages; a
+	// lower bound for who-to-follow (follows by followees are not looked
+	// up).
 	StaleReads int64 `json:"stale_reads"`
-	// Applied is the number of changes applied to the view by sync.
+	// Applied is the number of changes applied to the view since the
+	// measured phase began, Pending the changes committed but not applied
+	// now.
 	Applied int64 `json:"applied"`
-	// Pending is the number of changes committed but not applied yet.
 	Pending int64 `json:"pending"`
 	// LagMeanMs and LagMaxMs are the time from the source write to the
-	// change's application, in milliseconds.
-	LagMeanMs float64 `json:"lag_mean_ms"`
-	LagMaxMs  float64 `json:"lag_max_ms"`
+	// change's application, in milliseconds, over the changes of the
+	// measured phase; once the phase ended (EndMeasure), the changes
+	// still pending count with their age then (PendingAtEnd of them, the
+	// oldest OldestPendingMs old).
+	LagMeanMs       float64 `json:"lag_mean_ms"`
+	LagMaxMs        float64 `json:"lag_max_ms"`
+	PendingAtEnd    int64   `json:"pending_at_end"`
+	OldestPendingMs float64 `json:"oldest_pending_ms"`
 }
 
 // Stats returns the counts so far.
 func (a *App) Stats() Stats {
 	s := Stats{Routes: map[string]map[string]int64{}, Views: map[string]ViewStats{},
-		CacheHits: a.hits.Load(), CacheMisses: a.misses.Load(), Replays: a.replays.Load()}
+		CacheHits: a.hits.Load(), CacheMisses: a.misses.Load()}
 	for op := range numOps {
 		for r := range numRoles {
 			if n := a.routes[op][r].Load(); n > 0 {
@@ -832,21 +612,26 @@ func (a *App) Stats() Stats {
 			}
 		}
 	}
+	l := a.eng.Ledger()
 	for v := range numViews {
-		vs := ViewStats{Reads: a.reads[v].Load(), BehindReads: a.behind[v].Load(), StaleReads: a.stale[v].Load(), Applied: a.applied[v].Load(), Pending: a.pending[v].Load()}
-		if vs.Applied > 0 {
-			vs.LagMeanMs = float64(a.lagSum[v].Load()) / float64(vs.Applied) / 1e6
-			vs.LagMaxMs = float64(a.lagMax[v].Load()) / 1e6
+		i := a.view[v]
+		if i < 0 {
+			continue
 		}
-		if vs.Reads > 0 || vs.Applied > 0 || vs.Pending > 0 {
+		lag := l.Lag(i)
+		s.Replays += lag.Replays
+		vs := ViewStats{Reads: a.reads[v].Load(), BehindReads: a.behind[v].Load(), StaleReads: a.stale[v].Load(),
+			Applied: lag.Applied, Pending: l.Pending(i), PendingAtEnd: lag.PendingAtEnd,
+			LagMeanMs: float64(lag.Mean) / 1e6, LagMaxMs: float64(lag.Max) / 1e6, OldestPendingMs: float64(lag.Oldest) / 1e6}
+		if vs.Reads > 0 || vs.Applied > 0 || vs.Pending > 0 || vs.PendingAtEnd > 0 {
 			s.Views[viewNames[v]] = vs
 		}
 	}
 	return s
 }
 
-// ResetStats zeroes the routing and staleness counters (not the pending
-// changes), so a measured phase counts only itself.
+// ResetStats zeroes the routing and staleness counters and opens the sync
+// engine's measuring window, so a measured phase counts only itself.
 func (a *App) ResetStats() {
 	for op := range numOps {
 		for r := range numRoles {
@@ -855,16 +640,17 @@ func (a *App) ResetStats() {
 	}
 	a.hits.Store(0)
 	a.misses.Store(0)
-	a.replays.Store(0)
 	for v := range numViews {
 		a.reads[v].Store(0)
 		a.behind[v].Store(0)
 		a.stale[v].Store(0)
-		a.applied[v].Store(0)
-		a.lagSum[v].Store(0)
-		a.lagMax[v].Store(0)
 	}
+	a.eng.BeginMeasure(time.Now())
 }
+
+// EndMeasure closes the sync engine's measuring window: the changes still
+// pending count in the lag with their age.
+func (a *App) EndMeasure() { a.eng.EndMeasure(time.Now()) }
 
 // errNotFound is drivers.ErrNotFound, named here for the worker.
 var errNotFound = drivers.ErrNotFound

@@ -40,11 +40,11 @@
 //	timeline        35%   cache; on a miss the source, then fill the cache
 //	read_tweet      20%   source
 //	post_tweet       5%   source, invalidate the author's cached page
-//	                      (cache-aside, synchronous), publish to search and
+//	                      (cache-aside in the writer, or by the sync
+//	                      strategy), sync to search and dashboard
+//	like            10%   source (insert + like_count, atomically), sync to
 //	                      dashboard
-//	like            10%   source (insert + like_count, atomically), publish
-//	                      to dashboard
-//	follow           3%   follows, publish to who_to_follow when separate
+//	follow           3%   follows, sync to who_to_follow when separate
 //	search          12%   search: top 10 of a term (70%) or AND of two terms
 //	who_to_follow    8%   who_to_follow view, or follows
 //	dashboard        7%   dashboard: one window (dashboardhours, 24 by default):
@@ -65,33 +65,36 @@
 //
 // # Sync and staleness
 //
-// Every committed write is a Change handed to the placement's Publisher:
-// dual writes apply it in the writer before the operation returns; the
-// asynchronous strategies (transactional outbox, logical-decoding CDC, a
-// materialized view's scheduled refresh, an in-process relay) apply it
-// later, calling ApplyViews with the changes they read back from their log
-// — matched to the published ones by key (tweet id, like pair, edge),
-// applied to each view once however often the log repeats them (after a
-// relay or consumer restart: Stats.Replays), and never counted pending when
-// applied before the writer published. The App keeps the changes pending
-// per view (committed, not yet applied to it) and classifies every read of
-// a view as it begins:
+// Every write goes through the App's sync engine (package syncer: the
+// same strategies the sync workload compares): the App is the engine's
+// source (Exec runs the write on its stores) and its derived views are the
+// engine's sinks (Sinks: search, dashboard, who-to-follow, and the timeline
+// cache when the strategy invalidates it, Options.CacheBySync). Dual
+// writes apply a change in the writer before the operation returns; the
+// other strategies (transactional outbox, logical-decoding CDC, Debezium,
+// a materialized view's scheduled refresh, an in-process relay) apply it
+// later, each view once however often their log repeats it (after a relay
+// or consumer restart: Stats.Replays). The engine's ledger holds each
+// change pending for each view from the source write until the view
+// applied it, and the App classifies every read of a view as it begins:
 //
-//   - behind: the view had pending changes (an upper bound on stale
+//   - behind: the view had changes pending (an upper bound on stale
 //     answers);
 //   - stale: a pending change alters the answer the oracle would give now —
 //     a posted tweet that matches the search (its hit count differs), a
 //     tweet or like inside the dashboard's window, a follow by the user
-//     asking who to follow. Exact for search counts and dashboards; a lower
-//     bound for who-to-follow, where follows by the user's followees also
-//     change scores but finding them would take a source read inside the
-//     timed call.
+//     asking who to follow, a post by the author of a cached timeline page.
+//     Exact for search counts, dashboards and cached pages; a lower bound
+//     for who-to-follow, where follows by the user's followees also change
+//     scores but finding them would take a source read inside the timed
+//     call.
 //
 // So a stale answer is one that equals the oracle's answer as of the last
 // applied change but not as of now: it is counted and reported (stale
 // fraction = stale / reads per view), never hidden, and never counted as
 // wrong. The time from the source write to its application is the lag
-// (mean and max per view), the window a reader can be behind by. Wrong
+// (mean and max per view; changes still pending when the measured phase
+// ends count with their age), the window a reader can be behind by. Wrong
 // answers are those that differ from the oracle with nothing pending:
 // validation after loading, and the placement tests' convergence check
 // after the run's writes drained.

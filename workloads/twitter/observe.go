@@ -35,6 +35,7 @@ func (w *Workload) EndMeasure(ctx context.Context, c drivers.Conn) map[string]fl
 	if !ok {
 		return nil
 	}
+	a.EndMeasure()
 	return a.Stats().Figures(func(role string) string { return role })
 }
 
@@ -42,7 +43,7 @@ func (w *Workload) EndMeasure(ctx context.Context, c drivers.Conn) map[string]fl
 // calls, the role mapped to a store name by storeOf; calls of several
 // roles on one store add up), "cache.hits", "cache.misses",
 // "sync.replays", per view "view.<view>.reads", ".behind_reads", ".stale_reads", ".applied", ".pending",
-// ".lag_mean_ms", ".lag_max_ms".
+// ".lag_mean_ms", ".lag_max_ms", ".pending_at_end", ".oldest_pending_ms".
 func (s Stats) Figures(storeOf func(role string) string) map[string]float64 {
 	out := map[string]float64{"cache.hits": float64(s.CacheHits), "cache.misses": float64(s.CacheMisses), "sync.replays": float64(s.Replays)}
 	for op, roles := range s.Routes {
@@ -59,6 +60,8 @@ func (s Stats) Figures(storeOf func(role string) string) map[string]float64 {
 		out[k+"pending"] = float64(vs.Pending)
 		out[k+"lag_mean_ms"] = vs.LagMeanMs
 		out[k+"lag_max_ms"] = vs.LagMaxMs
+		out[k+"pending_at_end"] = float64(vs.PendingAtEnd)
+		out[k+"oldest_pending_ms"] = vs.OldestPendingMs
 	}
 	return out
 }

@@ -41,7 +41,7 @@ func (w *Workload) Oracle(ctx context.Context) (Store, func() error, error) {
 		c.Close()
 		return nil, nil, err
 	}
-	app, err := NewApp(b, nil)
+	app, err := NewApp(b, Options{})
 	if err != nil {
 		c.Close()
 		return nil, nil, err

@@ -17,6 +17,13 @@ type Schema struct {
 	// ValueLength is the length of every value in bytes (a hint for column
 	// types; values are never longer).
 	ValueLength int
+	// Uncounted is true when the workload never counts rows by column
+	// (wide/rows): a store that keeps a structure only for counting (a
+	// query table, an index) may leave it out, and need not then
+	// implement Counter. Data loaded so cannot then be counted: load with
+	// the mix that will run (a --phase run of wide/mix needs a load of
+	// wide/mix).
+	Uncounted bool
 }
 
 // ColumnName returns the name of column i: "pref_" and i in three digits

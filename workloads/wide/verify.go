@@ -41,18 +41,13 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 	if err := workloads.RefreshStore(ctx, s); err != nil {
 		return ver, err
 	}
-	var ledgers []*workloads.Ledger
+	ws, ledgers, err := workloads.WorkerLedgers("wide", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return &k.ledger })
+	if err != nil {
+		return ver, err
+	}
 	n := 0
-	for _, g := range sc.Workers {
-		k, ok := g.(*worker)
-		if !ok {
-			return ver, fmt.Errorf("wide verify: worker of type %T", g)
-		}
-		ledgers = append(ledgers, &k.ledger)
-		a, u := k.ledger.Writes()
-		ver.Writes += a
-		ver.Unknown += u
-		n = int(k.n)
+	if len(ws) > 0 {
+		n = int(ws[len(ws)-1].n)
 	}
 	cnt, counts := s.(Counter)
 	counts = counts && sc.Fresh && len(sc.Workers) == n

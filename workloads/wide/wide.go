@@ -205,7 +205,7 @@ func (w *Workload) Config() Config { return w.cfg }
 
 // Schema returns the table the workload uses.
 func (w *Workload) Schema() Schema {
-	return Schema{Table: w.cfg.Table, Columns: w.cfg.Columns, ValueLength: w.cfg.ValueLength}
+	return Schema{Table: w.cfg.Table, Columns: w.cfg.Columns, ValueLength: w.cfg.ValueLength, Uncounted: w.props[opCount] == 0}
 }
 
 // Records returns the number of rows loaded.

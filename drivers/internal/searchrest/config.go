@@ -42,9 +42,11 @@ type Options struct {
 	// Cache leaves the shard request cache and the node query cache on
 	// (default false: every query is executed, as in the other stores).
 	Cache bool
-	// TieBreak orders hits of equal score by ascending id, as the
-	// reference ranking does (default true).
-	TieBreak bool
+	// TieBreak says when hits of equal score are ordered by ascending id,
+	// as the reference ranking does: TieBreakValidation (the default:
+	// only for the queries that ask, search.ExactTies — validation's),
+	// TieBreakAlways or TieBreakNever.
+	TieBreak string
 	// ForceMerge merges each index to one segment when loading finishes
 	// (default true).
 	ForceMerge bool
@@ -56,7 +58,18 @@ type Options struct {
 	// Insecure skips the verification of the server's TLS certificate
 	// (https only; default false).
 	Insecure bool
+	// Conn holds the connection option conns: shared (the default: one
+	// HTTP client whose idle connections the workers share) or worker (an
+	// HTTP client per worker, with one connection).
+	Conn drivers.ConnOptions
 }
+
+// When hits of equal score are ordered by id (Options.TieBreak).
+const (
+	TieBreakValidation = "validation"
+	TieBreakAlways     = "always"
+	TieBreakNever      = "never"
+)
 
 // Config is a parsed DSN.
 type Config struct {
@@ -73,7 +86,7 @@ type Config struct {
 func (c Config) Addr() string { return c.URL }
 
 // optionNames are the DSN options, for the error on an unknown one.
-const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure"
+const optionNames = "prefix, shards, replicas, cache, tiebreak, forcemerge, analyzer, timeout, insecure, conns"
 
 // ParseDSN parses a DSN of the form
 //
@@ -97,7 +110,7 @@ func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 		Prefix:     "storefit_",
 		Shards:     1,
 		Replicas:   0,
-		TieBreak:   true,
+		TieBreak:   TieBreakValidation,
 		ForceMerge: true,
 		Analyzer:   AnalyzerPattern,
 		Timeout:    30 * time.Second,
@@ -160,7 +173,18 @@ func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 			} else {
 				cfg.Replicas = n
 			}
-		case "cache", "tiebreak", "forcemerge", "insecure":
+		case "tiebreak":
+			switch v {
+			case TieBreakValidation, TieBreakAlways, TieBreakNever:
+				cfg.TieBreak = v
+			default:
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return cfg, bad("use validation, always or never")
+				}
+				cfg.TieBreak = map[bool]string{true: TieBreakAlways, false: TieBreakNever}[b]
+			}
+		case "cache", "forcemerge", "insecure":
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return cfg, bad("use true or false")
@@ -168,8 +192,6 @@ func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 			switch k {
 			case "cache":
 				cfg.Cache = b
-			case "tiebreak":
-				cfg.TieBreak = b
 			case "forcemerge":
 				cfg.ForceMerge = b
 			case "insecure":
@@ -189,11 +211,35 @@ func parseDSN(store, dsn, defaultDSN string) (Config, error) {
 			}
 			cfg.Timeout = d
 		default:
-			return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			known, err := cfg.Conn.Set(k, v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
+			}
+			if !known {
+				return cfg, fmt.Errorf("%s DSN %q: unknown option %q (known: %s)", store, safe, k, optionNames)
+			}
 		}
+	}
+	if err := cfg.Conn.Check(store, drivers.ConnCaps{}); err != nil {
+		return cfg, fmt.Errorf("%s DSN %q: %v", store, safe, err)
 	}
 	if cfg.Insecure && u.Scheme != "https" {
 		return cfg, fmt.Errorf("%s DSN %q: insecure=true needs https://", store, safe)
 	}
 	return cfg, nil
+}
+
+// Settings states the options that change what is measured, for the
+// results (drivers.Settingser): the caches and the tie-break.
+func (o Options) Settings() map[string]string {
+	cache := "off (every query executed)"
+	if o.Cache {
+		cache = "on (request and query caches)"
+	}
+	tie := map[string]string{
+		TieBreakValidation: "validation queries only (measured queries rank by score alone)",
+		TieBreakAlways:     "every query (sort on score, then id, with track_scores)",
+		TieBreakNever:      "none (equal scores in index order)",
+	}[o.TieBreak]
+	return map[string]string{"cache": cache, "tiebreak": tie}
 }

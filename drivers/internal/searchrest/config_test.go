@@ -9,7 +9,7 @@ import (
 
 func TestParseDSN(t *testing.T) {
 	def := Config{URL: "http://127.0.0.1:9200", Options: Options{
-		Prefix: "storefit_", Shards: 1, TieBreak: true, ForceMerge: true, Analyzer: AnalyzerPattern, Timeout: 30 * time.Second,
+		Prefix: "storefit_", Shards: 1, TieBreak: TieBreakValidation, ForceMerge: true, Analyzer: AnalyzerPattern, Timeout: 30 * time.Second,
 	}}
 	with := func(f func(*Config)) Config {
 		c := def
@@ -31,8 +31,10 @@ func TestParseDSN(t *testing.T) {
 		{"http://h:1?prefix=&shards=3&replicas=1&cache=true&tiebreak=false&forcemerge=0&analyzer=standard&timeout=5s",
 			with(func(c *Config) {
 				c.URL, c.Prefix, c.Shards, c.Replicas, c.Cache, c.TieBreak, c.ForceMerge, c.Analyzer, c.Timeout =
-					"http://h:1", "", 3, 1, true, false, false, AnalyzerStandard, 5*time.Second
+					"http://h:1", "", 3, 1, true, TieBreakNever, false, AnalyzerStandard, 5*time.Second
 			})},
+		{"http://h:1?tiebreak=always", with(func(c *Config) { c.URL, c.TieBreak = "http://h:1", TieBreakAlways })},
+		{"http://h:1?tiebreak=validation", with(func(c *Config) { c.URL, c.TieBreak = "http://h:1", TieBreakValidation })},
 		{"https://h?insecure=true", with(func(c *Config) { c.URL, c.Insecure = "https://h:9200", true })},
 	}
 	for _, tt := range tests {

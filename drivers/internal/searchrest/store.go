@@ -13,7 +13,7 @@ var (
 	_ search.Phraser          = (*Store)(nil)
 	_ search.RelevanceFloorer = (*Store)(nil)
 	_ drivers.LoadFinisher    = (*Store)(nil)
-	_ drivers.StorageSizer    = (*Store)(nil)
+	_ drivers.Sizer           = (*Store)(nil)
 )
 
 // Store is the search.Store (with phrases) of one index, over an API. It is
@@ -84,13 +84,13 @@ func (s *Store) FinishLoad(ctx context.Context) error {
 	return nil
 }
 
-// StorageBytes returns the size on disk of the index's primary shards.
-func (s *Store) StorageBytes(ctx context.Context) (int64, error) {
+// Size returns the size on disk of the index's primary shards.
+func (s *Store) Size(ctx context.Context) (int64, string, error) {
 	n, err := s.api.StoreBytes(ctx, s.index)
 	if err != nil {
-		return 0, s.wrap("size of "+s.index, err)
+		return 0, "", s.wrap("size of "+s.index, err)
 	}
-	return n, nil
+	return n, "disk: the index's primary shards (store size)", nil
 }
 
 // Count returns the exact number of documents matching q.
@@ -114,7 +114,8 @@ func (s *Store) Search(ctx context.Context, q search.Query, topK int, dst search
 	if topK < 1 {
 		return dst[:0], fmt.Errorf("search for top %d", topK)
 	}
-	body, err := SearchBody(q, topK, s.opts.TieBreak)
+	tie := s.opts.TieBreak == TieBreakAlways || (s.opts.TieBreak == TieBreakValidation && search.ExactTies(ctx))
+	body, err := SearchBody(q, topK, tie)
 	if err != nil {
 		return dst[:0], err
 	}
