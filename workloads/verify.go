@@ -3,10 +3,12 @@ package workloads
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -146,21 +148,29 @@ func OutcomeOf(err error, rejections ...error) Outcome {
 //
 // Memory is fixed when the ledger is made (NewLedger): a dense array of
 // one 8-byte state per (record, sub-key) of the records the worker may
-// write that the workload knew before the run (its loaded records), so
-// recording a write allocates nothing and a long run does not grow it. When
+// write that the workload knew before the run (its loaded records), off
+// the Go heap where the system allows (ledgerMemory), so recording a write
+// allocates nothing and a long run does not grow it. When
 // that key space is too large for LedgerBudget, one record in Stride is
 // tracked (a deterministic sample, the same for every worker) and the
 // others are not verified. Only what the key space cannot know up front
 // grows: keys of records created in the run (inserts, created tweets),
 // kept in maps (about 40 bytes a key), and writes of unknown outcome (24
 // bytes each), which only failed operations make. The zero value tracks
-// every key in maps, as a ledger without a key space.
+// every key in maps, as a ledger without a key space. A Ledger from
+// NewLedger is used through its pointer, never copied (its dense arrays
+// are given back when it is drained or collected).
 type Ledger struct {
-	space     LedgerSpace
-	tracked   int64    // records tracked in the dense arrays: ceil(Records/Stride)
-	state     []uint64 // by slot: the last acknowledged state, or a counter's acknowledged increments
-	isAcked   []uint64 // bit set by slot: state holds an acknowledged state
-	isCounted []uint64 // bit set by slot: state holds acknowledged increments
+	space   LedgerSpace
+	tracked int64 // records tracked in the dense arrays: ceil(Records/Stride)
+	// The dense arrays, in one block of memory (mem, given back by free):
+	// by slot, 8 bytes of state (the last acknowledged state, or a
+	// counter's acknowledged increments) and two bits: state holds an
+	// acknowledged state (isAcked), or increments (isCounted).
+	mem                       []byte
+	free                      func([]byte)
+	cleanup                   runtime.Cleanup
+	state, isAcked, isCounted []byte
 
 	last    map[uint64]uint64 // keys outside the space: the last acknowledged state
 	counts  map[uint64]uint64 // keys outside the space: acknowledged increments
@@ -214,10 +224,18 @@ func NewLedger(space LedgerSpace, ledgers int) *Ledger {
 	l := &Ledger{space: space}
 	if space.Records > 0 && space.Subs > 0 {
 		l.tracked = (space.Records + space.Stride - 1) / space.Stride
-		slots := l.tracked * int64(space.Subs)
-		l.state = make([]uint64, slots)
-		l.isAcked = make([]uint64, (slots+63)/64)
-		l.isCounted = make([]uint64, (slots+63)/64)
+		slots := int(l.tracked) * space.Subs
+		bitBytes := (slots + 7) / 8
+		l.mem, l.free = ledgerMemory(8*slots + 2*bitBytes)
+		l.state = l.mem[:8*slots]
+		l.isAcked = l.mem[8*slots : 8*slots+bitBytes]
+		l.isCounted = l.mem[8*slots+bitBytes:]
+		if l.free != nil {
+			// A ledger Verify never drained (a cell that failed, or
+			// ran without validation) gives its memory back when it
+			// is collected.
+			l.cleanup = runtime.AddCleanup(l, l.free, l.mem)
+		}
 	}
 	return l
 }
@@ -275,8 +293,8 @@ func (l *Ledger) Set(key, state uint64, o Outcome) {
 	case o == Unknown:
 		l.unknown = append(l.unknown, entry{key, state, kindUnknown})
 	case in:
-		l.state[i] = state
-		l.isAcked[i>>6] |= 1 << (i & 63)
+		binary.NativeEndian.PutUint64(l.state[8*i:], state)
+		l.isAcked[i>>3] |= 1 << (i & 7)
 	default:
 		if l.last == nil {
 			l.last = map[uint64]uint64{}
@@ -296,8 +314,8 @@ func (l *Ledger) Add(key uint64, o Outcome) {
 	case o == Unknown:
 		l.unknown = append(l.unknown, entry{key, 1, kindMaybe})
 	case in:
-		l.state[i]++
-		l.isCounted[i>>6] |= 1 << (i & 63)
+		binary.NativeEndian.PutUint64(l.state[8*i:], binary.NativeEndian.Uint64(l.state[8*i:])+1)
+		l.isCounted[i>>3] |= 1 << (i & 7)
 	default:
 		if l.counts == nil {
 			l.counts = map[uint64]uint64{}
@@ -407,19 +425,23 @@ func (l *Ledger) drain(dst []entry) []entry {
 		dst = append(dst, entry{k, n, kindAdded})
 	}
 	dst = append(dst, l.unknown...)
+	if l.free != nil {
+		l.cleanup.Stop()
+		l.free(l.mem)
+	}
 	*l = Ledger{space: *sp, acked: l.acked, unknowns: l.unknowns, rejected: l.rejected}
 	return dst
 }
 
-// drainBits appends the facts of the slots set in word w of a bit set.
-func (l *Ledger) drainBits(dst []entry, w int, word uint64, kind uint8) []entry {
+// drainBits appends the facts of the slots set in byte w of a bit set.
+func (l *Ledger) drainBits(dst []entry, w int, word byte, kind uint8) []entry {
 	sp := &l.space
 	for word != 0 {
-		b := bits.TrailingZeros64(word)
+		b := bits.TrailingZeros8(word)
 		word &= word - 1
-		i := int64(w)*64 + int64(b)
+		i := int64(w)*8 + int64(b)
 		rec := sp.First + i/int64(sp.Subs)*sp.Stride*sp.Step
-		dst = append(dst, entry{uint64(rec)<<sp.Shift | uint64(i%int64(sp.Subs)), l.state[i], kind})
+		dst = append(dst, entry{uint64(rec)<<sp.Shift | uint64(i%int64(sp.Subs)), binary.NativeEndian.Uint64(l.state[8*i:]), kind})
 	}
 	return dst
 }

@@ -43,15 +43,25 @@ const maxVerifiedTimelines = 100
 const ledgerAspects = 3
 
 // newLedger returns the ledger of one of n workers: the loaded tweets'
-// aspects in its dense arrays, the tweets created in the run in maps.
+// aspects in its dense arrays (none when the mix neither likes nor updates
+// tweets), the tweets created in the run in maps.
 func (w *Workload) newLedger(n int) *workloads.Ledger {
-	return workloads.NewLedger(workloads.LedgerSpace{Shift: aspectBits, Subs: ledgerAspects, First: 1, Records: w.cfg.Tweets}, n)
+	return workloads.NewLedger(workloads.LedgerSpace{Shift: aspectBits, Subs: ledgerAspects, First: 1, Records: w.ledgerTweets()}, n)
+}
+
+// ledgerTweets returns the tweets of the ledgers' dense arrays: the loaded
+// ones if the mix likes or updates them.
+func (w *Workload) ledgerTweets() int64 {
+	if w.props[opLike] == 0 && w.props[opUpdateTweet] == 0 {
+		return 0
+	}
+	return w.cfg.Tweets
 }
 
 // LedgerBytes returns the memory of the ledgers of workers workers
 // (workloads.LedgerSizer).
 func (w *Workload) LedgerBytes(workers int) int64 {
-	_, b := workloads.LedgerPlan(w.cfg.Tweets, ledgerAspects, workers)
+	_, b := workloads.LedgerPlan(w.ledgerTweets(), ledgerAspects, workers)
 	return b
 }
 

@@ -27,15 +27,25 @@ const (
 func ledgerKey(keynum int64, field int) uint64 { return uint64(keynum)<<fieldBits | uint64(field) }
 
 // newLedger returns the ledger of one of n workers: the loaded records'
-// fields in its dense arrays, inserted records in maps.
+// fields in its dense arrays (none when the mix does not update them),
+// inserted records in maps.
 func (w *Workload) newLedger(n int) *workloads.Ledger {
-	return workloads.NewLedger(workloads.LedgerSpace{Shift: fieldBits, Subs: w.cfg.FieldCount, Records: w.cfg.Records}, n)
+	return workloads.NewLedger(workloads.LedgerSpace{Shift: fieldBits, Subs: w.cfg.FieldCount, Records: w.ledgerRecords()}, n)
+}
+
+// ledgerRecords returns the records of the ledgers' dense arrays: the loaded
+// ones if the mix updates them.
+func (w *Workload) ledgerRecords() int64 {
+	if w.props[opUpdate] == 0 && w.props[opRMW] == 0 {
+		return 0
+	}
+	return w.cfg.Records
 }
 
 // LedgerBytes returns the memory of the ledgers of workers workers
 // (workloads.LedgerSizer).
 func (w *Workload) LedgerBytes(workers int) int64 {
-	_, b := workloads.LedgerPlan(w.cfg.Records, w.cfg.FieldCount, workers)
+	_, b := workloads.LedgerPlan(w.ledgerRecords(), w.cfg.FieldCount, workers)
 	return b
 }
 

@@ -23,8 +23,11 @@ const (
 func ledgerKey(row int64, col int) uint64 { return uint64(row)<<colBits | uint64(col) }
 
 // ownRows returns the number of loaded rows worker id of n writes: the ids
-// congruent to id modulo n.
+// congruent to id modulo n (none when the mix does not write).
 func (w *Workload) ownRows(id, n int) int64 {
+	if w.props[opSet] == 0 && w.props[opDelete] == 0 {
+		return 0
+	}
 	return max(0, (w.cfg.Rows-int64(id)+int64(n)-1)/int64(n))
 }
 
