@@ -150,11 +150,10 @@ func OutcomeOf(err error, rejections ...error) Outcome {
 // one 8-byte state per (record, sub-key) of the records the worker may
 // write that the workload knew before the run (its loaded records), off
 // the Go heap where the system allows (ledgerMemory), so recording a write
-// allocates nothing and a long run does not grow it. When
-// that key space is too large for LedgerBudget, one record in Stride is
-// tracked (a deterministic sample, the same for every worker) and the
-// others are not verified. Only what the key space cannot know up front
-// grows: keys of records created in the run (inserts, created tweets),
+// allocates nothing and a long run does not grow it. When that key space
+// is too large for LedgerBudget, one record in Stride is tracked (a
+// deterministic sample, the same for every worker) and the others are not
+// verified. Only what the key space cannot know up front grows: keys of records created in the run (inserts, created tweets),
 // kept in maps (about 40 bytes a key), and writes of unknown outcome (24
 // bytes each), which only failed operations make. The zero value tracks
 // every key in maps, as a ledger without a key space. A Ledger from
