@@ -14,18 +14,25 @@ import (
 	"github.com/storefit/storefit/workloads"
 )
 
-// MemoryNeed is the memory a cell's store will take in storefit's process
-// once its data is loaded.
+// MemoryNeed is the memory a cell will take in storefit's process: its
+// store's once the data is loaded, and the verify step's ledgers.
 type MemoryNeed struct {
 	// Bytes is the estimated peak: the footprint of the data — measured on
-	// a sample loaded into a fresh store and extrapolated — with the
-	// headroom the Go garbage collector takes over data on the Go heap
-	// (the heap grows to about twice its live size before a collection).
+	// a sample loaded into a fresh store and extrapolated — and the
+	// ledgers, with the headroom the Go garbage collector takes over data
+	// on the Go heap (the heap grows to about twice its live size before a
+	// collection).
 	Bytes uint64
-	// Records is the number of records the cell loads, and PerRecord the
-	// measured footprint of one (without the headroom).
+	// Records is the number of records the cell loads into a store in
+	// this process (0 for a store that keeps its data elsewhere), and
+	// PerRecord the measured footprint of one (without the headroom).
 	Records   int64
 	PerRecord float64
+	// Ledgers is the memory of the workers' ledgers for the verify step
+	// (workloads.LedgerSizer: fixed when the workers are made), without
+	// the headroom; Workers the workers counted.
+	Ledgers uint64
+	Workers int
 }
 
 // Sampling of EstimateMemory: it loads about sampleRecords records, more
@@ -144,13 +151,53 @@ type MemoryError struct {
 }
 
 func (e *MemoryError) Error() string {
-	return fmt.Sprintf("%s on %s needs about %s of memory (%s records at about %s each, with the garbage collector's headroom), and %s are available: lower the records, use a store that keeps its data on disk or in a server, or give --force to run anyway",
-		e.Cell.Workload, e.Cell.Store, formatBytes(float64(e.Need.Bytes)), results.FormatCount(e.Need.Records),
-		formatBytes(e.Need.PerRecord), formatBytes(float64(e.Available)))
+	var parts []string
+	if e.Need.Records > 0 {
+		parts = append(parts, fmt.Sprintf("%s records at about %s each", results.FormatCount(e.Need.Records), formatBytes(e.Need.PerRecord)))
+	}
+	if e.Need.Ledgers > 0 {
+		parts = append(parts, fmt.Sprintf("%s for the verify step's ledgers of %d workers", formatBytes(float64(e.Need.Ledgers)), e.Need.Workers))
+	}
+	return fmt.Sprintf("%s on %s needs about %s of memory (%s, with the garbage collector's headroom), and %s are available: lower the records or the workers, use a store that keeps its data on disk or in a server, or give --force to run anyway",
+		e.Cell.Workload, e.Cell.Store, formatBytes(float64(e.Need.Bytes)), strings.Join(parts, " and "), formatBytes(float64(e.Available)))
 }
 
-// CheckMemory estimates the memory of every cell whose store keeps its data
-// in this process (EstimateMemory) and returns a *MemoryError for the first
+// ledgerNeed returns the memory of the ledgers the workers of cell keep in
+// this process (the workers of its share in a sharded run) and the number
+// of those workers; 0 when the workload keeps no ledgers.
+func ledgerNeed(cell Cell, shard results.Shard) (bytes uint64, workers int, err error) {
+	wl, err := workloads.New(cell.Workload, cell.Params)
+	if err != nil {
+		return 0, 0, err
+	}
+	ls, ok := wl.(workloads.LedgerSizer)
+	if !ok {
+		return 0, 0, nil
+	}
+	n := maxWorkers(cell.Config)
+	total := ls.LedgerBytes(n)
+	local := (n + max(shard.Count, 1) - 1) / max(shard.Count, 1) // the largest share
+	return uint64(total / int64(n) * int64(local)), local, nil
+}
+
+// maxWorkers returns the most workers cfg may run at once: the capacity
+// ramp's largest step under workers auto.
+func maxWorkers(cfg Config) int {
+	switch cfg.WorkersRule {
+	case results.WorkersAuto:
+		if cfg.WorkersMax > 0 {
+			return max(cfg.WorkersMax, rampWarmupWorkers)
+		}
+		return max(DefaultWorkersMax, rampWarmupWorkers)
+	case results.WorkersLow:
+		return 2
+	}
+	return max(cfg.Workers, 1)
+}
+
+// CheckMemory estimates the memory of every cell — its store's where the
+// store keeps its data in this process (EstimateMemory), and its workers'
+// ledgers for the verify step — and returns a *MemoryError for the first
 // that needs more than is available (the machine's available memory, or a
 // container's limit). It checks nothing where the available memory cannot
 // be read.
@@ -170,6 +217,15 @@ func (p Plan) CheckMemory(ctx context.Context) error {
 		need, ok, err := estimateMemory(ctx, c, shard, avail)
 		if err != nil {
 			return fmt.Errorf("%s on %s: %w", c.Workload, c.Store, err)
+		}
+		ledgers, workers, err := ledgerNeed(c, shard)
+		if err != nil {
+			return fmt.Errorf("%s on %s: %w", c.Workload, c.Store, err)
+		}
+		if ledgers > 0 {
+			need.Ledgers, need.Workers = ledgers, workers
+			need.Bytes += workloads.LedgerHeadroom * ledgers
+			ok = true
 		}
 		if ok && need.Bytes > avail {
 			// (avail is the budget: the machine's available memory or

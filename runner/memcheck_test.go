@@ -109,3 +109,36 @@ func TestMemoryBudget(t *testing.T) {
 		}
 	}
 }
+
+// The verify step's ledgers are part of the estimate, on every store (a
+// server's data is elsewhere, the ledgers are in storefit's process): their
+// size is fixed when the workers are made, so it is known before the run.
+func TestCheckMemoryCountsLedgers(t *testing.T) {
+	t.Setenv(MemoryEnv, "8MiB")
+	cell := pointCell("noop", "a", Config{Workers: 4}, map[string]any{"records": 100_000})
+	_, planned := workloads.LedgerPlan(100_000, 10, 4)
+	var me *MemoryError
+	err := Plan{Cells: []Cell{cell}}.CheckMemory(context.Background())
+	if !errors.As(err, &me) || me.Need.Ledgers != uint64(planned) || me.Need.Workers != 4 || me.Need.Bytes != workloads.LedgerHeadroom*uint64(planned) {
+		t.Fatalf("err = %v (%+v), want the ledgers' %d bytes of 4 workers (times their headroom)", err, me, planned)
+	}
+	if !strings.Contains(err.Error(), "for the verify step's ledgers of 4 workers") || strings.Contains(err.Error(), "records at about") {
+		t.Errorf("%q does not say the ledgers need it", err)
+	}
+	// A sharded run's process keeps its share of the workers' ledgers.
+	if b, w, err := ledgerNeed(cell, results.Shard{Index: 0, Count: 2}); err != nil || w != 2 || b != uint64(planned/2) {
+		t.Errorf("shard 0 of 2: %d bytes of %d workers (%v), want %d of 2", b, w, err, planned/2)
+	}
+	// A mix that writes no loaded record (point/c only reads) needs
+	// none; the ramp counts its largest step.
+	if b, _, err := ledgerNeed(pointCell("noop", "c", Config{Workers: 4}, nil), results.Shard{}); err != nil || b != 0 {
+		t.Errorf("point/c: %d bytes (%v), want 0", b, err)
+	}
+	if n := maxWorkers(Config{WorkersRule: results.WorkersAuto}); n != DefaultWorkersMax {
+		t.Errorf("workers auto: %d, want %d", n, DefaultWorkersMax)
+	}
+	t.Setenv(MemoryEnv, "1GiB")
+	if err := (Plan{Cells: []Cell{cell}}).CheckMemory(context.Background()); err != nil {
+		t.Errorf("1 GiB: %v", err)
+	}
+}

@@ -3,8 +3,12 @@ package workloads
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -29,6 +33,13 @@ import (
 // increments of unknown outcome. Where one worker alone writes a key (its
 // own inserts, its own rows) the rule is exact: the last acknowledged
 // write, unless a later write's outcome is unknown.
+
+// LedgerSizer is implemented by workloads whose workers keep a Ledger:
+// LedgerBytes is the memory the ledgers of a cell of workers workers take
+// (fixed when the workers are made), for the memory estimate before a run.
+type LedgerSizer interface {
+	LedgerBytes(workers int) int64
+}
 
 // Acknowledger is an optional interface of a Worker whose operations write.
 // The runner calls Acknowledge once after every operation it performed —
@@ -130,22 +141,130 @@ func OutcomeOf(err error, rejections ...error) Outcome {
 }
 
 // A Ledger is one worker's record of its writes, for the verify step. Keys
-// and states are the workload's encoding (a record number and a field
-// packed into 64 bits; a value's version, a row's absence). It is used by
-// one goroutine; its zero value is empty and ready to use.
+// and states are the workload's encoding: a key is a record number and a
+// sub-key (a field, a column, an aspect) packed as record<<shift | sub; a
+// state is a value's version, a row's absence. It is used by one
+// goroutine.
 //
-// Memory grows with the distinct keys written, not with the number of
-// writes: one map entry (about 40 bytes with Go's map overhead) per key,
-// plus one per write of unknown outcome.
+// Memory is fixed when the ledger is made (NewLedger): a dense array of
+// one 8-byte state per (record, sub-key) of the records the worker may
+// write that the workload knew before the run (its loaded records), off
+// the Go heap where the system allows (ledgerMemory), so recording a write
+// allocates nothing and a long run does not grow it. When that key space
+// is too large for LedgerBudget, one record in Stride is tracked (a
+// deterministic sample, the same for every worker) and the others are not
+// verified. Only what the key space cannot know up front grows: keys of records created in the run (inserts, created tweets),
+// kept in maps (about 40 bytes a key), and writes of unknown outcome (24
+// bytes each), which only failed operations make. The zero value tracks
+// every key in maps, as a ledger without a key space. A Ledger from
+// NewLedger is used through its pointer, never copied (its dense arrays
+// are given back when it is drained or collected).
 type Ledger struct {
-	last    map[uint64]uint64   // state of the last acknowledged write, by key
-	unknown map[uint64][]uint64 // states of the writes of unknown outcome, by key
-	counts  map[uint64]tally    // counter increments, by key
+	space   LedgerSpace
+	tracked int64 // records tracked in the dense arrays: ceil(Records/Stride)
+	// The dense arrays, in one block of memory (mem, given back by free):
+	// by slot, 8 bytes of state (the last acknowledged state, or a
+	// counter's acknowledged increments) and two bits: state holds an
+	// acknowledged state (isAcked), or increments (isCounted).
+	mem                       []byte
+	free                      func([]byte)
+	cleanup                   runtime.Cleanup
+	state, isAcked, isCounted []byte
+
+	last    map[uint64]uint64 // keys outside the space: the last acknowledged state
+	counts  map[uint64]uint64 // keys outside the space: acknowledged increments
+	unknown []entry           // writes of unknown outcome (kindUnknown, kindMaybe), any key
 
 	acked, unknowns, rejected int64 // writes, by outcome
 }
 
-type tally struct{ acked, unknown int64 }
+// LedgerSpace is the key space a Ledger holds in its dense arrays: records
+// First, First+Step, … (Records of them), each with Subs sub-keys below
+// 1<<Shift. Keys of other records are kept in maps.
+type LedgerSpace struct {
+	Shift   uint
+	Subs    int
+	First   int64
+	Step    int64
+	Records int64
+	// Stride: one record in Stride of the space is tracked (1: all), the
+	// records First + i·Step·Stride. Set by NewLedger.
+	Stride int64
+}
+
+// LedgerBudget is the memory the dense arrays of one cell's ledgers may
+// take together; a larger key space is sampled (LedgerSpace.Stride).
+const LedgerBudget = 128 << 20
+
+// slotBytes is the memory of one slot of a ledger's dense arrays: the state
+// and two bits.
+const slotBytes = 8.25
+
+// LedgerPlan returns the stride with which ledgers ledgers (one per writing
+// worker) over records records of subs sub-keys each stay within
+// LedgerBudget together, and the bytes their dense arrays then take
+// (bytes is what the memory estimate before a run adds for the ledgers).
+func LedgerPlan(records int64, subs, ledgers int) (stride, bytes int64) {
+	if records <= 0 || subs <= 0 || ledgers <= 0 {
+		return 1, 0
+	}
+	per := float64(subs) * slotBytes * float64(ledgers) // one record in every ledger
+	stride = max(1, int64(math.Ceil(float64(records)*per/LedgerBudget)))
+	tracked := (records + stride - 1) / stride
+	return stride, int64(math.Ceil(float64(tracked) * per))
+}
+
+// NewLedger returns a ledger over space, one of ledgers alike (the workers
+// that write the space, which all sample the same records): its dense
+// arrays are allocated now and do not grow.
+func NewLedger(space LedgerSpace, ledgers int) *Ledger {
+	space.Step = max(space.Step, 1)
+	space.Stride, _ = LedgerPlan(space.Records, space.Subs, ledgers)
+	l := &Ledger{space: space}
+	if space.Records > 0 && space.Subs > 0 {
+		l.tracked = (space.Records + space.Stride - 1) / space.Stride
+		slots := int(l.tracked) * space.Subs
+		bitBytes := (slots + 7) / 8
+		l.mem, l.free = ledgerMemory(8*slots + 2*bitBytes)
+		l.state = l.mem[:8*slots]
+		l.isAcked = l.mem[8*slots : 8*slots+bitBytes]
+		l.isCounted = l.mem[8*slots+bitBytes:]
+		if l.free != nil {
+			// A ledger Verify never drained (a cell that failed, or
+			// ran without validation) gives its memory back when it
+			// is collected.
+			l.cleanup = runtime.AddCleanup(l, l.free, l.mem)
+		}
+	}
+	return l
+}
+
+// Stride returns how many records of the ledger's space there are per
+// tracked one (1: all are tracked).
+func (l *Ledger) Stride() int64 { return max(l.space.Stride, 1) }
+
+// slot returns the dense slot of key; in is false for a key of a record
+// outside the space (kept in maps), and skip true for one of a record the
+// sample leaves out.
+func (l *Ledger) slot(key uint64) (slot int64, in, skip bool) {
+	if l.tracked == 0 {
+		return 0, false, false
+	}
+	sp := &l.space
+	rel := int64(key>>sp.Shift) - sp.First
+	sub := int64(key & (1<<sp.Shift - 1))
+	if rel < 0 || rel%sp.Step != 0 || sub >= int64(sp.Subs) {
+		return 0, false, false
+	}
+	rel /= sp.Step
+	if rel >= sp.Records {
+		return 0, false, false
+	}
+	if rel%sp.Stride != 0 {
+		return 0, false, true
+	}
+	return rel/sp.Stride*int64(sp.Subs) + sub, true, false
+}
 
 // Count counts one write operation by its outcome (for the figures of the
 // verification; an operation may Set several keys).
@@ -164,17 +283,22 @@ func (l *Ledger) Count(o Outcome) {
 // write replaces the key's last state, one of unknown outcome adds a
 // possible state, a rejected one changes nothing.
 func (l *Ledger) Set(key, state uint64, o Outcome) {
-	switch o {
-	case Acked:
+	if o == Rejected {
+		return
+	}
+	i, in, skip := l.slot(key)
+	switch {
+	case skip:
+	case o == Unknown:
+		l.unknown = append(l.unknown, entry{key, state, kindUnknown})
+	case in:
+		binary.NativeEndian.PutUint64(l.state[8*i:], state)
+		l.isAcked[i>>3] |= 1 << (i & 7)
+	default:
 		if l.last == nil {
 			l.last = map[uint64]uint64{}
 		}
 		l.last[key] = state
-	case Unknown:
-		if l.unknown == nil {
-			l.unknown = map[uint64][]uint64{}
-		}
-		l.unknown[key] = append(l.unknown[key], state)
 	}
 }
 
@@ -183,16 +307,20 @@ func (l *Ledger) Add(key uint64, o Outcome) {
 	if o == Rejected {
 		return
 	}
-	if l.counts == nil {
-		l.counts = map[uint64]tally{}
+	i, in, skip := l.slot(key)
+	switch {
+	case skip:
+	case o == Unknown:
+		l.unknown = append(l.unknown, entry{key, 1, kindMaybe})
+	case in:
+		binary.NativeEndian.PutUint64(l.state[8*i:], binary.NativeEndian.Uint64(l.state[8*i:])+1)
+		l.isCounted[i>>3] |= 1 << (i & 7)
+	default:
+		if l.counts == nil {
+			l.counts = map[uint64]uint64{}
+		}
+		l.counts[key]++
 	}
-	t := l.counts[key]
-	if o == Acked {
-		t.acked++
-	} else {
-		t.unknown++
-	}
-	l.counts[key] = t
 }
 
 // WorkerLedgers gathers the ledgers of a Verify's workers, which must all
@@ -214,7 +342,18 @@ func WorkerLedgers[P Worker](name string, workers []Worker, ver *Verification, l
 		ws = append(ws, k)
 		ledgers = append(ledgers, l)
 	}
+	if len(ledgers) > 0 && ledgers[0].Stride() > 1 {
+		ver.Skip(fmt.Sprintf("records other than one in %d of those loaded: their key space is too large for the ledgers' memory budget (%d MiB), so the ledgers track a sample", ledgers[0].Stride(), LedgerBudget>>20))
+	}
 	return ws, ledgers, nil
+}
+
+// Skip adds what to what the checks did not cover.
+func (v *Verification) Skip(what string) {
+	if v.Skipped != "" {
+		v.Skipped += "; "
+	}
+	v.Skipped += what
 }
 
 // Writes returns the number of acknowledged writes and of writes of
@@ -268,25 +407,41 @@ const (
 	kindMaybe
 )
 
-// drain moves the ledger's facts into dst and empties it.
+// drain moves the ledger's facts into dst and empties it (its dense
+// arrays are freed).
 func (l *Ledger) drain(dst []entry) []entry {
+	sp := &l.space
+	for w, word := range l.isAcked {
+		dst = l.drainBits(dst, w, word, kindAcked)
+	}
+	for w, word := range l.isCounted {
+		dst = l.drainBits(dst, w, word, kindAdded)
+	}
 	for k, s := range l.last {
 		dst = append(dst, entry{k, s, kindAcked})
 	}
-	for k, ss := range l.unknown {
-		for _, s := range ss {
-			dst = append(dst, entry{k, s, kindUnknown})
-		}
+	for k, n := range l.counts {
+		dst = append(dst, entry{k, n, kindAdded})
 	}
-	for k, t := range l.counts {
-		if t.acked > 0 {
-			dst = append(dst, entry{k, uint64(t.acked), kindAdded})
-		}
-		if t.unknown > 0 {
-			dst = append(dst, entry{k, uint64(t.unknown), kindMaybe})
-		}
+	dst = append(dst, l.unknown...)
+	if l.free != nil {
+		l.cleanup.Stop()
+		l.free(l.mem)
 	}
-	l.last, l.unknown, l.counts = nil, nil, nil
+	*l = Ledger{space: *sp, acked: l.acked, unknowns: l.unknowns, rejected: l.rejected}
+	return dst
+}
+
+// drainBits appends the facts of the slots set in byte w of a bit set.
+func (l *Ledger) drainBits(dst []entry, w int, word byte, kind uint8) []entry {
+	sp := &l.space
+	for word != 0 {
+		b := bits.TrailingZeros8(word)
+		word &= word - 1
+		i := int64(w)*8 + int64(b)
+		rec := sp.First + i/int64(sp.Subs)*sp.Stride*sp.Step
+		dst = append(dst, entry{uint64(rec)<<sp.Shift | uint64(i%int64(sp.Subs)), binary.NativeEndian.Uint64(l.state[8*i:]), kind})
+	}
 	return dst
 }
 

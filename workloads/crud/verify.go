@@ -39,7 +39,36 @@ type tweetMeta struct {
 // maxVerifiedTimelines bounds the timelines Verify reads.
 const maxVerifiedTimelines = 100
 
-var _ workloads.Verifier = (*Workload)(nil)
+// ledgerAspects is the number of aspects of a tweet a ledger keeps.
+const ledgerAspects = 3
+
+// newLedger returns the ledger of one of n workers: the loaded tweets'
+// aspects in its dense arrays (none when the mix neither likes nor updates
+// tweets), the tweets created in the run in maps.
+func (w *Workload) newLedger(n int) *workloads.Ledger {
+	return workloads.NewLedger(workloads.LedgerSpace{Shift: aspectBits, Subs: ledgerAspects, First: 1, Records: w.ledgerTweets()}, n)
+}
+
+// ledgerTweets returns the tweets of the ledgers' dense arrays: the loaded
+// ones if the mix likes or updates them.
+func (w *Workload) ledgerTweets() int64 {
+	if w.props[opLike] == 0 && w.props[opUpdateTweet] == 0 {
+		return 0
+	}
+	return w.cfg.Tweets
+}
+
+// LedgerBytes returns the memory of the ledgers of workers workers
+// (workloads.LedgerSizer).
+func (w *Workload) LedgerBytes(workers int) int64 {
+	_, b := workloads.LedgerPlan(w.ledgerTweets(), ledgerAspects, workers)
+	return b
+}
+
+var (
+	_ workloads.Verifier    = (*Workload)(nil)
+	_ workloads.LedgerSizer = (*Workload)(nil)
+)
 
 // Verify reads back, after the run, every tweet the workers wrote — created,
 // deleted, updated or liked. A tweet must exist when it is loaded or an
@@ -66,7 +95,7 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 		return ver, err
 	}
 	owners := map[int64]*worker{}
-	ws, ledgers, err := workloads.WorkerLedgers("crud", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return &k.ledger })
+	ws, ledgers, err := workloads.WorkerLedgers("crud", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return k.ledger })
 	if err != nil {
 		return ver, err
 	}
@@ -77,7 +106,7 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 	}
 	complete := int64(len(sc.Workers)) == n
 	if !complete {
-		ver.Skipped = "loaded tweets' bodies and like counts (workers of other shards write them too) and timelines"
+		ver.Skip("loaded tweets' bodies and like counts (workers of other shards write them too) and timelines")
 	}
 	var (
 		mu       sync.Mutex

@@ -41,7 +41,7 @@ type worker struct {
 	// by creation index) record the worker's writes for Verify.
 	pending int
 	version uint64
-	ledger  workloads.Ledger
+	ledger  *workloads.Ledger
 	meta    []tweetMeta
 
 	tweet  TweetID
@@ -95,6 +95,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	k.tweets = gen.NewZipfianZeta(k.r, 0, cfg.Tweets-1, gen.ZipfianConstant, w.tweetZipf())
 	k.users = gen.NewZipfianZeta(k.r, 0, cfg.Users-1, cfg.AuthorZipf, w.gen.AuthorZeta())
 	k.likes = map[TweetID]int64{}
+	k.ledger = w.newLedger(n)
 	k.ids = make([]TweetID, 0, cfg.TimelineLimit)
 	k.readTweet = readTweetOp{k, w.index[opReadTweet]}
 	k.timeline = timelineOp{k, w.index[opTimeline]}

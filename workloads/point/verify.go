@@ -26,7 +26,33 @@ const (
 
 func ledgerKey(keynum int64, field int) uint64 { return uint64(keynum)<<fieldBits | uint64(field) }
 
-var _ workloads.Verifier = (*Workload)(nil)
+// newLedger returns the ledger of one of n workers: the loaded records'
+// fields in its dense arrays (none when the mix does not update them),
+// inserted records in maps.
+func (w *Workload) newLedger(n int) *workloads.Ledger {
+	return workloads.NewLedger(workloads.LedgerSpace{Shift: fieldBits, Subs: w.cfg.FieldCount, Records: w.ledgerRecords()}, n)
+}
+
+// ledgerRecords returns the records of the ledgers' dense arrays: the loaded
+// ones if the mix updates them.
+func (w *Workload) ledgerRecords() int64 {
+	if w.props[opUpdate] == 0 && w.props[opRMW] == 0 {
+		return 0
+	}
+	return w.cfg.Records
+}
+
+// LedgerBytes returns the memory of the ledgers of workers workers
+// (workloads.LedgerSizer).
+func (w *Workload) LedgerBytes(workers int) int64 {
+	_, b := workloads.LedgerPlan(w.ledgerRecords(), w.cfg.FieldCount, workers)
+	return b
+}
+
+var (
+	_ workloads.Verifier    = (*Workload)(nil)
+	_ workloads.LedgerSizer = (*Workload)(nil)
+)
 
 // Verify reads back every record the workers wrote — updated or inserted —
 // after the run, whole, and checks that it exists when an acknowledged
@@ -47,7 +73,7 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 	if err := workloads.RefreshStore(ctx, s); err != nil {
 		return ver, err
 	}
-	ws, ledgers, err := workloads.WorkerLedgers("point", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return &k.ledger })
+	ws, ledgers, err := workloads.WorkerLedgers("point", sc.Workers, &ver, func(k *worker) *workloads.Ledger { return k.ledger })
 	if err != nil {
 		return ver, err
 	}
@@ -58,7 +84,7 @@ func (w *Workload) Verify(ctx context.Context, c drivers.Conn, sc workloads.Veri
 	var keep func(uint64) bool
 	if len(sc.Workers) < n {
 		keep = func(id uint64) bool { return int64(id) >= w.cfg.Records }
-		ver.Skipped = "loaded records: workers of other shards update them too (each shard reads back its own inserts)"
+		ver.Skip("loaded records: workers of other shards update them too (each shard reads back its own inserts)")
 	}
 	v, keys, err := workloads.ReadBack(ctx, ledgers, fieldBits, sc.Readers, keep, func() workloads.Checker {
 		ck := &checker{w: w, s: s, fresh: sc.Fresh}

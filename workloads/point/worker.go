@@ -30,7 +30,7 @@ type worker struct {
 	// worker's writes, for Verify.
 	pending int
 	version uint64
-	ledger  workloads.Ledger
+	ledger  *workloads.Ledger
 
 	keynum int64
 	key    []byte
@@ -61,6 +61,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	}
 	k := &worker{w: w, s: s, r: gen.NewRand(w.seed, uint64(id)+1), id: int64(id), n: int64(n)}
 	k.sc, _ = s.(Scanner)
+	k.ledger = w.newLedger(n)
 	var weights []float64
 	for op := range numOps {
 		if w.props[op] > 0 {

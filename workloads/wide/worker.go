@@ -30,7 +30,7 @@ type worker struct {
 	// worker's writes, for Verify.
 	pending int
 	version uint64
-	ledger  workloads.Ledger
+	ledger  *workloads.Ledger
 
 	row     int64
 	col     int
@@ -63,6 +63,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	// Stream numbers above 2^32 keep workers apart from other streams.
 	k := &worker{w: w, s: s, r: gen.NewRand(w.seed, 1<<32+uint64(id)), id: int64(id), n: int64(n)}
 	k.cnt, _ = s.(Counter)
+	k.ledger = w.newLedger(id, n)
 	var weights []float64
 	for op := range numOps {
 		if w.props[op] > 0 {
