@@ -20,10 +20,13 @@ import (
 // engine hands them each change once (NotIdempotent); the cache's apply is
 // a delete of the author's page.
 func (a *App) Sinks() []syncer.Sink {
-	out := []syncer.Sink{searchSink{a}}
+	var out []syncer.Sink
+	if _, ok := a.b.Search.(SourceMaintained); !ok {
+		out = append(out, searchSink{a})
+	}
 	if r, ok := a.b.Dashboard.(syncer.Refresher); ok {
 		out = append(out, refreshedDashboard{dashboardSink{a}, r})
-	} else {
+	} else if _, ok := a.b.Dashboard.(SourceMaintained); !ok {
 		out = append(out, dashboardSink{a})
 	}
 	if a.b.WhoToFollow != nil {
@@ -36,6 +39,15 @@ func (a *App) Sinks() []syncer.Sink {
 		out = append(out, homeSink{a})
 	}
 	return out
+}
+
+// SourceMaintained is implemented by search and dashboard stores that the
+// source's own write transactions maintain (PostgreSQL rollup tables kept
+// by triggers, a generated tsvector column on the tweets table): sync does
+// not feed them, and their reads are never behind the source.
+type SourceMaintained interface {
+	// SourceMaintained marks the store.
+	SourceMaintained()
 }
 
 // searchSink indexes posted tweets.
