@@ -30,8 +30,8 @@ import (
 // build "AND f.dst <> ALL($3)"; followers use the reverse index
 // follows(dst, src) the graph store builds.
 type pgHome struct {
-	pool                                *pgxpool.Pool
-	qAll, qOnly, qExcept, qRecent       string
+	pool                               *pgxpool.Pool
+	qAll, qOnly, qExcept, qRecent      string
 	qFollowers, qCelebrities, qReaders string
 }
 

@@ -236,7 +236,6 @@ type tweetSearch struct {
 	qCount, qSearch string
 }
 
-
 func newTweetSearch(ctx context.Context, cfg *pgxpool.Config, tweets, rank string) (*tweetSearch, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
