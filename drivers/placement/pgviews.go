@@ -114,7 +114,9 @@ func (r *rollupStore) Setup(ctx context.Context) error {
 func (r *rollupStore) Load(ctx context.Context, rows []agg.Sale) error { return nil }
 
 // FinishLoad computes the rollups of the loaded data in bulk, builds the
-// indexes, and installs the triggers that keep them from then on.
+// indexes, and installs the triggers that keep them from then on. It may
+// run again before any write (the sync engine finishes its source's load
+// too): it recomputes the rollups from scratch.
 func (r *rollupStore) FinishLoad(ctx context.Context) error {
 	day := "(created_at AT TIME ZONE 'UTC')::date"
 	plpgsql := func(name, body string) string {
@@ -122,10 +124,12 @@ func (r *rollupStore) FinishLoad(ctx context.Context) error {
 	}
 	newDay := "(NEW.created_at AT TIME ZONE 'UTC')::date"
 	return r.exec(ctx,
+		"DROP TRIGGER IF EXISTS "+pgIdent(rollTweetFn)+" ON "+r.tweets, "DROP TRIGGER IF EXISTS "+pgIdent(rollLikeFn)+" ON "+r.likes,
+		"TRUNCATE "+r.roll+", "+r.totals,
 		"INSERT INTO "+r.roll+" SELECT "+day+", tweet_id, count(*) FROM "+r.likes+" GROUP BY 1, 2",
 		"INSERT INTO "+r.totals+" SELECT day, sum(t), sum(l) FROM (SELECT "+day+" AS day, count(*) AS t, 0 AS l FROM "+r.tweets+
 			" GROUP BY 1 UNION ALL SELECT "+day+", 0, count(*) FROM "+r.likes+" GROUP BY 1) a GROUP BY day",
-		"CREATE INDEX "+pgIdent(rollName+"_top")+" ON "+r.roll+" (day, likes DESC, tweet_id)",
+		"CREATE INDEX IF NOT EXISTS "+pgIdent(rollName+"_top")+" ON "+r.roll+" (day, likes DESC, tweet_id)",
 		"CREATE INDEX IF NOT EXISTS "+pgIdent(r.tweetsName+"_created_at")+" ON "+r.tweets+" (created_at)",
 		"CREATE INDEX IF NOT EXISTS "+pgIdent(r.likesName+"_created_at")+" ON "+r.likes+" (created_at, tweet_id)",
 		plpgsql(rollTweetFn, "INSERT INTO "+r.totals+" VALUES ("+newDay+", 1, 0) ON CONFLICT (day) DO UPDATE SET tweets = "+r.totals+".tweets + 1;"),

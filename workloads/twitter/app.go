@@ -252,6 +252,9 @@ func (a *App) Setup(ctx context.Context) error {
 			return fmt.Errorf("setup %s: %w", s.name, err)
 		}
 	}
+	a.home.mu.Lock()
+	a.home.built = false
+	a.home.mu.Unlock()
 	return nil
 }
 

@@ -237,6 +237,7 @@ type homeState struct {
 
 	mu     sync.RWMutex
 	celebs []crud.UserID // sorted; fixed when the load finished
+	built  bool          // the inboxes were built since Setup
 
 	posts sync.Pool // *[]Post
 }
@@ -292,10 +293,15 @@ func (a *App) Home(ctx context.Context, user crud.UserID, limit int, dst []crud.
 
 // finishHome fixes the celebrities and, for the strategies that push,
 // builds every reader's inbox from the loaded source (the same pages fan-out
-// on read gives), 4 readers at a time.
+// on read gives), 4 readers at a time; once after each Setup (the sync
+// engine finishes the App's load again as it starts).
 func (a *App) finishHome(ctx context.Context) error {
 	h := &a.home
-	if !h.push() {
+	h.mu.Lock()
+	done := h.built
+	h.built = true
+	h.mu.Unlock()
+	if !h.push() || done {
 		return nil
 	}
 	if h.strategy == HomeHybrid {
