@@ -32,13 +32,13 @@ type Config struct {
 	// search, follows, who_to_follow (optional: follows answers it),
 	// dashboard.
 	Route map[string]string `yaml:"route"`
-	// Sync is how writes reach the derived stores.
-	Sync SyncConfig `yaml:"sync"`
 	// Home is how home timelines are served.
 	Home HomeConfig `yaml:"home"`
 	// Postgres chooses how a PostgreSQL source serves the dashboard and
 	// search roles routed to it.
 	Postgres PostgresConfig `yaml:"postgres"`
+	// Sync is how writes reach the derived stores.
+	Sync SyncConfig `yaml:"sync"`
 }
 
 // HomeConfig is a placement's home-timeline strategy (package

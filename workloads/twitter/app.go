@@ -105,12 +105,6 @@ func RoleNames() []string { return append([]string(nil), roleNames[:]...) }
 
 // Options are an App's choices beyond its backends.
 type Options struct {
-	// CacheBySync makes the sync strategy invalidate the timeline cache:
-	// the cache is a view fed like the others (under CDC, by the change
-	// read from the log; under dual writes, in the writer after the source
-	// write), instead of a delete in the writer right after the source
-	// write (cache-aside, the default).
-	CacheBySync bool
 	// Home is how home timelines are served: HomeRead (fan-out on read,
 	// the default), HomeWrite (fan-out on write into Backends.Inbox) or
 	// HomeHybrid (fan-out on write except for celebrities, read on
@@ -122,6 +116,12 @@ type Options struct {
 	// InboxCapacity is the most posts an inbox keeps; 0 means
 	// DefaultInboxCapacity.
 	InboxCapacity int
+	// CacheBySync makes the sync strategy invalidate the timeline cache:
+	// the cache is a view fed like the others (under CDC, by the change
+	// read from the log; under dual writes, in the writer after the source
+	// write), instead of a delete in the writer right after the source
+	// write (cache-aside, the default).
+	CacheBySync bool
 }
 
 // The defaults of Options.
@@ -171,28 +171,11 @@ func NewApp(b Backends, opts Options) (*App, error) {
 	if b.Cache == nil {
 		opts.CacheBySync = false
 	}
-	if opts.Home == "" {
-		opts.Home = HomeRead
-	}
-	if !slices.Contains(HomeStrategies(), opts.Home) {
-		return nil, fmt.Errorf("twitter: home strategy %q (use %s, %s or %s)", opts.Home, HomeRead, HomeWrite, HomeHybrid)
-	}
-	if opts.Home != HomeRead && b.Inbox == nil {
-		return nil, fmt.Errorf("twitter: home strategy %s needs an inbox store", opts.Home)
-	}
-	if opts.HomeThreshold == 0 {
-		opts.HomeThreshold = DefaultHomeThreshold
-	}
-	if opts.InboxCapacity == 0 {
-		opts.InboxCapacity = DefaultInboxCapacity
-	}
-	if b.Home == nil {
-		b.Home = NewStoreHome(b.Source, b.Follows)
-	}
 	a := &App{b: b, opts: opts}
-	a.home = homeState{strategy: opts.Home, src: b.Home, inbox: b.Inbox, capacity: opts.InboxCapacity, thresh: opts.HomeThreshold}
-	a.home.posts.New = func() any { p := make([]Post, 0, 64); return &p }
 	a.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	if err := a.initHome(); err != nil {
+		return nil, err
+	}
 	eng, err := syncer.New(syncer.Config{Strategy: "dual", Source: a, Sinks: a.Sinks(), Options: syncer.Options{InsertsOnly: true}})
 	if err != nil {
 		return nil, err

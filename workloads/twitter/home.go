@@ -255,6 +255,33 @@ func (h *homeState) isCeleb(u crud.UserID) bool {
 	return ok
 }
 
+// initHome checks and completes the home options and sets up the home
+// state (NewApp).
+func (a *App) initHome() error {
+	o := &a.opts
+	if o.Home == "" {
+		o.Home = HomeRead
+	}
+	if !slices.Contains(HomeStrategies(), o.Home) {
+		return fmt.Errorf("twitter: home strategy %q (use %s, %s or %s)", o.Home, HomeRead, HomeWrite, HomeHybrid)
+	}
+	if o.Home != HomeRead && a.b.Inbox == nil {
+		return fmt.Errorf("twitter: home strategy %s needs an inbox store", o.Home)
+	}
+	if o.HomeThreshold == 0 {
+		o.HomeThreshold = DefaultHomeThreshold
+	}
+	if o.InboxCapacity == 0 {
+		o.InboxCapacity = DefaultInboxCapacity
+	}
+	if a.b.Home == nil {
+		a.b.Home = NewStoreHome(a.b.Source, a.b.Follows)
+	}
+	a.home = homeState{strategy: o.Home, src: a.b.Home, inbox: a.b.Inbox, capacity: o.InboxCapacity, thresh: o.HomeThreshold}
+	a.home.posts.New = func() any { p := make([]Post, 0, 64); return &p }
+	return nil
+}
+
 // Home returns the ids of the limit newest tweets by the users user
 // follows, by the placement's home strategy.
 func (a *App) Home(ctx context.Context, user crud.UserID, limit int, dst []crud.TweetID) ([]crud.TweetID, error) {
