@@ -143,6 +143,7 @@ type App struct {
 	opts Options
 	eng  *syncer.Engine
 	view [numViews]int // a view's index in the engine, -1 when it has none
+	home homeState     // home timelines (home.go)
 
 	routes [numOps][numRoles]atomic.Int64
 	hits   atomic.Int64
@@ -152,7 +153,6 @@ type App struct {
 	stale  [numViews]atomic.Int64
 
 	bufs sync.Pool // *[]byte for cache values
-	home homeState
 }
 
 // NewApp returns the application over b, with dual writes: every change is
