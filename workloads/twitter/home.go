@@ -292,8 +292,12 @@ func (a *App) Home(ctx context.Context, user crud.UserID, limit int, dst []crud.
 	posts := (*pp)[:0]
 	switch h.strategy {
 	case HomeRead:
+		// One statement when the source answers it (a join over its
+		// follows and tweets); the default composes calls to both roles.
 		a.route(opHome, RoleSource)
-		a.route(opHome, RoleFollows)
+		if _, ok := h.src.(*storeHome); ok {
+			a.route(opHome, RoleFollows)
+		}
 		posts, err = h.src.Home(ctx, user, HomeAll, nil, limit, posts)
 	default:
 		a.route(opHome, RoleInbox)
