@@ -114,8 +114,8 @@ func ScenarioVerdict(ps []ScenarioPlacement) string {
 	}
 	base := -1
 	for i, p := range ps {
-		if strings.Contains(p.Store, "postgres-only") {
-			base = i
+		if base < 0 && strings.Contains(p.Store, "postgres-only") {
+			base = i // the first: postgres-only before its alternatives
 		}
 	}
 	if base < 0 {

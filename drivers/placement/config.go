@@ -32,8 +32,49 @@ type Config struct {
 	// search, follows, who_to_follow (optional: follows answers it),
 	// dashboard.
 	Route map[string]string `yaml:"route"`
+	// Home is how home timelines are served.
+	Home HomeConfig `yaml:"home"`
+	// Postgres chooses how a PostgreSQL source serves the dashboard and
+	// search roles routed to it.
+	Postgres PostgresConfig `yaml:"postgres"`
 	// Sync is how writes reach the derived stores.
 	Sync SyncConfig `yaml:"sync"`
+}
+
+// HomeConfig is a placement's home-timeline strategy (package
+// workloads/twitter, HomeRead).
+type HomeConfig struct {
+	// Strategy is "read" (fan-out on read, the default: a join over the
+	// follows and tweets of the source), "write" (fan-out on write: every
+	// post pushed by the sync strategy into a capped inbox per follower,
+	// held by the store route.inbox names) or "hybrid" (fan-out on write
+	// except for users with more than Threshold followers, whose tweets
+	// are read on demand and merged).
+	Strategy string `yaml:"strategy"`
+	// Threshold is the hybrid's follower count above which a user is a
+	// celebrity; 1000 by default.
+	Threshold int64 `yaml:"threshold"`
+	// Inbox is the most posts an inbox keeps; 200 by default.
+	Inbox int `yaml:"inbox"`
+}
+
+// PostgresConfig chooses how a PostgreSQL source serves the dashboard and
+// search roles when they are routed to the source's store (docs/twitter.md
+// justifies the choices).
+type PostgresConfig struct {
+	// Dashboard is "table" (the agg pattern's activity table, fed by
+	// sync; the default) or "rollup" (daily rollup tables maintained by
+	// triggers in each write's own transaction). The materialized view is
+	// the materialized-view sync strategy.
+	Dashboard string `yaml:"dashboard"`
+	// Search is "table" (the search pattern's tsvector table, fed by sync;
+	// the default) or "tweets" (a generated tsvector column on the
+	// source's tweets table with a GIN index: indexed in the tweet's own
+	// transaction, nothing to sync).
+	Search string `yaml:"search"`
+	// Rank is the ranking of search "tweets": "ts_rank_cd" (the default)
+	// or "ts_rank".
+	Rank string `yaml:"rank"`
 }
 
 // StoreConfig is one store of a placement.
@@ -127,7 +168,7 @@ const (
 var roles = twitter.RoleNames()
 
 // optionalRoles may be left out of a route.
-var optionalRoles = []string{"cache", "who_to_follow"}
+var optionalRoles = []string{"cache", "who_to_follow", "inbox"}
 
 var envRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
 
@@ -224,6 +265,12 @@ func (c *Config) validate() error {
 	if c.Sync.Refresh != "" && c.Sync.Strategy != StrategyMView {
 		return fmt.Errorf("sync: refresh applies to the %s strategy only", StrategyMView)
 	}
+	if err := c.validateHome(); err != nil {
+		return err
+	}
+	if err := c.validatePostgres(); err != nil {
+		return err
+	}
 	if c.Sync.Batch == 0 {
 		c.Sync.Batch = 500
 	}
@@ -262,3 +309,68 @@ func (c *Config) StoresToRun() int {
 
 // redacted returns a store's expanded DSN with its password hidden.
 func redacted(dsn string) string { return drivers.RedactDSN(dsn) }
+
+func (c *Config) validateHome() error {
+	h := &c.Home
+	if h.Strategy == "" {
+		h.Strategy = twitter.HomeRead
+	}
+	if !slices.Contains(twitter.HomeStrategies(), h.Strategy) {
+		return fmt.Errorf("home: unknown strategy %q (use %s)", h.Strategy, strings.Join(twitter.HomeStrategies(), ", "))
+	}
+	if h.Threshold == 0 {
+		h.Threshold = twitter.DefaultHomeThreshold
+	}
+	if h.Inbox == 0 {
+		h.Inbox = twitter.DefaultInboxCapacity
+	}
+	switch {
+	case h.Threshold < 1:
+		return fmt.Errorf("home: threshold must be at least 1, not %d", h.Threshold)
+	case h.Inbox < 1:
+		return fmt.Errorf("home: inbox must be at least 1, not %d", h.Inbox)
+	case h.Strategy != twitter.HomeRead && c.Route["inbox"] == "":
+		return fmt.Errorf("home: strategy %s needs an inbox role (route: {inbox: redis})", h.Strategy)
+	case h.Strategy == twitter.HomeRead && c.Route["inbox"] != "":
+		return fmt.Errorf("home: route.inbox is used by the write and hybrid strategies only, not %s", h.Strategy)
+	}
+	return nil
+}
+
+// The PostgreSQL choices.
+const (
+	PGTable  = "table"
+	PGRollup = "rollup"
+	PGTweets = "tweets"
+)
+
+func (c *Config) validatePostgres() error {
+	p := &c.Postgres
+	if p.Dashboard == "" {
+		p.Dashboard = PGTable
+	}
+	if p.Search == "" {
+		p.Search = PGTable
+	}
+	switch {
+	case p.Dashboard != PGTable && p.Dashboard != PGRollup:
+		return fmt.Errorf("postgres: dashboard %q: use %s or %s", p.Dashboard, PGTable, PGRollup)
+	case p.Search != PGTable && p.Search != PGTweets:
+		return fmt.Errorf("postgres: search %q: use %s or %s", p.Search, PGTable, PGTweets)
+	case p.Rank != "" && p.Search != PGTweets:
+		return fmt.Errorf("postgres: rank applies to search %s only (the search table ranks by its driver's search_rank)", PGTweets)
+	case p.Rank != "" && p.Rank != "ts_rank_cd" && p.Rank != "ts_rank":
+		return fmt.Errorf("postgres: rank %q: use ts_rank_cd or ts_rank", p.Rank)
+	case p.Dashboard == PGRollup && c.Sync.Strategy == StrategyMView:
+		return fmt.Errorf("postgres: dashboard %s and sync %s are two dashboards: choose one", PGRollup, StrategyMView)
+	}
+	if p.Rank == "" {
+		p.Rank = "ts_rank_cd"
+	}
+	for role, choice := range map[string]string{"dashboard": p.Dashboard, "search": p.Search} {
+		if choice != PGTable && c.Route[role] != c.Route["source"] {
+			return fmt.Errorf("postgres: %s %s needs route.%s to name the source's store (%s)", role, choice, role, c.Route["source"])
+		}
+	}
+	return nil
+}

@@ -38,6 +38,23 @@ func TestParse(t *testing.T) {
 		{"materialized view", minimal + "sync: {strategy: materialized-view, refresh: 2s}\n", ""},
 		{"bad refresh", minimal + "sync: {strategy: materialized-view, refresh: -1s}\n", "refresh \"-1s\" is not a positive duration"},
 		{"refresh without a view", minimal + "sync: {strategy: outbox, refresh: 1s}\n", "refresh applies to the materialized-view strategy only"},
+		{"home read", minimal + "home: {strategy: read}\n", ""},
+		{"home hybrid", strings.Replace(minimal, "dashboard: a", "dashboard: a, inbox: a", 1) + "home: {strategy: hybrid, threshold: 50, inbox: 100}\n", ""},
+		{"home write without an inbox", minimal + "home: {strategy: write}\n", "needs an inbox role"},
+		{"inbox without push", strings.Replace(minimal, "dashboard: a", "dashboard: a, inbox: a", 1), "route.inbox is used by the write and hybrid strategies only"},
+		{"bad home strategy", minimal + "home: {strategy: pull}\n", `unknown strategy "pull"`},
+		{"bad threshold", strings.Replace(minimal, "dashboard: a", "dashboard: a, inbox: a", 1) + "home: {strategy: hybrid, threshold: -5}\n", "threshold must be at least 1"},
+		{"bad inbox", strings.Replace(minimal, "dashboard: a", "dashboard: a, inbox: a", 1) + "home: {strategy: write, inbox: -1}\n", "inbox must be at least 1"},
+		{"rollups", minimal + "postgres: {dashboard: rollup, search: tweets, rank: ts_rank}\n", ""},
+		{"bad dashboard", minimal + "postgres: {dashboard: cube}\n", `dashboard "cube"`},
+		{"bad search", minimal + "postgres: {search: elastic}\n", `search "elastic"`},
+		{"rank without tweets", minimal + "postgres: {rank: ts_rank}\n", "rank applies to search tweets only"},
+		{"bad rank", minimal + "postgres: {search: tweets, rank: bm25}\n", `rank "bm25"`},
+		{"rollups and a view", minimal + "postgres: {dashboard: rollup}\nsync: {strategy: materialized-view}\n", "two dashboards"},
+		{"rollups elsewhere", strings.Replace(minimal, "a: {driver: memory}", "a: {driver: memory}\n  b: {driver: memory}", 1) + "postgres: {dashboard: rollup}\n",
+			""},
+		{"rollups off the source", strings.Replace(strings.Replace(minimal, "a: {driver: memory}", "a: {driver: memory}\n  b: {driver: memory}", 1), "dashboard: a", "dashboard: b", 1) +
+			"postgres: {dashboard: rollup}\n", "needs route.dashboard to name the source's store"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.doc))
@@ -71,7 +88,7 @@ func TestParseConfigNamesFile(t *testing.T) {
 	if c.Name != "polyglot" || c.StoresToRun() != 5 || c.Sync.Strategy != StrategyLogical {
 		t.Errorf("polyglot: name %q, %d stores, %s", c.Name, c.StoresToRun(), c.Sync.Strategy)
 	}
-	for f, strategy := range map[string]string{"local": StrategyOutbox, "postgres-only": StrategyMView} {
+	for f, strategy := range map[string]string{"local": StrategyOutbox, "postgres-only": StrategyDual, "postgres-only-mview": StrategyMView, "postgres-redis": StrategyLogical} {
 		c, err := ParseConfig("../../suites/placements/" + f + ".yaml")
 		if err != nil {
 			t.Error(err)

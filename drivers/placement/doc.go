@@ -26,6 +26,15 @@
 //	  follows: pg                   # follows graph, system of record (graph)
 //	  who_to_follow: neo4j          # graph view fed by sync, optional
 //	  dashboard: clickhouse         # analytics (agg pattern)
+//	  inbox: redis                  # home inboxes (redis or memory), home write/hybrid only
+//	home:                           # home timelines
+//	  strategy: read                # read (fan-out on read) | write (inboxes fed by sync) | hybrid
+//	  threshold: 1000               # hybrid: followers above which a user's tweets are read on demand
+//	  inbox: 200                    # posts an inbox keeps
+//	postgres:                       # a PostgreSQL source's dashboard and search, when routed to it
+//	  dashboard: table              # table (agg pattern, fed by sync) | rollup (daily rollups by trigger)
+//	  search: table                 # table (search pattern, fed by sync) | tweets (generated tsvector + GIN)
+//	  rank: ts_rank_cd              # search tweets' ranking: ts_rank_cd | ts_rank
 //	sync:
 //	  strategy: cdc-logical         # dual | outbox | cdc-logical | cdc-debezium | materialized-view | relay
 //	  interval: 50ms                # relays' idle polling period
@@ -52,7 +61,14 @@
 // makes Open fail with drivers.ErrUnsupported, so the cell is n/a). The
 // tables every role uses have distinct names (tw_users, tw_search,
 // tw_follows, tw_follows_view, tw_activity, tw_timeline_cache), so all roles
-// can share one database, as postgres-only does.
+// can share one database, as postgres-only does. With postgres: {dashboard:
+// rollup} the dashboard is tw_roll_day and tw_roll_day_totals, kept by
+// triggers on tw_tweets and tw_likes in each write's own transaction; with
+// {search: tweets} search is a generated tsvector column of tw_tweets with
+// a GIN index: neither is a view of the sync engine (nothing to sync,
+// never stale). Home timelines read by fan-out on read are one LATERAL join
+// over tw_follows and tw_tweets when both are in the source's PostgreSQL
+// database (pghome.go).
 //
 // # Sync
 //

@@ -51,8 +51,9 @@ type Conn struct {
 	twErr  error
 	mview  mview // the dashboard of the materialized-view strategy
 
-	mu      sync.Mutex // guards engines
+	mu      sync.Mutex // guards engines and closers
 	engines []*syncer.Engine
+	closers []func() // the pools of the SQL views (home, rollups, tweet search)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -180,7 +181,11 @@ func (c *Conn) backends() (twitter.Backends, error) {
 			return b, fmt.Errorf("cache: %w", err)
 		}
 	}
-	if conn, d, _ := need("search"); conn != nil {
+	if c.cfg.Postgres.Search == PGTweets {
+		if b.Search, err = c.pgSearch(cs.Tweets()); err != nil {
+			return b, fmt.Errorf("search: %w", err)
+		}
+	} else if conn, d, _ := need("search"); conn != nil {
 		p, ok := conn.(search.Provider)
 		if !ok {
 			return b, lacks("search", d, "search")
@@ -198,6 +203,9 @@ func (c *Conn) backends() (twitter.Backends, error) {
 			return b, fmt.Errorf("follows: %w", err)
 		}
 	}
+	if err := c.homeBackends(&b, cs.Tweets(), gs.Name); err != nil {
+		return b, err
+	}
 	if conn, d, ok := need("who_to_follow"); ok && c.cfg.Route["who_to_follow"] != c.cfg.Route["follows"] {
 		p, ok := conn.(graph.Provider)
 		if !ok {
@@ -213,6 +221,10 @@ func (c *Conn) backends() (twitter.Backends, error) {
 		}
 		if b.Dashboard, err = c.mviewDashboard(cs.Tweets(), cs.Likes()); err != nil {
 			return b, fmt.Errorf("sync %s: %w", StrategyMView, err)
+		}
+	} else if c.cfg.Postgres.Dashboard == PGRollup {
+		if b.Dashboard, err = c.pgDashboard(cs.Tweets(), cs.Likes()); err != nil {
+			return b, fmt.Errorf("dashboard: %w", err)
 		}
 	} else if conn, d, _ := need("dashboard"); conn != nil {
 		p, ok := conn.(agg.Provider)
@@ -255,6 +267,12 @@ func (c *Conn) Close() error {
 			if err := e.Close(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("sync %s: %w", e.Strategy(), err))
 			}
+		}
+		c.mu.Lock()
+		closers := c.closers
+		c.mu.Unlock()
+		for _, f := range closers {
+			f()
 		}
 		if c.mview != nil {
 			// The view depends on the source's tables: dropped, the next

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/storefit/storefit/drivers"
 	_ "github.com/storefit/storefit/drivers/bleve"
@@ -15,6 +16,7 @@ import (
 	_ "github.com/storefit/storefit/drivers/sqlite"
 	"github.com/storefit/storefit/workloads"
 	"github.com/storefit/storefit/workloads/crud"
+	"github.com/storefit/storefit/workloads/gen"
 	"github.com/storefit/storefit/workloads/graph"
 	"github.com/storefit/storefit/workloads/search"
 	"github.com/storefit/storefit/workloads/twitter"
@@ -196,6 +198,38 @@ func converged(t *testing.T, w *twitter.Workload, got, want twitter.Store) {
 			t.Errorf("after a post, timeline of %d: got %v, want %v", tw.UserID, ga, gb)
 		}
 	}
+	// Whole UTC days: the rollups' own path (the hourly windows above take
+	// the base tables').
+	for d := range int64(3) {
+		from := time.Unix(gen.TwitterStart, 0).UTC().AddDate(0, 0, int(d))
+		a, err := got.Dashboard(ctx, from, from.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := want.Dashboard(ctx, from, from.AddDate(0, 0, 1))
+		if !a.Equal(b) {
+			t.Errorf("after sync, dashboard of day %s: got %+v, want %+v", from.Format(time.DateOnly), a, b)
+		}
+	}
+	// Every user's home page: fan-out on write and the hybrid must give
+	// what fan-out on read gives once synced.
+	var ha, hb []crud.TweetID
+	differ := 0
+	for u := crud.UserID(1); u <= crud.UserID(cfg.Users); u++ {
+		var err error
+		if ha, err = got.Home(ctx, u, cfg.TimelineLimit, ha); err != nil {
+			t.Fatal(err)
+		}
+		hb, _ = want.Home(ctx, u, cfg.TimelineLimit, hb)
+		if !slices.Equal(ha, hb) {
+			if differ++; differ <= 3 {
+				t.Errorf("after sync, home of %d: got %v, want %v", u, ha, hb)
+			}
+		}
+	}
+	if differ > 0 {
+		t.Errorf("after sync, %d of %d home pages differ from the oracle's", differ, cfg.Users)
+	}
 	for u := graph.UserID(1); u <= 40; u++ {
 		a, err := got.WhoToFollow(ctx, u, 10, nil)
 		if err != nil {
@@ -223,6 +257,7 @@ func TestLocal(t *testing.T) {
 		"search":        {"bleve"},
 		"who_to_follow": {"graph"},
 		"dashboard":     {"duckdb"},
+		"home":          {"sqlite"},
 	}
 	for op, stores := range want {
 		for _, s := range stores {
@@ -308,6 +343,11 @@ func TestServers(t *testing.T) {
 		envs       []string
 	}{
 		{"postgres-only", "", []string{"STOREFIT_POSTGRES_DSN"}},
+		{"postgres-only-mview", "", []string{"STOREFIT_POSTGRES_DSN"}},
+		// Fan-out on write and the hybrid into Redis inboxes.
+		{"postgres-redis", "", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN"}},
+		{"pg-redis-write", "testdata/pg-redis-write.yaml", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN"}},
+		{"pg-redis-hybrid", "testdata/pg-redis-hybrid.yaml", []string{"STOREFIT_POSTGRES_DSN", "STOREFIT_REDIS_DSN"}},
 		// cdc-logical and the outbox on a PostgreSQL source, with embedded
 		// views: polyglot's strategy without its other servers.
 		{"pg-cdc", "testdata/pg-cdc.yaml", []string{"STOREFIT_POSTGRES_DSN"}},
@@ -329,17 +369,22 @@ func TestServers(t *testing.T) {
 				path = "../../suites/placements/" + tc.name + ".yaml"
 			}
 			c, figs := runPlacement(t, path, 150)
-			search := map[string]string{"postgres-only": "pg", "polyglot": "opensearch"}[tc.name]
-			if search == "" {
-				search = "bleve"
+			cfg := c.Config()
+			search := "bleve"
+			switch cfg.Route["search"] {
+			case "pg", "opensearch":
+				search = cfg.Route["search"]
 			}
 			if figs["route.search."+search] == 0 {
 				t.Errorf("search did not reach its store: %v", routes(figs))
 			}
-			if figs["sync.restarts"] != 3 && tc.name != "postgres-only" {
+			// Strategies with an applier: it was killed three times and
+			// crashed after applying (postgres-only has nothing to apply).
+			async := cfg.Sync.Strategy != placement.StrategyDual && cfg.Sync.Strategy != placement.StrategyMView
+			if figs["sync.restarts"] != 3 && async {
 				t.Errorf("sync.restarts = %v, want 3", figs["sync.restarts"])
 			}
-			if tc.name != "postgres-only" && c.App().Stats().Replays == 0 {
+			if async && c.App().Stats().Replays == 0 {
 				t.Error("no change applied again after the applier crashed between applying and recording")
 			}
 			st := c.App().Stats()
@@ -347,7 +392,7 @@ func TestServers(t *testing.T) {
 				if vs, ok := st.Views[v]; ok && vs.Pending != 0 {
 					t.Errorf("after drain, view %s has %d changes pending", v, vs.Pending)
 				}
-				if vs, ok := st.Views[v]; ok && vs.Applied == 0 && (v == "dashboard" || tc.name != "postgres-only") {
+				if vs, ok := st.Views[v]; ok && vs.Applied == 0 && async {
 					t.Errorf("view %s: no change applied by sync", v)
 				}
 			}
@@ -356,9 +401,54 @@ func TestServers(t *testing.T) {
 			if v, ok := st.Views["cache"]; tc.name == "polyglot" && (!ok || v.Applied == 0 || figs["route.post_tweet.redis"] == 0) {
 				t.Errorf("polyglot's cache is not invalidated by CDC: view %+v, routes %v", v, routes(figs))
 			}
-			if after := c.Figures(context.Background()); tc.name == "postgres-only" && (after["sync.refreshes"] == 0 || st.Views["dashboard"].Applied == 0) {
+			if after := c.Figures(context.Background()); tc.name == "postgres-only-mview" && (after["sync.refreshes"] == 0 || st.Views["dashboard"].Applied == 0) {
 				t.Errorf("materialized view: %v refreshes, %d changes applied", after["sync.refreshes"], st.Views["dashboard"].Applied)
+			}
+			checkHome(t, cfg, figs, st)
+			// By the book, the dashboard and search are maintained in the
+			// source's own transactions: no view to sync, never stale.
+			if cfg.Postgres.Dashboard == placement.PGRollup || cfg.Postgres.Search == placement.PGTweets {
+				if _, ok := st.Views["dashboard"]; ok {
+					t.Errorf("rollup dashboard fed by sync: %+v", st.Views["dashboard"])
+				}
+				if _, ok := st.Views["search"]; ok {
+					t.Errorf("generated tsvector search fed by sync: %+v", st.Views["search"])
+				}
+				if figs["route.dashboard.pg"] == 0 {
+					t.Errorf("dashboard did not reach pg: %v", routes(figs))
+				}
 			}
 		})
 	}
+}
+
+// checkHome checks the figures of the home timeline's strategy: fan-out on
+// read reaches the source only; on write the inbox only, with pushes
+// applied by sync; the hybrid both (celebrities read on demand).
+func checkHome(t *testing.T, cfg *placement.Config, figs map[string]float64, st twitter.Stats) {
+	t.Helper()
+	src, inbox := cfg.Route["source"], cfg.Route["inbox"]
+	switch cfg.Home.Strategy {
+	case twitter.HomeRead:
+		if figs["route.home."+src] == 0 {
+			t.Errorf("home (fan-out on read) did not reach %s: %v", src, routes(figs))
+		}
+	default:
+		if figs["route.home."+inbox] == 0 || st.Views["home"].Applied == 0 || st.Views["home"].Pending != 0 {
+			t.Errorf("home (%s): routes %v, view %+v", cfg.Home.Strategy, routes(figs), st.Views["home"])
+		}
+		read := figs["route.home."+src] > 0 && inbox != src
+		if read != (cfg.Home.Strategy == twitter.HomeHybrid && cfg.Home.Threshold < 100) {
+			t.Errorf("home (%s, threshold %d): read the source %v times", cfg.Home.Strategy, cfg.Home.Threshold, figs["route.home."+src])
+		}
+	}
+}
+
+// TestHomeHybridLocal runs the hybrid home on the embedded stores: inboxes
+// in memory pushed by the outbox relay, celebrities read from SQLite; the
+// validation and the convergence checks compare every home page with the
+// oracle's fan-out on read.
+func TestHomeHybridLocal(t *testing.T) {
+	c, figs := runPlacement(t, "testdata/local-home.yaml", 300)
+	checkHome(t, c.Config(), figs, c.App().Stats())
 }

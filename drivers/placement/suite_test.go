@@ -57,7 +57,9 @@ func TestTwitterSuite(t *testing.T) {
 	for _, c := range plan.Cells {
 		stores = append(stores, c.Store+"="+c.DSN)
 	}
-	want := "placement:local=suites/placements/local.yaml placement:postgres-only=suites/placements/postgres-only.yaml placement:polyglot=suites/placements/polyglot.yaml"
+	want := "placement:local=suites/placements/local.yaml placement:postgres-only=suites/placements/postgres-only.yaml " +
+		"placement:postgres-only-mview=suites/placements/postgres-only-mview.yaml placement:postgres-redis=suites/placements/postgres-redis.yaml " +
+		"placement:polyglot=suites/placements/polyglot.yaml"
 	if got := strings.Join(stores, " "); got != want {
 		t.Errorf("cells %s, want %s", got, want)
 	}

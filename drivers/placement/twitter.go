@@ -30,7 +30,8 @@ func (c *Conn) newTwitterApp() (*twitter.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	app, err := twitter.NewApp(b, twitter.Options{CacheBySync: c.cfg.Sync.Invalidation == InvalidateBySync})
+	app, err := twitter.NewApp(b, twitter.Options{CacheBySync: c.cfg.Sync.Invalidation == InvalidateBySync,
+		Home: c.cfg.Home.Strategy, HomeThreshold: c.cfg.Home.Threshold, InboxCapacity: c.cfg.Home.Inbox})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,8 @@ func (c *Conn) twitterCapture() (*syncer.Capture, error) {
 	src := c.cfg.Route["source"]
 	cs, _, _, gs, _, _ := twitter.Schemas()
 	tables := syncer.Tables{Tweets: cs.Tweets(), Likes: cs.Likes()}
-	if w, ok := c.cfg.Route["who_to_follow"]; ok && w != c.cfg.Route["follows"] {
+	w, ok := c.cfg.Route["who_to_follow"]
+	if (ok && w != c.cfg.Route["follows"]) || c.cfg.Home.Strategy != twitter.HomeRead {
 		if c.cfg.Sync.Strategy != StrategyDual && c.cfg.Sync.Strategy != StrategyRelay && c.cfg.Route["follows"] != src {
 			return nil, fmt.Errorf("route follows to the source store (%s) so its changes are captured with the source's", src)
 		}
@@ -146,4 +148,34 @@ func (c *Conn) RestartSync(ctx context.Context) error {
 	}
 	app.Engine().Restart()
 	return nil
+}
+
+// homeBackends fills the home timeline's backends: fan-out on read in SQL
+// when the source and the follows graph are one PostgreSQL database (else
+// the application composes the stores' calls), and the inboxes of the
+// store route.inbox names.
+func (c *Conn) homeBackends(b *twitter.Backends, tweets, follows string) error {
+	var err error
+	if b.Home, err = c.pgHomeSource(tweets, follows); err != nil {
+		return fmt.Errorf("home: %w", err)
+	}
+	name, ok := c.cfg.Route["inbox"]
+	if !ok {
+		return nil
+	}
+	p, ok := c.conns[name].(twitter.InboxProvider)
+	if !ok {
+		return fmt.Errorf("role inbox: store %s (%s) cannot hold inboxes (use redis or memory): %w", name, c.cfg.Stores[name].Driver, drivers.ErrUnsupported)
+	}
+	if b.Inbox, err = p.Inboxes("tw_home", c.cfg.Home.Inbox); err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	return nil
+}
+
+// addCloser registers f to run at Close.
+func (c *Conn) addCloser(f func()) {
+	c.mu.Lock()
+	c.closers = append(c.closers, f)
+	c.mu.Unlock()
 }

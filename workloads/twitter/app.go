@@ -37,6 +37,12 @@ type Backends struct {
 	// Dashboard is the analytics store: one agg row per tweet and per like
 	// (see the package documentation), a view derived from Source.
 	Dashboard agg.Store
+	// Home answers home timelines by fan-out on read; nil means the
+	// default, NewStoreHome(Source, Follows).
+	Home HomeSource
+	// Inbox holds the fan-out-on-write inboxes (Options.Home write or
+	// hybrid): a view the sync strategy feeds.
+	Inbox Inboxes
 }
 
 // Schemas returns the table names an App uses in each role's store. They
@@ -62,10 +68,13 @@ const (
 	// it (Options.CacheBySync): a post is pending for it until its
 	// author's cached page is deleted.
 	ViewCache
+	// ViewHome is the home timelines' inboxes (fan-out on write): a post
+	// is pending for it until it is pushed to its author's followers.
+	ViewHome
 	numViews
 )
 
-var viewNames = [numViews]string{"search", "dashboard", "who_to_follow", "cache"}
+var viewNames = [numViews]string{"search", "dashboard", "who_to_follow", "cache", "home"}
 
 // String returns the view's name.
 func (v View) String() string { return viewNames[v] }
@@ -81,10 +90,12 @@ const (
 	RoleFollows
 	RoleWhoToFollow
 	RoleDashboard
+	// RoleInbox is the store of the home timelines' inboxes.
+	RoleInbox
 	numRoles
 )
 
-var roleNames = [numRoles]string{"source", "cache", "search", "follows", "who_to_follow", "dashboard"}
+var roleNames = [numRoles]string{"source", "cache", "search", "follows", "who_to_follow", "dashboard", "inbox"}
 
 // String returns the role's name as placement files spell it.
 func (r Role) String() string { return roleNames[r] }
@@ -94,6 +105,17 @@ func RoleNames() []string { return append([]string(nil), roleNames[:]...) }
 
 // Options are an App's choices beyond its backends.
 type Options struct {
+	// Home is how home timelines are served: HomeRead (fan-out on read,
+	// the default), HomeWrite (fan-out on write into Backends.Inbox) or
+	// HomeHybrid (fan-out on write except for celebrities, read on
+	// demand).
+	Home string
+	// HomeThreshold is the follower count above which a user is a
+	// celebrity (HomeHybrid); 0 means DefaultHomeThreshold.
+	HomeThreshold int64
+	// InboxCapacity is the most posts an inbox keeps; 0 means
+	// DefaultInboxCapacity.
+	InboxCapacity int
 	// CacheBySync makes the sync strategy invalidate the timeline cache:
 	// the cache is a view fed like the others (under CDC, by the change
 	// read from the log; under dual writes, in the writer after the source
@@ -101,6 +123,12 @@ type Options struct {
 	// write (cache-aside, the default).
 	CacheBySync bool
 }
+
+// The defaults of Options.
+const (
+	DefaultHomeThreshold = 1000
+	DefaultInboxCapacity = 200
+)
 
 // App is the twitter application over a set of backends: it implements
 // Store, routing each operation to its role's store, caching timelines
@@ -115,6 +143,7 @@ type App struct {
 	opts Options
 	eng  *syncer.Engine
 	view [numViews]int // a view's index in the engine, -1 when it has none
+	home homeState     // home timelines (home.go)
 
 	routes [numOps][numRoles]atomic.Int64
 	hits   atomic.Int64
@@ -144,6 +173,9 @@ func NewApp(b Backends, opts Options) (*App, error) {
 	}
 	a := &App{b: b, opts: opts}
 	a.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	if err := a.initHome(); err != nil {
+		return nil, err
+	}
 	eng, err := syncer.New(syncer.Config{Strategy: "dual", Source: a, Sinks: a.Sinks(), Options: syncer.Options{InsertsOnly: true}})
 	if err != nil {
 		return nil, err
@@ -192,11 +224,20 @@ func (a *App) Setup(ctx context.Context) error {
 			f    func(context.Context) error
 		}{"who_to_follow", a.b.WhoToFollow.Setup})
 	}
+	if a.b.Inbox != nil {
+		steps = append(steps, struct {
+			name string
+			f    func(context.Context) error
+		}{"inbox", a.b.Inbox.Setup})
+	}
 	for _, s := range steps {
 		if err := s.f(ctx); err != nil {
 			return fmt.Errorf("setup %s: %w", s.name, err)
 		}
 	}
+	a.home.mu.Lock()
+	a.home.built = false
+	a.home.mu.Unlock()
 	return nil
 }
 
@@ -250,6 +291,9 @@ func (a *App) LoadFollows(ctx context.Context, edges []graph.Edge) error {
 	if err := a.b.Follows.LoadEdges(ctx, edges); err != nil {
 		return fmt.Errorf("follows: %w", err)
 	}
+	if h, ok := a.home.src.(homeEdges); ok {
+		h.addEdges(edges)
+	}
 	if a.b.WhoToFollow != nil {
 		if err := a.b.WhoToFollow.LoadEdges(ctx, edges); err != nil {
 			return fmt.Errorf("who_to_follow: %w", err)
@@ -268,7 +312,7 @@ func (a *App) FinishLoad(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return a.finishHome(ctx)
 }
 
 // TweetDoc is the search document of a tweet.
@@ -432,6 +476,9 @@ func (a *App) Exec(ctx context.Context, cmd *syncer.Command, committing func([]s
 		ch = []syncer.Change{syncer.FollowUpsert(cmd.Edge)}
 		committing(ch)
 		err = a.b.Follows.LoadEdges(ctx, []graph.Edge{cmd.Edge})
+		if h, ok := a.home.src.(homeEdges); ok && err == nil {
+			h.addEdges([]graph.Edge{cmd.Edge})
+		}
 	default:
 		return nil, fmt.Errorf("twitter: the application never writes %v: %w", cmd.Kind, drivers.ErrUnsupported)
 	}

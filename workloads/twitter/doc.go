@@ -23,6 +23,14 @@
 //	follows        graph.Store   follows (system of record)
 //	who_to_follow  graph.Store   follows (view of follows), optional
 //	dashboard      agg.Store     one row per tweet and per like (view of source)
+//	inbox          Inboxes       home timelines pushed per follower (view of
+//	                             source and follows), fan-out on write only
+//
+// Home timelines (Options.Home, home.go) are served by fan-out on read
+// (HomeSource: a LATERAL join in PostgreSQL, else the stores' calls
+// merged), fan-out on write (the inbox view, fed by the sync strategy) or
+// the hybrid (celebrities — more than HomeThreshold followers when the
+// load finished — read on demand and merged with the inbox).
 //
 // Analytics rows: a tweet is a sale of category 0, product = tweet id,
 // customer = author, quantity 1, price 0; a like is a sale of category 1,
@@ -37,24 +45,29 @@
 // # Operation mix (twitter/mix)
 //
 //	operation      share  route
-//	timeline        35%   cache; on a miss the source, then fill the cache
-//	read_tweet      20%   source
+//	home            30%   the 20 newest tweets of the users one follows:
+//	                      fan-out on read, inbox, or both (hybrid)
+//	timeline        10%   cache; on a miss the source, then fill the cache
+//	read_tweet      15%   source
 //	post_tweet       5%   source, invalidate the author's cached page
 //	                      (cache-aside in the writer, or by the sync
-//	                      strategy), sync to search and dashboard
+//	                      strategy), sync to search, dashboard and the
+//	                      followers' inboxes
 //	like            10%   source (insert + like_count, atomically), sync to
 //	                      dashboard
 //	follow           3%   follows, sync to who_to_follow when separate
+//	                      and to the inbox (the followee's newest tweets)
 //	search          12%   search: top 10 of a term (70%) or AND of two terms
 //	who_to_follow    8%   who_to_follow view, or follows
 //	dashboard        7%   dashboard: one window (dashboardhours, 24 by default):
 //	                      half the time the current one (where the run's
 //	                      writes land), half a past one
 //
-// Proportions are options (timelineproportion, readtweetproportion,
+// Proportions are options (homeproportion, timelineproportion, readtweetproportion,
 // posttweetproportion, likeproportion, followproportion, searchproportion,
 // whotofollowproportion, dashboardproportion), as are users, tweets,
-// likespertweet, authorzipf, meandegree, timelinelimit, dashboardhours,
+// likespertweet, authorzipf, meandegree, followzipf (the followers' power
+// law: celebrities), timelinelimit, dashboardhours,
 // loadbatch and oraclemaxrows. Follow uses the graph pattern's LoadEdges
 // with one edge (the pattern has no single-edge insert), so its latency is
 // the store's load path for one row. Users read (timelines, suggestions) and authors follow the

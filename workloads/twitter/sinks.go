@@ -2,25 +2,31 @@ package twitter
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/storefit/storefit/syncer"
 	"github.com/storefit/storefit/workloads/agg"
+	"github.com/storefit/storefit/workloads/crud"
 	"github.com/storefit/storefit/workloads/graph"
 	"github.com/storefit/storefit/workloads/search"
 )
 
 // Sinks returns the App's derived views as the sync engine feeds them, in
-// order: search, dashboard, who_to_follow (when it is a store of its own)
-// and cache (when the sync strategy invalidates it). The first three take
+// order: search, dashboard, who_to_follow (when it is a store of its own),
+// cache (when the sync strategy invalidates it) and home (the inboxes of
+// fan-out on write). The first three take
 // inserts through their pattern stores (LoadDocs, Load, LoadEdges), which
 // need not be idempotent — an analytics table takes a row twice — so the
 // engine hands them each change once (NotIdempotent); the cache's apply is
 // a delete of the author's page.
 func (a *App) Sinks() []syncer.Sink {
-	out := []syncer.Sink{searchSink{a}}
+	var out []syncer.Sink
+	if _, ok := a.b.Search.(SourceMaintained); !ok {
+		out = append(out, searchSink{a})
+	}
 	if r, ok := a.b.Dashboard.(syncer.Refresher); ok {
 		out = append(out, refreshedDashboard{dashboardSink{a}, r})
-	} else {
+	} else if _, ok := a.b.Dashboard.(SourceMaintained); !ok {
 		out = append(out, dashboardSink{a})
 	}
 	if a.b.WhoToFollow != nil {
@@ -29,7 +35,19 @@ func (a *App) Sinks() []syncer.Sink {
 	if a.opts.CacheBySync {
 		out = append(out, cacheSink{a})
 	}
+	if a.home.push() {
+		out = append(out, homeSink{a})
+	}
 	return out
+}
+
+// SourceMaintained is implemented by search and dashboard stores that the
+// source's own write transactions maintain (PostgreSQL rollup tables kept
+// by triggers, a generated tsvector column on the tweets table): sync does
+// not feed them, and their reads are never behind the source.
+type SourceMaintained interface {
+	// SourceMaintained marks the store.
+	SourceMaintained()
 }
 
 // searchSink indexes posted tweets.
@@ -126,4 +144,68 @@ func (s cacheSink) Apply(ctx context.Context, batch []syncer.Change) error {
 		}
 	}
 	return nil
+}
+
+// homeSink is fan-out on write: a posted tweet is pushed to the inbox of
+// each of its author's followers (but a celebrity's under the hybrid), and
+// a follow pushes the followee's newest tweets into the follower's inbox.
+// Followers are read from the source as the change is applied, so a
+// follow committed before the push is honoured either way; inboxes are
+// sets, so a push applied twice (or a tweet pushed by both its post and a
+// follow) is kept once: the sink is idempotent.
+type homeSink struct{ a *App }
+
+func (homeSink) Name() string { return ViewHome.String() }
+func (homeSink) Keeps() syncer.EntitySet {
+	return syncer.Entities(syncer.EntityTweet, syncer.EntityFollow)
+}
+func (s homeSink) Apply(ctx context.Context, batch []syncer.Change) error {
+	h := &s.a.home
+	var pushes []InboxPush
+	var users []crud.UserID
+	var posts []Post
+	var err error
+	var posted, followed bool
+	for i := range batch {
+		c := &batch[i]
+		if c.Op != syncer.Upsert {
+			continue
+		}
+		switch c.Entity {
+		case syncer.EntityTweet:
+			posted = true
+			t := c.Tweet
+			if h.strategy == HomeHybrid && h.isCeleb(t.UserID) {
+				continue
+			}
+			if users, err = h.src.Followers(ctx, t.UserID, users); err != nil {
+				return fmt.Errorf("followers of %d: %w", t.UserID, err)
+			}
+			for _, u := range users {
+				pushes = append(pushes, InboxPush{User: u, Post: Post{ID: t.ID, Author: t.UserID, At: t.CreatedAt}})
+			}
+		case syncer.EntityFollow:
+			followed = true
+			dst := crud.UserID(c.Edge.Dst)
+			if h.strategy == HomeHybrid && h.isCeleb(dst) {
+				continue
+			}
+			if posts, err = h.src.Recent(ctx, dst, h.capacity, posts); err != nil {
+				return err
+			}
+			for _, p := range posts {
+				pushes = append(pushes, InboxPush{User: crud.UserID(c.Edge.Src), Post: p})
+			}
+		}
+	}
+	if len(pushes) == 0 {
+		return nil
+	}
+	if posted {
+		s.a.route(opPostTweet, RoleInbox)
+	}
+	if followed {
+		s.a.route(opFollow, RoleInbox)
+	}
+	return h.inbox.Push(ctx, pushes)
 }

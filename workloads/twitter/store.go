@@ -47,6 +47,11 @@ type Store interface {
 	// has one and the page is cached, else from the source, filling the
 	// cache.
 	Timeline(ctx context.Context, user crud.UserID, limit int, dst []crud.TweetID) ([]crud.TweetID, error)
+	// Home returns the ids of the limit newest tweets by the users user
+	// follows (newest first, ties by id descending), by the placement's
+	// home strategy: fan-out on read, on write, or the hybrid (see
+	// HomeRead).
+	Home(ctx context.Context, user crud.UserID, limit int, dst []crud.TweetID) ([]crud.TweetID, error)
 	// TweetByID reads a tweet from the source, or drivers.ErrNotFound.
 	TweetByID(ctx context.Context, id crud.TweetID) (crud.Tweet, error)
 	// PostTweet writes a tweet to the source, invalidates the author's

@@ -28,6 +28,12 @@ type Config struct {
 	AuthorZipf float64 `yaml:"authorzipf"`
 	// MeanDegree is the mean number of users a user follows.
 	MeanDegree float64 `yaml:"meandegree"`
+	// FollowZipf is the zipfian constant of followee choice, in (0, 1):
+	// follower counts follow a power law, so a few celebrities have a
+	// large share of all followers (0.8 at quick scale, seed 1: the most
+	// followed of 10 000 users has 2 040 followers, 9 have over 500, 35
+	// over 200, while the mean is 10). Higher means stronger celebrities.
+	FollowZipf float64 `yaml:"followzipf"`
 	// TimelineLimit is the number of tweets of a timeline page.
 	TimelineLimit int `yaml:"timelinelimit"`
 	// DashboardHours is the width of a dashboard window in hours (a day
@@ -42,6 +48,7 @@ type Config struct {
 	SearchProportion      float64 `yaml:"searchproportion"`
 	WhoToFollowProportion float64 `yaml:"whotofollowproportion"`
 	DashboardProportion   float64 `yaml:"dashboardproportion"`
+	HomeProportion        float64 `yaml:"homeproportion"`
 	// LoadBatch is the number of rows per load call.
 	LoadBatch int `yaml:"loadbatch"`
 	// OracleMaxRows bounds the data set Validate loads into the in-memory
@@ -60,27 +67,28 @@ const (
 	opSearch
 	opWhoToFollow
 	opDashboard
+	opHome
 	numOps
 )
 
-var opNames = [numOps]string{"timeline", "read_tweet", "post_tweet", "like", "follow", "search", "who_to_follow", "dashboard"}
+var opNames = [numOps]string{"timeline", "read_tweet", "post_tweet", "like", "follow", "search", "who_to_follow", "dashboard", "home"}
 
-var yamlOpName = [numOps]string{"timeline", "readtweet", "posttweet", "like", "follow", "search", "whotofollow", "dashboard"}
+var yamlOpName = [numOps]string{"timeline", "readtweet", "posttweet", "like", "follow", "search", "whotofollow", "dashboard", "home"}
 
 // OpNames returns the names of the operations of the mix, in order.
 func OpNames() []string { return append([]string(nil), opNames[:]...) }
 
 func (c *Config) proportions() [numOps]float64 {
 	return [numOps]float64{c.TimelineProportion, c.ReadTweetProportion, c.PostTweetProportion, c.LikeProportion,
-		c.FollowProportion, c.SearchProportion, c.WhoToFollowProportion, c.DashboardProportion}
+		c.FollowProportion, c.SearchProportion, c.WhoToFollowProportion, c.DashboardProportion, c.HomeProportion}
 }
 
 func init() {
 	workloads.RegisterPattern("twitter", Supports)
 	workloads.Register(workloads.Entry{
 		Name: "twitter/mix",
-		Summary: "the whole Twitter application over a placement: 35% timeline (cache first), 20% read tweet, " +
-			"5% post, 10% like, 3% follow, 12% search, 8% who-to-follow, 7% dashboard",
+		Summary: "the whole Twitter application over a placement: 30% home timeline, 10% user timeline (cache first), " +
+			"15% read tweet, 5% post, 10% like, 3% follow, 12% search, 8% who-to-follow, 7% dashboard",
 		New: func(p workloads.Params) (workloads.Workload, error) { return New(p) },
 	})
 }
@@ -88,9 +96,9 @@ func init() {
 // DefaultConfig returns the configuration at a scale.
 func DefaultConfig(scale workloads.Scale) Config {
 	c := Config{
-		Users: 10_000, Tweets: 100_000, LikesPerTweet: 3, AuthorZipf: 0.99, MeanDegree: 10,
+		Users: 10_000, Tweets: 100_000, LikesPerTweet: 3, AuthorZipf: 0.99, MeanDegree: 10, FollowZipf: 0.8,
 		TimelineLimit: 20, DashboardHours: 24,
-		TimelineProportion: 0.35, ReadTweetProportion: 0.20, PostTweetProportion: 0.05, LikeProportion: 0.10,
+		HomeProportion: 0.30, TimelineProportion: 0.10, ReadTweetProportion: 0.15, PostTweetProportion: 0.05, LikeProportion: 0.10,
 		FollowProportion: 0.03, SearchProportion: 0.12, WhoToFollowProportion: 0.08, DashboardProportion: 0.07,
 		LoadBatch: 1000, OracleMaxRows: 5_000_000,
 	}
@@ -109,6 +117,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("likespertweet must be in 0..min(users, 16384)/2, not %v", c.LikesPerTweet)
 	case !(c.AuthorZipf > 0 && c.AuthorZipf < 1):
 		return fmt.Errorf("authorzipf must be in (0, 1), not %v", c.AuthorZipf)
+	case !(c.FollowZipf > 0 && c.FollowZipf < 1):
+		return fmt.Errorf("followzipf must be in (0, 1), not %v", c.FollowZipf)
 	case !(c.MeanDegree > 0) || c.MeanDegree > float64(c.Users-1)/2:
 		return fmt.Errorf("meandegree must be in (0, (users-1)/2], not %v", c.MeanDegree)
 	case c.TimelineLimit < 1 || c.TimelineLimit > 1000:
@@ -163,7 +173,7 @@ func New(p workloads.Params) (*Workload, error) {
 		return nil, err
 	}
 	fc := gen.FollowsConfig{Users: cfg.Users, MeanDegree: cfg.MeanDegree, Exponent: 2.1,
-		MaxDegree: min(5000, max(cfg.Users/10, int64(math.Ceil(4*cfg.MeanDegree)))), Popularity: 0.8}
+		MaxDegree: min(5000, max(cfg.Users/10, int64(math.Ceil(4*cfg.MeanDegree)))), Popularity: cfg.FollowZipf}
 	fc.MaxDegree = min(fc.MaxDegree, cfg.Users-1)
 	if err := fc.Validate(); err != nil {
 		return nil, fmt.Errorf("follows: %w", err)
@@ -217,7 +227,7 @@ func (w *Workload) Settings() map[string]any {
 	c := w.cfg
 	m := map[string]any{
 		"users": c.Users, "tweets": c.Tweets, "likes": w.likes, "follows": w.edges, "likespertweet": c.LikesPerTweet,
-		"authorzipf": c.AuthorZipf, "meandegree": c.MeanDegree, "timelinelimit": c.TimelineLimit,
+		"authorzipf": c.AuthorZipf, "meandegree": c.MeanDegree, "followzipf": c.FollowZipf, "timelinelimit": c.TimelineLimit,
 		"dashboardhours": c.DashboardHours, "loadbatch": c.LoadBatch, "oraclemaxrows": c.OracleMaxRows,
 	}
 	for op, p := range w.props {

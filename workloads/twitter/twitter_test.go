@@ -136,7 +136,7 @@ func TestOptions(t *testing.T) {
 		{map[string]any{"users": 1 << 21}, "users must be"},
 		{map[string]any{"searchproportion": -1}, "searchproportion"},
 		{map[string]any{"timelineproportion": 0, "readtweetproportion": 0, "posttweetproportion": 0, "likeproportion": 0,
-			"followproportion": 0, "searchproportion": 0, "whotofollowproportion": 0, "dashboardproportion": 0}, "at least one"},
+			"followproportion": 0, "searchproportion": 0, "whotofollowproportion": 0, "dashboardproportion": 0, "homeproportion": 0}, "at least one"},
 		{map[string]any{"colour": "red"}, "unknown field colour"},
 		{map[string]any{"dashboardhours": "0"}, "dashboardhours"},
 	} {

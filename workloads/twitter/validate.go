@@ -147,6 +147,9 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 			v.Check(slices.Equal(got, want), "timeline of user %d (read %d): got %v, want %v", u, pass+1, got, want)
 		}
 	}
+	if err := w.validateHome(ctx, s, oracle, users, &v); err != nil {
+		return v, err
+	}
 
 	rows := w.gen.Rows()
 	var body []byte
@@ -209,4 +212,32 @@ func (w *Workload) Validate(ctx context.Context, c drivers.Conn) (workloads.Vali
 		v.Check(got.Equal(want), "dashboard from %s: got %+v, want %+v", from.Format("2006-01-02T15:04"), got, want)
 	}
 	return v, nil
+}
+
+// validateHome compares home timelines with the oracle's (fan-out on read
+// over the memory stores): the given users, the followers of the most
+// followed users (whose homes hold the celebrities' tweets a hybrid reads
+// on demand), and users who follow nobody.
+func (w *Workload) validateHome(ctx context.Context, s, oracle Store, users []int64, v *workloads.Validation) error {
+	users = slices.Clone(users)
+	d := w.follows.Drawer()
+	var buf []int64
+	for id := int64(1); id <= w.cfg.Users && len(users) < 60; id++ {
+		buf = d.AppendFollowees(buf[:0], id-1)
+		if len(buf) == 0 || slices.Contains(buf, w.follows.UserOfRank(0)) {
+			users = append(users, id)
+		}
+	}
+	var got, want []crud.TweetID
+	var err error
+	for _, u := range users {
+		if want, err = oracle.Home(ctx, crud.UserID(u), w.cfg.TimelineLimit, want); err != nil {
+			return fmt.Errorf("oracle home %d: %w", u, err)
+		}
+		if got, err = s.Home(ctx, crud.UserID(u), w.cfg.TimelineLimit, got); err != nil {
+			return fmt.Errorf("home %d: %w", u, err)
+		}
+		v.Check(slices.Equal(got, want), "home timeline of user %d: got %v, want %v", u, got, want)
+	}
+	return nil
 }

@@ -45,6 +45,7 @@ type worker struct {
 	search   searchOp
 	wtf      whoToFollowOp
 	dash     dashboardOp
+	home     homeOp
 }
 
 // Worker returns worker id of n's stream.
@@ -75,6 +76,7 @@ func (w *Workload) Worker(c drivers.Conn, id, n int) (workloads.Worker, error) {
 	k.search = searchOp{kind: w.index[opSearch], s: s}
 	k.wtf = whoToFollowOp{kind: w.index[opWhoToFollow], s: s}
 	k.dash = dashboardOp{kind: w.index[opDashboard], s: s}
+	k.home = homeOp{kind: w.index[opHome], s: s, limit: w.cfg.TimelineLimit}
 	return k, nil
 }
 
@@ -107,6 +109,9 @@ func (k *worker) Next() workloads.Op {
 	case opTimeline:
 		k.timeline.user = crud.UserID(k.user())
 		return &k.timeline
+	case opHome:
+		k.home.user = crud.UserID(k.user())
+		return &k.home
 	case opPostTweet:
 		id := k.w.cfg.Tweets + 1 + k.id + k.posts*k.n
 		k.posts++
@@ -284,5 +289,19 @@ type dashboardOp struct {
 func (o *dashboardOp) Kind() int { return o.kind }
 func (o *dashboardOp) Do(ctx context.Context) error {
 	_, err := o.s.Dashboard(ctx, o.from, o.to)
+	return err
+}
+
+type homeOp struct {
+	kind  int
+	s     Store
+	user  crud.UserID
+	limit int
+	dst   []crud.TweetID
+}
+
+func (o *homeOp) Kind() int { return o.kind }
+func (o *homeOp) Do(ctx context.Context) (err error) {
+	o.dst, err = o.s.Home(ctx, o.user, o.limit, o.dst)
 	return err
 }
