@@ -126,6 +126,9 @@ type Settings struct {
 	// FindMax is an SLO ("p99=10ms"): the cell searches for the highest
 	// open-loop rate that meets it instead of running once.
 	FindMax *string `yaml:"find_max"`
+	// MaxStep is the longest a find-max step may run to gather enough
+	// operations of every kind its SLO bounds (default 10 × duration).
+	MaxStep *Duration `yaml:"max_step"`
 	// Faults are injected into the store's server during the measured
 	// phase: "pause@10s+5s" or {kind: pause, at: 10s, for: 5s}.
 	Faults []Fault `yaml:"faults"`
@@ -162,6 +165,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.FindMax != nil {
 		s.FindMax = o.FindMax
+	}
+	if o.MaxStep != nil {
+		s.MaxStep = o.MaxStep
 	}
 	if o.Faults != nil {
 		s.Faults = o.Faults
@@ -207,6 +213,9 @@ func (s Settings) Config() Config {
 	}
 	if s.Timeout != nil {
 		c.Timeout = time.Duration(*s.Timeout)
+	}
+	if s.MaxStep != nil {
+		c.MaxStep = time.Duration(*s.MaxStep)
 	}
 	c.Faults = s.Faults
 	return c
@@ -530,6 +539,11 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		if o.FindMax != nil {
 			cfg.FindMax, cfg.SLO = true, *o.FindMax
 		}
+		if cfg.FindMax {
+			if err := checkSLOKinds(cfg.SLO, wl.OpKinds()); err != nil {
+				return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
+			}
+		}
 		if err := cfg.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
 		}
@@ -635,4 +649,15 @@ func sortedNames(m map[string][]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkSLOKinds fails when a find-max SLO bounds an operation kind the
+// workload does not have.
+func checkSLOKinds(slo results.SLO, kinds []string) error {
+	for _, k := range slo.Kinds() {
+		if !slices.Contains(kinds, k) {
+			return fmt.Errorf("the SLO bounds operation kind %q, which the workload has not (its kinds: %s)", k, strings.Join(kinds, ", "))
+		}
+	}
+	return nil
 }

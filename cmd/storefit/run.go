@@ -35,6 +35,7 @@ type runFlags struct {
 	warmup    string
 	warmMax   time.Duration
 	timeout   time.Duration
+	maxStep   time.Duration
 	records   int64
 	seed      uint64
 	scale     string
@@ -104,8 +105,15 @@ and keeps every repetition: 'storefit compare' tests differences over them.
 --find-max searches, per cell, for the highest open-loop rate whose latency
 meets --slo (default p99=10ms): a closed-loop probe measures the capacity C,
 then rates C/8, C/4, C/2, C, 2C are tried until one misses, then bisection;
-each step lasts --duration. The cell records every step and keeps the run at
-the rate found.
+each step lasts --duration. --slo may bound operation kinds on their own
+(--slo timeline:p99=20ms,search:p99=100ms,dashboard:p99=500ms; a bound
+without a kind holds all operations together): a step meets it only when
+every bound holds, each judged on at least 1,000 operations of its kind for
+a p99 (10 beyond the percentile), so a step runs longer when a rare kind
+needs it, up to --max-step (default 10 × --duration); a rate that would
+need more is refused, not judged. Each bound's percentile is reported with
+its 95% distribution-free confidence interval. The cell records every step
+and keeps the run at the rate found, with the bound that stopped the search.
 
 --shard i/n runs shard i (from 0) of n of the plan: its share of the load
 parts and of the workers (global worker ids i·W … i·W+W-1 of n·W), so n
@@ -228,6 +236,7 @@ failed, the result incomplete.`,
 	fl.StringVar(&f.warmup, "warmup", "", "warm-up before the measured phase (discarded): a duration, or auto (until throughput and p99 are steady, at most --warmup-max); default auto for server stores, 2s for embedded ones")
 	fl.DurationVar(&f.warmMax, "warmup-max", runner.DefaultWarmupMax, "the longest --warmup auto runs")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
+	fl.DurationVar(&f.maxStep, "max-step", 0, "longest a --find-max step may run to gather enough operations of every kind --slo bounds (default 10 × --duration)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
 	fl.StringVar(&f.scale, "scale", "", "data scale: quick or full (default quick)")
@@ -240,7 +249,7 @@ failed, the result incomplete.`,
 	fl.IntVar(&f.repeat, "repeat", 1, "run every cell this many times, interleaved, keeping every repetition")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i/n of the plan (i from 0), for merging with 'storefit merge'")
 	fl.BoolVar(&f.findMax, "find-max", false, "search for the highest open-loop rate that meets --slo")
-	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, e.g. p99=10ms (default p99=10ms)")
+	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, [KIND:]pXX=DURATION,…: p99=10ms (the default) for all operations together, timeline:p99=20ms for one kind")
 	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
@@ -547,6 +556,10 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 	if changed("timeout") {
 		d := runner.Duration(f.timeout)
 		set.Timeout = &d
+	}
+	if changed("max-step") {
+		d := runner.Duration(f.maxStep)
+		set.MaxStep = &d
 	}
 	if changed("fault") {
 		set.Faults = []runner.Fault{}
