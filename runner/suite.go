@@ -437,7 +437,9 @@ type Overrides struct {
 	Settings Settings
 	Options  map[string]any
 	// FindMax, when set, makes every cell search for the highest open-loop
-	// rate that meets the SLO.
+	// rate that meets the SLO. The zero SLO means the suite's: a
+	// workload's own find_max, else the suite's slo: objectives per
+	// operation kind (FindMaxSLO), else DefaultFindMaxSLO.
 	FindMax *results.SLO
 	// Thresholds are added to the suite's.
 	Thresholds []results.Threshold
@@ -510,6 +512,7 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	}
 	kinds := map[string][]string{} // workload → its operation kinds
 	var ths []results.Threshold
+	var derive []int // cells whose find-max SLO comes from the suite's objectives
 	for _, w := range s.Workloads {
 		set := defaults.Over(w.Settings).Over(o.Settings)
 		if set.Workers != nil && set.Workers.Rule == "" && set.Workers.N < 1 {
@@ -536,8 +539,14 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			}
 			cfg.FindMax, cfg.SLO = !slo.IsZero(), slo
 		}
-		if o.FindMax != nil {
+		switch {
+		case o.FindMax != nil && !o.FindMax.IsZero():
 			cfg.FindMax, cfg.SLO = true, *o.FindMax
+		case o.FindMax != nil && !cfg.FindMax:
+			cfg.FindMax, cfg.SLO = true, DefaultFindMaxSLO()
+			for i := range stores {
+				derive = append(derive, len(plan.Cells)+i)
+			}
 		}
 		if cfg.FindMax {
 			if err := checkSLOKinds(cfg.SLO, wl.OpKinds()); err != nil {
@@ -581,7 +590,43 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		}
 		plan.Objectives = append(plan.Objectives, obj)
 	}
+	for _, i := range derive {
+		c := &plan.Cells[i]
+		if slo := FindMaxSLO(plan.Objectives, c.Workload, kinds[c.Workload]); !slo.IsZero() {
+			c.Config.SLO = slo
+		}
+	}
 	return plan, nil
+}
+
+// DefaultFindMaxSLO is find-max's objective when neither the command line
+// nor the suite gives one: p99 ≤ 10 ms over all operations together.
+func DefaultFindMaxSLO() results.SLO {
+	return results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+}
+
+// FindMaxSLO turns a suite's latency objectives (its slo: section) into
+// a find-max objective for one workload: each operation kind held on its
+// own to the objective that applies to it (results.Objectives.For), so
+// `--find-max` checks the same per-kind objectives ranking uses. It is
+// zero when no objective covers any kind.
+func FindMaxSLO(objs []results.Objective, workload string, kinds []string) results.SLO {
+	var slo results.SLO
+	if len(objs) == 0 {
+		return slo
+	}
+	res := results.NewObjectives(objs)
+	for _, k := range kinds {
+		obj, ok := res.For(workload, k)
+		if !ok {
+			continue
+		}
+		for _, b := range obj.SLO.Bounds {
+			b.Kind = k
+			slo.Bounds = append(slo.Bounds, b)
+		}
+	}
+	return slo
 }
 
 // workloadThresholds parses the thresholds of a suite's workload entry,

@@ -483,3 +483,28 @@ func TestFindMaxExtendsStepsForAKind(t *testing.T) {
 		t.Errorf("at max: %+v", c.MaxRate.AtMax)
 	}
 }
+
+// --find-max without --slo holds each kind to the suite's objectives
+// (its slo: section) on its own; a workload's find_max wins, and a suite
+// without objectives keeps the all-kinds p99=10ms.
+func TestFindMaxSLOFromTheSuite(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{"workloads: [point/a]\nstores: [memory]\nslo: {point: p99=20ms, point.read: p99=5ms}", "read:p99=5ms,update:p99=20ms"},
+		{"workloads: [{workload: point/a, find_max: \"update:p99=1ms\"}]\nstores: [memory, memory:b]\nslo: {point: p99=20ms}", "update:p99=1ms"},
+		{"workloads: [point/a]\nstores: [memory, memory:b]", "p99=10ms"},
+	} {
+		s, err := ParseSuite([]byte(tt.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := s.Plan(Overrides{FindMax: &results.SLO{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range plan.Cells {
+			if !c.Config.FindMax || c.Config.SLO.String() != tt.want {
+				t.Errorf("%q: cell %s SLO %q, want %q", tt.doc, c.Store, c.Config.SLO, tt.want)
+			}
+		}
+	}
+}

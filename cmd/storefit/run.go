@@ -103,7 +103,8 @@ omission corrected); the uncorrected figure is kept beside it.
 and keeps every repetition: 'storefit compare' tests differences over them.
 
 --find-max searches, per cell, for the highest open-loop rate whose latency
-meets --slo (default p99=10ms): a closed-loop probe measures the capacity C,
+meets --slo (default: the suite's find_max, else its slo: objectives held per
+operation kind, else p99=10ms): a closed-loop probe measures the capacity C,
 then rates C/8, C/4, C/2, C, 2C are tried until one misses, then bisection;
 each step lasts --duration. --slo may bound operation kinds on their own
 (--slo timeline:p99=20ms,search:p99=100ms,dashboard:p99=500ms; a bound
@@ -249,7 +250,7 @@ failed, the result incomplete.`,
 	fl.IntVar(&f.repeat, "repeat", 1, "run every cell this many times, interleaved, keeping every repetition")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i/n of the plan (i from 0), for merging with 'storefit merge'")
 	fl.BoolVar(&f.findMax, "find-max", false, "search for the highest open-loop rate that meets --slo")
-	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, [KIND:]pXX=DURATION,…: p99=10ms (the default) for all operations together, timeline:p99=20ms for one kind")
+	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, [KIND:]pXX=DURATION,…: p99=10ms for all operations together, timeline:p99=20ms for one kind (default: the suite's find_max, else its slo: objectives per kind, else p99=10ms)")
 	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
@@ -725,7 +726,9 @@ func criteriaFlags(f *runFlags, changed func(string) bool, o *runner.Overrides) 
 		return errors.New("--find-max chooses the open-loop rates itself: drop --rate")
 	}
 	if f.findMax {
-		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+		// Without --slo: the suite's (a workload's find_max, else its slo:
+		// objectives per kind), else p99=10ms.
+		var slo results.SLO
 		if f.slo != "" {
 			s, err := results.ParseSLO(f.slo)
 			if err != nil {

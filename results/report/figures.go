@@ -661,7 +661,9 @@ func (m *model) maxRateFigure(c *results.Cell, label string) *Figure {
 	lo, hi, _ := logRange(ys)
 	slo, err := results.ParseSLO(mr.SLO)
 	if err == nil {
-		for _, b := range slo.Bounds {
+		// The lines bound all operations together; a kind's own bounds are
+		// in the table beside the figure.
+		for _, b := range slo.Overall().Bounds {
 			v := float64(b.Limit) / 1e3
 			lo, hi = math.Min(lo, v/2), math.Max(hi, v*1.5)
 			if len(steps) > 0 {
