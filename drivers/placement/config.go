@@ -34,6 +34,8 @@ type Config struct {
 	Route map[string]string `yaml:"route"`
 	// Sync is how writes reach the derived stores.
 	Sync SyncConfig `yaml:"sync"`
+	// Cache is how the timeline cache is filled and checked.
+	Cache CacheConfig `yaml:"cache"`
 }
 
 // StoreConfig is one store of a placement.
@@ -230,7 +232,7 @@ func (c *Config) validate() error {
 	if c.Sync.Batch < 1 {
 		return fmt.Errorf("sync: batch must be at least 1, not %d", c.Sync.Batch)
 	}
-	return nil
+	return c.Cache.validate(c.Route["cache"] != "")
 }
 
 func duration(key, v string, def time.Duration) (time.Duration, error) {

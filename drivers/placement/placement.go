@@ -179,6 +179,9 @@ func (c *Conn) backends() (twitter.Backends, error) {
 		if b.Cache, err = p.WideStore(ws); err != nil {
 			return b, fmt.Errorf("cache: %w", err)
 		}
+		if b.Pages, err = c.pageCache(conn, d, ws.Table); err != nil {
+			return b, err
+		}
 	}
 	if conn, d, _ := need("search"); conn != nil {
 		p, ok := conn.(search.Provider)

@@ -30,7 +30,7 @@ func (c *Conn) newTwitterApp() (*twitter.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	app, err := twitter.NewApp(b, twitter.Options{CacheBySync: c.cfg.Sync.Invalidation == InvalidateBySync})
+	app, err := twitter.NewApp(b, twitter.Options{CacheBySync: c.cfg.Sync.Invalidation == InvalidateBySync, Cache: c.cfg.Cache.options()})
 	if err != nil {
 		return nil, err
 	}
