@@ -138,9 +138,9 @@ type App struct {
 	refusedFills atomic.Int64
 	checkMu      sync.Mutex
 	checker      *cacheChecker
-	// beforeFill, when set (tests), runs between a miss's source read and
-	// its fill: where the classic cache-aside race happens.
-	beforeFill func(crud.UserID)
+	// beforeFill, when set, runs once between a miss's source read and
+	// its fill (InjectBeforeFill).
+	beforeFill atomic.Pointer[func(crud.UserID)]
 }
 
 // NewApp returns the application over b, with dual writes: every change is
@@ -343,8 +343,10 @@ func (a *App) Timeline(ctx context.Context, user crud.UserID, limit int, dst []c
 	if err != nil {
 		return dst, err
 	}
-	if a.beforeFill != nil {
-		a.beforeFill(user)
+	if a.beforeFill.Load() != nil {
+		if f := a.beforeFill.Swap(nil); f != nil {
+			(*f)(user)
+		}
 	}
 	enc := encodeIDs((*bp)[:0], dst)
 	*bp = enc

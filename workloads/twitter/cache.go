@@ -275,3 +275,10 @@ func (a *App) cacheStats(s *Stats) {
 		s.Views[ViewCache.String()] = vs
 	}
 }
+
+// InjectBeforeFill makes the next timeline miss run f between its source
+// read and its cache fill: where cache-aside's classic race happens (a
+// post committed and its page invalidated in between, then the miss
+// fills the page it read before the post). For tests that reproduce the
+// race, as syncer.Engine.CrashNextApply reproduces a crash.
+func (a *App) InjectBeforeFill(f func(crud.UserID)) { a.beforeFill.Store(&f) }
