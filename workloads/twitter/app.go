@@ -141,6 +141,8 @@ type App struct {
 	// beforeFill, when set, runs once between a miss's source read and
 	// its fill (InjectBeforeFill).
 	beforeFill atomic.Pointer[func(crud.UserID)]
+	// bodies regenerates tweets' bodies for the search staleness rule.
+	bodies atomic.Pointer[bodies]
 }
 
 // NewApp returns the application over b, with dual writes: every change is
@@ -523,11 +525,12 @@ func matchesQuery(c *syncer.Change, q search.Query) bool {
 	return true
 }
 
-// SearchTweets asks the search index.
+// SearchTweets asks the search index. The read is stale when a tweet
+// pending for the index would be in the answer's top topK, not merely
+// when it matches (searchStale).
 func (a *App) SearchTweets(ctx context.Context, q search.Query, topK int, dst search.Hits) (search.Hits, error) {
 	a.route(opSearch, RoleSearch)
-	a.readView(ViewSearch, func(c *syncer.Change) bool { return matchesQuery(c, q) })
-	return search.Search(ctx, a.b.Search, q, topK, dst)
+	return a.searchTweets(ctx, q, topK, dst)
 }
 
 // CountTweets asks the search index.
@@ -610,12 +613,14 @@ type ViewStats struct {
 	// committed in the source but not yet applied.
 	BehindReads int64 `json:"behind_reads"`
 	// StaleReads counts the reads among them for which a pending change
-	// changes the answer the oracle gives: a posted tweet matching the
-	// search, a tweet or like inside the dashboard's window, a follow by
-	// the user asking who to follow, a post by the author of a cached
-	// page. Exact for search hit counts, dashboards and cached pages; a
-	// lower bound for who-to-follow (follows by followees are not looked
-	// up).
+	// changes the answer the oracle gives: a posted tweet matching a
+	// search count, or one that would be in a search's returned top 10
+	// (searchStale), a tweet or like inside the dashboard's window, a
+	// follow by the user asking who to follow, a post by the author of a
+	// cached page (or, with the cache's sampled checks, the checked share
+	// of stale pages, see Checked). Exact for search hit counts,
+	// dashboards and cached pages; a lower bound for who-to-follow
+	// (follows by followees are not looked up).
 	StaleReads int64 `json:"stale_reads"`
 	// Applied is the number of changes applied to the view since the
 	// measured phase began, Pending the changes committed but not applied
