@@ -248,15 +248,19 @@ func writeScenarioMarkdown(ew *errWriter, rs []*Result) {
 	}
 	ew.printf("\n")
 
-	ew.printf("Derived views (reads while behind the source, stale reads, lag from source write to view):\n\n| placement | view | reads | behind | stale | lag mean ms | lag max ms |\n|---|---|--:|--:|--:|--:|--:|\n")
+	ew.printf("Derived views (reads while behind the source, stale reads, lag from source write to view; the cache's reads are its hits, and its stale reads, when checked, the hits times the stale share of the sampled checks against the source):\n\n| placement | view | reads | behind | stale | lag mean ms | lag max ms |\n|---|---|--:|--:|--:|--:|--:|\n")
 	for _, p := range ps {
 		f := p.Cell.Run.Figures
-		for _, v := range []string{"search", "dashboard", "who_to_follow"} {
+		for _, v := range []string{"search", "dashboard", "who_to_follow", "cache"} {
 			k := "view." + v + "."
 			if _, ok := f[k+"reads"]; !ok {
 				continue
 			}
-			ew.printf("| %s | %s | %.0f | %.0f | %.0f | %.1f | %.1f |\n", mdCell(p.Store), v, f[k+"reads"], f[k+"behind_reads"], f[k+"stale_reads"], f[k+"lag_mean_ms"], f[k+"lag_max_ms"])
+			stale := fmt.Sprintf("%.0f", f[k+"stale_reads"])
+			if n := f[k+"checked"]; n > 0 {
+				stale += fmt.Sprintf(" (%.0f of %.0f checks stale)", f[k+"checked_stale"], n)
+			}
+			ew.printf("| %s | %s | %.0f | %.0f | %s | %.1f | %.1f |\n", mdCell(p.Store), v, f[k+"reads"], f[k+"behind_reads"], stale, f[k+"lag_mean_ms"], f[k+"lag_max_ms"])
 		}
 	}
 	ew.printf("\n")
