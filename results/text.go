@@ -347,6 +347,10 @@ func writeMaxRateText(ew *errWriter, mr *MaxRate) {
 		if st.Seconds > 0 {
 			secs = fmt.Sprintf("%.0f", st.Seconds)
 		}
+		if st.Refused && st.Ops == 0 { // refused before it ran
+			fmt.Fprintf(tw, "     %s\t-\t-\t-\t-\t-\t-\t%s\t-\t\n", target, ok)
+			continue
+		}
 		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatCount(st.Ops), secs, FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok, machine)
 	}
 	tw.Flush()
