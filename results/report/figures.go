@@ -616,7 +616,7 @@ func (m *model) maxRateFigure(c *results.Cell, label string) *Figure {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = logTicker(latencyLabel)
 	steps := slices.Clone(mr.Steps)
-	steps = slices.DeleteFunc(steps, func(s results.RateStep) bool { return s.Rate <= 0 })
+	steps = slices.DeleteFunc(steps, func(s results.RateStep) bool { return s.Rate <= 0 || s.Refused && s.Ops == 0 })
 	slices.SortFunc(steps, func(a, b results.RateStep) int { return cmpFloat(a.Rate, b.Rate) })
 	var p50, p99, up99 plotter.XYs
 	var ys []float64
