@@ -294,13 +294,14 @@ func writeMaxRateMarkdown(ew *errWriter, groups []*Group) {
 			case !mr.Bounded:
 				rate = "≥ " + rate
 			}
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %d |", c.workloadLabel(), mdCell(g.Label), mr.SLO, rate, FormatRate(mr.Capacity), len(mr.Steps)-1))
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %d |", c.workloadLabel(), mdCell(g.Label), mr.SLO, rate,
+				dashIfEmpty(mr.BoundBy), dashIfEmpty(mdCell(ChecksText(mr.AtMax))), FormatRate(mr.Capacity), len(mr.Steps)-1))
 		}
 	}
 	if len(rows) == 0 {
 		return
 	}
-	ew.printf("## Maximum rate under the SLO\n\n| workload | store | SLO | max rate (ops/s) | closed-loop capacity | rates tried |\n|---|---|---|--:|--:|--:|\n")
+	ew.printf("## Maximum rate under the SLO\n\nEach bound at the maximum rate: its percentile, [the 95%% distribution-free confidence interval from the step's operation count], and the operations it was judged on. \"Bound by\": the bound the next rate up missed.\n\n| workload | store | SLO | max rate (ops/s) | bound by | bounds at the max rate | closed-loop capacity | rates tried |\n|---|---|---|--:|---|---|--:|--:|\n")
 	for _, r := range rows {
 		ew.printf("%s\n", r)
 	}

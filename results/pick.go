@@ -96,6 +96,32 @@ type Recommendation struct {
 	// ScaleNotes say which data sizes were ranked, when the results hold
 	// several (a sweep).
 	ScaleNotes []string
+	// MaxRates are the find-max outcomes of the results' cells: the
+	// highest rate meeting each cell's SLO and what bound it.
+	MaxRates []MaxRateLine
+}
+
+// MaxRateLine is one cell's find-max outcome, as pick shows it.
+type MaxRateLine struct {
+	Workload, Store string
+	*MaxRate
+}
+
+// Text states the outcome: "twitter/mix on placement:local: 304 ops/s
+// under timeline:p99=20ms,…, bound by dashboard:p99=500ms".
+func (l MaxRateLine) Text() string {
+	rate := FormatRate(l.Rate) + " ops/s"
+	switch {
+	case l.Rate == 0:
+		rate = "no rate met"
+	case !l.Bounded:
+		rate = "at least " + rate
+	}
+	out := fmt.Sprintf("%s on %s: %s under %s", l.Workload, l.Store, rate, l.SLO)
+	if t := l.BoundByText(); t != "" {
+		out += ", " + t
+	}
+	return out
 }
 
 // PatternRanking ranks the contenders on one access pattern.
@@ -273,6 +299,13 @@ func Pick(rs []*Result, o PickOptions) *Recommendation {
 		rec.Patterns = append(rec.Patterns, pk.rankPattern(p, byPattern[p]))
 	}
 	rec.Verdict = verdict(rec.Patterns, o.Within)
+	for _, r := range rs {
+		for i := range r.Cells {
+			if c := &r.Cells[i]; c.MaxRate != nil {
+				rec.MaxRates = append(rec.MaxRates, MaxRateLine{Workload: c.Workload, Store: c.Store, MaxRate: c.MaxRate})
+			}
+		}
+	}
 	return rec
 }
 

@@ -85,6 +85,15 @@ func WritePickText(w io.Writer, rec *Recommendation) error {
 			return err
 		}
 	}
+	if len(rec.MaxRates) > 0 {
+		ew.printf("\nMaximum rate under each cell's find-max SLO (per bound at that rate: percentile [95%% confidence interval])\n")
+		for _, l := range rec.MaxRates {
+			ew.printf("  %s\n", l.Text())
+			for _, c := range l.AtMax {
+				ew.printf("    %s\n", c.Text())
+			}
+		}
+	}
 	return ew.err
 }
 

@@ -215,6 +215,38 @@ type MaxRate struct {
 	Capacity float64 `json:"capacity_ops_per_s"`
 	// Steps are the runs of the search in the order they ran.
 	Steps []RateStep `json:"steps"`
+	// BoundBy names what stopped the search: the bound ("timeline:p99=20ms",
+	// "p99=10ms" for all operations together, or "errors", "dropped",
+	// "rate") the lowest missed rate above Rate missed first; "" when
+	// unbounded.
+	BoundBy string `json:"bound_by,omitempty"`
+	// AtMax are the SLO's bounds checked at Rate (the kept step): each
+	// kind's percentile with its confidence interval.
+	AtMax []BoundCheck `json:"at_max,omitempty"`
+}
+
+// BoundCheck is one bound of an SLO checked on one find-max step.
+type BoundCheck struct {
+	// Bound is the bound as the SLO gives it: "timeline:p99=20ms", or
+	// "p99=10ms" for every operation together.
+	Bound string `json:"bound"`
+	// Kind is the operation kind held ("" for every operation together).
+	Kind       string  `json:"kind,omitempty"`
+	Percentile float64 `json:"percentile"`
+	LimitUs    float64 `json:"limit_us"`
+	// Ops is the number of operations the percentile was judged on (every
+	// scheduled one of the kind: completed, failed and dropped).
+	Ops int64 `json:"ops"`
+	// Us is the percentile; LowUs and HighUs bound it with 95% confidence
+	// whatever the distribution (results.QuantileInterval: the exact
+	// binomial order-statistic interval); Open says the interval has no
+	// upper bound (too few operations).
+	Us     float64 `json:"us"`
+	LowUs  float64 `json:"low_us"`
+	HighUs float64 `json:"high_us"`
+	Open   bool    `json:"open,omitempty"`
+	// OK says the percentile met the bound.
+	OK bool `json:"ok"`
 }
 
 // RateStep is one open-loop run of a maximum-rate search.
@@ -234,6 +266,16 @@ type RateStep struct {
 	// OK says whether the step met the SLO; Reason says why not.
 	OK     bool   `json:"ok"`
 	Reason string `json:"reason,omitempty"`
+	// Refused is true when the rate was not judged: a bound's kind could
+	// not gather enough operations for its percentile (results.MinOpsFor)
+	// within the longest step allowed. Not OK, but not a miss either.
+	Refused bool `json:"refused,omitempty"`
+	// Seconds is the step's measured length when find-max extended it
+	// beyond the configured duration so every bound's kind gathers enough
+	// operations.
+	Seconds float64 `json:"seconds,omitempty"`
+	// Checks are the SLO's bounds checked on the step.
+	Checks []BoundCheck `json:"checks,omitempty"`
 	// Ops counts the step's completed operations (successful and failed).
 	Ops int64 `json:"ops,omitempty"`
 	// Starved is true when other processes kept storefit from the CPU

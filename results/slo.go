@@ -15,15 +15,22 @@ type SLO struct {
 }
 
 // Bound is one latency bound: the Percentile-th percentile (0 < p < 100)
-// must not exceed Limit.
+// must not exceed Limit. Kind, when set, names the operation kind whose
+// own latency the bound holds (a find-max objective per operation, e.g.
+// "timeline:p99=20ms"); otherwise the bound holds the latency of every
+// operation together.
 type Bound struct {
+	Kind       string
 	Percentile float64
 	Limit      time.Duration
 }
 
-// ParseSLO parses an objective: a comma-separated list of pXX=DURATION
-// ("p99=10ms", "p50=1ms,p99.9=50ms"), or a bare duration, which bounds p99
-// ("10ms"). "", "0" and "none" give the zero SLO (no objective).
+// ParseSLO parses an objective: a comma-separated list of
+// [KIND:]pXX=DURATION ("p99=10ms", "p50=1ms,p99.9=50ms",
+// "timeline:p99=20ms,search:p99=100ms"), or a bare duration, which bounds
+// p99 ("10ms"). A bound without a kind holds every operation together; a
+// bound with one holds that operation kind on its own (find-max checks
+// each). "", "0" and "none" give the zero SLO (no objective).
 func ParseSLO(s string) (SLO, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "0" || s == "none" {
@@ -32,6 +39,13 @@ func ParseSLO(s string) (SLO, error) {
 	var slo SLO
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
+		var kind string
+		if k, rest, ok := strings.Cut(part, ":"); ok {
+			kind, part = strings.TrimSpace(k), strings.TrimSpace(rest)
+			if !scopeName(kind) {
+				return SLO{}, fmt.Errorf("SLO %q: %q is not an operation kind (use e.g. timeline:p99=20ms)", s, kind)
+			}
+		}
 		name, lim, ok := strings.Cut(part, "=")
 		if !ok {
 			name, lim = "p99", part
@@ -48,9 +62,43 @@ func ParseSLO(s string) (SLO, error) {
 		if err != nil || d <= 0 {
 			return SLO{}, fmt.Errorf("SLO %q: %q is not a positive duration (use e.g. 10ms)", s, lim)
 		}
-		slo.Bounds = append(slo.Bounds, Bound{Percentile: p, Limit: d})
+		slo.Bounds = append(slo.Bounds, Bound{Kind: kind, Percentile: p, Limit: d})
 	}
 	return slo, nil
+}
+
+// Kinds returns the operation kinds the SLO bounds on their own, in the
+// order given.
+func (s SLO) Kinds() []string {
+	var out []string
+	for _, b := range s.Bounds {
+		if b.Kind != "" && !slices.Contains(out, b.Kind) {
+			out = append(out, b.Kind)
+		}
+	}
+	return out
+}
+
+// Overall returns the SLO's bounds on every operation together (those
+// without a kind).
+func (s SLO) Overall() SLO {
+	var out SLO
+	for _, b := range s.Bounds {
+		if b.Kind == "" {
+			out.Bounds = append(out.Bounds, b)
+		}
+	}
+	return out
+}
+
+// String formats the bound as ParseSLO reads it: "p99=10ms",
+// "timeline:p99=20ms".
+func (b Bound) String() string {
+	out := fmt.Sprintf("%s=%s", percentileName(b.Percentile), b.Limit)
+	if b.Kind != "" {
+		out = b.Kind + ":" + out
+	}
+	return out
 }
 
 // IsZero reports whether the SLO has no bounds.
@@ -60,7 +108,7 @@ func (s SLO) IsZero() bool { return len(s.Bounds) == 0 }
 func (s SLO) String() string {
 	parts := make([]string, len(s.Bounds))
 	for i, b := range s.Bounds {
-		parts[i] = fmt.Sprintf("%s=%s", percentileName(b.Percentile), b.Limit)
+		parts[i] = b.String()
 	}
 	return strings.Join(parts, ",")
 }
@@ -69,10 +117,11 @@ func (s SLO) String() string {
 func percentileName(p float64) string { return "p" + strconv.FormatFloat(p, 'f', -1, 64) }
 
 // Check tells whether the latency percentiles given by at (percentile →
-// microseconds) meet every bound; when not, reason names the first bound
-// missed.
+// microseconds) meet every bound on all operations together (bounds of
+// one kind are find-max's, checked per kind there); when not, reason
+// names the first bound missed.
 func (s SLO) Check(at func(percentile float64) float64) (ok bool, reason string) {
-	for _, b := range s.Bounds {
+	for _, b := range s.Overall().Bounds {
 		got := at(b.Percentile)
 		limit := float64(b.Limit) / 1e3
 		if got > limit {
@@ -86,7 +135,7 @@ func (s SLO) Check(at func(percentile float64) float64) (ok bool, reason string)
 // largest ratio of a percentile to its bound (at most 1 when every bound
 // holds), with that bound and the percentile found.
 func (s SLO) Miss(at func(percentile float64) float64) (ratio float64, worst Bound, got float64) {
-	for _, b := range s.Bounds {
+	for _, b := range s.Overall().Bounds {
 		v := at(b.Percentile)
 		if r := v / (float64(b.Limit) / 1e3); r > ratio || worst.Limit == 0 {
 			ratio, worst, got = r, b, v
@@ -141,6 +190,9 @@ func ParseObjective(s string) (Objective, error) {
 	}
 	if slo.IsZero() {
 		return Objective{}, fmt.Errorf("objective %q: give a bound such as p99=10ms", s)
+	}
+	if k := slo.Kinds(); len(k) > 0 {
+		return Objective{}, fmt.Errorf("objective %q: name the kind in the scope (e.g. crud.like:p99=20ms), not before the bound", s)
 	}
 	return Objective{Scope: sc, SLO: slo}, nil
 }
@@ -299,6 +351,9 @@ func (s SLO) readable() string {
 	parts := make([]string, len(s.Bounds))
 	for i, b := range s.Bounds {
 		parts[i] = fmt.Sprintf("%s ≤ %s", percentileName(b.Percentile), b.Limit)
+		if b.Kind != "" {
+			parts[i] = b.Kind + " " + parts[i]
+		}
 	}
 	return strings.Join(parts, ", ")
 }

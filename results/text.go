@@ -352,33 +352,47 @@ func (c *Cell) modeText() string {
 }
 
 func writeMaxRateText(ew *errWriter, mr *MaxRate) {
+	by := ""
+	if t := mr.BoundByText(); t != "" {
+		by = ", " + t
+	}
 	switch {
 	case mr.Rate == 0:
 		ew.printf("   find-max: no rate tried met %s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Capacity))
 	case !mr.Bounded:
 		ew.printf("   find-max: every rate tried met %s; the maximum is at least %s ops/s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), FormatRate(mr.Capacity))
 	default:
-		ew.printf("   find-max: highest rate meeting %s: %s ops/s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), FormatRate(mr.Capacity))
+		ew.printf("   find-max: highest rate meeting %s: %s ops/s%s (closed-loop capacity %s ops/s)\n", mr.SLO, FormatRate(mr.Rate), by, FormatRate(mr.Capacity))
+	}
+	for _, c := range mr.AtMax {
+		ew.printf("     at %s ops/s: %s\n", FormatRate(mr.Rate), c.Text())
 	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "     target ops/s\tachieved\tops\tp50\tp99\tp99 uncorr.\tSLO\tmachine\t\n")
+	fmt.Fprintf(tw, "     target ops/s\tachieved\tops\tseconds\tp50\tp99\tp99 uncorr.\tSLO\tmachine\t\n")
 	starved := false
 	for _, st := range mr.Steps {
 		target, ok := "closed loop", "-"
 		if st.Rate > 0 {
-			target = FormatRate(st.Rate)
-			ok = "met"
-			if !st.OK {
-				ok = "missed: " + st.Reason
-			}
+			target, ok = FormatRate(st.Rate), st.StepOutcome()
 		}
 		machine := "ok"
 		if st.Starved {
 			machine, starved = "STARVED", true
 		}
-		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatCount(st.Ops), FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok, machine)
+		secs := "-"
+		if st.Seconds > 0 {
+			secs = fmt.Sprintf("%.0f", st.Seconds)
+		}
+		if st.Refused && st.Ops == 0 { // refused before it ran
+			fmt.Fprintf(tw, "     %s\t-\t-\t-\t-\t-\t-\t%s\t-\t\n", target, ok)
+			continue
+		}
+		fmt.Fprintf(tw, "     %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", target, FormatRate(st.OpsPerSec), FormatCount(st.Ops), secs, FormatMicros(st.P50Us), FormatMicros(st.P99Us), FormatMicros(st.UncorrectedP99Us), ok, machine)
 	}
 	tw.Flush()
+	if len(mr.AtMax) > 0 {
+		ew.printf("     (per bound: percentile [95%% distribution-free confidence interval from the step's operation count, exact binomial order statistics]; seconds: steps extended so each bounded kind has enough operations)\n")
+	}
 	if starved {
 		ew.printf("     WARNING: other processes starved storefit of CPU during a step marked STARVED: its latency is the machine's, so the rate found may be too low — rerun on a quiet machine\n")
 	}

@@ -28,6 +28,10 @@ type ScenarioPlacement struct {
 	MaxRate float64
 	SLO     string
 	Bounded bool
+	// BoundBy is the bound that stopped the search (MaxRate.BoundBy);
+	// AtMax each bound's percentile at MaxRate.
+	BoundBy string
+	AtMax   []BoundCheck
 	// Reads, Behind and Stale sum the derived views' reads, reads while
 	// behind, and stale reads; LagMaxMs is the largest lag of any view.
 	Reads, Behind, Stale int64
@@ -81,7 +85,7 @@ func ScenarioPlacements(rs []*Result) []ScenarioPlacement {
 			p := ScenarioPlacement{Store: c.Store, Stores: int(f["stores"]), Relay: f["sync.relay"] == 1,
 				OpsPerSec: c.Run.OpsPerSec, P99Us: c.Run.Overall().P99, Validated: validationMark(c.Validation), Cell: c}
 			if mr := c.MaxRate; mr != nil {
-				p.MaxRate, p.SLO, p.Bounded = mr.Rate, mr.SLO, mr.Bounded
+				p.MaxRate, p.SLO, p.Bounded, p.BoundBy, p.AtMax = mr.Rate, mr.SLO, mr.Bounded, mr.BoundBy, mr.AtMax
 			}
 			for k, v := range f {
 				switch {
@@ -144,6 +148,9 @@ func ScenarioVerdict(ps []ScenarioPlacement) string {
 			if !p.Bounded {
 				at += ", a lower bound"
 			}
+			if p.BoundBy != "" {
+				at += ", bound by " + p.BoundBy
+			}
 			at += ")"
 		}
 		stores := fmt.Sprintf("%d stores to run", p.Stores)
@@ -191,11 +198,27 @@ func writeScenarioMarkdown(ew *errWriter, rs []*Result) {
 		mr := "-"
 		if p.MaxRate > 0 {
 			mr = FormatRate(p.MaxRate) + " (" + p.SLO + ")"
+			if p.BoundBy != "" {
+				mr += ", bound by " + p.BoundBy
+			}
 		}
 		ew.printf("| %s | %d | %s | %s | %s | %s | %d | %d | %d (%s) | %.1f | %s |\n", mdCell(p.Store), p.Stores, sync,
 			FormatRate(p.OpsPerSec), FormatMicros(p.P99Us), mr, p.Reads, p.Behind, p.Stale, formatPercent(p.StaleFraction()), p.LagMaxMs, p.Validated)
 	}
 	ew.printf("\n")
+
+	for i, p := range ps {
+		if len(p.AtMax) == 0 {
+			continue
+		}
+		if i == 0 || !slices.ContainsFunc(ps[:i], func(q ScenarioPlacement) bool { return len(q.AtMax) > 0 }) {
+			ew.printf("Each bound of the SLO at the placement's max rate (percentile [95%% distribution-free confidence interval], operations judged):\n\n")
+		}
+		ew.printf("- %s: %s\n", mdCell(p.Store), mdCell(ChecksText(p.AtMax)))
+	}
+	if slices.ContainsFunc(ps, func(q ScenarioPlacement) bool { return len(q.AtMax) > 0 }) {
+		ew.printf("\n")
+	}
 
 	var kinds []string
 	for _, p := range ps {
@@ -225,15 +248,19 @@ func writeScenarioMarkdown(ew *errWriter, rs []*Result) {
 	}
 	ew.printf("\n")
 
-	ew.printf("Derived views (reads while behind the source, stale reads, lag from source write to view):\n\n| placement | view | reads | behind | stale | lag mean ms | lag max ms |\n|---|---|--:|--:|--:|--:|--:|\n")
+	ew.printf("Derived views (reads while behind the source, stale reads, lag from source write to view; the cache's reads are its hits, and its stale reads, when checked, the hits times the stale share of the sampled checks against the source):\n\n| placement | view | reads | behind | stale | lag mean ms | lag max ms |\n|---|---|--:|--:|--:|--:|--:|\n")
 	for _, p := range ps {
 		f := p.Cell.Run.Figures
-		for _, v := range []string{"search", "dashboard", "who_to_follow"} {
+		for _, v := range []string{"search", "dashboard", "who_to_follow", "cache"} {
 			k := "view." + v + "."
 			if _, ok := f[k+"reads"]; !ok {
 				continue
 			}
-			ew.printf("| %s | %s | %.0f | %.0f | %.0f | %.1f | %.1f |\n", mdCell(p.Store), v, f[k+"reads"], f[k+"behind_reads"], f[k+"stale_reads"], f[k+"lag_mean_ms"], f[k+"lag_max_ms"])
+			stale := fmt.Sprintf("%.0f", f[k+"stale_reads"])
+			if n := f[k+"checked"]; n > 0 {
+				stale += fmt.Sprintf(" (%.0f of %.0f checks stale)", f[k+"checked_stale"], n)
+			}
+			ew.printf("| %s | %s | %.0f | %.0f | %s | %.1f | %.1f |\n", mdCell(p.Store), v, f[k+"reads"], f[k+"behind_reads"], stale, f[k+"lag_mean_ms"], f[k+"lag_max_ms"])
 		}
 	}
 	ew.printf("\n")
@@ -294,5 +321,8 @@ func writeScenarioText(ew *errWriter, rs []*Result) {
 	ew.printf("\nTwitter scenario: %s\n", ScenarioVerdict(ps))
 	for _, p := range ps {
 		ew.printf("   %s: %d derived-view reads, %d while behind, %d stale (%s), max lag %.1f ms\n", p.Store, p.Reads, p.Behind, p.Stale, formatPercent(p.StaleFraction()), p.LagMaxMs)
+		for _, c := range p.AtMax {
+			ew.printf("     at %s ops/s: %s\n", FormatRate(p.MaxRate), c.Text())
+		}
 	}
 }

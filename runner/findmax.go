@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/storefit/storefit/results"
 )
@@ -32,21 +36,31 @@ var (
 // first measures the closed-loop capacity C with the configured workers,
 // then tries open-loop rates C/8, C/4, C/2, C, 2C until one misses the SLO,
 // then bisects between the last rate that met it and the first that did not
-// until the bracket is within 5% (at most 5 bisections). Every step is a
-// full measured phase of the configured duration; the warm-up runs once,
-// before the capacity probe. A step meets the SLO when it completed enough
-// operations for the SLO's highest percentile to mean something
-// (results.MinOpsFor: 1,000 for p99), its latency percentiles — corrected
-// for coordinated omission, failed operations at their time to failure
-// and dropped ones from their intended start included — are within the
-// bounds, at most 0.1% of its operations failed or were dropped, and it
-// achieved at least 95% of the target rate. Each step records whether
-// other processes starved storefit of CPU meanwhile.
+// until the bracket is within 5% (at most 5 bisections). The warm-up runs
+// once, before the capacity probe.
+//
+// The SLO bounds every operation together ("p99=10ms"), operation kinds on
+// their own ("timeline:p99=20ms,dashboard:p99=500ms"), or both; a step
+// meets it only when every bound holds. A percentile is judged only on
+// enough operations of its kind to mean something (results.MinOpsFor:
+// 1,000 for p99): each step lasts the configured duration, or longer when
+// a bounded kind's share of the probe's operations says it would not
+// gather them at that rate, up to MaxStep (default 10 × the duration). A
+// rate that would need a longer step — or a step that still fell short —
+// is refused: recorded, never judged, neither met nor missed. Each bound's
+// percentile is reported with its 95% distribution-free confidence
+// interval (results.QuantileInterval). Latencies are corrected for
+// coordinated omission, failed operations count at their time to failure
+// and dropped ones from their intended start. A step also needs at most
+// 0.1% of its operations failed or dropped and at least 95% of the target
+// rate achieved. Each step records whether other processes starved
+// storefit of CPU meanwhile.
 //
 // The returned run is the one at the highest rate that met the SLO (or,
-// when none did, the lowest rate tried, with an error saying so: the cell
-// then fails), so the cell's figures describe the store at its maximum
-// rate.
+// when none did, the lowest rate measured, with an error saying so: the
+// cell then fails), so the cell's figures describe the store at its
+// maximum rate; the MaxRate records the bounds checked there and which
+// bound stopped the search.
 func (m *measurer) findMax(ctx context.Context) (*results.Run, *results.MaxRate, error) {
 	slo := m.cfg.SLO
 	mr := &results.MaxRate{SLO: slo.String()}
@@ -55,44 +69,69 @@ func (m *measurer) findMax(ctx context.Context) (*results.Run, *results.MaxRate,
 		return probe, mr, err
 	}
 	mr.Capacity = probe.OpsPerSec
-	mr.Steps = append(mr.Steps, stepOf(probe, 0, true, ""))
-	minOps := results.MinOpsFor(slo.MaxPercentile())
+	mr.Steps = append(mr.Steps, stepOf(probe, 0, verdict{ok: true}))
 	if probe.Ops == 0 {
 		return probe, mr, errors.New("find-max: the capacity probe completed no operation")
 	}
+	shares := kindShares(probe)
 	var best, lowest *results.Run
-	try := func(rate float64) (bool, error) {
-		run, err := m.measure(ctx, rate)
-		if err != nil {
-			return false, err
+	boundBy := map[float64]string{}
+	try := func(rate float64) (outcome, error) {
+		d, why := m.stepLength(rate, shares)
+		var v verdict
+		var run *results.Run
+		if why != "" {
+			v = verdict{refused: true, reason: why}
+		} else {
+			run, err = m.measureFor(ctx, rate, d)
+			if err != nil {
+				return refused, err
+			}
+			v = judge(run, rate, slo)
 		}
-		ok, reason := meets(run, rate, slo, minOps)
-		mr.Steps = append(mr.Steps, stepOf(run, rate, ok, reason))
+		st := stepOf(run, rate, v)
+		if d > m.cfg.Duration && run != nil {
+			st.Seconds = run.Seconds
+		}
+		mr.Steps = append(mr.Steps, st)
 		mark := "meets"
-		if !ok {
-			mark = "misses (" + reason + ")"
+		switch {
+		case v.refused:
+			mark = "refused (" + v.reason + ")"
+		case !v.ok:
+			mark = "misses (" + v.reason + ")"
+			boundBy[rate] = v.bound
 		}
 		m.disp.Logf("find-max %s: %s ops/s %s %s", m.live.name(), results.FormatRate(rate), mark, slo)
-		if ok {
-			best = run
+		if run == nil {
+			return refused, nil
 		}
 		if lowest == nil || rate < lowest.IntendedRate {
 			lowest = run
 		}
-		return ok, nil
+		switch {
+		case v.ok:
+			best = run
+			return met, nil
+		case v.refused:
+			return refused, nil
+		}
+		return missed, nil
 	}
 	lo, hi := 0.0, 0.0
 	for _, f := range coarseSteps {
 		r := roundRate(mr.Capacity * f)
-		ok, err := try(r)
+		o, err := try(r)
 		if err != nil {
 			return pick(best, lowest, probe), mr, err
 		}
-		if !ok {
+		if o == missed {
 			hi = r
 			break
 		}
-		lo = r
+		if o == met {
+			lo = r
+		}
 	}
 	if hi > 0 {
 		mr.Bounded = true
@@ -101,30 +140,60 @@ func (m *measurer) findMax(ctx context.Context) (*results.Run, *results.MaxRate,
 			if mid <= lo || mid >= hi {
 				break
 			}
-			ok, err := try(mid)
+			o, err := try(mid)
 			if err != nil {
 				return pick(best, lowest, probe), mr, err
 			}
-			if ok {
+			if o == refused {
+				break
+			}
+			if o == met {
 				lo = mid
 			} else {
 				hi = mid
 			}
 		}
+		mr.BoundBy = boundBy[hi]
 	}
 	mr.Rate = lo
 	kept := pick(best, lowest, probe)
 	if lo == 0 {
-		var why string
-		for _, st := range mr.Steps[1:] {
-			if st.Rate == kept.IntendedRate && !st.OK {
-				why = ": " + st.Reason
-			}
+		low := lowestStep(mr)
+		verb := "missed it"
+		if low.Refused {
+			verb = "was refused"
 		}
-		return kept, mr, fmt.Errorf("find-max: no rate tried met %s; the lowest, %s ops/s, missed it%s", slo, results.FormatRate(kept.IntendedRate), why)
+		return kept, mr, fmt.Errorf("find-max: no rate tried met %s; the lowest, %s ops/s, %s: %s", slo, results.FormatRate(low.Rate), verb, low.Reason)
+	}
+	for _, st := range mr.Steps[1:] {
+		if st.Rate == lo && st.OK {
+			mr.AtMax = st.Checks
+		}
 	}
 	m.disp.Logf("find-max: kept the open-loop run at %s ops/s, the highest rate that met %s", results.FormatRate(lo), slo)
 	return kept, mr, nil
+}
+
+// outcome is what a find-max step says about its rate.
+type outcome int
+
+const (
+	met outcome = iota
+	missed
+	// refused: too few operations of a bounded kind to judge the rate.
+	refused
+)
+
+// lowestStep returns the step at the lowest open-loop rate the search
+// tried.
+func lowestStep(mr *results.MaxRate) results.RateStep {
+	var lo results.RateStep
+	for _, st := range mr.Steps {
+		if st.Rate > 0 && (lo.Rate == 0 || st.Rate < lo.Rate) {
+			lo = st
+		}
+	}
+	return lo
 }
 
 func pick(runs ...*results.Run) *results.Run {
@@ -136,25 +205,140 @@ func pick(runs ...*results.Run) *results.Run {
 	return nil
 }
 
-// meets tells whether an open-loop run at rate met the SLO, judged on at
-// least minOps operations.
-func meets(run *results.Run, rate float64, slo results.SLO, minOps int64) (bool, string) {
+// kindShares returns each kind's share of the operations a run started
+// (all kinds: "").
+func kindShares(run *results.Run) map[string]float64 {
+	shares := map[string]float64{"": 1}
+	total := run.Ops + run.Errors
+	for _, k := range run.Kinds {
+		if total > 0 {
+			shares[k.Kind] = float64(k.Count+k.ErrorCount()) / float64(total)
+		}
+	}
+	return shares
+}
+
+// stepMargin lengthens an extended step beyond the probe's estimate, so a
+// kind whose share varies a little from step to step still gathers its
+// operations.
+const stepMargin = 1.25
+
+// maxStep is the longest a step may run.
+func (m *measurer) maxStep() time.Duration {
+	if m.cfg.MaxStep > 0 {
+		return max(m.cfg.MaxStep, m.cfg.Duration)
+	}
+	return 10 * m.cfg.Duration
+}
+
+// stepLength returns how long a step at rate must run so every bound of
+// the SLO is judged on enough operations of its kind (results.MinOpsFor),
+// estimated from the kinds' shares in the capacity probe: the configured
+// duration, or longer, in whole seconds. When even the longest step
+// allowed would be too short, why says so and the rate is refused.
+func (m *measurer) stepLength(rate float64, shares map[string]float64) (d time.Duration, why string) {
+	d = m.cfg.Duration
+	for _, b := range m.cfg.SLO.Bounds {
+		share, ok := shares[b.Kind]
+		if !ok || share == 0 {
+			continue // the probe saw none: judged on what the step gathers
+		}
+		need := results.MinOpsFor(b.Percentile)
+		secs := stepMargin * float64(need) / (share * rate)
+		want := time.Duration(math.Ceil(secs)) * time.Second
+		if want <= d {
+			continue
+		}
+		if want > m.maxStep() {
+			return 0, fmt.Sprintf("%s needs %s operations of %s; at %.1f%% of %s ops/s that is a %s step, longer than the longest allowed (%s): raise --max-step",
+				percentileText(b.Percentile), results.FormatCount(need), kindText(b.Kind), 100*share, results.FormatRate(rate), want, m.maxStep())
+		}
+		d = want
+	}
+	return d, ""
+}
+
+// kindText names a bound's kind for messages.
+func kindText(kind string) string {
+	if kind == "" {
+		return "all kinds"
+	}
+	return kind
+}
+
+// verdict is the judgement of one step.
+type verdict struct {
+	ok, refused bool
+	reason      string
+	// bound is what the step missed first: a bound of the SLO, or
+	// "errors", "dropped", "rate".
+	bound  string
+	checks []results.BoundCheck
+}
+
+// judge tells whether an open-loop run at rate met the SLO: every bound
+// holds, each judged on at least results.MinOpsFor operations of its
+// kind (else the step is refused), few enough failed or dropped
+// operations, and the target rate achieved.
+func judge(run *results.Run, rate float64, slo results.SLO) verdict {
+	v := verdict{checks: checkBounds(run, slo)}
 	started := run.Ops + run.Errors
-	if started < minOps {
-		return false, fmt.Sprintf("%s operations, fewer than the %s a %s needs: lengthen --duration",
-			results.FormatCount(started), results.FormatCount(minOps), percentileText(slo.MaxPercentile()))
+	switch {
+	case float64(run.Errors) > maxErrorShare*float64(started):
+		v.reason, v.bound = fmt.Sprintf("%d of %d operations failed", run.Errors, started), "errors"
+		return v
+	case run.IntendedOps > 0 && float64(run.DroppedOps) > maxErrorShare*float64(run.IntendedOps):
+		v.reason, v.bound = fmt.Sprintf("%d of %d scheduled operations never started", run.DroppedOps, run.IntendedOps), "dropped"
+		return v
+	case run.OpsPerSec < minAchieved*rate:
+		v.reason, v.bound = fmt.Sprintf("achieved %s of %s ops/s", results.FormatRate(run.OpsPerSec), results.FormatRate(rate)), "rate"
+		return v
 	}
-	if float64(run.Errors) > maxErrorShare*float64(started) {
-		return false, fmt.Sprintf("%d of %d operations failed", run.Errors, started)
+	for _, c := range v.checks {
+		if need := results.MinOpsFor(c.Percentile); c.Ops < need {
+			v.refused = true
+			v.reason = fmt.Sprintf("%s: %s operations, fewer than the %s a %s needs: lengthen --duration or raise --max-step",
+				kindText(c.Kind), results.FormatCount(c.Ops), results.FormatCount(need), percentileText(c.Percentile))
+			return v
+		}
 	}
-	if run.IntendedOps > 0 && float64(run.DroppedOps) > maxErrorShare*float64(run.IntendedOps) {
-		return false, fmt.Sprintf("%d of %d scheduled operations never started", run.DroppedOps, run.IntendedOps)
+	for _, c := range v.checks {
+		if !c.OK {
+			v.reason, v.bound = fmt.Sprintf("%s %s µs > %s", c.Bound, results.FormatMicros(c.Us), time.Duration(c.LimitUs*1e3)), c.Bound
+			return v
+		}
 	}
-	if run.OpsPerSec < minAchieved*rate {
-		return false, fmt.Sprintf("achieved %s of %s ops/s", results.FormatRate(run.OpsPerSec), results.FormatRate(rate))
+	v.ok = true
+	return v
+}
+
+// checkBounds checks each bound of the SLO on the run: the percentile of
+// its kind's operations (every operation's, for a bound without a kind)
+// with its confidence interval.
+func checkBounds(run *results.Run, slo results.SLO) []results.BoundCheck {
+	var all *hdr.Histogram
+	var out []results.BoundCheck
+	for _, b := range slo.Bounds {
+		c := results.BoundCheck{Bound: b.String(), Kind: b.Kind, Percentile: b.Percentile, LimitUs: float64(b.Limit) / 1e3}
+		var h *hdr.Histogram
+		if b.Kind == "" {
+			if all == nil {
+				all = run.InclusiveHistogram()
+			}
+			h, c.Ops = all, run.Ops+run.Errors
+		} else {
+			h = results.NewHistogram()
+			for _, k := range run.Kinds {
+				if k.Kind == b.Kind {
+					h, c.Ops = k.InclusiveHistogram(), k.Count+k.ErrorCount()
+				}
+			}
+		}
+		c.Us, c.LowUs, c.HighUs, _, c.Open = results.QuantileInterval(h, b.Percentile)
+		c.OK = c.Us <= c.LimitUs
+		out = append(out, c)
 	}
-	h := run.InclusiveHistogram()
-	return slo.Check(func(p float64) float64 { return results.Quantile(h, p) })
+	return out
 }
 
 // percentileText names a percentile: "p99".
@@ -165,9 +349,12 @@ func percentileText(p float64) string {
 // stepOf records a step: its latency over every scheduled operation (what
 // the SLO is checked on), the uncorrected service time, and whether the
 // machine starved storefit meanwhile.
-func stepOf(run *results.Run, rate float64, ok bool, reason string) results.RateStep {
-	st := results.RateStep{Rate: rate, OpsPerSec: run.OpsPerSec, Errors: run.Errors, OK: ok, Reason: reason,
-		Ops: run.Ops + run.Errors, Starved: run.Starved()}
+func stepOf(run *results.Run, rate float64, v verdict) results.RateStep {
+	st := results.RateStep{Rate: rate, OK: v.ok, Reason: v.reason, Refused: v.refused, Checks: v.checks}
+	if run == nil {
+		return st
+	}
+	st.OpsPerSec, st.Errors, st.Ops, st.Starved = run.OpsPerSec, run.Errors, run.Ops+run.Errors, run.Starved()
 	h := run.InclusiveHistogram()
 	st.P50Us, st.P99Us = results.Quantile(h, 50), results.Quantile(h, 99)
 	if uh := run.OverallHistogram(true); uh != nil {

@@ -91,6 +91,12 @@ const DefaultSampleEvery = 10 * time.Second
 // measure runs the warm-up (and the capacity ramp; the first time only)
 // and one measured phase at rate (0: closed loop).
 func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, error) {
+	return m.measureFor(ctx, rate, m.cfg.Duration)
+}
+
+// measureFor is measure with a measured phase of length d (a find-max
+// step extended so every kind its SLO bounds gathers enough operations).
+func (m *measurer) measureFor(ctx context.Context, rate float64, d time.Duration) (*results.Run, error) {
 	if !m.start.IsZero() {
 		if err := m.awaitStart(ctx, m.warmupLength()); err != nil {
 			return nil, err
@@ -105,6 +111,7 @@ func (m *measurer) measure(ctx context.Context, rate float64) (*results.Run, err
 	}
 	cfg := m.cfg
 	cfg.Rate = rate
+	cfg.Duration = d
 	cfg.Workers = m.workers
 	e, period := m.engine(ctx, m.workers, rate)
 	return m.measured(ctx, e, cfg, period)

@@ -36,6 +36,7 @@ func PlanID(p Plan) string {
 		WorkersMax  int    `json:"workers_max,omitempty"`
 		WarmupMode  string `json:"warmup_mode,omitempty"`
 		WarmupMax   int64  `json:"warmup_max,omitempty"`
+		MaxStep     int64  `json:"max_step,omitempty"`
 	}
 	var doc struct {
 		Repeat int      `json:"repeat"`
@@ -48,7 +49,7 @@ func PlanID(p Plan) string {
 			Workers: c.Config.Workers, Loaders: c.Config.Loaders, Rate: c.Config.Rate,
 			Duration: int64(c.Config.Duration), Ops: c.Config.Ops, Warmup: int64(c.Config.Warmup),
 			Timeout: int64(c.Config.Timeout), FindMax: c.Config.FindMax, SLO: c.Config.SLO.String(),
-			WorkersRule: c.Config.WorkersRule, WarmupMode: c.Config.WarmupMode,
+			WorkersRule: c.Config.WorkersRule, WarmupMode: c.Config.WarmupMode, MaxStep: int64(c.Config.MaxStep),
 		}
 		if c.Config.WorkersRule == results.WorkersAuto {
 			id.WorkersMax = c.Config.WorkersMax

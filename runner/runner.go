@@ -71,13 +71,18 @@ type Config struct {
 	// open-loop rate that meets SLO (see findMax); it chooses the rates
 	// itself, so Rate must be 0.
 	FindMax bool
-	// SLO is the latency objective of FindMax.
+	// SLO is the latency objective of FindMax: bounds on every operation
+	// together and per operation kind.
 	SLO results.SLO
 	// MaxLoad, when positive, is the load phase's budget: a cell whose load
 	// is estimated to take longer (at a rate measured earlier, see
 	// History) is not loaded, and a load still running when it is spent is
 	// stopped; either way the cell fails with ErrOverBudget.
 	MaxLoad time.Duration
+	// MaxStep is the longest a find-max step may run so that every kind
+	// the SLO bounds gathers enough operations for its percentile (0: 10 ×
+	// Duration); a rate that would need longer is refused, not judged.
+	MaxStep time.Duration
 	// Faults are injected into the server of the cell's store during the
 	// measured phase (Options.Faults acts on it).
 	Faults []Fault
@@ -158,6 +163,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("find-max needs an SLO (e.g. p99=10ms)")
 	case c.FindMax && c.Duration == 0:
 		return fmt.Errorf("find-max needs a duration per step, not an operation count")
+	case c.MaxStep < 0:
+		return fmt.Errorf("max-step must not be negative")
 	case c.FindMax && c.Rate > 0:
 		return fmt.Errorf("find-max chooses the open-loop rates itself: drop the rate (%s ops/s)", results.FormatRate(c.Rate))
 	}

@@ -167,6 +167,9 @@ type Settings struct {
 	FindMax *string `yaml:"find_max"`
 	// MaxLoad is the load budget (Config.MaxLoad).
 	MaxLoad *Duration `yaml:"max_load"`
+	// MaxStep is the longest a find-max step may run to gather enough
+	// operations of every kind its SLO bounds (default 10 × duration).
+	MaxStep *Duration `yaml:"max_step"`
 	// Faults are injected into the store's server during the measured
 	// phase: "pause@10s+5s" or {kind: pause, at: 10s, for: 5s}.
 	Faults []Fault `yaml:"faults"`
@@ -206,6 +209,9 @@ func (s Settings) Over(o Settings) Settings {
 	}
 	if o.MaxLoad != nil {
 		s.MaxLoad = o.MaxLoad
+	}
+	if o.MaxStep != nil {
+		s.MaxStep = o.MaxStep
 	}
 	if o.Faults != nil {
 		s.Faults = o.Faults
@@ -254,6 +260,9 @@ func (s Settings) Config() Config {
 	}
 	if s.MaxLoad != nil {
 		c.MaxLoad = time.Duration(*s.MaxLoad)
+	}
+	if s.MaxStep != nil {
+		c.MaxStep = time.Duration(*s.MaxStep)
 	}
 	c.Faults = s.Faults
 	return c
@@ -500,7 +509,9 @@ type Overrides struct {
 	Settings Settings
 	Options  map[string]any
 	// FindMax, when set, makes every cell search for the highest open-loop
-	// rate that meets the SLO.
+	// rate that meets the SLO. The zero SLO means the suite's: a
+	// workload's own find_max, else the suite's slo: objectives per
+	// operation kind (FindMaxSLO), else DefaultFindMaxSLO.
 	FindMax *results.SLO
 	// Thresholds are added to the suite's.
 	Thresholds []results.Threshold
@@ -569,6 +580,7 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 	}
 	kinds := map[string][]string{} // workload → its operation kinds
 	var ths []results.Threshold
+	var derive []int // cells whose find-max SLO comes from the suite's objectives
 	for _, w := range s.Workloads {
 		set := defaults.Over(w.Settings).Over(o.Settings)
 		if set.Workers != nil && set.Workers.Rule == "" && set.Workers.N < 1 {
@@ -598,8 +610,19 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 			}
 			cfg.FindMax, cfg.SLO = !slo.IsZero(), slo
 		}
-		if o.FindMax != nil {
+		switch {
+		case o.FindMax != nil && !o.FindMax.IsZero():
 			cfg.FindMax, cfg.SLO = true, *o.FindMax
+		case o.FindMax != nil && !cfg.FindMax:
+			cfg.FindMax, cfg.SLO = true, DefaultFindMaxSLO()
+			for i := range stores {
+				derive = append(derive, len(plan.Cells)+i)
+			}
+		}
+		if cfg.FindMax {
+			if err := checkSLOKinds(cfg.SLO, wl.OpKinds()); err != nil {
+				return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
+			}
 		}
 		if err := cfg.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("workload %s: %w", w.Workload, err)
@@ -642,6 +665,12 @@ func (s *Suite) Plan(o Overrides) (Plan, error) {
 		}
 		plan.Objectives = append(plan.Objectives, obj)
 	}
+	for _, i := range derive {
+		c := &plan.Cells[i]
+		if slo := FindMaxSLO(plan.Objectives, c.Workload, kinds[c.Workload]); !slo.IsZero() {
+			c.Config.SLO = slo
+		}
+	}
 	return plan, nil
 }
 
@@ -670,6 +699,36 @@ func sweepParams(name string, seed uint64, scales []workloads.Scale, opts map[st
 		ps, sets = append(ps, p), append(sets, set)
 	}
 	return ps, nil
+}
+
+// DefaultFindMaxSLO is find-max's objective when neither the command line
+// nor the suite gives one: p99 ≤ 10 ms over all operations together.
+func DefaultFindMaxSLO() results.SLO {
+	return results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+}
+
+// FindMaxSLO turns a suite's latency objectives (its slo: section) into
+// a find-max objective for one workload: each operation kind held on its
+// own to the objective that applies to it (results.Objectives.For), so
+// `--find-max` checks the same per-kind objectives ranking uses. It is
+// zero when no objective covers any kind.
+func FindMaxSLO(objs []results.Objective, workload string, kinds []string) results.SLO {
+	var slo results.SLO
+	if len(objs) == 0 {
+		return slo
+	}
+	res := results.NewObjectives(objs)
+	for _, k := range kinds {
+		obj, ok := res.For(workload, k)
+		if !ok {
+			continue
+		}
+		for _, b := range obj.SLO.Bounds {
+			b.Kind = k
+			slo.Bounds = append(slo.Bounds, b)
+		}
+	}
+	return slo
 }
 
 // workloadThresholds parses the thresholds of a suite's workload entry,
@@ -737,4 +796,15 @@ func sortedNames(m map[string][]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkSLOKinds fails when a find-max SLO bounds an operation kind the
+// workload does not have.
+func checkSLOKinds(slo results.SLO, kinds []string) error {
+	for _, k := range slo.Kinds() {
+		if !slices.Contains(kinds, k) {
+			return fmt.Errorf("the SLO bounds operation kind %q, which the workload has not (its kinds: %s)", k, strings.Join(kinds, ", "))
+		}
+	}
+	return nil
 }

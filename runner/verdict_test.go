@@ -143,13 +143,13 @@ func TestFindMaxRefusesARate(t *testing.T) {
 }
 
 // A find-max step needs enough operations for the SLO's percentile: 10
-// beyond it (1,000 for p99).
+// beyond it (1,000 for p99); with fewer the rate is refused, not judged.
 func TestFindMaxStepNeedsEnoughOperations(t *testing.T) {
 	slo, _ := results.ParseSLO("p99=10ms")
 	run := &results.Run{Ops: 999, OpsPerSec: 1000}
-	ok, why := meets(run, 1000, slo, results.MinOpsFor(slo.MaxPercentile()))
-	if ok || !strings.Contains(why, "999 operations, fewer than the 1,000 a p99 needs") {
-		t.Errorf("999 operations for a p99: ok %v, %q", ok, why)
+	v := judge(run, 1000, slo)
+	if v.ok || !v.refused || !strings.Contains(v.reason, "all kinds: 999 operations, fewer than the 1,000 a p99 needs") {
+		t.Errorf("999 operations for a p99: %+v", v)
 	}
 	if n := results.MinOpsFor(99.9); n != 10000 {
 		t.Errorf("p99.9 needs %d operations, want 10,000", n)
@@ -339,4 +339,172 @@ func mustThreshold(t *testing.T, s string) results.Threshold {
 		t.Fatal(err)
 	}
 	return th
+}
+
+// kindRun is an open-loop run at 1,000 ops/s whose kinds took the given
+// latencies: n operations of each at its µs.
+func kindRun(t *testing.T, kinds map[string][2]int64) *results.Run {
+	t.Helper()
+	run := &results.Run{OpsPerSec: 1000}
+	for _, name := range []string{"timeline", "dashboard", "search"} {
+		k, ok := kinds[name]
+		if !ok {
+			continue
+		}
+		h := results.NewHistogram()
+		if err := h.RecordValues(k[1]*1000, k[0]); err != nil {
+			t.Fatal(err)
+		}
+		enc, err := results.EncodeHistogram(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Kinds = append(run.Kinds, results.OpStats{Kind: name, Count: k[0], Histogram: enc})
+		run.Ops += k[0]
+	}
+	return run
+}
+
+// Issue 18: "one SLO over every operation". A kind that misses its own
+// bound fails the step even when the p99 of all operations together
+// meets the all-kinds bound: 1,000 dashboards at 800 ms are under 1% of
+// 101,000 operations, so the overall p99 is the timelines' 1 ms.
+func TestFindMaxKindMissesItsOwnSLO(t *testing.T) {
+	run := kindRun(t, map[string][2]int64{"timeline": {100000, 1000}, "dashboard": {1000, 800000}})
+	slo, err := results.ParseSLO("p99=20ms,timeline:p99=20ms,dashboard:p99=500ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := judge(run, 1000, slo)
+	if v.ok || v.refused || v.bound != "dashboard:p99=500ms" || !strings.Contains(v.reason, "dashboard:p99=500ms 800") {
+		t.Fatalf("verdict %+v: the dashboards' p99 of 800 ms misses their 500 ms", v)
+	}
+	if len(v.checks) != 3 || !v.checks[0].OK || !v.checks[1].OK || v.checks[2].OK {
+		t.Fatalf("checks %+v: all kinds and timelines meet theirs, dashboards miss", v.checks)
+	}
+	d := v.checks[2]
+	if d.Ops != 1000 || d.Us < 790000 || d.LowUs > d.Us || d.HighUs < d.Us || d.Open {
+		t.Errorf("dashboard check %+v: 1,000 operations, p99 800 ms inside its interval", d)
+	}
+	// The same run under the all-kinds form alone meets it: the old check
+	// could not see the dashboards.
+	if v := judge(run, 1000, results.SLO{Bounds: slo.Bounds[:1]}); !v.ok {
+		t.Errorf("all-kinds p99=20ms: %+v, want met", v)
+	}
+}
+
+// A bound is never judged on a handful of operations of its kind: a step
+// with 999 dashboards is refused (neither met nor missed), however fast
+// they were; and a step that would need longer than --max-step to gather
+// 1,000 is refused before it runs, while a shorter extension is planned.
+func TestFindMaxTooFewOfAKind(t *testing.T) {
+	slo, _ := results.ParseSLO("timeline:p99=20ms,dashboard:p99=500ms")
+	run := kindRun(t, map[string][2]int64{"timeline": {100000, 1000}, "dashboard": {999, 1000}})
+	v := judge(run, 1000, slo)
+	if v.ok || !v.refused || !strings.Contains(v.reason, "dashboard: 999 operations, fewer than the 1,000 a p99 needs") {
+		t.Errorf("999 dashboards: %+v, want refused", v)
+	}
+	m := &measurer{cfg: Config{Duration: 10 * time.Second, SLO: slo}}
+	shares := map[string]float64{"": 1, "timeline": 0.9, "dashboard": 0.01}
+	// 1,000 dashboards at 1% of 1,000 ops/s: 100 s, 125 s with the margin.
+	if d, why := m.stepLength(1000, shares); why == "" || !strings.Contains(why, "dashboard; at 1.0% of 1,000 ops/s that is a 2m5s step, longer than the longest allowed (1m40s)") {
+		t.Errorf("default max step: %v %q, want refused", d, why)
+	}
+	m.cfg.MaxStep = 3 * time.Minute
+	if d, why := m.stepLength(1000, shares); why != "" || d != 125*time.Second {
+		t.Errorf("max step 3m: %v %q, want a 125 s step", d, why)
+	}
+	if d, why := m.stepLength(100000, shares); why != "" || d != 10*time.Second {
+		t.Errorf("at 100,000 ops/s: %v %q, want the configured 10 s", d, why)
+	}
+}
+
+// Bounds name operation kinds of the workload; a kind it has not is a
+// one-line error when the plan is made.
+func TestFindMaxSLOKindsChecked(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{"workloads: [{workload: point/a, find_max: \"read:p99=1ms,update:p99=2ms\"}]\nstores: [memory]", ""},
+		{"workloads: [{workload: point/a, find_max: \"scan:p99=1ms\"}]\nstores: [memory]", `the SLO bounds operation kind "scan", which the workload has not (its kinds: read, update)`},
+		{"workloads: [{workload: point/c, find_max: \"re ad:p99=1ms\"}]\nstores: [memory]", `"re ad" is not an operation kind`},
+	} {
+		s, err := ParseSuite([]byte(tt.doc))
+		if err == nil {
+			_, err = s.Plan(Overrides{})
+		}
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%q: err = %v, want %q", tt.doc, err, tt.want)
+		}
+	}
+	if _, err := results.ParseObjective("crud:like:p99=1ms"); err == nil || !strings.Contains(err.Error(), "name the kind in the scope") {
+		t.Errorf("a kinded bound in a ranking objective: %v", err)
+	}
+}
+
+// A per-kind bound that a short step cannot judge makes the search run
+// longer steps: with a p90 needing 100 reads, the 0.5 s steps at low
+// rates (an eighth of ~500 reads/s) are extended to whole seconds until
+// they hold 100 reads, and every step's read check is judged on at least
+// 100.
+func TestFindMaxExtendsStepsForAKind(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs several measured phases")
+	}
+	f := &faults{readDelay: 2 * time.Millisecond}
+	slo, _ := results.ParseSLO("read:p90=200ms")
+	cfg := Config{Workers: 1, Duration: 500 * time.Millisecond, FindMax: true, SLO: slo}
+	res, err := runOne(t, context.Background(), pointCell(register(t, f), "c", cfg, map[string]any{"records": 50}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusOK || c.MaxRate == nil {
+		t.Fatalf("status %s: %s", c.Status, c.Error)
+	}
+	extended := false
+	for _, st := range c.MaxRate.Steps[1:] {
+		t.Logf("%+v", st)
+		if st.Refused {
+			continue
+		}
+		if len(st.Checks) != 1 || st.Checks[0].Kind != "read" {
+			t.Fatalf("step at %.0f: checks %+v", st.Rate, st.Checks)
+		}
+		if st.OK && st.Checks[0].Ops < 100 {
+			t.Errorf("step at %.0f met on %d reads", st.Rate, st.Checks[0].Ops)
+		}
+		if st.Seconds >= 1 {
+			extended = true
+		}
+	}
+	if !extended {
+		t.Error("no step was extended beyond 0.5 s")
+	}
+	if len(c.MaxRate.AtMax) != 1 || c.MaxRate.AtMax[0].Kind != "read" {
+		t.Errorf("at max: %+v", c.MaxRate.AtMax)
+	}
+}
+
+// --find-max without --slo holds each kind to the suite's objectives
+// (its slo: section) on its own; a workload's find_max wins, and a suite
+// without objectives keeps the all-kinds p99=10ms.
+func TestFindMaxSLOFromTheSuite(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{"workloads: [point/a]\nstores: [memory]\nslo: {point: p99=20ms, point.read: p99=5ms}", "read:p99=5ms,update:p99=20ms"},
+		{"workloads: [{workload: point/a, find_max: \"update:p99=1ms\"}]\nstores: [memory, memory:b]\nslo: {point: p99=20ms}", "update:p99=1ms"},
+		{"workloads: [point/a]\nstores: [memory, memory:b]", "p99=10ms"},
+	} {
+		s, err := ParseSuite([]byte(tt.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := s.Plan(Overrides{FindMax: &results.SLO{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range plan.Cells {
+			if !c.Config.FindMax || c.Config.SLO.String() != tt.want {
+				t.Errorf("%q: cell %s SLO %q, want %q", tt.doc, c.Store, c.Config.SLO, tt.want)
+			}
+		}
+	}
 }

@@ -37,6 +37,7 @@ type runFlags struct {
 	warmup    string
 	warmMax   time.Duration
 	timeout   time.Duration
+	maxStep   time.Duration
 	records   int64
 	seed      uint64
 	scale     string
@@ -107,10 +108,18 @@ omission corrected); the uncorrected figure is kept beside it.
 and keeps every repetition: 'storefit compare' tests differences over them.
 
 --find-max searches, per cell, for the highest open-loop rate whose latency
-meets --slo (default p99=10ms): a closed-loop probe measures the capacity C,
+meets --slo (default: the suite's find_max, else its slo: objectives held per
+operation kind, else p99=10ms): a closed-loop probe measures the capacity C,
 then rates C/8, C/4, C/2, C, 2C are tried until one misses, then bisection;
-each step lasts --duration. The cell records every step and keeps the run at
-the rate found.
+each step lasts --duration. --slo may bound operation kinds on their own
+(--slo timeline:p99=20ms,search:p99=100ms,dashboard:p99=500ms; a bound
+without a kind holds all operations together): a step meets it only when
+every bound holds, each judged on at least 1,000 operations of its kind for
+a p99 (10 beyond the percentile), so a step runs longer when a rare kind
+needs it, up to --max-step (default 10 × --duration); a rate that would
+need more is refused, not judged. Each bound's percentile is reported with
+its 95% distribution-free confidence interval. The cell records every step
+and keeps the run at the rate found, with the bound that stopped the search.
 
 --shard i/n runs shard i (from 0) of n of the plan: its share of the load
 parts and of the workers (global worker ids i·W … i·W+W-1 of n·W), so n
@@ -233,6 +242,7 @@ failed, the result incomplete.`,
 	fl.StringVar(&f.warmup, "warmup", "", "warm-up before the measured phase (discarded): a duration, or auto (until throughput and p99 are steady, at most --warmup-max); default auto for server stores, 2s for embedded ones")
 	fl.DurationVar(&f.warmMax, "warmup-max", runner.DefaultWarmupMax, "the longest --warmup auto runs")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-operation timeout (0 = none)")
+	fl.DurationVar(&f.maxStep, "max-step", 0, "longest a --find-max step may run to gather enough operations of every kind --slo bounds (default 10 × --duration)")
 	fl.Int64Var(&f.records, "records", 0, "records to load (overrides the scale's count)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of all data and operation streams")
 	fl.DurationVar(&f.maxLoad, "max-load", 0, "budget of each load: a load estimated (from a smaller scale or --history) to take longer is not started, one still running then is stopped (0: none)")
@@ -248,7 +258,7 @@ failed, the result incomplete.`,
 	fl.IntVar(&f.repeat, "repeat", 1, "run every cell this many times, interleaved, keeping every repetition")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i/n of the plan (i from 0), for merging with 'storefit merge'")
 	fl.BoolVar(&f.findMax, "find-max", false, "search for the highest open-loop rate that meets --slo")
-	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, e.g. p99=10ms (default p99=10ms)")
+	fl.StringVar(&f.slo, "slo", "", "latency objective of --find-max, [KIND:]pXX=DURATION,…: p99=10ms for all operations together, timeline:p99=20ms for one kind (default: the suite's find_max, else its slo: objectives per kind, else p99=10ms)")
 	fl.StringVar(&f.report, "report", "", "also write the HTML report: report.html next to the result, or the given path")
 	fl.Lookup("report").NoOptDefVal = "auto"
 	fl.StringVar(&f.phase, "phase", "all", "phases to run: load (setup and load only), run (measure data loaded earlier) or all")
@@ -568,6 +578,10 @@ func buildPlan(cmd *cobra.Command, f *runFlags) (runner.Plan, error) {
 		d := runner.Duration(f.maxLoad)
 		set.MaxLoad = &d
 	}
+	if changed("max-step") {
+		d := runner.Duration(f.maxStep)
+		set.MaxStep = &d
+	}
 	if changed("fault") {
 		set.Faults = []runner.Fault{}
 		for _, spec := range f.faults {
@@ -732,7 +746,9 @@ func criteriaFlags(f *runFlags, changed func(string) bool, o *runner.Overrides) 
 		return errors.New("--find-max chooses the open-loop rates itself: drop --rate")
 	}
 	if f.findMax {
-		slo := results.SLO{Bounds: []results.Bound{{Percentile: 99, Limit: 10 * time.Millisecond}}}
+		// Without --slo: the suite's (a workload's find_max, else its slo:
+		// objectives per kind), else p99=10ms.
+		var slo results.SLO
 		if f.slo != "" {
 			s, err := results.ParseSLO(f.slo)
 			if err != nil {

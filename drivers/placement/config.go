@@ -39,6 +39,8 @@ type Config struct {
 	Postgres PostgresConfig `yaml:"postgres"`
 	// Sync is how writes reach the derived stores.
 	Sync SyncConfig `yaml:"sync"`
+	// Cache is how the timeline cache is filled and checked.
+	Cache CacheConfig `yaml:"cache"`
 }
 
 // HomeConfig is a placement's home-timeline strategy (package
@@ -277,7 +279,7 @@ func (c *Config) validate() error {
 	if c.Sync.Batch < 1 {
 		return fmt.Errorf("sync: batch must be at least 1, not %d", c.Sync.Batch)
 	}
-	return nil
+	return c.Cache.validate(c.Route["cache"] != "")
 }
 
 func duration(key, v string, def time.Duration) (time.Duration, error) {

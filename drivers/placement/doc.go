@@ -43,6 +43,10 @@
 //	  invalidation: write           # the cache's: write (in the writer) | sync (by the strategy, e.g. CDC)
 //	  kafka: "${STOREFIT_KAFKA_DSN}"  # cdc-debezium's and event-sourcing's broker, Debezium's Connect worker
 //	  connect: "${STOREFIT_DEBEZIUM_DSN}"
+//	cache:                          # the timeline cache's fills and checks (CacheConfig)
+//	  ttl: 30s                      # pages expire (none by default)
+//	  fill: versioned               # plain (cache-aside) | versioned (refused if invalidated since the miss; redis)
+//	  check_every: 100              # one hit in N checked against the source, outside the timed operations
 //
 // A store may name a server instead of a DSN ({driver: redis, server:
 // redis-server}): the placement runs it on a free port, its data in a

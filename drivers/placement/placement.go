@@ -180,6 +180,9 @@ func (c *Conn) backends() (twitter.Backends, error) {
 		if b.Cache, err = p.WideStore(ws); err != nil {
 			return b, fmt.Errorf("cache: %w", err)
 		}
+		if b.Pages, err = c.pageCache(conn, d, ws.Table); err != nil {
+			return b, err
+		}
 	}
 	if c.cfg.Postgres.Search == PGTweets {
 		if b.Search, err = c.pgSearch(cs.Tweets()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/storefit/storefit/results"
 	"github.com/storefit/storefit/runner"
@@ -62,5 +63,21 @@ func TestTwitterSuite(t *testing.T) {
 		"placement:polyglot=suites/placements/polyglot.yaml"
 	if got := strings.Join(stores, " "); got != want {
 		t.Errorf("cells %s, want %s", got, want)
+	}
+	// --find-max alone holds each operation to the suite's objective.
+	plan, err = s.Plan(runner.Overrides{FindMax: &results.SLO{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range plan.Cells {
+		slo := c.Config.SLO.String()
+		for _, b := range []string{"timeline:p99=20ms", "post_tweet:p99=50ms", "search:p99=100ms", "dashboard:p99=500ms"} {
+			if !strings.Contains(slo, b) {
+				t.Errorf("%s: find-max SLO %s, want %s in it", c.Store, slo, b)
+			}
+		}
+		if c.Config.MaxStep != 5*time.Minute {
+			t.Errorf("%s: max step %v, want the suite's 5m", c.Store, c.Config.MaxStep)
+		}
 	}
 }

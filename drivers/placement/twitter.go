@@ -31,7 +31,8 @@ func (c *Conn) newTwitterApp() (*twitter.App, error) {
 		return nil, err
 	}
 	app, err := twitter.NewApp(b, twitter.Options{CacheBySync: c.cfg.Sync.Invalidation == InvalidateBySync,
-		Home: c.cfg.Home.Strategy, HomeThreshold: c.cfg.Home.Threshold, InboxCapacity: c.cfg.Home.Inbox})
+		Home: c.cfg.Home.Strategy, HomeThreshold: c.cfg.Home.Threshold, InboxCapacity: c.cfg.Home.Inbox,
+		Cache: c.cfg.Cache.options()})
 	if err != nil {
 		return nil, err
 	}

@@ -627,7 +627,7 @@ func (m *model) maxRateFigure(c *results.Cell, label string) *Figure {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = logTicker(latencyLabel)
 	steps := slices.Clone(mr.Steps)
-	steps = slices.DeleteFunc(steps, func(s results.RateStep) bool { return s.Rate <= 0 })
+	steps = slices.DeleteFunc(steps, func(s results.RateStep) bool { return s.Rate <= 0 || s.Refused && s.Ops == 0 })
 	slices.SortFunc(steps, func(a, b results.RateStep) int { return cmpFloat(a.Rate, b.Rate) })
 	var p50, p99, up99 plotter.XYs
 	var ys []float64
@@ -672,7 +672,9 @@ func (m *model) maxRateFigure(c *results.Cell, label string) *Figure {
 	lo, hi, _ := logRange(ys)
 	slo, err := results.ParseSLO(mr.SLO)
 	if err == nil {
-		for _, b := range slo.Bounds {
+		// The lines bound all operations together; a kind's own bounds are
+		// in the table beside the figure.
+		for _, b := range slo.Overall().Bounds {
 			v := float64(b.Limit) / 1e3
 			lo, hi = math.Min(lo, v/2), math.Max(hi, v*1.5)
 			if len(steps) > 0 {

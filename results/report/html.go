@@ -262,7 +262,11 @@ type kindRow struct {
 
 type maxRateRow struct {
 	Workload, Store, SLO, Rate, Capacity string
-	Steps                                []results.RateStep
+	// BoundBy says which bound stopped the search; AtMax lists each
+	// bound's percentile and confidence interval at the maximum rate.
+	BoundBy string
+	AtMax   []string
+	Steps   []results.RateStep
 }
 
 func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageData {
@@ -443,7 +447,11 @@ func (m *model) pageData(figs []*Figure, svgs map[string]template.HTML) *pageDat
 				case !mr.Bounded:
 					rate = "≥ " + rate
 				}
-				d.MaxSteps = append(d.MaxSteps, maxRateRow{Workload: c.Workload, Store: g.Label, SLO: mr.SLO, Rate: rate, Capacity: results.FormatRate(mr.Capacity), Steps: mr.Steps})
+				row := maxRateRow{Workload: c.Workload, Store: g.Label, SLO: mr.SLO, Rate: rate, Capacity: results.FormatRate(mr.Capacity), BoundBy: mr.BoundByText(), Steps: mr.Steps}
+				for _, ck := range mr.AtMax {
+					row.AtMax = append(row.AtMax, ck.Text())
+				}
+				d.MaxSteps = append(d.MaxSteps, row)
 			}
 			if c.Run == nil {
 				continue

@@ -269,7 +269,9 @@ func Sample() []*results.Result {
 	b.FinishedAt = b.StartedAt.Add(time.Minute)
 	b.PlanID = "fedcba9876543210"
 	fm := Cell(Spec{Workload: "point/c", Store: "postgres", Kinds: []string{"read"}, OpsPerSec: 24000, P50Us: 150, Rate: 24000, LoadRows: 90000}, 0, 1)
-	fm.MaxRate = &results.MaxRate{SLO: "p99=10ms", Rate: 24000, Bounded: true, Capacity: 30500, Steps: []results.RateStep{
+	atMax := []results.BoundCheck{{Bound: "p99=10ms", Percentile: 99, LimitUs: 10000, Ops: 240000, Us: 4000, LowUs: 3900, HighUs: 4150, OK: true},
+		{Bound: "read:p99.9=20ms", Kind: "read", Percentile: 99.9, LimitUs: 20000, Ops: 240000, Us: 9100, LowUs: 8700, HighUs: 9800, OK: true}}
+	fm.MaxRate = &results.MaxRate{SLO: "p99=10ms,read:p99.9=20ms", Rate: 24000, Bounded: true, Capacity: 30500, BoundBy: "p99=10ms", AtMax: atMax, Steps: []results.RateStep{
 		{Rate: 0, OpsPerSec: 30500, P50Us: 130, P99Us: 900, OK: true},
 		{Rate: 3810, OpsPerSec: 3810, P50Us: 110, P99Us: 400, UncorrectedP50Us: 110, UncorrectedP99Us: 390, OK: true},
 		{Rate: 7620, OpsPerSec: 7620, P50Us: 115, P99Us: 450, UncorrectedP50Us: 114, UncorrectedP99Us: 440, OK: true},
@@ -278,7 +280,7 @@ func Sample() []*results.Result {
 		{Rate: 22900, OpsPerSec: 22900, P50Us: 140, P99Us: 2100, UncorrectedP50Us: 138, UncorrectedP99Us: 1500, OK: true},
 		{Rate: 26700, OpsPerSec: 26600, P50Us: 600, P99Us: 14000, UncorrectedP50Us: 142, UncorrectedP99Us: 1200, Reason: "p99 14,000 µs > 10ms"},
 		{Rate: 24800, OpsPerSec: 24800, P50Us: 300, P99Us: 11000, UncorrectedP50Us: 140, UncorrectedP99Us: 1150, Reason: "p99 11,000 µs > 10ms"},
-		{Rate: 24000, OpsPerSec: 24000, P50Us: 160, P99Us: 4000, UncorrectedP50Us: 139, UncorrectedP99Us: 1100, OK: true},
+		{Rate: 24000, OpsPerSec: 24000, P50Us: 160, P99Us: 4000, UncorrectedP50Us: 139, UncorrectedP99Us: 1100, OK: true, Checks: atMax},
 	}}
 	b.Cells = append(b.Cells, fm)
 	return []*results.Result{a, b}

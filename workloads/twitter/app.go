@@ -27,6 +27,9 @@ type Backends struct {
 	// Cache holds users' timeline pages (row = user id, column 0 = the
 	// page's ids). Nil means no cache: timelines are read from Source.
 	Cache wide.Store
+	// Pages, when set, holds the timeline pages instead of Cache: a page
+	// cache with expiry and versioned fills (CacheOptions).
+	Pages PageCache
 	// Search is the tweet search index, a view derived from Source.
 	Search search.Store
 	// Follows is the system of record of the follows graph.
@@ -122,6 +125,9 @@ type Options struct {
 	// write), instead of a delete in the writer right after the source
 	// write (cache-aside, the default).
 	CacheBySync bool
+	// Cache says how pages are filled (TTL, versioned fills, which need
+	// Backends.Pages) and how often hits are checked against the source.
+	Cache CacheOptions
 }
 
 // The defaults of Options.
@@ -153,6 +159,19 @@ type App struct {
 	stale  [numViews]atomic.Int64
 
 	bufs sync.Pool // *[]byte for cache values
+
+	// pages is the timeline page cache (nil: none); limit the page length
+	// timelines were read with, for the cache checker.
+	pages        PageCache
+	limit        atomic.Int64
+	refusedFills atomic.Int64
+	checkMu      sync.Mutex
+	checker      *cacheChecker
+	// beforeFill, when set, runs once between a miss's source read and
+	// its fill (InjectBeforeFill).
+	beforeFill atomic.Pointer[func(crud.UserID)]
+	// bodies regenerates tweets' bodies for the search staleness rule.
+	bodies atomic.Pointer[bodies]
 }
 
 // NewApp returns the application over b, with dual writes: every change is
@@ -168,10 +187,13 @@ func NewApp(b Backends, opts Options) (*App, error) {
 	case b.Dashboard == nil:
 		return nil, errors.New("twitter: no dashboard (agg) store")
 	}
-	if b.Cache == nil {
+	if b.Cache == nil && b.Pages == nil {
 		opts.CacheBySync = false
 	}
-	a := &App{b: b, opts: opts}
+	if (opts.Cache.TTL > 0 || opts.Cache.Versioned) && b.Pages == nil {
+		return nil, errors.New("twitter: a cache TTL or versioned fills need a page cache (a cache store that offers one, e.g. redis)")
+	}
+	a := &App{b: b, opts: opts, pages: pagesOf(b)}
 	a.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	if err := a.initHome(); err != nil {
 		return nil, err
@@ -212,11 +234,11 @@ func (a *App) Setup(ctx context.Context) error {
 		{"source", a.b.Source.Setup}, {"search", a.b.Search.Setup},
 		{"follows", a.b.Follows.Setup}, {"dashboard", a.b.Dashboard.Setup},
 	}
-	if a.b.Cache != nil {
+	if a.pages != nil {
 		steps = append(steps, struct {
 			name string
 			f    func(context.Context) error
-		}{"cache", a.b.Cache.Setup})
+		}{"cache", a.pages.Setup})
 	}
 	if a.b.WhoToFollow != nil {
 		steps = append(steps, struct {
@@ -337,26 +359,29 @@ func LikeSale(l crud.Like) agg.Sale {
 }
 
 // Timeline reads the cache first, the source on a miss, then fills the
-// cache.
+// cache (with the options' TTL; when versioned, only if no invalidation
+// came between the miss and the fill).
 func (a *App) Timeline(ctx context.Context, user crud.UserID, limit int, dst []crud.TweetID) ([]crud.TweetID, error) {
-	if a.b.Cache == nil {
+	if a.pages == nil {
 		a.route(opTimeline, RoleSource)
 		return a.b.Source.Timeline(ctx, user, limit, dst)
 	}
+	if a.limit.Load() != int64(limit) {
+		a.limit.Store(int64(limit))
+	}
 	a.route(opTimeline, RoleCache)
-	var vals [1]wide.Value
 	bp := a.bufs.Get().(*[]byte)
 	defer a.bufs.Put(bp)
-	vals[0].Bytes = (*bp)[:0]
-	got, err := a.b.Cache.ReadColumns(ctx, int64(user), cacheCols[:], vals[:0])
+	raw, ok, version, err := a.pages.Page(ctx, int64(user), (*bp)[:0])
 	if err != nil {
 		return dst[:0], fmt.Errorf("timeline cache: %w", err)
 	}
-	if len(got) == 1 && got[0].Valid {
-		*bp = got[0].Bytes
-		a.hits.Add(1)
+	if ok {
+		*bp = raw
+		n := a.hits.Add(1)
 		a.readView(ViewCache, func(c *syncer.Change) bool { return c.Entity == syncer.EntityTweet && c.Tweet.UserID == user })
-		return decodeIDs(dst[:0], got[0].Bytes)
+		a.sampleHit(n, user)
+		return decodeIDs(dst[:0], raw)
 	}
 	a.misses.Add(1)
 	a.route(opTimeline, RoleSource)
@@ -364,10 +389,19 @@ func (a *App) Timeline(ctx context.Context, user crud.UserID, limit int, dst []c
 	if err != nil {
 		return dst, err
 	}
+	if a.beforeFill.Load() != nil {
+		if f := a.beforeFill.Swap(nil); f != nil {
+			(*f)(user)
+		}
+	}
 	enc := encodeIDs((*bp)[:0], dst)
 	*bp = enc
-	if err := a.b.Cache.SetColumns(ctx, int64(user), cacheCols[:], [][]byte{enc}); err != nil {
+	stored, err := a.pages.Fill(ctx, int64(user), enc, version, a.opts.Cache.Versioned, a.opts.Cache.TTL)
+	if err != nil {
 		return dst, fmt.Errorf("timeline cache fill: %w", err)
+	}
+	if !stored {
+		a.refusedFills.Add(1)
 	}
 	return dst, nil
 }
@@ -429,9 +463,9 @@ func (a *App) PostTweet(ctx context.Context, id crud.TweetID, user crud.UserID, 
 	if err := a.eng.Exec(ctx, &cmd); err != nil {
 		return err
 	}
-	if a.b.Cache != nil && !a.opts.CacheBySync {
+	if a.pages != nil && !a.opts.CacheBySync {
 		a.route(opPostTweet, RoleCache)
-		if err := a.b.Cache.DeleteColumn(ctx, int64(user), 0); err != nil {
+		if err := a.pages.Invalidate(ctx, int64(user)); err != nil {
 			return fmt.Errorf("timeline cache invalidation: %w", err)
 		}
 	}
@@ -538,11 +572,12 @@ func matchesQuery(c *syncer.Change, q search.Query) bool {
 	return true
 }
 
-// SearchTweets asks the search index.
+// SearchTweets asks the search index. The read is stale when a tweet
+// pending for the index would be in the answer's top topK, not merely
+// when it matches (searchStale).
 func (a *App) SearchTweets(ctx context.Context, q search.Query, topK int, dst search.Hits) (search.Hits, error) {
 	a.route(opSearch, RoleSearch)
-	a.readView(ViewSearch, func(c *syncer.Change) bool { return matchesQuery(c, q) })
-	return search.Search(ctx, a.b.Search, q, topK, dst)
+	return a.searchTweets(ctx, q, topK, dst)
 }
 
 // CountTweets asks the search index.
@@ -612,6 +647,9 @@ type Stats struct {
 	// Replays counts changes a strategy handed a view again (after a
 	// relay or consumer restart) that it had applied already: skipped.
 	Replays int64 `json:"replays"`
+	// FillsRefused counts versioned cache fills refused because an
+	// invalidation came between the miss and the fill.
+	FillsRefused int64 `json:"fills_refused"`
 }
 
 // ViewStats are one derived view's figures.
@@ -622,12 +660,14 @@ type ViewStats struct {
 	// committed in the source but not yet applied.
 	BehindReads int64 `json:"behind_reads"`
 	// StaleReads counts the reads among them for which a pending change
-	// changes the answer the oracle gives: a posted tweet matching the
-	// search, a tweet or like inside the dashboard's window, a follow by
-	// the user asking who to follow, a post by the author of a cached
-	// page. Exact for search hit counts, dashboards and cached pages; a
-	// lower bound for who-to-follow (follows by followees are not looked
-	// up).
+	// changes the answer the oracle gives: a posted tweet matching a
+	// search count, or one that would be in a search's returned top 10
+	// (searchStale), a tweet or like inside the dashboard's window, a
+	// follow by the user asking who to follow, a post by the author of a
+	// cached page (or, with the cache's sampled checks, the checked share
+	// of stale pages, see Checked). Exact for search hit counts,
+	// dashboards and cached pages; a lower bound for who-to-follow
+	// (follows by followees are not looked up).
 	StaleReads int64 `json:"stale_reads"`
 	// Applied is the number of changes applied to the view since the
 	// measured phase began, Pending the changes committed but not applied
@@ -643,6 +683,16 @@ type ViewStats struct {
 	LagMaxMs        float64 `json:"lag_max_ms"`
 	PendingAtEnd    int64   `json:"pending_at_end"`
 	OldestPendingMs float64 `json:"oldest_pending_ms"`
+	// Checked and CheckedStale count the sampled checks of cached pages
+	// against the source (App.CheckCache) and the stale pages they found;
+	// CheckErrors the checks that failed. For the cache, when checks were
+	// made, StaleReads is the hits times the stale share of the checks —
+	// an estimate from a sample of Checked —, which counts every way a page
+	// goes stale (an invalidation not yet applied, a racing fill), where
+	// the pending-change rule sees only the first.
+	Checked      int64 `json:"checked,omitempty"`
+	CheckedStale int64 `json:"checked_stale,omitempty"`
+	CheckErrors  int64 `json:"check_errors,omitempty"`
 }
 
 // Stats returns the counts so far.
@@ -674,6 +724,8 @@ func (a *App) Stats() Stats {
 			s.Views[viewNames[v]] = vs
 		}
 	}
+	s.FillsRefused = a.refusedFills.Load()
+	a.cacheStats(&s)
 	return s
 }
 
@@ -687,17 +739,22 @@ func (a *App) ResetStats() {
 	}
 	a.hits.Store(0)
 	a.misses.Store(0)
+	a.refusedFills.Store(0)
 	for v := range numViews {
 		a.reads[v].Store(0)
 		a.behind[v].Store(0)
 		a.stale[v].Store(0)
 	}
 	a.eng.BeginMeasure(time.Now())
+	a.startChecker()
 }
 
 // EndMeasure closes the sync engine's measuring window: the changes still
-// pending count in the lag with their age.
-func (a *App) EndMeasure() { a.eng.EndMeasure(time.Now()) }
+// pending count in the lag with their age; the cache checker stops.
+func (a *App) EndMeasure() {
+	a.eng.EndMeasure(time.Now())
+	a.stopChecker()
+}
 
 // errNotFound is drivers.ErrNotFound, named here for the worker.
 var errNotFound = drivers.ErrNotFound

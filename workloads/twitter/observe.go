@@ -42,10 +42,15 @@ func (w *Workload) EndMeasure(ctx context.Context, c drivers.Conn) map[string]fl
 // Figures flattens s into named figures: "route.<op>.<store>" (backend
 // calls, the role mapped to a store name by storeOf; calls of several
 // roles on one store add up), "cache.hits", "cache.misses",
-// "sync.replays", per view "view.<view>.reads", ".behind_reads", ".stale_reads", ".applied", ".pending",
-// ".lag_mean_ms", ".lag_max_ms", ".pending_at_end", ".oldest_pending_ms".
+// "sync.replays", "cache.fills_refused", per view "view.<view>.reads", ".behind_reads", ".stale_reads", ".applied", ".pending",
+// ".lag_mean_ms", ".lag_max_ms", ".pending_at_end", ".oldest_pending_ms",
+// and for the cache's sampled checks ".checked", ".checked_stale",
+// ".check_errors".
 func (s Stats) Figures(storeOf func(role string) string) map[string]float64 {
 	out := map[string]float64{"cache.hits": float64(s.CacheHits), "cache.misses": float64(s.CacheMisses), "sync.replays": float64(s.Replays)}
+	if s.FillsRefused > 0 {
+		out["cache.fills_refused"] = float64(s.FillsRefused)
+	}
 	for op, roles := range s.Routes {
 		for role, n := range roles {
 			out["route."+op+"."+storeOf(role)] += float64(n)
@@ -62,6 +67,11 @@ func (s Stats) Figures(storeOf func(role string) string) map[string]float64 {
 		out[k+"lag_max_ms"] = vs.LagMaxMs
 		out[k+"pending_at_end"] = float64(vs.PendingAtEnd)
 		out[k+"oldest_pending_ms"] = vs.OldestPendingMs
+		if vs.Checked > 0 || vs.CheckErrors > 0 {
+			out[k+"checked"] = float64(vs.Checked)
+			out[k+"checked_stale"] = float64(vs.CheckedStale)
+			out[k+"check_errors"] = float64(vs.CheckErrors)
+		}
 	}
 	return out
 }

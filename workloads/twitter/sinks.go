@@ -139,7 +139,7 @@ func (s cacheSink) Apply(ctx context.Context, batch []syncer.Change) error {
 		}
 		done[u] = true
 		s.a.route(opPostTweet, RoleCache)
-		if err := s.a.b.Cache.DeleteColumn(ctx, u, 0); err != nil {
+		if err := s.a.pages.Invalidate(ctx, u); err != nil {
 			return err
 		}
 	}

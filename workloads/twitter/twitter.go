@@ -248,6 +248,9 @@ func (w *Workload) Store(c drivers.Conn) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("twitter store: %w", err)
 	}
+	if b, ok := s.(interface{ SetBodies(*gen.Twitter) }); ok {
+		b.SetBodies(w.gen)
+	}
 	return s, nil
 }
 
