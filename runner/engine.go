@@ -67,7 +67,9 @@ const (
 	interruptGrace = 500 * time.Millisecond
 	// minEndGrace is the least time in-flight operations get to finish
 	// after the phase's deadline before they are abandoned; phases longer
-	// than 10 s give them a tenth of their length.
+	// than 10 s give them a tenth of their length, and a store whose
+	// operations are slow by nature (a 3 s aggregation over 10 M rows)
+	// twice its slowest completed operation (endGrace).
 	minEndGrace = time.Second
 )
 
@@ -87,6 +89,11 @@ type wstate struct {
 	// done is the number of operations completed in the measured phase,
 	// published every few operations for the live display.
 	done atomic.Int64
+	// slowest is the longest operation (ns) the worker has completed in
+	// any phase of the cell, stored only when it grows (rarely): the end
+	// of a phase waits for an operation in flight up to twice that
+	// (endGrace), so slow-by-nature operations are not taken for a stall.
+	slowest atomic.Int64
 
 	parent context.Context
 	ctx    context.Context
@@ -250,7 +257,7 @@ func (e *engine) await(ctx context.Context, ph phase, exited <-chan int) *stall 
 			deadline = nil
 			e.stop.Store(true)
 			ended = time.Now()
-			grace = time.After(endGrace(ph))
+			grace = time.After(e.endGrace(ph))
 		case <-done:
 			done = nil
 			e.stop.Store(true)
@@ -285,8 +292,22 @@ func (e *engine) await(ctx context.Context, ph phase, exited <-chan int) *stall 
 	return st
 }
 
-// endGrace is how long in-flight operations get after a phase's deadline.
-func endGrace(ph phase) time.Duration { return max(minEndGrace, ph.deadline/10) }
+// endGrace is how long in-flight operations get after a phase's deadline:
+// at least minEndGrace, a tenth of the phase, and twice the slowest
+// operation the cell's workers have completed (an operation in flight for
+// longer is a stall, not the store's normal pace), but never more than the
+// per-operation timeout, at which the watchdog cancels it anyway.
+func (e *engine) endGrace(ph phase) time.Duration {
+	var slowest time.Duration
+	for _, w := range e.workers {
+		slowest = max(slowest, time.Duration(w.slowest.Load()))
+	}
+	g := max(minEndGrace, ph.deadline/10, 2*slowest)
+	if e.cfg.Timeout > 0 {
+		g = min(g, max(minEndGrace, e.cfg.Timeout))
+	}
+	return g
+}
 
 // abandon gives up on worker w's operation in flight, if it has one: it
 // marks the slot abandoned (so the worker, when the operation returns,
@@ -351,6 +372,7 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 	// Stagger the workers' schedules evenly over one period (over all
 	// workers of all shards).
 	offset := e.offset(w, ph)
+	slowest := w.slowest.Load()
 	var n int64
 	for !e.stop.Load() && (quota == 0 || n < quota) {
 		op := w.gen.Next()
@@ -382,6 +404,11 @@ func (e *engine) loop(w *wstate, ph phase, quota int64) {
 			err = errOpTimeout
 			<-w.ctx.Done() // the watchdog has cancelled (or is cancelling) it
 			w.renewCtx()
+		default:
+			if d := int64(t1 - t0); d > slowest {
+				slowest = d
+				w.slowest.Store(d)
+			}
 		}
 		if w.ack != nil {
 			w.ack.Acknowledge(err)

@@ -77,6 +77,24 @@ func TestStallAtTheEndIsReported(t *testing.T) {
 	}
 }
 
+// Issue 19: at ten times quick scale, aggregations over 10 M rows take
+// seconds each, and the fixed one-second grace after the phase's deadline
+// took the last of them for a stall and failed the cell. An operation is
+// now a stall only when it has run twice as long as the slowest the cell
+// has completed: slow-by-nature operations finish and are measured.
+func TestSlowOperationsAreNotAStall(t *testing.T) {
+	f := &faults{readDelay: 2500 * time.Millisecond, delayFrom: 200}
+	store := register(t, f)
+	res, err := runOne(t, context.Background(), pointCell(store, "c", Config{Workers: 1, Duration: 3 * time.Second, Timeout: 30 * time.Second}, map[string]any{"records": 100}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusOK || c.Run == nil || c.Run.Stalled != nil {
+		t.Fatalf("cell %s (%s), run %+v: a 2.5 s operation in a store whose every operation takes 2.5 s is not a stall", c.Status, c.Error, c.Run)
+	}
+}
+
 // Issue 17: operations cut short by Ctrl-C were counted as errors when the
 // driver did not wrap the context's error.
 func TestInterruptedOperationsAreNotErrors(t *testing.T) {
