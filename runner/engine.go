@@ -295,14 +295,21 @@ func (e *engine) await(ctx context.Context, ph phase, exited <-chan int) *stall 
 // endGrace is how long in-flight operations get after a phase's deadline:
 // at least minEndGrace, a tenth of the phase, and twice the slowest
 // operation the cell's workers have completed (an operation in flight for
-// longer is a stall, not the store's normal pace), but never more than the
-// per-operation timeout, at which the watchdog cancels it anyway.
+// longer is a stall, not the store's normal pace) — the whole operation
+// timeout for a warm-up, whose operations are discarded — but never more
+// than the per-operation timeout, at which the watchdog cancels it anyway.
 func (e *engine) endGrace(ph phase) time.Duration {
 	var slowest time.Duration
 	for _, w := range e.workers {
 		slowest = max(slowest, time.Duration(w.slowest.Load()))
 	}
 	g := max(minEndGrace, ph.deadline/10, 2*slowest)
+	if !ph.measure {
+		// A warm-up's operations are discarded: waiting for a slow one
+		// (a server's first queries, compiling plans or filling caches)
+		// costs only time, where abandoning it would fail the cell.
+		g = max(g, e.cfg.Timeout)
+	}
 	if e.cfg.Timeout > 0 {
 		g = min(g, max(minEndGrace, e.cfg.Timeout))
 	}

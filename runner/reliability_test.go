@@ -95,6 +95,23 @@ func TestSlowOperationsAreNotAStall(t *testing.T) {
 	}
 }
 
+// A server's first operations can be slow (plans compiled, caches filled):
+// one still in flight past a fixed warm-up's end is waited for, since the
+// warm-up's figures are discarded, instead of failing the cell as a stall
+// (Neo4j's first writes did on a busy machine).
+func TestSlowWarmupIsNotAStall(t *testing.T) {
+	f := &faults{readDelay: 2500 * time.Millisecond, delayFrom: 200}
+	store := register(t, f)
+	res, err := runOne(t, context.Background(), pointCell(store, "c", Config{Workers: 1, Warmup: 500 * time.Millisecond, Duration: 3 * time.Second, Timeout: 30 * time.Second}, map[string]any{"records": 100}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cells[0]
+	if c.Status != results.StatusOK || c.Run == nil || c.Run.Stalled != nil {
+		t.Fatalf("cell %s (%s), run %+v: a slow operation in the warm-up is not a stall", c.Status, c.Error, c.Run)
+	}
+}
+
 // Issue 17: operations cut short by Ctrl-C were counted as errors when the
 // driver did not wrap the context's error.
 func TestInterruptedOperationsAreNotErrors(t *testing.T) {
