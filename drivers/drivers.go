@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -231,6 +232,24 @@ func DirBytes(dir string) (int64, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", dir, err)
+	}
+	return n, nil
+}
+
+// FilesBytes returns the total size of the files at paths, skipping those
+// that do not exist (a write-ahead log between checkpoints): the on-disk
+// size of an embedded store kept in a database file and its log.
+func FilesBytes(paths ...string) (int64, error) {
+	var n int64
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		n += info.Size()
 	}
 	return n, nil
 }

@@ -2,10 +2,7 @@ package duckdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/storefit/storefit/drivers"
@@ -31,16 +28,9 @@ func (c *Conn) diskBytes(ctx context.Context) (int64, string, error) {
 	if _, err := c.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return 0, "", fmt.Errorf("duckdb: checkpoint: %w", err)
 	}
-	var n int64
-	for _, p := range []string{c.path, c.path + ".wal"} {
-		info, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return 0, "", fmt.Errorf("duckdb: %w", err)
-		}
-		n += info.Size()
+	n, err := drivers.FilesBytes(c.path, c.path+".wal")
+	if err != nil {
+		return 0, "", fmt.Errorf("duckdb: %w", err)
 	}
 	return n, "disk: database file and WAL (after a checkpoint)", nil
 }

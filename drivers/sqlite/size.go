@@ -2,10 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/storefit/storefit/drivers"
 )
@@ -25,16 +22,9 @@ var (
 // that is the cell's data). The WAL counts because committed pages live
 // there until a checkpoint copies them into the file.
 func (c *Conn) diskBytes() (int64, string, error) {
-	var n int64
-	for _, p := range []string{c.path, c.path + "-wal"} {
-		info, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return 0, "", fmt.Errorf("sqlite: %w", err)
-		}
-		n += info.Size()
+	n, err := drivers.FilesBytes(c.path, c.path+"-wal")
+	if err != nil {
+		return 0, "", fmt.Errorf("sqlite: %w", err)
 	}
 	return n, "disk: database file and WAL", nil
 }
